@@ -1,0 +1,51 @@
+# Front door: `make demo` and `make test` work on a fresh Debian 12 machine.
+# CMake does the real build; this file only installs packages and runs things.
+
+BUILD := build
+# The first python3 on PATH may be a pyenv interpreter without Debian's
+# pybind11/protobuf/pytest packages, so always configure with the system one.
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3
+
+DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev libfdt-dev \
+        libprotobuf-dev protobuf-compiler pybind11-dev python3-pybind11 python3-dev \
+        python3-protobuf python3-pytest libcapstone-dev gcc-mips64el-linux-gnuabi64 \
+        qemu-system-mips device-tree-compiler
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# What `make demo` runs: for now the bare-metal hello guest.
+DEMO_KERNEL := $(BUILD)/tests/guest/hello.elf
+DEMO_ARGS := -kernel $(DEMO_KERNEL) -semihosting
+
+.PHONY: deps build test demo bench clean
+.DEFAULT_GOAL := build
+# Prerequisites run left to right: deps, then build, then the recipe.
+.NOTPARALLEL:
+
+deps:
+	@missing=$$(for pkg in $(DEPS); do \
+	    dpkg-query -W -f='$${db:Status-Status}\n' $$pkg 2>/dev/null | grep -qx installed || echo $$pkg; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	    echo "Installing:" $$missing; \
+	    $(SUDO) apt-get update && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+build:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD)
+
+test: deps build
+	@ctest --test-dir $(BUILD) --output-on-failure -j2 \
+	    && echo "make test: all tests passed" \
+	    || { echo "make test: FAILED (see the output above)"; exit 1; }
+
+demo: deps build
+	@if [ -f $(DEMO_KERNEL) ]; then $(BUILD)/mipshv $(DEMO_ARGS); \
+	else echo "make demo: $(DEMO_KERNEL) is not built yet; nothing to run"; fi
+
+bench: build
+	$(BUILD)/experiments/bench/mipshv_bench
+
+clean:
+	rm -rf $(BUILD)

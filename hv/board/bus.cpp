@@ -1,0 +1,74 @@
+#include "hv/board/bus.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <sys/mman.h>
+
+#include "hv/common/error.h"
+
+namespace mipshv {
+
+Bus::Bus(uint64_t ram_size, uint64_t low_window, uint64_t high_base)
+    : ram_size_(ram_size), low_window_(low_window), high_base_(high_base) {
+    void* p = mmap(nullptr, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw Error("mipshv: cannot allocate " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
+    ram_ = static_cast<uint8_t*>(p);
+    code_pages_.assign(ram_size >> 12, 0);
+}
+
+Bus::~Bus() { munmap(ram_, ram_size_); }
+
+uint8_t* Bus::ram_ptr(uint64_t pa, uint64_t len) {
+    if (len == 0) return nullptr;
+    if (pa < low_window_) {
+        uint64_t end = std::min(low_window_, ram_size_);
+        if (pa < end && len <= end - pa) return ram_ + pa;
+        return nullptr;
+    }
+    if (pa >= high_base_ && ram_size_ > low_window_) {
+        uint64_t off = pa - high_base_;
+        uint64_t high_size = ram_size_ - low_window_;
+        if (off < high_size && len <= high_size - off) return ram_ + low_window_ + off;
+    }
+    return nullptr;
+}
+
+uint64_t Bus::ram_offset(uint64_t pa) const { return pa < low_window_ ? pa : pa - high_base_ + low_window_; }
+
+void Bus::map_device(uint64_t base, uint64_t size, MmioDevice* dev) { windows_.push_back({base, size, dev}); }
+
+const Bus::Window* Bus::find(uint64_t pa, unsigned size) const {
+    for (const Window& w : windows_)
+        if (pa >= w.base && pa - w.base < w.size && size <= w.size - (pa - w.base)) return &w;
+    return nullptr;
+}
+
+void Bus::report_unmapped(uint64_t pa, bool write) {
+    ++unmapped_accesses_;
+    uint64_t page = pa >> 12;
+    if (std::find(reported_pages_.begin(), reported_pages_.end(), page) != reported_pages_.end()) return;
+    reported_pages_.push_back(page);
+    std::fprintf(stderr, "mipshv: guest %s unmapped physical address 0x%llx (bus error)\n",
+                 write ? "wrote" : "read", static_cast<unsigned long long>(pa));
+}
+
+bool Bus::mmio_read(uint64_t pa, unsigned size, uint64_t& value) {
+    if (const Window* w = find(pa, size)) {
+        value = w->dev->read(pa - w->base, size);
+        return true;
+    }
+    report_unmapped(pa, false);
+    return false;
+}
+
+bool Bus::mmio_write(uint64_t pa, unsigned size, uint64_t value) {
+    if (const Window* w = find(pa, size)) {
+        w->dev->write(pa - w->base, size, value);
+        return true;
+    }
+    report_unmapped(pa, true);
+    return false;
+}
+
+}  // namespace mipshv

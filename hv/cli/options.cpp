@@ -1,0 +1,128 @@
+#include "hv/cli/options.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <string_view>
+
+#include "hv/common/error.h"
+
+namespace mipshv {
+namespace {
+
+// The only list of execution modes; the hypervisor issue adds 1:1, 1:n and
+// on-demand here.
+constexpr std::array<std::string_view, 2> kModes = {"bare-metal", "trap"};
+
+constexpr uint64_t KiB = 1024, MiB = KiB << 10, GiB = MiB << 10;
+constexpr uint64_t kMinMemory = 1 * MiB, kMaxMemory = 16 * GiB, kPageSize = 4 * KiB;
+
+[[noreturn]] void fail(const std::string& message) { throw Error("mipshv: " + message); }
+
+std::string mode_list() {
+    std::string list;
+    for (const auto mode : kModes) list += (list.empty() ? "" : ", ") + std::string(mode);
+    return list;
+}
+
+// False on overflow or on anything but plain decimal digits.
+bool parse_decimal(std::string_view text, uint64_t& value) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return !text.empty() && error == std::errc{} && end == text.data() + text.size();
+}
+
+uint64_t parse_count(const std::string& option, const std::string& text) {
+    uint64_t value;
+    if (!parse_decimal(text, value))
+        fail(option + ": expected a non-negative integer, got '" + text + "' (see --help)");
+    return value;
+}
+
+// QEMU's -m syntax: a bare number is MiB; K, M, G (any case, optionally
+// followed by B) scale it; a lone B means bytes.
+uint64_t parse_memory_size(const std::string& option, const std::string& text) {
+    const size_t digits_end = std::min(text.find_first_not_of("0123456789"), text.size());
+    std::string suffix = text.substr(digits_end);
+    for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (suffix.size() == 2 && suffix[1] == 'B') suffix.pop_back();
+
+    uint64_t unit = 0;
+    if (suffix.empty() || suffix == "M") unit = MiB;
+    else if (suffix == "B") unit = 1;
+    else if (suffix == "K") unit = KiB;
+    else if (suffix == "G") unit = GiB;
+    uint64_t count;
+    if (unit == 0 || !parse_decimal(std::string_view(text).substr(0, digits_end), count))
+        fail(option + ": bad size '" + text + "' (expected MiB or a size such as 512M or 2G)");
+
+    if (count > kMaxMemory / unit) fail(option + ": " + text + " is more than the 16 GiB maximum");
+    const uint64_t bytes = count * unit;
+    if (bytes < kMinMemory) fail(option + ": " + text + " is less than the 1 MiB minimum");
+    if (bytes % kPageSize != 0) fail(option + ": " + text + " is not a multiple of 4 KiB");
+    return bytes;
+}
+
+std::string parse_mode(const std::string& option, const std::string& text) {
+    for (const auto mode : kModes)
+        if (text == mode) return text;
+    fail(option + ": unknown mode '" + text + "' (valid: " + mode_list() + ")");
+}
+
+}  // namespace
+
+Options parse_options(int argc, char** argv) {
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg.size() < 2 || arg[0] != '-') fail("unexpected argument '" + arg + "' (see --help)");
+        // "-kernel" and "--kernel" are the same option.
+        const std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+        const auto value = [&]() -> std::string {
+            if (i + 1 == argc) fail("option '" + arg + "' needs an argument (see --help)");
+            return argv[++i];
+        };
+
+        if (name == "kernel") options.kernel = value();
+        else if (name == "initrd") options.initrd = value();
+        else if (name == "append") options.append = value();
+        else if (name == "m") options.memory_bytes = parse_memory_size(arg, value());
+        else if (name == "M" || name == "machine") options.machine = value();  // boards validate it
+        else if (name == "semihosting") options.semihosting = true;
+        else if (name == "nographic") continue;  // QEMU habit; mipshv never opens a window
+        else if (name == "serial") options.serial = value();
+        else if (name == "mode") options.mode = parse_mode(arg, value());
+        else if (name == "max-insns") options.max_instructions = parse_count(arg, value());
+        else if (name == "trace") options.trace_file = value();
+        else if (name == "h" || name == "help") options.show_help = true;
+        else if (name == "version") options.show_version = true;
+        else fail("unknown option '" + arg + "' (see --help)");
+    }
+    if (options.kernel.empty() && !options.show_help && !options.show_version)
+        fail("no guest image given; use -kernel FILE (see --help)");
+    return options;
+}
+
+std::string usage() {
+    return "Usage: mipshv -kernel FILE [options]\n"
+           "Run a MIPS64 Release 2 little-endian guest.\n"
+           "\n"
+           "  -kernel FILE        guest ELF64 executable (required)\n"
+           "  -initrd FILE        initial ramdisk (for the planned Linux boot)\n"
+           "  -append STRING      kernel command line (for the planned Linux boot)\n"
+           "  -m SIZE             guest RAM: MiB, or with a K/M/G suffix (default 128M;\n"
+           "                      1M to 16G, a multiple of 4K)\n"
+           "  -M, -machine NAME   board to emulate (default: bare)\n"
+           "  -semihosting        enable UHI semihosting calls from the guest\n"
+           "  -nographic          accepted for QEMU compatibility; always implied\n"
+           "  -serial SPEC        UART backend, e.g. stdio\n"
+           "  --mode NAME         execution mode: " + mode_list() + " (default: bare-metal)\n"
+           "  --max-insns N       stop after N guest instructions (default 0 = no limit)\n"
+           "  --trace FILE        write an instruction trace to FILE\n"
+           "  -h, --help          show this help\n"
+           "  --version           show the version\n"
+           "\n"
+           "Each option may be spelled with one dash or two.\n";
+}
+
+}  // namespace mipshv

@@ -1,0 +1,23 @@
+// Command-line options. The spelling follows QEMU (-kernel, -m, -M, -append,
+// -semihosting, ...) so existing MIPS boot recipes work unchanged; every
+// option also accepts a double-dash spelling (--kernel, --m, --mode, -mode).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace mipshv {
+
+struct Options {
+    std::string kernel, initrd, append, machine = "bare", mode = "bare-metal", serial;
+    uint64_t memory_bytes = 128ull << 20;
+    bool semihosting = false;
+    uint64_t max_instructions = 0;  // 0 = unlimited
+    std::string trace_file;
+    bool show_help = false, show_version = false;
+};
+
+// Throws mipshv::Error with a one-line message on any invalid input.
+Options parse_options(int argc, char** argv);
+std::string usage();
+
+}  // namespace mipshv

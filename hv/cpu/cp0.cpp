@@ -1,0 +1,185 @@
+#include "hv/cpu/cp0.h"
+
+#include "hv/cpu/exception.h"
+#include "hv/cpu/mmu.h"
+
+namespace mipshv {
+
+namespace {
+using namespace cp0;
+
+// What this processor implements, as the Config registers describe it.
+constexpr uint64_t kPrid = 0x00018900;  // MIPS Technologies 5KE: a MIPS64 Release 2 core
+constexpr uint64_t kConfig0 = (1u << 31) | (2u << 13) /*AT: MIPS64, all segments*/ |
+                              (1u << 10) /*AR: Release 2*/ | (1u << 7) /*MT: standard TLB*/ | 2 /*K0 uncached*/;
+// 64-entry TLB; 32 KiB 4-way caches with 32-byte lines; FPU present.
+constexpr uint64_t kConfig1 = (1u << 31) | (uint64_t(kTlbEntries - 1) << 25) | (2u << 22) | (4u << 19) |
+                              (3u << 16) | (2u << 13) | (4u << 10) | (3u << 7) | 1u /*FP*/;
+constexpr uint64_t kConfig2 = 1u << 31;                 // no L2/L3
+constexpr uint64_t kConfig3 = (1u << 31) | (1u << 13);  // ULRI: UserLocal implemented
+constexpr uint64_t kConfig4 = (1u << 31) | (0x0cu << 16);  // KScratch at select 2 and 3
+constexpr uint64_t kConfig5 = 0;
+constexpr uint64_t kIntCtl = 7u << 29;  // IPTI: the timer drives IP7
+
+constexpr uint64_t kEntryLoMask = ((1ull << (kPaBits - 12)) - 1) << 6 | 0x3f;
+constexpr uint64_t kEntryHiMask = (3ull << 62) | (((1ull << kSegBits) - 1) & ~0x1fffull) | 0xff;
+constexpr uint64_t kXContextPteBase = ~0ull << (kSegBits - 7);
+constexpr uint64_t kKScratchMask = 0x0c;  // selects 2 and 3
+
+bool is_32bit_register(unsigned reg) {
+    switch (reg) {
+        case ENTRYLO0: case ENTRYLO1: case CONTEXT: case BADVADDR: case ENTRYHI: case EPC:
+        case XCONTEXT: case ERROREPC: case DESAVE: case LLADDR: case DEPC: case WATCHLO:
+            return false;
+        default: return true;
+    }
+}
+
+void write_status(Cpu& c, uint64_t v) {
+    uint64_t old = c.cp0.status;
+    c.cp0.status = v & status::WRITABLE;
+    update_mmu_mode(c);
+    if ((old ^ c.cp0.status) & (status::UX | status::SX | status::KX)) flush_translations(c);
+}
+
+void write_entryhi(Cpu& c, uint64_t v) {
+    uint64_t old = c.cp0.entryhi;
+    c.cp0.entryhi = v & kEntryHiMask;
+    if (uint8_t(old) != uint8_t(c.cp0.entryhi)) flush_translations(c);
+}
+}  // namespace
+
+void cp0_reset(Cpu& c, unsigned cpu_number) {
+    Cp0State& r = c.cp0;
+    r = Cp0State{};
+    r.status = status::ERL | status::BEV;
+    r.prid = kPrid;
+    r.ebase = 0x80000000u | (cpu_number & 0x3ff);
+    r.config[0] = kConfig0;
+    r.config[1] = kConfig1;
+    r.config[2] = kConfig2;
+    r.config[3] = kConfig3;
+    r.config[4] = kConfig4;
+    r.config[5] = kConfig5;
+    r.intctl = kIntCtl;
+    r.compare = 0;
+    r.count_base = c.ticks;
+    update_mmu_mode(c);
+    cp0_schedule_timer(c);
+}
+
+uint32_t cp0_count(const Cpu& c) {
+    return uint32_t(c.cp0.count_at_base + (c.ticks - c.cp0.count_base) / kTicksPerCount);
+}
+
+void cp0_set_count(Cpu& c, uint32_t count) {
+    c.cp0.count_at_base = count;
+    c.cp0.count_base = c.ticks;
+    cp0_schedule_timer(c);
+}
+
+void cp0_schedule_timer(Cpu& c) {
+    uint64_t counts = uint32_t(uint32_t(c.cp0.compare) - cp0_count(c));
+    if (counts == 0) counts = 1ull << 32;  // equal now: the match happens after a full wrap
+    // Ticks left until the next Count increment, then one increment per kTicksPerCount.
+    uint64_t phase = (c.ticks - c.cp0.count_base) % kTicksPerCount;
+    c.timer_deadline = c.ticks + (counts * kTicksPerCount) - phase;
+}
+
+void cp0_advance_timer(Cpu& c) {
+    if (c.ticks < c.timer_deadline) return;
+    c.cp0.cause |= cause::TI | (1ull << (8 + cause::IP_TIMER));
+    c.timer_deadline += (1ull << 32) * kTicksPerCount;
+}
+
+void cp0_set_irq_line(Cpu& c, unsigned line, bool level) {
+    uint64_t bit = 1ull << (8 + line);
+    c.cp0.cause = level ? (c.cp0.cause | bit) : (c.cp0.cause & ~bit);
+}
+
+unsigned cp0_random(const Cpu& c) {
+    unsigned wired = unsigned(c.cp0.wired) % kTlbEntries;
+    return kTlbEntries - 1 - unsigned(c.instret % (kTlbEntries - wired));
+}
+
+uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
+    const Cp0State& r = c.cp0;
+    uint64_t v = 0;
+    switch (reg * 8 + sel) {
+        case INDEX * 8: v = r.index; break;
+        case RANDOM * 8: v = cp0_random(c); break;
+        case ENTRYLO0 * 8: v = r.entrylo0; break;
+        case ENTRYLO1 * 8: v = r.entrylo1; break;
+        case CONTEXT * 8: v = r.context; break;
+        case CONTEXT * 8 + 2: return r.userlocal;
+        case PAGEMASK * 8: v = r.pagemask; break;
+        case WIRED * 8: v = r.wired; break;
+        case HWRENA * 8: v = r.hwrena; break;
+        case BADVADDR * 8: v = r.badvaddr; break;
+        case COUNT * 8: v = cp0_count(c); break;
+        case ENTRYHI * 8: v = r.entryhi; break;
+        case COMPARE * 8: v = r.compare; break;
+        case STATUS * 8: v = r.status; break;
+        case STATUS * 8 + 1: v = r.intctl; break;
+        case STATUS * 8 + 2: v = r.srsctl; break;
+        case CAUSE * 8: v = r.cause; break;
+        case EPC * 8: v = r.epc; break;
+        case PRID * 8: v = r.prid; break;
+        case PRID * 8 + 1: v = r.ebase; break;
+        case CONFIG * 8 + 0: case CONFIG * 8 + 1: case CONFIG * 8 + 2:
+        case CONFIG * 8 + 3: case CONFIG * 8 + 4: case CONFIG * 8 + 5: v = r.config[sel]; break;
+        case LLADDR * 8: v = r.lladdr; break;
+        case XCONTEXT * 8: v = r.xcontext; break;
+        case ERRCTL * 8: v = r.errctl; break;
+        case TAGLO * 8: v = r.taglo; break;
+        case TAGLO * 8 + 1: v = r.datalo; break;
+        case TAGHI * 8: v = r.taghi; break;
+        case TAGHI * 8 + 1: v = r.datahi; break;
+        case ERROREPC * 8: v = r.errorepc; break;
+        case DESAVE * 8: v = r.desave; break;
+        default:
+            if (reg == DESAVE && (kKScratchMask >> sel) & 1) return r.kscratch[sel - 2];
+            return 0;  // not implemented: reads as zero
+    }
+    return is_32bit_register(reg) ? sext32(v) : v;
+}
+
+void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
+    Cp0State& r = c.cp0;
+    switch (reg * 8 + sel) {
+        case INDEX * 8: r.index = (r.index & 0x80000000u) | (v % kTlbEntries); break;
+        case ENTRYLO0 * 8: r.entrylo0 = v & kEntryLoMask; break;
+        case ENTRYLO1 * 8: r.entrylo1 = v & kEntryLoMask; break;
+        case CONTEXT * 8: r.context = (r.context & 0x7fffffull) | (v & ~0x7fffffull); break;
+        case CONTEXT * 8 + 2: r.userlocal = v; break;
+        case PAGEMASK * 8: r.pagemask = v & 0x1fffe000u; break;
+        case WIRED * 8: r.wired = v % kTlbEntries; break;
+        case HWRENA * 8: r.hwrena = v & (0xfu | (1u << 29)); break;
+        case COUNT * 8: cp0_set_count(c, uint32_t(v)); break;
+        case ENTRYHI * 8: write_entryhi(c, v); break;
+        case COMPARE * 8:
+            r.compare = uint32_t(v);
+            r.cause &= ~(cause::TI | (1ull << (8 + cause::IP_TIMER)));
+            cp0_schedule_timer(c);
+            break;
+        case STATUS * 8: write_status(c, v); break;
+        case STATUS * 8 + 1: r.intctl = kIntCtl | (v & (0x1fu << 5)); break;
+        case CAUSE * 8: r.cause = (r.cause & ~cause::WRITABLE) | (v & cause::WRITABLE); break;
+        case EPC * 8: r.epc = v; break;
+        case PRID * 8 + 1: r.ebase = 0x80000000u | (v & 0x3ffff000u) | (r.ebase & 0x3ff); break;
+        case CONFIG * 8: r.config[0] = (kConfig0 & ~7ull) | (v & 7); break;
+        case XCONTEXT * 8: r.xcontext = (r.xcontext & ~kXContextPteBase) | (v & kXContextPteBase); break;
+        case ERRCTL * 8: r.errctl = v; break;
+        case TAGLO * 8: r.taglo = v; break;
+        case TAGLO * 8 + 1: r.datalo = v; break;
+        case TAGHI * 8: r.taghi = v; break;
+        case TAGHI * 8 + 1: r.datahi = v; break;
+        case ERROREPC * 8: r.errorepc = v; break;
+        case DESAVE * 8: r.desave = v; break;
+        default:
+            if (reg == DESAVE && (kKScratchMask >> sel) & 1) r.kscratch[sel - 2] = v;
+            break;  // read-only or not implemented: the write is ignored
+    }
+}
+
+}  // namespace mipshv

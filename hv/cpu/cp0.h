@@ -1,0 +1,32 @@
+// Coprocessor 0 register file semantics: what each register reads as, which
+// bits a write may change and the side effects writes have (timer, ASID,
+// privilege mode). mfc0/mtc0 and the hypervisor's virtual CP0 both use it.
+#pragma once
+#include <cstdint>
+
+#include "hv/cpu/cpu.h"
+
+namespace mipshv {
+
+// Architected reset values (Config*, PRId, Status with ERL|BEV, ...).
+void cp0_reset(Cpu& c, unsigned cpu_number);
+
+// 64-bit view of (reg, sel); 32-bit registers read sign-extended. Registers
+// that are not implemented read as zero.
+uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel);
+// Applies the write mask and side effects of (reg, sel).
+void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t value);
+
+// Virtual time and the Count/Compare timer.
+uint32_t cp0_count(const Cpu& c);
+void cp0_set_count(Cpu& c, uint32_t count);
+void cp0_schedule_timer(Cpu& c);
+// Called between blocks: raise the timer interrupt when its time has come.
+void cp0_advance_timer(Cpu& c);
+// Hardware interrupt line (2..6) from a device.
+void cp0_set_irq_line(Cpu& c, unsigned line, bool level);
+// The TLB index TLBWR uses: between Wired and the last entry, derived from
+// virtual time so that runs are deterministic.
+unsigned cp0_random(const Cpu& c);
+
+}  // namespace mipshv

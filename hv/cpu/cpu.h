@@ -1,0 +1,71 @@
+// The architectural state of one MIPS64 Release 2 processor (a vCPU), plus
+// the host-side caches that make executing it fast (the software TLB).
+#pragma once
+#include <cstdint>
+
+#include "hv/cpu/cp0_bits.h"
+#include "hv/cpu/fpu_state.h"
+#include "hv/cpu/insn.h"
+#include "hv/cpu/soft_tlb.h"
+#include "hv/cpu/tlb.h"
+
+namespace mipshv {
+
+class Bus;
+class ExecutionEngine;
+class Semihosting;
+
+// Coprocessor 0 registers that hold state (the rest are computed on read).
+struct Cp0State {
+    uint64_t index = 0, entrylo0 = 0, entrylo1 = 0, context = 0, userlocal = 0;
+    uint64_t pagemask = 0, wired = 0, hwrena = 0, badvaddr = 0, entryhi = 0;
+    uint64_t compare = 0, status = 0, intctl = 0, srsctl = 0, cause = 0, epc = 0;
+    uint64_t prid = 0, ebase = 0, config[6] = {}, lladdr = 0, xcontext = 0;
+    uint64_t errorepc = 0, desave = 0, kscratch[6] = {}, taglo = 0, taghi = 0;
+    uint64_t datalo = 0, datahi = 0, errctl = 0;
+    uint32_t count_at_base = 0;  // Count value when virtual time was `count_base`
+    uint64_t count_base = 0;
+};
+
+// Why the run loop returned.
+enum class StopReason : uint8_t { NONE, BUDGET, HALT, SENSITIVE, FATAL };
+
+struct Cpu {
+    uint64_t gpr[33] = {};  // [32] is the sink that writes to $0 land in
+    uint64_t hi = 0, lo = 0;
+    uint64_t pc = 0;
+    uint64_t next_pc = 0;  // where the current block continues (branches set it)
+    bool llbit = false;
+    Cp0State cp0;
+    FpuState fpu;
+    Tlb tlb;
+    SoftTlb soft_tlb;
+    unsigned mmu_mode = 0;  // SoftTlb mode index, follows Status (see mmu.h)
+
+    // Virtual time: advances one tick per retired instruction and jumps
+    // forward over WAIT; Count derives from it, so runs are deterministic.
+    uint64_t ticks = 0;
+    uint64_t instret = 0;
+    uint64_t timer_deadline = UINT64_MAX;  // tick at which Count == Compare
+    uint32_t irq_lines = 0;                // hardware interrupt inputs IP2..IP6
+
+    StopReason stop = StopReason::NONE;
+    int exit_code = 0;
+    bool exception_taken = false;  // set by exception entry, read by the run loop
+    bool stop_on_sensitive = false;  // --mode trap: stop at the first one in kernel mode
+    Insn stopped_at{};               // the instruction that stopped it
+
+    Bus* bus = nullptr;
+    ExecutionEngine* engine = nullptr;
+    Semihosting* semihosting = nullptr;
+
+    void request_stop(StopReason why) { stop = why; }
+};
+
+// Deterministic Count rate: one Count tick every two instructions, as on
+// cores whose Count runs at half the pipeline clock.
+constexpr unsigned kTicksPerCount = 2;
+
+inline uint64_t sext32(uint64_t v) { return uint64_t(int64_t(int32_t(uint32_t(v)))); }
+
+}  // namespace mipshv

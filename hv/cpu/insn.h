@@ -1,0 +1,40 @@
+// The pre-decoded form of one guest instruction. The block builder fills it
+// once; the run loop calls `exec` every time the instruction runs.
+#pragma once
+#include <cstdint>
+
+#include "hv/isa/opcode.h"
+
+namespace mipshv {
+
+struct Cpu;
+struct Insn;
+
+// Runs one instruction. Returns false when the block must stop right here:
+// an exception was taken, or the instruction itself redirected control.
+using ExecFn = bool (*)(Cpu&, const Insn&);
+
+namespace insn_state {
+constexpr uint8_t IN_DELAY_SLOT = 1;  // EPC of a fault here is the branch's
+}
+
+struct Insn {
+    ExecFn exec;
+    uint64_t pc;
+    uint64_t target;  // branch/jump destination, precomputed where static
+    uint32_t word;
+    Opcode op;
+    uint8_t rs, rt, rd, sa;
+    uint8_t dst;  // GPR written; writes to $0 go to the sink register 32
+    uint8_t state;
+};
+
+// Semantic routine of every opcode, one per row of instructions.def.
+#define INSN(name, mask, match, dest, flags, sclass) bool exec_##name(Cpu&, const Insn&);
+#include "hv/isa/instructions.def"
+#undef INSN
+bool exec_invalid(Cpu&, const Insn&);
+
+ExecFn exec_function(Opcode op);
+
+}  // namespace mipshv

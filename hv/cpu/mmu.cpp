@@ -1,0 +1,181 @@
+#include "hv/cpu/mmu.h"
+
+#include <algorithm>
+
+#include "hv/board/bus.h"
+#include "hv/cpu/exception.h"
+#include "hv/engine/engine.h"
+
+namespace mipshv {
+
+namespace {
+using namespace cp0;
+
+constexpr uint64_t kSegMask = ((1ull << kSegBits) - 1) | (3ull << 62);
+constexpr uint64_t kPaMask = (1ull << kPaBits) - 1;
+
+Translation mapped(const Cpu& c, uint64_t va, Access access) {
+    Translation t;
+    auto hit = c.tlb.lookup(va, uint8_t(c.cp0.entryhi));
+    if (!hit) {
+        t.fault = TranslateFault::REFILL;
+        return t;
+    }
+    if (!(hit->entrylo & entrylo::V)) {
+        t.fault = TranslateFault::INVALID;
+        return t;
+    }
+    t.writable = hit->entrylo & entrylo::D;
+    if (access == Access::STORE && !t.writable) {
+        t.fault = TranslateFault::MODIFIED;
+        return t;
+    }
+    uint64_t pfn = (hit->entrylo >> entrylo::PFN_SHIFT) & (kPaMask >> 12);
+    t.pa = ((pfn << 12) & ~(hit->page_size - 1)) | (va & (hit->page_size - 1));
+    return t;
+}
+
+Translation unmapped(uint64_t pa) {
+    Translation t;
+    t.pa = pa;
+    t.writable = true;
+    return t;
+}
+
+Translation bad() {
+    Translation t;
+    t.fault = TranslateFault::ADDRESS_ERROR;
+    return t;
+}
+}  // namespace
+
+Translation translate(const Cpu& c, uint64_t va, Access access) {
+    const uint64_t s = c.cp0.status;
+    const bool kernel = c.mmu_mode >= kModeKernel;
+    const bool supervisor = c.mmu_mode == kModeSupervisor;
+    if (va <= 0x7fffffffull) {  // useg / suseg / kuseg
+        if (c.mmu_mode == kModeKernelErl) return unmapped(va);
+        return mapped(c, va, access);
+    }
+    if (va < 0x4000000000000000ull) {  // xuseg
+        if ((s & status::UX) && va <= (0x3fffffffffffffffull & kSegMask)) return mapped(c, va, access);
+        return bad();
+    }
+    if (va < 0x8000000000000000ull) {  // xsseg
+        if ((kernel || supervisor) && (s & status::SX) && va <= (0x7fffffffffffffffull & kSegMask))
+            return mapped(c, va, access);
+        return bad();
+    }
+    if (va < 0xc000000000000000ull) {  // xkphys: bits 61:59 are the cache attribute
+        if (kernel && (s & status::KX) && (va & 0x07ffffffffffffffull) <= kPaMask) return unmapped(va & kPaMask);
+        return bad();
+    }
+    if (va < 0xffffffff80000000ull) {  // xkseg
+        if (kernel && (s & status::KX) && va <= (0xffffffff7fffffffull & kSegMask)) return mapped(c, va, access);
+        return bad();
+    }
+    if (va < 0xffffffffa0000000ull) return kernel ? unmapped(va - 0xffffffff80000000ull) : bad();  // ckseg0
+    if (va < 0xffffffffc0000000ull) return kernel ? unmapped(va - 0xffffffffa0000000ull) : bad();  // ckseg1
+    if (va < 0xffffffffe0000000ull) return (kernel || supervisor) ? mapped(c, va, access) : bad();  // cksseg
+    return kernel ? mapped(c, va, access) : bad();                                                 // ckseg3
+}
+
+bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa) {
+    Translation t = translate(c, va, access);
+    const bool is_store = access == Access::STORE;
+    switch (t.fault) {
+        case TranslateFault::NONE: pa = t.pa; return true;
+        case TranslateFault::ADDRESS_ERROR: return raise_address_error(c, i, is_store ? Exc::ADES : Exc::ADEL, va);
+        case TranslateFault::REFILL: return raise_tlb(c, i, is_store ? Exc::TLBS : Exc::TLBL, va, true);
+        case TranslateFault::INVALID: return raise_tlb(c, i, is_store ? Exc::TLBS : Exc::TLBL, va, false);
+        case TranslateFault::MODIFIED: return raise_tlb(c, i, Exc::MOD, va, false);
+    }
+    return false;
+}
+
+bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access) {
+    return raise_address_error(c, i, access == Access::STORE ? Exc::ADES : Exc::ADEL, va);
+}
+
+bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value) {
+    uint64_t pa;
+    if (!translate_or_raise(c, i, va, Access::LOAD, pa)) return false;
+    if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
+        SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
+        e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
+        e.read_tag = va & kHostPageMask;
+        e.write_tag = ~0ull;
+        value = 0;
+        std::memcpy(&value, host + (pa & 0xfff), size);
+        return true;
+    }
+    if (!c.bus->mmio_read(pa, size, value)) return raise(c, i, Exc::DBE);
+    return true;
+}
+
+bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t value) {
+    uint64_t pa;
+    if (!translate_or_raise(c, i, va, Access::STORE, pa)) return false;
+    if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
+        if (c.bus->is_code_page(pa)) {
+            // Translated code lives here: the store must go through this
+            // path every time so the engine can drop the stale blocks.
+            c.engine->invalidate_code(pa, size);
+        } else {
+            SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
+            e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
+            e.read_tag = va & kHostPageMask;
+            e.write_tag = va & kHostPageMask;
+        }
+        std::memcpy(host + (pa & 0xfff), &value, size);
+        return true;
+    }
+    if (!c.bus->mmio_write(pa, size, value)) return raise(c, i, Exc::DBE);
+    return true;
+}
+
+void flush_translations(Cpu& c) {
+    c.soft_tlb.flush();
+    if (c.engine) c.engine->flush_lookup_cache();
+}
+
+}  // namespace mipshv
+
+namespace mipshv {
+
+namespace {
+// Walks [va, va+len) page by page, handing each RAM piece to `fn`.
+template <typename Fn>
+bool for_each_guest_piece(Cpu& c, uint64_t va, uint64_t len, Access access, Fn fn) {
+    while (len > 0) {
+        uint64_t chunk = std::min<uint64_t>(len, 4096 - (va & 0xfff));
+        Translation t = translate(c, va, access);
+        if (t.fault != TranslateFault::NONE) return false;
+        uint8_t* host = c.bus->ram_ptr(t.pa, chunk);
+        if (!host) return false;
+        fn(host, t.pa, chunk);
+        va += chunk;
+        len -= chunk;
+    }
+    return true;
+}
+}  // namespace
+
+bool copy_from_guest(Cpu& c, uint64_t va, void* dst, uint64_t len) {
+    auto* out = static_cast<uint8_t*>(dst);
+    return for_each_guest_piece(c, va, len, Access::LOAD, [&](uint8_t* host, uint64_t, uint64_t n) {
+        std::memcpy(out, host, n);
+        out += n;
+    });
+}
+
+bool copy_to_guest(Cpu& c, uint64_t va, const void* src, uint64_t len) {
+    auto* in = static_cast<const uint8_t*>(src);
+    return for_each_guest_piece(c, va, len, Access::STORE, [&](uint8_t* host, uint64_t pa, uint64_t n) {
+        if (c.bus->is_code_page(pa)) c.engine->invalidate_code(pa, n);
+        std::memcpy(host, in, n);
+        in += n;
+    });
+}
+
+}  // namespace mipshv

@@ -1,0 +1,69 @@
+// Guest virtual memory: segment decoding, TLB translation and the
+// software-TLB fast path that loads, stores and fetches take.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "hv/cpu/cpu.h"
+
+namespace mipshv {
+
+enum class Access : uint8_t { LOAD, STORE, FETCH };
+
+enum class TranslateFault : uint8_t { NONE, ADDRESS_ERROR, REFILL, INVALID, MODIFIED };
+
+struct Translation {
+    uint64_t pa = 0;
+    bool writable = false;  // TLB D bit (always true for unmapped segments)
+    TranslateFault fault = TranslateFault::NONE;
+};
+
+// Pure translation in the current mode and ASID: no exception, no side effect.
+Translation translate(const Cpu& c, uint64_t va, Access access);
+// Translation that raises the architectural exception for the fault.
+bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa);
+
+bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value);
+bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t value);
+bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access);
+
+// Aligned load of sizeof(T) bytes, zero-extended into `out`.
+template <typename T>
+inline bool load(Cpu& c, const Insn& i, uint64_t va, uint64_t& out) {
+    if (va & (sizeof(T) - 1)) [[unlikely]]
+        return raise_misaligned(c, i, va, Access::LOAD);
+    SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
+    if (e.read_tag == (va & kHostPageMask)) [[likely]] {
+        T v;
+        std::memcpy(&v, reinterpret_cast<const void*>(e.addend + va), sizeof(T));
+        out = v;
+        return true;
+    }
+    return load_slow(c, i, va, sizeof(T), out);
+}
+
+template <typename T>
+inline bool store(Cpu& c, const Insn& i, uint64_t va, uint64_t value) {
+    if (va & (sizeof(T) - 1)) [[unlikely]]
+        return raise_misaligned(c, i, va, Access::STORE);
+    SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
+    if (e.write_tag == (va & kHostPageMask)) [[likely]] {
+        T v = T(value);
+        std::memcpy(reinterpret_cast<void*>(e.addend + va), &v, sizeof(T));
+        return true;
+    }
+    return store_slow(c, i, va, sizeof(T), value);
+}
+
+// Every change that can alter a translation calls this.
+void flush_translations(Cpu& c);
+
+}  // namespace mipshv
+
+namespace mipshv {
+// Byte copies between the host and guest virtual memory in the current mode,
+// for hypervisor services (semihosting). RAM only; false when any byte is
+// unmapped or not RAM. No guest exception is raised.
+bool copy_from_guest(Cpu& c, uint64_t va, void* dst, uint64_t len);
+bool copy_to_guest(Cpu& c, uint64_t va, const void* src, uint64_t len);
+}  // namespace mipshv

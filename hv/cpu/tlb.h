@@ -1,0 +1,42 @@
+// The joint TLB: 64 entries, each mapping an even/odd pair of pages of any
+// size PageMask allows (4 KiB .. 256 MiB), tagged with an ASID unless global.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace mipshv {
+
+constexpr unsigned kTlbEntries = 64;
+constexpr unsigned kSegBits = 40;  // virtual address bits per 64-bit segment
+constexpr unsigned kPaBits = 36;   // physical address bits
+
+struct TlbEntry {
+    uint64_t entryhi = 0;   // R | VPN2 (ASID kept separately)
+    uint64_t pagemask = 0;  // as written to PageMask
+    uint64_t lo[2] = {};    // EntryLo0/1 without the G bit
+    uint8_t asid = 0;
+    bool global = false;
+};
+
+struct TlbHit {
+    unsigned index;
+    uint64_t entrylo;   // the EntryLo of the page the address falls in
+    uint64_t page_size;
+};
+
+class Tlb {
+public:
+    std::array<TlbEntry, kTlbEntries> entries{};
+
+    // Matching entry for a virtual address, or nothing (a refill).
+    std::optional<TlbHit> lookup(uint64_t va, uint8_t asid) const;
+    // TLBP: index of the entry matching EntryHi's VPN2/R and ASID.
+    std::optional<unsigned> probe(uint64_t entryhi) const;
+    void write(unsigned index, uint64_t entryhi, uint64_t pagemask, uint64_t lo0, uint64_t lo1);
+};
+
+// The VPN2 bits of an address for a given PageMask (R and VPN2 fields).
+uint64_t tlb_vpn2_mask(uint64_t pagemask);
+
+}  // namespace mipshv

@@ -1,0 +1,38 @@
+// A 16550A UART (registers at byte stride): transmit goes to a host file
+// descriptor at once; receive takes bytes queued by the host side. The
+// guest may program it any way it likes: divisor, line control and FIFO
+// settings are stored and read back but have no effect on the host.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+
+#include "hv/dev/mmio_device.h"
+
+namespace mipshv {
+
+class Uart16550 final : public MmioDevice {
+public:
+    // `irq` is called with the level of the interrupt output whenever it may change.
+    Uart16550(int out_fd, std::function<void(bool)> irq = {});
+
+    std::string name() const override { return "uart16550"; }
+    uint64_t read(uint64_t offset, unsigned size) override;
+    void write(uint64_t offset, unsigned size, uint64_t value) override;
+
+    void receive(uint8_t byte);  // host -> guest
+    uint64_t bytes_sent() const { return bytes_sent_; }
+
+private:
+    void update_irq();
+    bool dlab() const { return lcr_ & 0x80; }
+
+    int out_fd_;
+    std::function<void(bool)> irq_;
+    std::deque<uint8_t> rx_;
+    uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, fcr_ = 0, dll_ = 0, dlm_ = 0;
+    bool thr_empty_irq_ = false;  // THRE interrupt pending (cleared by IIR read or THR write)
+    uint64_t bytes_sent_ = 0;
+};
+
+}  // namespace mipshv

@@ -1,0 +1,22 @@
+// A basic block of pre-decoded guest instructions: straight-line code up to
+// a branch and its delay slot, an instruction that must end the block, the
+// end of the guest page, or kMaxBlockInsns.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "hv/cpu/insn.h"
+
+namespace mipshv {
+
+constexpr unsigned kMaxBlockInsns = 64;
+
+struct Block {
+    uint64_t vpc = 0;     // guest virtual address of the first instruction
+    uint64_t pa = 0;      // its guest physical address
+    uint64_t end_pc = 0;  // fall-through address after the last instruction
+    uint64_t pa_end = 0;  // physical end of the instructions decoded from pa's page
+    std::vector<Insn> insns;
+};
+
+}  // namespace mipshv

@@ -1,0 +1,50 @@
+#include "hv/engine/block_cache.h"
+
+#include <algorithm>
+
+#include "hv/board/bus.h"
+
+namespace mipshv {
+
+Block* BlockCache::find(uint64_t pa, uint64_t vpc) const {
+    auto it = blocks_.find(Key{pa, vpc});
+    return it == blocks_.end() ? nullptr : it->second.get();
+}
+
+Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
+    Block* raw = b.get();
+    uint64_t page = raw->pa >> 12;
+    by_page_[page].push_back(raw);
+    bus_.set_code_page(raw->pa, true);
+    blocks_[Key{raw->pa, raw->vpc}] = std::move(b);
+    remember(raw->vpc, mode, raw);
+    return raw;
+}
+
+unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
+    uint64_t page = pa >> 12;
+    auto it = by_page_.find(page);
+    if (it == by_page_.end()) {
+        bus_.set_code_page(pa, false);
+        return 0;
+    }
+    std::vector<Block*>& list = it->second;
+    unsigned dropped = 0;
+    auto overlaps = [&](const Block* b) { return b->pa < pa + len && pa < b->pa_end; };
+    for (Block* b : list) {
+        if (!overlaps(b)) continue;
+        auto node = blocks_.find(Key{b->pa, b->vpc});
+        graveyard_.push_back(std::move(node->second));
+        blocks_.erase(node);
+        ++dropped;
+    }
+    std::erase_if(list, overlaps);
+    if (list.empty()) {
+        by_page_.erase(it);
+        bus_.set_code_page(pa, false);
+    }
+    if (dropped) flush_lookup();
+    return dropped;
+}
+
+}  // namespace mipshv

@@ -1,0 +1,62 @@
+// Owns every translated block. Blocks are found by (physical address,
+// virtual address) so that aliases of the same code through different
+// segments keep their own PC-relative values, and by a direct-mapped cache
+// on the virtual PC for the common path. Blocks invalidated while one may
+// still be running are freed only at the next dispatch.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "hv/engine/block.h"
+
+namespace mipshv {
+
+class Bus;
+
+class BlockCache {
+public:
+    explicit BlockCache(Bus& bus) : bus_(bus) {}
+
+    Block* lookup_fast(uint64_t vpc, unsigned mode) const {
+        const JumpEntry& e = jump_[index(vpc)];
+        return (e.vpc == vpc && e.mode == mode) ? e.block : nullptr;
+    }
+    Block* find(uint64_t pa, uint64_t vpc) const;
+    Block* insert(std::unique_ptr<Block> b, unsigned mode);
+    void remember(uint64_t vpc, unsigned mode, Block* b) { jump_[index(vpc)] = {vpc, mode, b}; }
+
+    // Drops every block overlapping [pa, pa+len); returns how many.
+    unsigned invalidate(uint64_t pa, uint64_t len);
+    void flush_lookup() { jump_.fill(JumpEntry{}); }
+    void collect_garbage() {
+        if (!graveyard_.empty()) graveyard_.clear();
+    }
+    size_t size() const { return blocks_.size(); }
+
+private:
+    struct JumpEntry {
+        uint64_t vpc = ~0ull;
+        unsigned mode = 0;
+        Block* block = nullptr;
+    };
+    struct Key {
+        uint64_t pa, vpc;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.pa * 0x9e3779b97f4a7c15ull ^ k.vpc); }
+    };
+    static size_t index(uint64_t vpc) { return (vpc >> 2) & (kJumpEntries - 1); }
+    static constexpr size_t kJumpEntries = 4096;
+
+    Bus& bus_;
+    std::array<JumpEntry, kJumpEntries> jump_{};
+    std::unordered_map<Key, std::unique_ptr<Block>, KeyHash> blocks_;
+    std::unordered_map<uint64_t, std::vector<Block*>> by_page_;  // physical page -> blocks
+    std::vector<std::unique_ptr<Block>> graveyard_;
+};
+
+}  // namespace mipshv

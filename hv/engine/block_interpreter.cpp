@@ -1,0 +1,184 @@
+#include "hv/engine/block_interpreter.h"
+
+#include <cstring>
+
+#include "hv/board/bus.h"
+#include "hv/cpu/cp0.h"
+#include "hv/cpu/exception.h"
+#include "hv/cpu/mmu.h"
+#include "hv/isa/decoder.h"
+
+namespace mipshv {
+
+namespace {
+
+uint8_t destination(const Insn& i, Dest d) {
+    unsigned r = 0;
+    switch (d) {
+        case Dest::RD: r = i.rd; break;
+        case Dest::RT: r = i.rt; break;
+        case Dest::RA: r = 31; break;
+        default: return 32;
+    }
+    return r == 0 ? 32 : uint8_t(r);
+}
+
+Insn decode_at(uint64_t pc, uint32_t word) {
+    Insn i{};
+    i.pc = pc;
+    i.word = word;
+    i.op = decode_opcode(word);
+    i.rs = uint8_t(field_rs(word));
+    i.rt = uint8_t(field_rt(word));
+    i.rd = uint8_t(field_rd(word));
+    i.sa = uint8_t(field_sa(word));
+    const OpcodeInfo& info = opcode_info(i.op);
+    i.dst = destination(i, info.dest);
+    i.exec = exec_function(i.op);
+    if (info.flags & insn_flag::BRANCH) {
+        bool jump = i.op == Opcode::j || i.op == Opcode::jal;
+        i.target = jump ? ((pc + 4) & ~0x0fffffffull) | ((word & 0x03ffffffull) << 2)
+                        : pc + 4 + (uint64_t(field_simm(word)) << 2);
+    }
+    return i;
+}
+
+// --mode trap: a sensitive instruction executed in kernel mode stops the
+// machine before it runs; in user mode it behaves as the hardware would.
+bool exec_stop_if_kernel(Cpu& c, const Insn& i) {
+    if (!in_kernel_mode(c)) return exec_function(i.op)(c, i);
+    c.pc = i.pc;
+    c.stopped_at = i;
+    c.request_stop(StopReason::SENSITIVE);
+    c.exception_taken = true;  // not retired
+    return false;
+}
+
+bool stops_in_trap_mode(const Cpu& c, Opcode op) {
+    if (op == Opcode::sdbbp && c.semihosting) return false;  // a hypercall, not a privileged access
+    return opcode_info(op).sensitive != SensitiveClass::NONE;
+}
+
+// A delay slot on the next page is fetched when it runs, because that page's
+// mapping may change independently of the branch's.
+bool exec_delay_slot_on_next_page(Cpu& c, const Insn& slot) {
+    uint64_t pa;
+    if (!translate_or_raise(c, slot, slot.pc, Access::FETCH, pa)) return false;
+    const uint8_t* host = c.bus->ram_ptr(pa, 4);
+    if (!host) return raise(c, slot, Exc::IBE);
+    uint32_t word;
+    std::memcpy(&word, host, 4);
+    Insn i = decode_at(slot.pc, word);
+    i.state = insn_state::IN_DELAY_SLOT;
+    if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
+    return i.exec(c, i);
+}
+
+}  // namespace
+
+Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
+    const uint8_t* host = c.bus->ram_ptr(pa, 4);
+    if (!host) return nullptr;
+    auto b = std::make_unique<Block>();
+    b->vpc = c.pc;
+    b->pa = pa;
+    uint64_t pc = c.pc;
+    const uint64_t page_end = (pc | 0xfff) + 1;
+    bool in_delay_slot = false;
+    for (;;) {
+        uint32_t word;
+        std::memcpy(&word, host + (pc - c.pc), 4);
+        Insn i = decode_at(pc, word);
+        if (in_delay_slot) i.state = insn_state::IN_DELAY_SLOT;
+        if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
+        b->insns.push_back(i);
+        pc += 4;
+        const uint8_t flags = opcode_info(i.op).flags;
+        if (in_delay_slot) break;
+        if (flags & insn_flag::BRANCH) {
+            if (pc == page_end) {
+                Insn slot{};
+                slot.pc = pc;
+                slot.exec = exec_delay_slot_on_next_page;
+                slot.op = Opcode::invalid;
+                slot.state = insn_state::IN_DELAY_SLOT;
+                b->insns.push_back(slot);
+                pc += 4;
+                break;
+            }
+            in_delay_slot = true;
+            continue;
+        }
+        if ((flags & insn_flag::ENDS) || pc == page_end || b->insns.size() >= kMaxBlockInsns) break;
+    }
+    b->end_pc = pc;
+    b->pa_end = pa + std::min<uint64_t>(pc - c.pc, page_end - c.pc);
+    ++blocks_built_;
+    return cache_.insert(std::move(b), c.mmu_mode);
+}
+
+Block* BlockInterpreter::block_at_pc(Cpu& c) {
+    if (Block* b = cache_.lookup_fast(c.pc, c.mmu_mode)) return b;
+    Insn at{};
+    at.pc = c.pc;
+    if (c.pc & 3) {
+        raise_address_error(c, at, Exc::ADEL, c.pc);
+        return nullptr;
+    }
+    uint64_t pa;
+    if (!translate_or_raise(c, at, c.pc, Access::FETCH, pa)) return nullptr;
+    if (Block* b = cache_.find(pa, c.pc)) {
+        cache_.remember(c.pc, c.mmu_mode, b);
+        return b;
+    }
+    if (Block* b = build(c, pa)) {
+        // New code page: stores to it must now take the slow path.
+        c.soft_tlb.drop_writes_to(reinterpret_cast<uintptr_t>(c.bus->ram_ptr(pa & kHostPageMask, 1)));
+        return b;
+    }
+    raise(c, at, Exc::IBE);  // instruction fetch from something that is not RAM
+    return nullptr;
+}
+
+void BlockInterpreter::invalidate_code(uint64_t pa, uint64_t len) {
+    for (uint64_t p = pa & kHostPageMask; p < pa + len; p += 4096) {
+        uint64_t lo = std::max(p, pa), hi = std::min(p + 4096, pa + len);
+        cache_.invalidate(lo, hi - lo);
+    }
+}
+
+void BlockInterpreter::run(Cpu& c, uint64_t budget) {
+    const uint64_t limit = budget ? c.instret + budget : UINT64_MAX;
+    c.engine = this;
+    while (c.stop == StopReason::NONE) {
+        if (c.instret >= limit) {
+            c.request_stop(StopReason::BUDGET);
+            break;
+        }
+        cache_.collect_garbage();
+        if (c.ticks >= c.timer_deadline) cp0_advance_timer(c);
+        if (take_interrupt_if_pending(c)) c.exception_taken = false;
+        Block* b = block_at_pc(c);
+        if (!b) {
+            c.exception_taken = false;
+            continue;
+        }
+        c.next_pc = b->end_pc;
+        const Insn* const first = b->insns.data();
+        const Insn* const end = first + b->insns.size();
+        const Insn* p = first;
+        while (p != end && p->exec(c, *p)) ++p;
+        uint64_t retired;
+        if (p == end) {
+            c.pc = c.next_pc;
+            retired = uint64_t(end - first);
+        } else {
+            retired = uint64_t(p - first) + (c.exception_taken ? 0 : 1);
+            c.exception_taken = false;
+        }
+        c.instret += retired;
+        c.ticks += retired;
+    }
+}
+
+}  // namespace mipshv

@@ -1,0 +1,51 @@
+// Opcode identifiers and static per-opcode attributes, generated from
+// instructions.def so that the table stays the single source of truth.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+namespace mipshv {
+
+enum class Opcode : uint16_t {
+#define INSN(name, mask, match, dest, flags, sclass) name,
+#include "hv/isa/instructions.def"
+#undef INSN
+    invalid,  // no row matched: reserved instruction
+    count
+};
+
+// Which register an instruction writes.
+enum class Dest : uint8_t { NONE, RD, RT, RA, FD, FT, FS };
+
+namespace insn_flag {
+constexpr uint8_t BRANCH = 1;  // has a delay slot
+constexpr uint8_t LIKELY = 2;  // delay slot annulled when not taken
+constexpr uint8_t ENDS = 4;    // the block ends after this instruction
+}  // namespace insn_flag
+
+// Why an instruction may not run natively in a de-privileged guest kernel.
+enum class SensitiveClass : uint8_t {
+    NONE,            // harmless: runs the same in user mode
+    CP0_READ,        // mfc0/dmfc0
+    CP0_WRITE,       // mtc0/dmtc0
+    TLB,             // tlbr/tlbwi/tlbwr/tlbp
+    ERET,            // exception return
+    WAIT,            // wait for interrupt
+    CACHE,           // cache maintenance
+    INTERRUPT_MASK,  // di/ei
+    SHADOW_SET,      // rdpgpr/wrpgpr
+    DEBUG,           // sdbbp/deret (sdbbp 1 is UHI semihosting)
+};
+
+struct OpcodeInfo {
+    std::string_view name;  // assembler mnemonic
+    uint32_t mask, match;
+    Dest dest;
+    uint8_t flags;
+    SensitiveClass sensitive;
+};
+
+const OpcodeInfo& opcode_info(Opcode op);
+std::string_view sensitive_class_name(SensitiveClass c);
+
+}  // namespace mipshv
