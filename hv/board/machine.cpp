@@ -53,8 +53,7 @@ Machine::Machine(const Options& opts)
         cpu_.semihosting = semihosting_.get();
     }
     cp0_reset(cpu_, 0);
-    cpu_.fpu.fir = 0;  // set by the FPU model when present
-    load_kernel(opts.kernel);
+    if (!opts.kernel.empty()) load_kernel(opts.kernel);
 }
 
 void Machine::load_kernel(const std::string& path) {

@@ -18,6 +18,8 @@ namespace mipshv {
 
 class Machine {
 public:
+    // Loads opts.kernel when given; without one, the caller places code in
+    // RAM and sets the PC itself (tests, benchmarks).
     explicit Machine(const Options& opts);
 
     // Runs until the guest exits, stops, or `budget` instructions (0: none).

@@ -55,6 +55,18 @@ std::string operands(csh handle, const cs_insn& insn) {
     return last_comma == std::string::npos ? address : text.substr(0, last_comma + 2) + address;
 }
 
+// Capstone names the CP0 register of mfc0/mtc0 as if it were a GPR ("$t5"
+// for Cause); CP0 registers are numbers, so print "$13, 0" instead.
+std::string cp0_operands(const std::string& text, uint32_t word) {
+    const auto comma = text.find(", ");
+    if (comma == std::string::npos) return text;
+    return text.substr(0, comma) + ", $" + std::to_string((word >> 11) & 31) + ", " + std::to_string(word & 7);
+}
+
+bool is_cp0_move(const std::string& mnemonic) {
+    return mnemonic == "mfc0" || mnemonic == "mtc0" || mnemonic == "dmfc0" || mnemonic == "dmtc0";
+}
+
 }  // namespace
 
 std::string disassemble(uint32_t word, uint64_t pc) {
@@ -63,7 +75,10 @@ std::string disassemble(uint32_t word, uint64_t pc) {
     cs_insn* insn = nullptr;
     if (cs_disasm(capstone.get(), code, sizeof code, pc, 1, &insn) != 1) return word_directive(word);
     std::string text = insn->mnemonic;
-    if (insn->op_str[0] != '\0') text += ' ' + operands(capstone.get(), *insn);
+    if (insn->op_str[0] != '\0') {
+        const std::string ops = operands(capstone.get(), *insn);
+        text += ' ' + (is_cp0_move(text) ? cp0_operands(ops, word) : ops);
+    }
     cs_free(insn, 1);
     return text;
 }

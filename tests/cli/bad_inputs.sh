@@ -1,0 +1,45 @@
+#!/bin/bash
+# bad_inputs.sh MIPSHV GUEST_DIR: every malformed input must produce exactly
+# one line on stderr starting with "mipshv:", exit status 1, and no crash.
+set -u
+mipshv=$1 guests=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+good=$(ls "$guests"/*.elf | head -n 1)
+failures=0
+
+expect_error() {  # expect_error DESCRIPTION PATTERN ARGS...
+    local what=$1 pattern=$2
+    shift 2
+    "$mipshv" "$@" >"$work/out" 2>"$work/err" </dev/null
+    local rc=$? lines
+    lines=$(wc -l <"$work/err")
+    if [ $rc -ne 1 ] || [ "$lines" -ne 1 ] || ! grep -Eq "^mipshv: .*($pattern)" "$work/err"; then
+        echo "FAIL $what: exit $rc, stderr:"; cat "$work/err"
+        failures=$((failures + 1))
+    else
+        echo "ok   $what: $(cat "$work/err")"
+    fi
+}
+
+printf 'not an elf at all' >"$work/garbage.elf"
+head -c 40 "$good" >"$work/truncated.elf"
+mips64el-linux-gnuabi64-gcc -mabi=32 -march=mips32r2 -nostdlib -static -o "$work/elf32.elf" -x c - <<<'void __start(void){for(;;);}' 2>/dev/null
+# Same image, byte 5 (EI_DATA) flipped to big-endian.
+cp "$good" "$work/bigendian.elf" && printf '\x02' | dd of="$work/bigendian.elf" bs=1 seek=5 conv=notrunc status=none
+
+expect_error "missing kernel option" "kernel" -semihosting
+expect_error "missing file" "nonexistent" -kernel "$work/nonexistent.elf"
+expect_error "not an ELF" "magic|ELF" -kernel "$work/garbage.elf"
+expect_error "truncated ELF" "short|truncated|bounds" -kernel "$work/truncated.elf"
+[ -f "$work/elf32.elf" ] && expect_error "32-bit ELF" "32-bit" -kernel "$work/elf32.elf"
+expect_error "big-endian ELF" "endian" -kernel "$work/bigendian.elf"
+expect_error "host ELF" "MIPS" -kernel /bin/true
+expect_error "unknown option" "unknown option" -kernel "$good" -frobnicate
+expect_error "bad memory size" "size|-m" -kernel "$good" -m 12Q
+expect_error "memory too small for the image" "does not fit" -kernel "$good" -m 1M
+expect_error "unknown mode" "mode" -kernel "$good" --mode warp
+expect_error "unknown machine" "machine" -kernel "$good" -M nosuchboard
+
+echo "$((12 - failures)) passed, $failures failed"
+[ $failures -eq 0 ]

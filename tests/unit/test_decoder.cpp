@@ -1,0 +1,50 @@
+#include <catch2/catch.hpp>
+
+#include "hv/isa/decoder.h"
+#include "hv/isa/encode.h"
+#include "hv/isa/opcode.h"
+
+using namespace mipshv;
+
+TEST_CASE("every table row is well formed and reachable", "[decoder]") {
+    for (size_t k = 0; k < size_t(Opcode::invalid); ++k) {
+        const OpcodeInfo& info = opcode_info(Opcode(k));
+        INFO(info.name);
+        CHECK((info.match & ~info.mask) == 0);
+        // Some word of the row decodes to it: no earlier row shadows it whole.
+        // (Its canonical word may belong to an alias, e.g. sll $0,$0,0 is nop.)
+        bool reachable = false;
+        for (uint32_t fill : {0u, 0xa5a5a5a5u, 0x5a5a5a5au, 0x0000ffc0u})
+            reachable |= decode_opcode(info.match | (~info.mask & fill)) == Opcode(k);
+        CHECK(reachable);
+    }
+}
+
+TEST_CASE("decoder recognises representative encodings", "[decoder]") {
+    CHECK(decode_opcode(0x00000000) == Opcode::nop);
+    CHECK(decode_opcode(encode::addiu(8, 9, -1)) == Opcode::addiu);
+    CHECK(decode_opcode(encode::sll(8, 9, 3)) == Opcode::sll);
+    CHECK(decode_opcode(0x00294842) == Opcode::rotr);    // rotr t1, t1, 1
+    CHECK(decode_opcode(0x03e00008) == Opcode::jr);      // jr ra
+    CHECK(decode_opcode(0x03e00408) == Opcode::jr_hb);   // jr.hb ra
+    CHECK(decode_opcode(0x0320f809) == Opcode::jalr);    // jalr t9
+    CHECK(decode_opcode(0x7c09503b) == Opcode::rdhwr);   // rdhwr t1, $10 decodes (and faults at run time)
+    CHECK(decode_opcode(0x42000018) == Opcode::eret);
+    CHECK(decode_opcode(0x40086000) == Opcode::mfc0);    // mfc0 t0, Status
+    CHECK(decode_opcode(0x41606000) == Opcode::di);
+    CHECK(decode_opcode(0x41606020) == Opcode::ei);
+    CHECK(decode_opcode(0x7000007f) == Opcode::sdbbp);   // sdbbp 1
+    CHECK(decode_opcode(0xec000000) == Opcode::invalid); // opcode 59: reserved
+}
+
+TEST_CASE("sensitive instructions are classified in the table", "[decoder]") {
+    CHECK(opcode_info(Opcode::mtc0).sensitive == SensitiveClass::CP0_WRITE);
+    CHECK(opcode_info(Opcode::mfc0).sensitive == SensitiveClass::CP0_READ);
+    CHECK(opcode_info(Opcode::tlbwr).sensitive == SensitiveClass::TLB);
+    CHECK(opcode_info(Opcode::eret).sensitive == SensitiveClass::ERET);
+    CHECK(opcode_info(Opcode::wait).sensitive == SensitiveClass::WAIT);
+    CHECK(opcode_info(Opcode::cache).sensitive == SensitiveClass::CACHE);
+    CHECK(opcode_info(Opcode::di).sensitive == SensitiveClass::INTERRUPT_MASK);
+    CHECK(opcode_info(Opcode::addu).sensitive == SensitiveClass::NONE);
+    CHECK(opcode_info(Opcode::syscall).sensitive == SensitiveClass::NONE);
+}
