@@ -1,10 +1,15 @@
 #include "hv/board/machine.h"
 
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
+#include "hv/board/device_tree.h"
 #include "hv/board/memory_map.h"
 #include "hv/common/error.h"
 #include "hv/cpu/cp0.h"
@@ -15,6 +20,11 @@ namespace mipshv {
 
 namespace {
 using namespace memory_map;
+
+constexpr uint64_t kPageSize = 4096;
+constexpr uint64_t kKseg0 = 0xffffffff80000000ull;
+
+std::string hex(uint64_t v) { return (std::ostringstream() << "0x" << std::hex << v).str(); }
 
 // Physical address of a kernel-segment load address; kernels and test
 // programs link into kseg0/kseg1 or xkphys, which map without a TLB.
@@ -36,24 +46,64 @@ std::vector<std::string> semihosting_argv(const Options& o) {
     for (std::string w; words >> w;) argv.push_back(w);
     return argv;
 }
+
+std::vector<uint8_t> read_file(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("mipshv: " + path + ": cannot open " + what + ": " + std::strerror(errno));
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+uint64_t host_wall_clock_ns() {
+    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 }  // namespace
 
 Machine::Machine(const Options& opts)
     : opts_(opts),
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
       engine_(bus_),
-      uart_(1, [this](bool level) { cp0_set_irq_line(cpu_, 2, level); }) {
-    if (opts.machine != "bare") throw Error("mipshv: unknown machine '" + opts.machine + "' (available: bare)");
+      uart_(1, [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
+      rtc_(host_wall_clock_ns(), [this] { return machine_time_ns(); },
+           [this](bool level) { cp0_set_irq_line(cpu_, kRtc.irq, level); }),
+      syscon_([this](SysconRequest r) {
+          cpu_.exit_code = 0;
+          cpu_.request_stop(r == SysconRequest::POWEROFF ? StopReason::HALT : StopReason::REBOOT);
+      }) {
+    if (opts.machine != "virt") throw Error("mipshv: unknown machine '" + opts.machine + "' (available: virt)");
     cpu_.bus = &bus_;
     cpu_.engine = &engine_;
     cpu_.stop_on_sensitive = opts.mode == "trap";
-    bus_.map_device(kUartBase, kUartSize, &uart_);
+    bus_.map_device(kUart.base, kUart.size, &uart_);
+    bus_.map_device(kRtc.base, kRtc.size, &rtc_);
+    bus_.map_device(kSyscon.base, kSyscon.size, &syscon_);
     if (opts.semihosting) {
         semihosting_ = std::make_unique<Semihosting>(semihosting_argv(opts));
         cpu_.semihosting = semihosting_.get();
     }
     cp0_reset(cpu_, 0);
     if (!opts.kernel.empty()) load_kernel(opts.kernel);
+
+    // The top of low RAM holds the device tree, and below it the initrd, out
+    // of the way of the kernel, which Linux loads and decompresses low.
+    uint64_t top = std::min(opts.memory_bytes, kRamLowWindow);
+    BoardDescription board{opts.memory_bytes, 1, opts.append, 0, 0};
+    const uint64_t dtb_slot = 64 * 1024;
+    if (!opts.initrd.empty()) {
+        board.initrd_start = load_initrd(opts.initrd, top - dtb_slot);
+        board.initrd_end = board.initrd_start + std::filesystem::file_size(opts.initrd);
+    }
+    dtb_ = build_device_tree(board);
+    uint64_t dtb_pa = top - dtb_slot;
+    uint8_t* dst = bus_.ram_ptr(dtb_pa, dtb_.size());
+    if (!dst || dtb_.size() > dtb_slot) throw Error("mipshv: the device tree does not fit in guest RAM");
+    std::memcpy(dst, dtb_.data(), dtb_.size());
+
+    // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.
+    cpu_.gpr[4] = uint64_t(-2);
+    cpu_.gpr[5] = kKseg0 + dtb_pa;
 }
 
 void Machine::load_kernel(const std::string& path) {
@@ -62,17 +112,37 @@ void Machine::load_kernel(const std::string& path) {
         if (s.mem_size == 0) continue;
         uint64_t pa;
         if (!unmapped_kernel_address(s.vaddr, pa))
-            throw Error("mipshv: " + path + ": segment at 0x" + (std::ostringstream() << std::hex << s.vaddr).str() +
+            throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) +
                         " is not in an unmapped kernel segment (kseg0, kseg1 or xkphys)");
         uint8_t* dst = bus_.ram_ptr(pa, s.mem_size);
         if (!dst)
-            throw Error("mipshv: " + path + ": segment at 0x" + (std::ostringstream() << std::hex << s.vaddr).str() +
-                        " (" + std::to_string(s.mem_size) + " bytes) does not fit in guest RAM (-m " +
-                        std::to_string(opts_.memory_bytes >> 20) + "M)");
+            throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) + " (" + std::to_string(s.mem_size) +
+                        " bytes) does not fit in guest RAM (-m " + std::to_string(opts_.memory_bytes >> 20) + "M)");
         std::memcpy(dst, kernel_.bytes.data() + s.file_offset, s.file_size);
         std::memset(dst + s.file_size, 0, s.mem_size - s.file_size);
     }
     cpu_.pc = kernel_.entry;
+}
+
+// Places the initrd page-aligned just below `top`; returns its physical start.
+uint64_t Machine::load_initrd(const std::string& path, uint64_t top) {
+    std::vector<uint8_t> data = read_file(path, "initrd");
+    if (data.empty()) throw Error("mipshv: " + path + ": initrd is empty");
+    uint64_t start = data.size() < top ? align_down(top - data.size(), kPageSize) : 0;
+    uint8_t* dst = start ? bus_.ram_ptr(start, data.size()) : nullptr;
+    if (!dst)
+        throw Error("mipshv: " + path + ": initrd (" + std::to_string(data.size()) + " bytes) does not fit in guest RAM");
+    for (const ElfSegment& s : kernel_.segments) {
+        uint64_t pa;
+        if (unmapped_kernel_address(s.vaddr, pa) && pa < start + data.size() && start < pa + s.mem_size)
+            throw Error("mipshv: " + path + ": initrd overlaps the kernel image; give the guest more memory (-m)");
+    }
+    std::memcpy(dst, data.data(), data.size());
+    return start;
+}
+
+uint64_t Machine::machine_time_ns() const {
+    return uint64_t((unsigned __int128)cpu_.ticks * 1'000'000'000u / kCpuClockHz);
 }
 
 StopReason Machine::run(uint64_t budget) {
@@ -87,7 +157,7 @@ std::string Machine::stop_report() const {
                                            "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
     const Cpu& c = cpu_;
     std::ostringstream out;
-    char line[160];
+    char line[200];
     if (c.stop == StopReason::SENSITIVE) {
         const Insn& i = c.stopped_at;
         const OpcodeInfo& info = opcode_info(i.op);
@@ -97,16 +167,23 @@ std::string Machine::stop_report() const {
         std::snprintf(line, sizeof line, "  pc %016" PRIx64 ": %08x  %s", i.pc, i.word,
                       disassemble(i.word, i.pc).c_str());
         out << line;
-        if (const ElfSymbol* s = kernel_.symbol_at(i.pc)) out << "  <" << s->name << "+0x" << std::hex << (i.pc - s->addr) << std::dec << ">";
+        if (const ElfSymbol* s = kernel_.symbol_at(i.pc)) out << "  <" << s->name << "+" << hex(i.pc - s->addr) << ">";
         out << "\n";
-    }
-    for (int r = 0; r < 32; r += 4) {
-        std::snprintf(line, sizeof line, "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "\n",
-                      kNames[r], c.gpr[r], kNames[r + 1], c.gpr[r + 1], kNames[r + 2], c.gpr[r + 2], kNames[r + 3], c.gpr[r + 3]);
+    } else {
+        std::snprintf(line, sizeof line, "  pc %016" PRIx64 "\n", c.pc);
         out << line;
     }
-    std::snprintf(line, sizeof line, "  hi   %016" PRIx64 "  lo   %016" PRIx64 "  status %08" PRIx64 "  cause %08" PRIx64 "  epc %016" PRIx64 "\n",
-                  c.hi, c.lo, c.cp0.status, c.cp0.cause, c.cp0.epc);
+    for (int r = 0; r < 32; r += 4) {
+        std::snprintf(line, sizeof line,
+                      "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "\n",
+                      kNames[r], c.gpr[r], kNames[r + 1], c.gpr[r + 1], kNames[r + 2], c.gpr[r + 2], kNames[r + 3],
+                      c.gpr[r + 3]);
+        out << line;
+    }
+    std::snprintf(line, sizeof line,
+                  "  hi   %016" PRIx64 "  lo   %016" PRIx64 "  status %08" PRIx64 "  cause %08" PRIx64
+                  "  epc %016" PRIx64 " badvaddr %016" PRIx64 "\n",
+                  c.hi, c.lo, c.cp0.status, c.cp0.cause, c.cp0.epc, c.cp0.badvaddr);
     out << line;
     std::snprintf(line, sizeof line, "  instructions retired: %" PRIu64 "\n", c.instret);
     out << line;

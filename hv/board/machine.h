@@ -1,15 +1,19 @@
-// A complete virtual machine: RAM and devices on a bus, one vCPU, the
-// execution engine, and the loaded guest. `-M bare` is the minimal board
-// for bare-metal programs: RAM, a 16550 UART and UHI semihosting.
+// The virtual board (`-M virt`): RAM and devices on a bus, one vCPU, the
+// execution engine and the loaded guest, described to the guest by a device
+// tree. It boots Linux (UHI boot protocol: a0 = -2, a1 = DTB) and runs
+// bare-metal programs that use UHI semihosting.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hv/board/bus.h"
 #include "hv/cli/options.h"
 #include "hv/cpu/cpu.h"
+#include "hv/dev/goldfish_rtc.h"
 #include "hv/dev/semihosting.h"
+#include "hv/dev/syscon.h"
 #include "hv/dev/uart16550.h"
 #include "hv/engine/block_interpreter.h"
 #include "hv/loader/elf_image.h"
@@ -27,19 +31,25 @@ public:
     Cpu& cpu() { return cpu_; }
     Bus& bus() { return bus_; }
     const ElfImage& kernel() const { return kernel_; }
+    const std::vector<uint8_t>& device_tree() const { return dtb_; }
     // A human-readable report of where and why the machine stopped.
     std::string stop_report() const;
 
 private:
     void load_kernel(const std::string& path);
+    uint64_t load_initrd(const std::string& path, uint64_t top);
+    uint64_t machine_time_ns() const;
 
     Options opts_;
     Bus bus_;
     Cpu cpu_;
     BlockInterpreter engine_;
     Uart16550 uart_;
+    GoldfishRtc rtc_;
+    Syscon syscon_;
     std::unique_ptr<Semihosting> semihosting_;
     ElfImage kernel_;
+    std::vector<uint8_t> dtb_;
 };
 
 }  // namespace mipshv

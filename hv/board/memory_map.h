@@ -1,5 +1,6 @@
-// The guest-physical memory map of mipshv's boards: the one place that says
-// where RAM and each device live. The device tree is generated from it.
+// The guest-physical memory map of the mipshv virtual board: the one place
+// that says where RAM and each device live and which CPU interrupt line each
+// device drives. The device tree is generated from it.
 #pragma once
 #include <cstdint>
 
@@ -13,10 +14,23 @@ constexpr uint64_t kRamLowBase = 0;
 constexpr uint64_t kRamLowWindow = 256 * kMiB;
 constexpr uint64_t kRamHighBase = 512 * kMiB;
 
-// Devices, between the RAM windows.
-constexpr uint64_t kUartBase = 0x1fe00000, kUartSize = 0x100;
+// Devices, between the RAM windows. `irq` is the CPU interrupt line (IP2..IP6).
+struct DeviceSlot {
+    uint64_t base, size;
+    unsigned irq;
+};
+constexpr DeviceSlot kUart{0x1fe00000, 0x100, 2};
+constexpr DeviceSlot kRtc{0x1fe01000, 0x100, 3};
+constexpr DeviceSlot kSyscon{0x1fe02000, 0x100, 0};
 
 // Where the reset vector is (BEV=1 exceptions land in this 4 MiB).
 constexpr uint64_t kBootRomBase = 0x1fc00000;
+
+// The virtual CPU clock: one instruction per cycle of virtual time. Count
+// runs at half of it (kTicksPerCount), as Linux assumes for this core.
+constexpr uint32_t kCpuClockHz = 100'000'000;
+
+// Values the guest writes to the syscon register to power off or reboot.
+constexpr uint32_t kSysconPoweroff = 0x5555, kSysconReboot = 0x7777;
 
 }  // namespace mipshv::memory_map

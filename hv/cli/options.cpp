@@ -112,7 +112,7 @@ std::string usage() {
            "  -append STRING      kernel command line (for the planned Linux boot)\n"
            "  -m SIZE             guest RAM: MiB, or with a K/M/G suffix (default 128M;\n"
            "                      1M to 16G, a multiple of 4K)\n"
-           "  -M, -machine NAME   board to emulate (default: bare)\n"
+           "  -M, -machine NAME   board to emulate (default: virt)\n"
            "  -semihosting        enable UHI semihosting calls from the guest\n"
            "  -nographic          accepted for QEMU compatibility; always implied\n"
            "  -serial SPEC        UART backend, e.g. stdio\n"

@@ -8,7 +8,7 @@
 namespace mipshv {
 
 struct Options {
-    std::string kernel, initrd, append, machine = "bare", mode = "bare-metal", serial;
+    std::string kernel, initrd, append, machine = "virt", mode = "bare-metal", serial;
     uint64_t memory_bytes = 128ull << 20;
     bool semihosting = false;
     uint64_t max_instructions = 0;  // 0 = unlimited

@@ -28,7 +28,7 @@ struct Cp0State {
 };
 
 // Why the run loop returned.
-enum class StopReason : uint8_t { NONE, BUDGET, HALT, SENSITIVE, FATAL };
+enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, FATAL };
 
 struct Cpu {
     uint64_t gpr[33] = {};  // [32] is the sink that writes to $0 land in

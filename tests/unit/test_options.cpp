@@ -43,7 +43,7 @@ TEST_CASE("defaults need only -kernel", "[options]") {
     CHECK(o.kernel == "hello.elf");
     CHECK(o.initrd.empty());
     CHECK(o.append.empty());
-    CHECK(o.machine == "bare");
+    CHECK(o.machine == "virt");
     CHECK(o.mode == "bare-metal");
     CHECK(o.serial.empty());
     CHECK(o.memory_bytes == 128 * MiB);

@@ -1,0 +1,19 @@
+// Builds the flattened device tree that describes the virtual board to the
+// guest kernel, from the memory map and the run's options.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mipshv {
+
+struct BoardDescription {
+    uint64_t ram_bytes = 0;
+    unsigned cpus = 1;
+    std::string bootargs;
+    uint64_t initrd_start = 0, initrd_end = 0;  // physical; 0/0 when there is none
+};
+
+std::vector<uint8_t> build_device_tree(const BoardDescription& board);
+
+}  // namespace mipshv
