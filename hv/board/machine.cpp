@@ -1,6 +1,8 @@
 #include "hv/board/machine.h"
 
+#include <algorithm>
 #include <chrono>
+#include <poll.h>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -58,6 +60,19 @@ uint64_t host_wall_clock_ns() {
                         std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
+uint64_t host_monotonic_ns() {
+    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+uint64_t rtc_base_ns(const Options& o) {
+    return o.rtc_base_s < 0 ? host_wall_clock_ns() : uint64_t(o.rtc_base_s) * 1'000'000'000u;
+}
+
+// Guest input is offered at least this often even when the guest never
+// idles, so Ctrl-C reaches a busy shell.
+constexpr uint64_t kInputSliceInsns = 10'000'000;
+
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 }  // namespace
 
@@ -65,8 +80,9 @@ Machine::Machine(const Options& opts)
     : opts_(opts),
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
       engine_(bus_),
-      uart_(1, [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
-      rtc_(host_wall_clock_ns(), [this] { return machine_time_ns(); },
+      console_(opts.serial),
+      uart_(console_.output_fd(), [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
+      rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); },
            [this](bool level) { cp0_set_irq_line(cpu_, kRtc.irq, level); }),
       syscon_([this](SysconRequest r) {
           cpu_.exit_code = 0;
@@ -76,6 +92,13 @@ Machine::Machine(const Options& opts)
     cpu_.bus = &bus_;
     cpu_.engine = &engine_;
     cpu_.stop_on_sensitive = opts.mode == "trap";
+    cpu_.exit_on_idle = true;
+    host_start_ns_ = host_monotonic_ns();
+    if (!opts.trace_file.empty()) {
+        trace_ = std::fopen(opts.trace_file.c_str(), "w");
+        if (!trace_) throw Error("mipshv: --trace " + opts.trace_file + ": " + std::strerror(errno));
+        cpu_.trace = trace_;
+    }
     bus_.map_device(kUart.base, kUart.size, &uart_);
     bus_.map_device(kRtc.base, kRtc.size, &rtc_);
     bus_.map_device(kSyscon.base, kSyscon.size, &syscon_);
@@ -100,6 +123,11 @@ Machine::Machine(const Options& opts)
     uint8_t* dst = bus_.ram_ptr(dtb_pa, dtb_.size());
     if (!dst || dtb_.size() > dtb_slot) throw Error("mipshv: the device tree does not fit in guest RAM");
     std::memcpy(dst, dtb_.data(), dtb_.size());
+    if (!opts.dump_dtb.empty()) {
+        std::ofstream out(opts.dump_dtb, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(dtb_.data()), std::streamsize(dtb_.size()));
+        if (!out) throw Error("mipshv: --dump-dtb " + opts.dump_dtb + ": cannot write");
+    }
 
     // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.
     cpu_.gpr[4] = uint64_t(-2);
@@ -141,14 +169,89 @@ uint64_t Machine::load_initrd(const std::string& path, uint64_t top) {
     return start;
 }
 
+Machine::~Machine() {
+    if (trace_) std::fclose(trace_);
+}
+
 uint64_t Machine::machine_time_ns() const {
     return uint64_t((unsigned __int128)cpu_.ticks * 1'000'000'000u / kCpuClockHz);
 }
 
+uint64_t Machine::ns_to_ticks(uint64_t ns) const {
+    if (ns == UINT64_MAX) return UINT64_MAX;
+    return uint64_t((unsigned __int128)ns * kCpuClockHz / 1'000'000'000u);
+}
+
+// Input enters the UART only when the guest listens and has drained the
+// last piece, and only at points fixed in guest time (idle, or every input
+// slice), so a scripted console gives the same run every time.
+void Machine::deliver_console_input() {
+    if (!uart_.ready_for_input()) return;
+    uint8_t buf[Uart16550::kFifoSize];
+    size_t n = console_.read_input(buf, sizeof buf, 0);
+    for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
+}
+
+void Machine::poll_devices() {
+    rtc_.fire_alarm_if_due();
+    cp0_advance_timer(cpu_);
+}
+
+// The guest executed WAIT. Returns false when it can never wake again.
+bool Machine::idle() {
+    // Linux powers off (without a power-off driver) by masking every
+    // interrupt and waiting: nothing can end that wait.
+    if ((cpu_.cp0.status & cp0::status::IM) == 0) {
+        cpu_.exit_code = 0;
+        cpu_.request_stop(StopReason::HALT);
+        return false;
+    }
+    deliver_console_input();
+    auto woken = [&] { return (cpu_.cp0.cause & cpu_.cp0.status & cp0::cause::IP) != 0; };
+    if (woken()) return true;
+    const uint64_t wake = std::min(cpu_.timer_deadline, ns_to_ticks(rtc_.alarm_deadline_ns()));
+    if (opts_.clock == "host") {
+        // Sleep until the host clock reaches the wake-up time, or input arrives.
+        for (;;) {
+            uint64_t now = ns_to_ticks(host_monotonic_ns() - host_start_ns_);
+            cpu_.ticks = std::max(cpu_.ticks, std::min(now, wake));
+            if (cpu_.ticks >= wake || console_.quit_requested()) break;
+            int ms = int(std::min<uint64_t>((wake - cpu_.ticks) * 1000 / kCpuClockHz + 1, 50));
+            if (uart_.ready_for_input()) {
+                uint8_t buf[Uart16550::kFifoSize];
+                size_t n = console_.read_input(buf, sizeof buf, ms);
+                for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
+                if (woken()) return true;
+            } else {
+                ::poll(nullptr, 0, ms);
+            }
+        }
+    } else {
+        cpu_.ticks = std::max(cpu_.ticks, wake);
+    }
+    poll_devices();
+    return true;
+}
+
 StopReason Machine::run(uint64_t budget) {
-    cpu_.stop = StopReason::NONE;
-    engine_.run(cpu_, budget);
-    return cpu_.stop;
+    const uint64_t limit = budget ? cpu_.instret + budget : UINT64_MAX;
+    for (;;) {
+        cpu_.stop = StopReason::NONE;
+        uint64_t slice = std::min(kInputSliceInsns, limit - cpu_.instret);
+        engine_.run(cpu_, slice);
+        if (console_.quit_requested()) return StopReason::QUIT;
+        switch (cpu_.stop) {
+            case StopReason::IDLE:
+                if (!idle()) return cpu_.stop;
+                break;
+            case StopReason::BUDGET:
+                if (cpu_.instret >= limit) return StopReason::BUDGET;
+                deliver_console_input();
+                poll_devices();
+                break;
+            default: return cpu_.stop;
+        }
+    }
 }
 
 std::string Machine::stop_report() const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hv/board/bus.h"
+#include "hv/board/host_console.h"
 #include "hv/cli/options.h"
 #include "hv/cpu/cpu.h"
 #include "hv/dev/goldfish_rtc.h"
@@ -25,6 +26,9 @@ public:
     // Loads opts.kernel when given; without one, the caller places code in
     // RAM and sets the PC itself (tests, benchmarks).
     explicit Machine(const Options& opts);
+    ~Machine();
+    Machine(const Machine&) = delete;
+    Machine& operator=(const Machine&) = delete;
 
     // Runs until the guest exits, stops, or `budget` instructions (0: none).
     StopReason run(uint64_t budget = 0);
@@ -39,17 +43,24 @@ private:
     void load_kernel(const std::string& path);
     uint64_t load_initrd(const std::string& path, uint64_t top);
     uint64_t machine_time_ns() const;
+    uint64_t ns_to_ticks(uint64_t ns) const;
+    bool idle();
+    void deliver_console_input();
+    void poll_devices();
 
     Options opts_;
     Bus bus_;
     Cpu cpu_;
     BlockInterpreter engine_;
+    HostConsole console_;
     Uart16550 uart_;
     GoldfishRtc rtc_;
     Syscon syscon_;
     std::unique_ptr<Semihosting> semihosting_;
     ElfImage kernel_;
     std::vector<uint8_t> dtb_;
+    std::FILE* trace_ = nullptr;
+    uint64_t host_start_ns_ = 0;  // --clock host: host time of tick 0
 };
 
 }  // namespace mipshv

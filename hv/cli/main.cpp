@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
         Machine m(opts);
         switch (m.run(opts.max_instructions)) {
             case StopReason::HALT: return m.cpu().exit_code;
+            case StopReason::QUIT:
+                std::fprintf(stderr, "\nmipshv: terminated (Ctrl-A x)\n");
+                return 0;
             case StopReason::REBOOT:
                 std::fprintf(stderr, "mipshv: the guest asked for a reboot; stopping\n");
                 return 0;

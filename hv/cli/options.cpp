@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <ctime>
 #include <string_view>
 
 #include "hv/common/error.h"
@@ -63,6 +64,27 @@ uint64_t parse_memory_size(const std::string& option, const std::string& text) {
     return bytes;
 }
 
+// QEMU's -rtc base=utc|DATE where DATE is YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC).
+int64_t parse_rtc(const std::string& option, const std::string& text) {
+    const std::string prefix = "base=";
+    if (text.rfind(prefix, 0) != 0) fail(option + ": expected base=utc or base=YYYY-MM-DD[THH:MM:SS], got '" + text + "'");
+    const std::string when = text.substr(prefix.size());
+    if (when == "utc") return -1;
+    struct tm t{};
+    const char* end = strptime(when.c_str(), "%Y-%m-%dT%H:%M:%S", &t);
+    if (!end || *end) {
+        t = tm{};
+        end = strptime(when.c_str(), "%Y-%m-%d", &t);
+    }
+    if (!end || *end || t.tm_year < 70) fail(option + ": bad date '" + when + "' (expected YYYY-MM-DD[THH:MM:SS], 1970 or later)");
+    return int64_t(timegm(&t));
+}
+
+std::string parse_clock(const std::string& option, const std::string& text) {
+    if (text != "virtual" && text != "host") fail(option + ": unknown clock '" + text + "' (valid: virtual, host)");
+    return text;
+}
+
 std::string parse_mode(const std::string& option, const std::string& text) {
     for (const auto mode : kModes)
         if (text == mode) return text;
@@ -94,6 +116,9 @@ Options parse_options(int argc, char** argv) {
         else if (name == "mode") options.mode = parse_mode(arg, value());
         else if (name == "max-insns") options.max_instructions = parse_count(arg, value());
         else if (name == "trace") options.trace_file = value();
+        else if (name == "rtc") options.rtc_base_s = parse_rtc(arg, value());
+        else if (name == "clock") options.clock = parse_clock(arg, value());
+        else if (name == "dump-dtb") options.dump_dtb = value();
         else if (name == "h" || name == "help") options.show_help = true;
         else if (name == "version") options.show_version = true;
         else fail("unknown option '" + arg + "' (see --help)");
@@ -108,14 +133,18 @@ std::string usage() {
            "Run a MIPS64 Release 2 little-endian guest.\n"
            "\n"
            "  -kernel FILE        guest ELF64 executable (required)\n"
-           "  -initrd FILE        initial ramdisk (for the planned Linux boot)\n"
-           "  -append STRING      kernel command line (for the planned Linux boot)\n"
+           "  -initrd FILE        initial ramdisk, placed in RAM and named in the device tree\n"
+           "  -append STRING      kernel command line (device tree /chosen/bootargs)\n"
            "  -m SIZE             guest RAM: MiB, or with a K/M/G suffix (default 128M;\n"
            "                      1M to 16G, a multiple of 4K)\n"
            "  -M, -machine NAME   board to emulate (default: virt)\n"
            "  -semihosting        enable UHI semihosting calls from the guest\n"
            "  -nographic          accepted for QEMU compatibility; always implied\n"
-           "  -serial SPEC        UART backend, e.g. stdio\n"
+           "  -serial SPEC        UART backend: stdio (default), file:PATH, null\n"
+           "  -rtc base=WHEN      RTC start: utc (host time, default) or YYYY-MM-DD[THH:MM:SS]\n"
+           "  --clock NAME        virtual (default: deterministic, time advances with\n"
+           "                      instructions) or host (follows the host clock)\n"
+           "  --dump-dtb FILE     write the generated device tree blob to FILE\n"
            "  --mode NAME         execution mode: " + mode_list() + " (default: bare-metal)\n"
            "  --max-insns N       stop after N guest instructions (default 0 = no limit)\n"
            "  --trace FILE        write an instruction trace to FILE\n"

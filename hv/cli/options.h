@@ -13,6 +13,9 @@ struct Options {
     bool semihosting = false;
     uint64_t max_instructions = 0;  // 0 = unlimited
     std::string trace_file;
+    std::string clock = "virtual";  // "virtual": deterministic; "host": follows the host clock
+    int64_t rtc_base_s = -1;        // RTC start (seconds since the epoch); -1: host time at start
+    std::string dump_dtb;           // write the generated device tree here
     bool show_help = false, show_version = false;
 };
 

@@ -2,6 +2,7 @@
 // the host-side caches that make executing it fast (the software TLB).
 #pragma once
 #include <cstdint>
+#include <cstdio>
 
 #include "hv/cpu/cp0_bits.h"
 #include "hv/cpu/fpu_state.h"
@@ -28,7 +29,7 @@ struct Cp0State {
 };
 
 // Why the run loop returned.
-enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, FATAL };
+enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, IDLE, QUIT };
 
 struct Cpu {
     uint64_t gpr[33] = {};  // [32] is the sink that writes to $0 land in
@@ -54,6 +55,8 @@ struct Cpu {
     bool exception_taken = false;  // set by exception entry, read by the run loop
     bool stop_on_sensitive = false;  // --mode trap: stop at the first one in kernel mode
     Insn stopped_at{};               // the instruction that stopped it
+    bool exit_on_idle = false;       // WAIT returns to the machine (console input, device time)
+    std::FILE* trace = nullptr;      // --trace: one line per executed instruction
 
     Bus* bus = nullptr;
     ExecutionEngine* engine = nullptr;

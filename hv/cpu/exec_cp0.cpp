@@ -67,11 +67,12 @@ DEF_INSN(eret) {
 // There is no EJTAG debug mode to return from.
 DEF_INSN(deret) { return raise(c, i, Exc::RI); }
 
-// Nothing happens until the next interrupt, so virtual time jumps to the
-// timer's deadline (devices that interrupt earlier wake it sooner).
+// Nothing happens until the next interrupt. A machine with devices decides
+// how long that is (Machine::idle); alone, the CPU skips to the timer deadline.
 DEF_INSN(wait) {
     REQUIRE_CP0;
-    if (!(c.cp0.cause & cp0::cause::IP) && c.ticks < c.timer_deadline) c.ticks = c.timer_deadline;
+    if (c.exit_on_idle) c.request_stop(StopReason::IDLE);
+    else if (!(c.cp0.cause & cp0::cause::IP) && c.ticks < c.timer_deadline) c.ticks = c.timer_deadline;
     CONTINUE;
 }
 

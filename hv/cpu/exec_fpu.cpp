@@ -83,7 +83,7 @@ unsigned cc(const Insn& i, unsigned lsb) { return (i.word >> lsb) & 7; }
 
 // Checks made before anything else: CU1, then for the FR=0 model the
 // registers holding 64-bit operands (`regs`, the OR of their numbers; odd is
-// reserved) and kNeedsFr1 (an L-format or unaligned indexed access).
+// reserved) and kNeedsFr1 (the L format, luxc1 and suxc1 need FR=1).
 constexpr unsigned kNeedsFr1 = 0x100;
 bool fpu_checks(Cpu& c, const Insn& i, unsigned regs) {
     if (!fpu_usable(c, i)) return false;
@@ -114,15 +114,15 @@ unsigned from_host(int fe) {
            ((fe & FE_INVALID) ? EX_V : 0);
 }
 
-// Runs `op` (which computes through volatiles) in rounding mode `rm`; the
-// host is back in round-to-nearest afterwards.
+// Runs `op` (which computes through volatiles) in rounding mode `rm`. The
+// host runs in round-to-nearest outside this function.
 template <typename T, typename Op>
 T on_host(unsigned rm, const Op& op, unsigned& flags) {
-    std::fesetround(kHostRounding[rm]);
+    if (rm) std::fesetround(kHostRounding[rm]);
     std::feclearexcept(FE_ALL_EXCEPT);
     const T r = op();
     flags = from_host(std::fetestexcept(FE_ALL_EXCEPT));
-    std::fesetround(FE_TONEAREST);
+    if (rm) std::fesetround(FE_TONEAREST);
     return r;
 }
 

@@ -20,6 +20,7 @@ constexpr uint8_t IN_DELAY_SLOT = 1;  // EPC of a fault here is the branch's
 
 struct Insn {
     ExecFn exec;
+    ExecFn inner;     // what a wrapping `exec` (trace, trap-mode stop) runs in the end
     uint64_t pc;
     uint64_t target;  // branch/jump destination, precomputed where static
     uint32_t word;

@@ -21,6 +21,9 @@ public:
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 
     void receive(uint8_t byte);  // host -> guest
+    // The guest listens (receive interrupts on) and has drained what it got.
+    bool ready_for_input() const { return (ier_ & 0x01) && rx_.empty(); }
+    static constexpr size_t kFifoSize = 16;
     uint64_t bytes_sent() const { return bytes_sent_; }
 
 private:

@@ -7,6 +7,7 @@
 #include "hv/cpu/exception.h"
 #include "hv/cpu/mmu.h"
 #include "hv/isa/decoder.h"
+#include "hv/isa/disasm.h"
 
 namespace mipshv {
 
@@ -46,7 +47,7 @@ Insn decode_at(uint64_t pc, uint32_t word) {
 // --mode trap: a sensitive instruction executed in kernel mode stops the
 // machine before it runs; in user mode it behaves as the hardware would.
 bool exec_stop_if_kernel(Cpu& c, const Insn& i) {
-    if (!in_kernel_mode(c)) return exec_function(i.op)(c, i);
+    if (!in_kernel_mode(c)) return i.inner(c, i);
     c.pc = i.pc;
     c.stopped_at = i;
     c.request_stop(StopReason::SENSITIVE);
@@ -57,6 +58,21 @@ bool exec_stop_if_kernel(Cpu& c, const Insn& i) {
 bool stops_in_trap_mode(const Cpu& c, Opcode op) {
     if (op == Opcode::sdbbp && c.semihosting) return false;  // a hypercall, not a privileged access
     return opcode_info(op).sensitive != SensitiveClass::NONE;
+}
+
+// --trace: log the instruction, then run it (through any other wrapper).
+bool exec_traced(Cpu& c, const Insn& i) {
+    std::fprintf(c.trace, "%016llx: %08x  %s\n", static_cast<unsigned long long>(i.pc), i.word,
+                 disassemble(i.word, i.pc).c_str());
+    if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) return exec_stop_if_kernel(c, i);
+    return i.inner(c, i);
+}
+
+// Chooses the routine a decoded instruction runs with on this CPU.
+void bind_exec(const Cpu& c, Insn& i) {
+    i.inner = i.exec;
+    if (c.trace) i.exec = exec_traced;
+    else if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
 }
 
 // A delay slot on the next page is fetched when it runs, because that page's
@@ -70,7 +86,7 @@ bool exec_delay_slot_on_next_page(Cpu& c, const Insn& slot) {
     std::memcpy(&word, host, 4);
     Insn i = decode_at(slot.pc, word);
     i.state = insn_state::IN_DELAY_SLOT;
-    if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
+    bind_exec(c, i);
     return i.exec(c, i);
 }
 
@@ -90,7 +106,7 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
         std::memcpy(&word, host + (pc - c.pc), 4);
         Insn i = decode_at(pc, word);
         if (in_delay_slot) i.state = insn_state::IN_DELAY_SLOT;
-        if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
+        bind_exec(c, i);
         b->insns.push_back(i);
         pc += 4;
         const uint8_t flags = opcode_info(i.op).flags;

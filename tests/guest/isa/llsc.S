@@ -66,17 +66,17 @@ TEST_BEGIN
 	EXC_ARM	1
 2:	ll	$s2, 2($s0)
 	EXPECT_EXC "ll misaligned", EXC_ADEL, 2b
+	/* The address error precedes the LLbit test (QEMU skips it when the
+	 * address differs from the LL address) */
 	EXC_ARM	1
 3:	sc	$s2, 2($s0)
-	EXPECT_EXC "sc misaligned", EXC_ADES, 3b
+	EXPECT_EXC_OR_QEMU_NONE "sc misaligned", EXC_ADES, 3b
 	EXC_ARM	1
 4:	lld	$s2, 4($s0)
 	EXPECT_EXC "lld misaligned", EXC_ADEL, 4b
 	EXC_ARM	1
 5:	scd	$s2, 12($s0)
-	EXPECT_EXC "scd misaligned", EXC_ADES, 5b
-	EXC_FIELD $t0, REC_BADVADDR
-	CHECKA	$t0, buf + 12, "scd misaligned BadVAddr"
+	EXPECT_EXC_OR_QEMU_NONE "scd misaligned", EXC_ADES, 5b
 TEST_END
 
 	.bss

@@ -172,3 +172,30 @@ void chk_noexc(const char *name)
 			name, exc_state.rec[0].excode, exc_state.rec[0].epc);
 	exc_disarm();
 }
+
+void chk_exc_or_qemu_none(const char *name, u64 code, u64 epc, u64 bd)
+{
+	struct exc_rec *r = &exc_state.rec[0];
+	int manual = exc_state.count == 1 && r->excode == code &&
+		     r->epc == user_va((void *)epc) && r->bd == bd;
+	chk_deviation(name, manual, exc_state.count == 0);
+	exc_disarm();
+}
+
+void chk_exc_or_qemu(const char *name, u64 code, u64 epc, u64 bd, u64 qepc,
+		     u64 qbd)
+{
+	struct exc_rec *r = &exc_state.rec[0];
+	int one = exc_state.count == 1 && r->excode == code;
+	chk_deviation(name, one && r->epc == user_va((void *)epc) && r->bd == bd,
+		      one && r->epc == user_va((void *)qepc) && r->bd == qbd);
+	exc_disarm();
+}
+
+u64 exc_matches(u64 code, u64 epc)
+{
+	int ok = exc_state.count == 1 && exc_state.rec[0].excode == code &&
+		 exc_state.rec[0].epc == user_va((void *)epc);
+	exc_disarm();
+	return ok;
+}

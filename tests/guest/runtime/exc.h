@@ -39,7 +39,7 @@ struct exc_rec {
 
 typedef u64 (*exc_hook_t)(struct exc_frame *f, struct exc_rec *r);
 
-#define EXC_MAX_REC 8
+#define EXC_MAX_REC 16
 struct exc_state {
 	u64 count;   /* exceptions recorded since exc_arm() */
 	u64 allowed; /* exceptions permitted since exc_arm() */
@@ -64,6 +64,13 @@ void chk_noexc(const char *name);
 void chk_exc_at(const char *name, u64 idx, u64 code, u64 epc, u64 bd);
 void chk_exc_count(const char *name, u64 n);
 void chk_count(int ok);
+/* 1 if exactly one exception with this ExcCode and EPC happened (disarms). */
+u64 exc_matches(u64 code, u64 epc);
+/* Manual: exactly this exception.  Known QEMU deviation: no exception. */
+void chk_exc_or_qemu_none(const char *name, u64 code, u64 epc, u64 bd);
+/* Manual: this exception with epc/bd.  Known QEMU deviation: qepc/qbd. */
+void chk_exc_or_qemu(const char *name, u64 code, u64 epc, u64 bd, u64 qepc,
+		     u64 qbd);
 
 /* User mode (crt0.S, runtime.c). */
 void user_map(void);

@@ -8,6 +8,9 @@
 #define UHI_CLOSE 3
 #define UHI_READ 4
 #define UHI_WRITE 5
+#define UHI_ARGC 9
+#define UHI_ARGNLEN 10
+#define UHI_ARGN 11
 #define UHI_PLOG 13
 
 long uhi_call(long op, long a0, long a1, long a2);

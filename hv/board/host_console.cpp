@@ -1,0 +1,103 @@
+#include "hv/board/host_console.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hv/common/error.h"
+
+namespace mipshv {
+
+namespace {
+constexpr uint8_t kCtrlA = 0x01;
+
+// The terminal state to restore. Signal handlers read it, so it is a plain
+// global set once before raw mode is entered.
+struct termios g_saved_termios;
+volatile sig_atomic_t g_raw_active = 0;
+
+void restore_terminal() {
+    if (g_raw_active) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+        g_raw_active = 0;
+    }
+}
+
+void restore_and_reraise(int sig) {
+    restore_terminal();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void enter_raw_mode() {
+    if (tcgetattr(STDIN_FILENO, &g_saved_termios) != 0) return;
+    struct termios raw = g_saved_termios;
+    cfmakeraw(&raw);
+    raw.c_oflag |= OPOST | ONLCR;  // keep host-side newline handling for our own messages
+    for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGABRT, SIGBUS}) signal(sig, restore_and_reraise);
+    std::atexit(restore_terminal);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) g_raw_active = 1;
+}
+}  // namespace
+
+HostConsole::HostConsole(const std::string& spec) {
+    if (spec.empty() || spec == "stdio") {
+        in_fd_ = STDIN_FILENO;
+        if (isatty(STDIN_FILENO)) {
+            enter_raw_mode();
+            raw_ = g_raw_active;
+        }
+    } else if (spec.rfind("file:", 0) == 0) {
+        out_fd_ = ::open(spec.c_str() + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out_fd_ < 0) throw Error("mipshv: -serial " + spec + ": " + std::strerror(errno));
+        owns_out_ = true;
+    } else if (spec == "null" || spec == "none") {
+        out_fd_ = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        owns_out_ = true;
+    } else {
+        throw Error("mipshv: -serial: unknown backend '" + spec + "' (valid: stdio, file:PATH, null)");
+    }
+}
+
+HostConsole::~HostConsole() {
+    restore_terminal();
+    if (owns_out_) ::close(out_fd_);
+}
+
+size_t HostConsole::read_input(uint8_t* buf, size_t max, int timeout_ms) {
+    if (in_fd_ < 0 || max == 0) return 0;
+    struct pollfd p{in_fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return 0;
+    uint8_t tmp[64];
+    ssize_t n = ::read(in_fd_, tmp, std::min(max, sizeof tmp));
+    if (n <= 0) {
+        if (n == 0 || errno != EINTR) in_fd_ = -1;  // end of input
+        return 0;
+    }
+    if (!raw_) {
+        std::memcpy(buf, tmp, size_t(n));
+        return size_t(n);
+    }
+    // Terminal escapes: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A.
+    size_t out = 0;
+    for (ssize_t k = 0; k < n; ++k) {
+        if (escape_) {
+            escape_ = false;
+            if (tmp[k] == 'x') quit_ = true;
+            else if (tmp[k] == kCtrlA) buf[out++] = kCtrlA;
+        } else if (tmp[k] == kCtrlA) {
+            escape_ = true;
+        } else {
+            buf[out++] = tmp[k];
+        }
+    }
+    return out;
+}
+
+}  // namespace mipshv
