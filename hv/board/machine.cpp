@@ -106,7 +106,7 @@ Machine::Machine(const Options& opts)
         semihosting_ = std::make_unique<Semihosting>(semihosting_argv(opts));
         cpu_.semihosting = semihosting_.get();
     }
-    cp0_reset(cpu_, 0);
+    cpu_reset(cpu_, 0);
     if (!opts.kernel.empty()) load_kernel(opts.kernel);
 
     // The top of low RAM holds the device tree, and below it the initrd, out
@@ -210,25 +210,30 @@ bool Machine::idle() {
     auto woken = [&] { return (cpu_.cp0.cause & cpu_.cp0.status & cp0::cause::IP) != 0; };
     if (woken()) return true;
     const uint64_t wake = std::min(cpu_.timer_deadline, ns_to_ticks(rtc_.alarm_deadline_ns()));
-    if (opts_.clock == "host") {
-        // Sleep until the host clock reaches the wake-up time, or input arrives.
+    // Someone may type: while the guest listens on its console, do not let
+    // guest time run ahead of the host clock (with --clock host, keep them
+    // equal), so the guest's clock stays sane during an interactive session.
+    // Scripted input is already available, so it never waits here and runs
+    // stay deterministic.
+    const bool listening = console_.input_open() && uart_.ready_for_input();
+    if (listening || opts_.clock == "host") {
         for (;;) {
-            uint64_t now = ns_to_ticks(host_monotonic_ns() - host_start_ns_);
-            cpu_.ticks = std::max(cpu_.ticks, std::min(now, wake));
-            if (cpu_.ticks >= wake || console_.quit_requested()) break;
-            int ms = int(std::min<uint64_t>((wake - cpu_.ticks) * 1000 / kCpuClockHz + 1, 50));
-            if (uart_.ready_for_input()) {
-                uint8_t buf[Uart16550::kFifoSize];
-                size_t n = console_.read_input(buf, sizeof buf, ms);
-                for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
-                if (woken()) return true;
-            } else {
+            uint64_t host_now = ns_to_ticks(host_monotonic_ns() - host_start_ns_);
+            if (opts_.clock == "host") cpu_.ticks = std::max(cpu_.ticks, std::min(host_now, wake));
+            if (host_now >= wake || cpu_.ticks >= wake || console_.quit_requested()) break;
+            int ms = int(std::min<uint64_t>((wake - std::max(cpu_.ticks, host_now)) * 1000 / kCpuClockHz + 1, 50));
+            if (!uart_.ready_for_input()) {
                 ::poll(nullptr, 0, ms);
+                continue;
             }
+            uint8_t buf[Uart16550::kFifoSize];
+            size_t n = console_.read_input(buf, sizeof buf, ms);
+            for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
+            if (woken()) return true;
+            if (!console_.input_open() && opts_.clock != "host") break;
         }
-    } else {
-        cpu_.ticks = std::max(cpu_.ticks, wake);
     }
+    cpu_.ticks = std::max(cpu_.ticks, wake);
     poll_devices();
     return true;
 }

@@ -69,6 +69,9 @@ struct Cpu {
 // cores whose Count runs at half the pipeline clock.
 constexpr unsigned kTicksPerCount = 2;
 
+// Power-on reset state: Status.ERL|BEV, Config*, PRId, FIR (cpu_reset.cpp).
+void cpu_reset(Cpu& c, unsigned cpu_number);
+
 inline uint64_t sext32(uint64_t v) { return uint64_t(int64_t(int32_t(uint32_t(v)))); }
 
 }  // namespace mipshv

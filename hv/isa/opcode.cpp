@@ -6,15 +6,23 @@ namespace mipshv {
 
 namespace {
 using namespace insn_flag;
-// Row names use a trailing underscore or '_' for '.' where the mnemonic is a
-// C++ keyword or holds a dot; the assembler spelling is recovered here.
-constexpr std::string_view mnemonic(std::string_view id) {
-    if (id.ends_with('_')) id.remove_suffix(1);
-    return id;
-}
+// Row names are C++ identifiers: a trailing '_' avoids a keyword (and_)
+// and '_' stands for the '.' of mnemonics such as add.s or jr.hb.
+template <size_t N>
+struct Mnemonic {
+    char text[N] = {};
+    constexpr explicit Mnemonic(const char (&id)[N]) {
+        size_t len = N - 1;
+        if (len > 0 && id[len - 1] == '_') --len;
+        for (size_t k = 0; k < len; ++k) text[k] = id[k] == '_' ? '.' : id[k];
+    }
+};
+#define INSN(name, mask, match, dest, flags, sclass) constexpr Mnemonic kName_##name(#name);
+#include "hv/isa/instructions.def"
+#undef INSN
 constexpr std::array<OpcodeInfo, size_t(Opcode::count)> kInfo = {{
 #define INSN(name, mask, match, dest, flags, sclass) \
-    {mnemonic(#name), mask, match, Dest::dest, flags, SensitiveClass::sclass},
+    {kName_##name.text, mask, match, Dest::dest, flags, SensitiveClass::sclass},
 #include "hv/isa/instructions.def"
 #undef INSN
     {"(reserved)", 0, 0, Dest::NONE, ENDS, SensitiveClass::NONE},

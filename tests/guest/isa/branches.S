@@ -4,30 +4,15 @@
  * annulment, link register values and 64-bit comparisons.
  *
  * Each case runs the branch with a delay slot that adds 1 to s0, a
- * fall-through instruction that adds 2, and the target that adds 4:
- *   TAKEN     = 1+4   (delay slot executed, fall-through skipped)
- *   NOT_TAKEN = 1+2+4 (delay slot executed, falls through)
- *   ANNULLED  = 2+4   (likely branch not taken: delay slot annulled)
+ * fall-through instruction that adds 2, and the target that adds 4 (see
+ * BR_CHECK in test.inc): TAKEN = 5, NOT_TAKEN = 7, ANNULLED = 6.
  */
 #include "test.inc"
 
-#define TAKEN 5
-#define NOT_TAKEN 7
-#define ANNULLED 6
-
-	/* BR want, "name", op [, operands]: conditional branch or j */
-	.macro	BR want, name, op, args:vararg
-	li	$s0, 0
-	.ifb	\args
-	\op	.Lt\@
-	.else
-	\op	\args, .Lt\@
-	.endif
-	addiu	$s0, $s0, 1
-	addiu	$s0, $s0, 2
-.Lt\@:	addiu	$s0, $s0, 4
-	CHECK	$s0, \want, "\name"
-	.endm
+#define TAKEN BR_TAKEN
+#define NOT_TAKEN BR_NOT_TAKEN
+#define ANNULLED BR_ANNULLED
+#define BR BR_CHECK
 
 	/* BRL: like BR for and-link branches; also checks $ra = branch + 8 */
 	.macro	BRL want, name, op, args:vararg

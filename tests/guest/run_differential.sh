@@ -1,0 +1,47 @@
+#!/bin/sh
+# run_differential.sh <mipshv> <elf>
+#
+# Runs a guest program under QEMU (the reference, see qemu_run.sh) and
+# under mipshv, and compares the exit status and the console output
+# (QEMU's UHI output vs mipshv's stdout+stderr).  Prints a unified diff on
+# mismatch.  Exits 0 when both agree, 1 when they differ, and 77 (ctest
+# SKIP_RETURN_CODE) when QEMU is not installed.
+set -u
+if [ $# -ne 2 ]; then
+	echo "usage: $0 <mipshv> <elf>" >&2
+	exit 2
+fi
+mipshv=$1
+elf=$2
+name=$(basename "$elf" .elf)
+here=$(cd "$(dirname "$0")" && pwd)
+
+if ! command -v qemu-system-mips64el >/dev/null 2>&1; then
+	echo "SKIP: qemu-system-mips64el not found"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+QEMU_TIMEOUT=30 "$here/qemu_run.sh" "$elf" >"$tmp/qemu.out"
+qrc=$?
+timeout "${MIPSHV_TIMEOUT:-60}" "$mipshv" -kernel "$elf" -semihosting \
+	>"$tmp/mipshv.out" 2>&1 </dev/null
+mrc=$?
+
+status=0
+if ! cmp -s "$tmp/qemu.out" "$tmp/mipshv.out"; then
+	echo "FAIL: $name: console output differs"
+	diff -u --label "qemu/$name" --label "mipshv/$name" \
+		"$tmp/qemu.out" "$tmp/mipshv.out"
+	status=1
+fi
+if [ "$qrc" -ne "$mrc" ]; then
+	echo "FAIL: $name: exit status differs: qemu $qrc, mipshv $mrc"
+	status=1
+fi
+if [ "$status" -eq 0 ]; then
+	echo "PASS: $name: exit status $qrc and $(wc -l <"$tmp/qemu.out") output lines identical"
+fi
+exit $status
