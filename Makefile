@@ -9,7 +9,7 @@ CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin
 DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev libfdt-dev \
         libprotobuf-dev protobuf-compiler pybind11-dev python3-pybind11 python3-dev \
         python3-protobuf python3-pytest libcapstone-dev gcc-mips64el-linux-gnuabi64 \
-        qemu-system-mips device-tree-compiler
+        qemu-system-mips device-tree-compiler libssl-dev
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # What `make demo` runs: for now the bare-metal hello guest.

@@ -199,6 +199,7 @@ void Machine::poll_devices() {
 
 // The guest executed WAIT. Returns false when it can never wake again.
 bool Machine::idle() {
+    ++cpu_.counters.idle_waits;
     // Linux powers off (without a power-off driver) by masking every
     // interrupt and waiting: nothing can end that wait.
     if ((cpu_.cp0.status & cp0::status::IM) == 0) {
@@ -257,6 +258,45 @@ StopReason Machine::run(uint64_t budget) {
             default: return cpu_.stop;
         }
     }
+}
+
+stats::RunRecord Machine::run_record(double wall_seconds) const {
+    static const char* const kStopNames[] = {"none", "budget", "halt", "reboot", "sensitive", "idle", "quit"};
+    stats::RunRecord r;
+    r.set_mipshv_version(MIPSHV_VERSION);
+    stats::RunConfig& cfg = *r.mutable_config();
+    cfg.set_machine(opts_.machine);
+    cfg.set_kernel(opts_.kernel);
+    cfg.set_initrd(opts_.initrd);
+    cfg.set_append(opts_.append);
+    cfg.set_memory_bytes(opts_.memory_bytes);
+    cfg.set_smp(1);
+    cfg.set_mode(opts_.mode);
+    cfg.set_clock(opts_.clock);
+    for (const std::string& a : opts_.argv) cfg.add_argv(a);
+    for (auto [role, path] : {std::pair{"kernel", &opts_.kernel}, std::pair{"initrd", &opts_.initrd}}) {
+        if (path->empty()) continue;
+        stats::Artifact& a = *r.add_artifacts();
+        a.set_role(role);
+        a.set_path(*path);
+        a.set_sha256(sha256_of_file(*path));
+    }
+    *r.mutable_host() = describe_host();
+    stats::VcpuCounters& v = *r.add_vcpus();
+    v.set_cpu(0);
+    fill_counters(v, cpu_.counters);
+    add_to_totals(r, v);
+    auto& totals = *r.mutable_totals();
+    totals["instructions"] = cpu_.instret;
+    totals["virtual_ticks"] = cpu_.ticks;
+    totals["blocks_built"] = engine_.blocks_built();
+    totals["blocks_invalidated"] = engine_.blocks_invalidated();
+    totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
+    totals["uart_bytes_sent"] = uart_.bytes_sent();
+    r.set_stop_reason(kStopNames[size_t(cpu_.stop)]);
+    r.set_exit_code(cpu_.exit_code);
+    r.set_wall_seconds(wall_seconds);
+    return r;
 }
 
 std::string Machine::stop_report() const {

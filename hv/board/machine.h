@@ -18,6 +18,7 @@
 #include "hv/dev/uart16550.h"
 #include "hv/engine/block_interpreter.h"
 #include "hv/loader/elf_image.h"
+#include "hv/stats/run_record.h"
 
 namespace mipshv {
 
@@ -38,6 +39,8 @@ public:
     const std::vector<uint8_t>& device_tree() const { return dtb_; }
     // A human-readable report of where and why the machine stopped.
     std::string stop_report() const;
+    // Configuration, artifacts, host and every counter of this run.
+    stats::RunRecord run_record(double wall_seconds) const;
 
 private:
     void load_kernel(const std::string& path);

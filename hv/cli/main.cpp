@@ -1,42 +1,67 @@
-// mipshv: run a MIPS64 guest. Exit status: the guest's UHI exit code; 1 for
-// a usage or input error; 2 when --mode trap stopped at a sensitive
+// mipshv: run a MIPS64 guest, or `mipshv stats FILE` to print a RunRecord.
+// Exit status: the guest's exit code (UHI exit, or 0 on power-off); 1 for a
+// usage or input error; 2 when --mode trap stopped at a sensitive
 // instruction; 3 when --max-insns ran out.
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "hv/board/machine.h"
 #include "hv/common/error.h"
 
+namespace {
+using namespace mipshv;
+
+int print_stats(int argc, char** argv) {
+    if (argc != 3) throw Error("mipshv: usage: mipshv stats FILE");
+    std::fputs(run_record_json(read_run_record(argv[2])).c_str(), stdout);
+    return 0;
+}
+
+int exit_status(Machine& m, StopReason why) {
+    switch (why) {
+        case StopReason::HALT: return m.cpu().exit_code;
+        case StopReason::QUIT:
+            std::fprintf(stderr, "\nmipshv: terminated (Ctrl-A x)\n");
+            return 0;
+        case StopReason::REBOOT:
+            std::fprintf(stderr, "mipshv: the guest asked for a reboot; stopping\n");
+            return 0;
+        case StopReason::SENSITIVE:
+            std::fputs(m.stop_report().c_str(), stderr);
+            return 2;
+        case StopReason::BUDGET:
+            std::fprintf(stderr, "mipshv: instruction limit reached (--max-insns)\n%s", m.stop_report().c_str());
+            return 3;
+        default:
+            std::fprintf(stderr, "mipshv: machine stopped\n%s", m.stop_report().c_str());
+            return 1;
+    }
+}
+
+int run(int argc, char** argv) {
+    Options opts = parse_options(argc, argv);
+    if (opts.show_help) {
+        std::fputs(usage().c_str(), stdout);
+        return 0;
+    }
+    if (opts.show_version) {
+        std::printf("mipshv %s\n", MIPSHV_VERSION);
+        return 0;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    Machine m(opts);
+    const StopReason why = m.run(opts.max_instructions);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!opts.stats_file.empty()) write_run_record(m.run_record(wall), opts.stats_file);
+    return exit_status(m, why);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
-    using namespace mipshv;
     try {
-        Options opts = parse_options(argc, argv);
-        if (opts.show_help) {
-            std::fputs(usage().c_str(), stdout);
-            return 0;
-        }
-        if (opts.show_version) {
-            std::printf("mipshv %s\n", MIPSHV_VERSION);
-            return 0;
-        }
-        Machine m(opts);
-        switch (m.run(opts.max_instructions)) {
-            case StopReason::HALT: return m.cpu().exit_code;
-            case StopReason::QUIT:
-                std::fprintf(stderr, "\nmipshv: terminated (Ctrl-A x)\n");
-                return 0;
-            case StopReason::REBOOT:
-                std::fprintf(stderr, "mipshv: the guest asked for a reboot; stopping\n");
-                return 0;
-            case StopReason::SENSITIVE:
-                std::fputs(m.stop_report().c_str(), stderr);
-                return 2;
-            case StopReason::BUDGET:
-                std::fprintf(stderr, "mipshv: instruction limit reached (--max-insns)\n%s", m.stop_report().c_str());
-                return 3;
-            default:
-                std::fprintf(stderr, "mipshv: machine stopped\n%s", m.stop_report().c_str());
-                return 1;
-        }
+        if (argc >= 2 && std::strcmp(argv[1], "stats") == 0) return print_stats(argc, argv);
+        return run(argc, argv);
     } catch (const Error& e) {
         std::fprintf(stderr, "%s\n", e.what());
         return 1;

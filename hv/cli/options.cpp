@@ -95,6 +95,7 @@ std::string parse_mode(const std::string& option, const std::string& text) {
 
 Options parse_options(int argc, char** argv) {
     Options options;
+    options.argv.assign(argv, argv + argc);
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg.size() < 2 || arg[0] != '-') fail("unexpected argument '" + arg + "' (see --help)");
@@ -119,6 +120,7 @@ Options parse_options(int argc, char** argv) {
         else if (name == "rtc") options.rtc_base_s = parse_rtc(arg, value());
         else if (name == "clock") options.clock = parse_clock(arg, value());
         else if (name == "dump-dtb") options.dump_dtb = value();
+        else if (name == "stats") options.stats_file = value();
         else if (name == "h" || name == "help") options.show_help = true;
         else if (name == "version") options.show_version = true;
         else fail("unknown option '" + arg + "' (see --help)");
@@ -145,6 +147,8 @@ std::string usage() {
            "  --clock NAME        virtual (default: deterministic, time advances with\n"
            "                      instructions) or host (follows the host clock)\n"
            "  --dump-dtb FILE     write the generated device tree blob to FILE\n"
+           "  --stats FILE        at exit, write a RunRecord (binary Protobuf) to FILE;\n"
+           "                      `mipshv stats FILE` prints one as JSON\n"
            "  --mode NAME         execution mode: " + mode_list() + " (default: bare-metal)\n"
            "  --max-insns N       stop after N guest instructions (default 0 = no limit)\n"
            "  --trace FILE        write an instruction trace to FILE\n"

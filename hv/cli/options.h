@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mipshv {
 
@@ -16,6 +17,8 @@ struct Options {
     std::string clock = "virtual";  // "virtual": deterministic; "host": follows the host clock
     int64_t rtc_base_s = -1;        // RTC start (seconds since the epoch); -1: host time at start
     std::string dump_dtb;           // write the generated device tree here
+    std::string stats_file;         // write a RunRecord (binary Protobuf) here at exit
+    std::vector<std::string> argv;  // the command line, recorded in the RunRecord
     bool show_help = false, show_version = false;
 };
 

@@ -9,6 +9,7 @@
 #include "hv/cpu/insn.h"
 #include "hv/cpu/soft_tlb.h"
 #include "hv/cpu/tlb.h"
+#include "hv/stats/counters.h"
 
 namespace mipshv {
 
@@ -57,6 +58,8 @@ struct Cpu {
     Insn stopped_at{};               // the instruction that stopped it
     bool exit_on_idle = false;       // WAIT returns to the machine (console input, device time)
     std::FILE* trace = nullptr;      // --trace: one line per executed instruction
+
+    CpuCounters counters;
 
     Bus* bus = nullptr;
     ExecutionEngine* engine = nullptr;

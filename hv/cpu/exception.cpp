@@ -14,6 +14,18 @@ uint64_t vector_base(const Cpu& c) {
     return sext32(c.cp0.ebase & 0xfffff000u);
 }
 
+void count_exception(CpuCounters& n, Exc code) {
+    ++n.exceptions;
+    switch (code) {
+        case Exc::INT: ++n.interrupts; break;
+        case Exc::TLBL: case Exc::TLBS: break;  // refill or invalid: counted by raise_tlb
+        case Exc::MOD: ++n.tlb_modified_exceptions; break;
+        case Exc::ADEL: case Exc::ADES: ++n.address_error_exceptions; break;
+        case Exc::SYS: ++n.syscall_exceptions; break;
+        default: break;
+    }
+}
+
 // The common part of every exception entry.
 void enter(Cpu& c, const Insn& i, Exc code, uint64_t offset) {
     Cp0State& r = c.cp0;
@@ -28,6 +40,7 @@ void enter(Cpu& c, const Insn& i, Exc code, uint64_t offset) {
     r.cause = (r.cause & ~(cause::EXCCODE | cause::CE)) | (uint64_t(code) << cause::EXCCODE_SHIFT);
     r.status |= status::EXL;
     c.pc = vector_base(c) + offset;
+    count_exception(c.counters, code);
     c.exception_taken = true;
     update_mmu_mode(c);
 }
@@ -80,6 +93,7 @@ bool raise_tlb(Cpu& c, const Insn& i, Exc code, uint64_t va, bool refill) {
     r.entryhi = vpn2 | (r.entryhi & 0xff);
     uint64_t offset = kOffsetGeneral;
     if (refill) offset = xtlb_region(c, va) ? kOffsetXtlbRefill : kOffsetRefill;
+    if (code != Exc::MOD) ++(refill ? c.counters.tlb_refill_exceptions : c.counters.tlb_invalid_exceptions);
     enter(c, i, code, offset);
     return false;
 }

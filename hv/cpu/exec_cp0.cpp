@@ -18,6 +18,7 @@ unsigned sel(const Insn& i) { return i.word & 7; }
 void tlb_write(Cpu& c, unsigned index) {
     const Cp0State& r = c.cp0;
     c.tlb.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
+    ++c.counters.guest_tlb_writes;
     flush_translations(c);
 }
 }  // namespace

@@ -98,7 +98,8 @@ bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access) {
 }
 
 bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value) {
-    uint64_t pa;
+    ++c.counters.soft_tlb_misses;
+    uint64_t pa = 0;
     if (!translate_or_raise(c, i, va, Access::LOAD, pa)) return false;
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
         SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
@@ -114,7 +115,8 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
 }
 
 bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t value) {
-    uint64_t pa;
+    ++c.counters.soft_tlb_misses;
+    uint64_t pa = 0;
     if (!translate_or_raise(c, i, va, Access::STORE, pa)) return false;
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
         if (c.bus->is_code_page(pa)) {
@@ -135,6 +137,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
 }
 
 void flush_translations(Cpu& c) {
+    ++c.counters.soft_tlb_flushes;
     c.soft_tlb.flush();
     if (c.engine) c.engine->flush_lookup_cache();
 }

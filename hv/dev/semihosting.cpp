@@ -97,6 +97,7 @@ void Semihosting::call(Cpu& c, const Insn&) {
     uint64_t* r = c.gpr;
     const uint64_t op = r[25], a0 = r[4], a1 = r[5], a2 = r[6];
     int64_t result = 0, err = 0;
+    ++c.counters.semihosting_calls;
     switch (op) {
         case EXIT:
             c.exit_code = int(int32_t(a0));

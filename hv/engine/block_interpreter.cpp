@@ -159,7 +159,7 @@ Block* BlockInterpreter::block_at_pc(Cpu& c) {
 void BlockInterpreter::invalidate_code(uint64_t pa, uint64_t len) {
     for (uint64_t p = pa & kHostPageMask; p < pa + len; p += 4096) {
         uint64_t lo = std::max(p, pa), hi = std::min(p + 4096, pa + len);
-        cache_.invalidate(lo, hi - lo);
+        blocks_invalidated_ += cache_.invalidate(lo, hi - lo);
     }
 }
 
@@ -179,6 +179,7 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
             c.exception_taken = false;
             continue;
         }
+        const unsigned mode = c.mmu_mode;
         c.next_pc = b->end_pc;
         const Insn* const first = b->insns.data();
         const Insn* const end = first + b->insns.size();
@@ -194,6 +195,9 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
         }
         c.instret += retired;
         c.ticks += retired;
+        if (mode >= kModeKernel) c.counters.instructions_kernel += retired;
+        else if (mode == kModeUser) c.counters.instructions_user += retired;
+        else c.counters.instructions_supervisor += retired;
     }
 }
 

@@ -17,6 +17,7 @@ public:
 
     size_t blocks_cached() const { return cache_.size(); }
     uint64_t blocks_built() const { return blocks_built_; }
+    uint64_t blocks_invalidated() const { return blocks_invalidated_; }
 
 private:
     Block* block_at_pc(Cpu& c);
@@ -24,6 +25,7 @@ private:
 
     BlockCache cache_;
     uint64_t blocks_built_ = 0;
+    uint64_t blocks_invalidated_ = 0;
 };
 
 }  // namespace mipshv

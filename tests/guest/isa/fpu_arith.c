@@ -40,6 +40,8 @@ enum {
 	CVT_S_D, CVT_D_S, CVT_W_S, CVT_W_D, CVT_L_S, CVT_L_D, CVT_S_W,
 	CVT_D_W, CVT_S_L, CVT_D_L, ROUND_W_S, TRUNC_W_S, CEIL_W_S,
 	FLOOR_W_S, ROUND_L_D, TRUNC_L_D, CEIL_L_D, FLOOR_L_D,
+	ROUND_W_D, TRUNC_W_D, CEIL_W_D, FLOOR_W_D,
+	ROUND_L_S, TRUNC_L_S, CEIL_L_S, FLOOR_L_S,
 };
 
 /*
@@ -109,6 +111,14 @@ static u64 run(int op, u64 a, u64 b, u64 c)
 	case TRUNC_L_D: D("trunc.l.d $f0, $f2");
 	case CEIL_L_D: D("ceil.l.d $f0, $f2");
 	case FLOOR_L_D: D("floor.l.d $f0, $f2");
+	case ROUND_W_D: D2S("round.w.d $f0, $f2");
+	case TRUNC_W_D: D2S("trunc.w.d $f0, $f2");
+	case CEIL_W_D: D2S("ceil.w.d $f0, $f2");
+	case FLOOR_W_D: D2S("floor.w.d $f0, $f2");
+	case ROUND_L_S: S2D("round.l.s $f0, $f2");
+	case TRUNC_L_S: S2D("trunc.l.s $f0, $f2");
+	case CEIL_L_S: S2D("ceil.l.s $f0, $f2");
+	case FLOOR_L_S: S2D("floor.l.s $f0, $f2");
 	default: r = 0; break;
 	}
 	return r;
@@ -283,6 +293,16 @@ static const struct tc cases[] = {
 	{"ceil.l.d 1e15+0.5", CEIL_L_D, RM, 0x430c6bf526340004, 0, 0, 0x00038d7ea4c68001, I},
 	{"floor.l.d -1e15-0.5", FLOOR_L_D, RP, 0xc30c6bf526340004, 0, 0, 0xfffc72815b397fff, I},
 	{"floor.l.d 4.0", FLOOR_L_D, RN, 0x4010000000000000, 0, 0, 4, 0},
+	{"round.w.d 2.5", ROUND_W_D, RP, 0x4004000000000000, 0, 0, 2, I},
+	{"trunc.w.d -2.7", TRUNC_W_D, RM, 0xc00599999999999a, 0, 0, 0xfffffffe, I},
+	{"ceil.w.d -2.5", CEIL_W_D, RM, 0xc004000000000000, 0, 0, 0xfffffffe, I},
+	{"floor.w.d -0.5", FLOOR_W_D, RZ, 0xbfe0000000000000, 0, 0, 0xffffffff, I},
+	{"floor.w.d 1e19 (invalid)", FLOOR_W_D, RN, 0x43e158e460913d00, 0, 0, 0x7fffffff, V},
+	{"round.l.s 2.5", ROUND_L_S, RP, 0x40200000, 0, 0, 2, I},
+	{"trunc.l.s -2.7", TRUNC_L_S, RM, 0xc02ccccd, 0, 0, 0xfffffffffffffffe, I},
+	{"ceil.l.s 2.2", CEIL_L_S, RZ, 0x400ccccd, 0, 0, 3, I},
+	{"floor.l.s -2.2", FLOOR_L_S, RP, 0xc00ccccd, 0, 0, 0xfffffffffffffffd, I},
+	{"trunc.l.s sNaN (invalid)", TRUNC_L_S, RN, SNAN_S, 0, 0, 0x7fffffffffffffff, V},
 	/* from integer */
 	{"cvt.s.w 2^24+1", CVT_S_W, RN, 16777217, 0, 0, 0x4b800000, I},
 	{"cvt.s.w 2^24+1", CVT_S_W, RP, 16777217, 0, 0, 0x4b800001, I},

@@ -47,7 +47,19 @@ static u64 irq_hook(struct exc_frame *f, struct exc_rec *r)
 	return 0; /* default: acknowledge the timer and resume at EPC */
 }
 
-static void arm_timer(u64 delta) { write_compare(read_count() + delta); }
+/*
+ * Compare = Count + delta.  If Count has already reached the new Compare
+ * when read back (the guest was slow, e.g. preempted), try again: after a
+ * successful read-back the match is guaranteed to lie in the future.
+ */
+static void arm_timer(u32 delta)
+{
+	u32 target;
+	do {
+		target = (u32)read_count() + delta;
+		write_compare(target);
+	} while ((s32)(target - (u32)read_count()) <= 0);
+}
 
 static void count_compare(void)
 {
@@ -65,7 +77,7 @@ static void count_compare(void)
 static void pending_without_ie(void)
 {
 	write_status(ST_DEFAULT); /* IE=0, IM=0 */
-	arm_timer(1000);
+	arm_timer(100000);
 	while (!(read_cause() & CA_IP(7)))
 		;
 	u64 cause = read_cause();
@@ -77,7 +89,7 @@ static void pending_without_ie(void)
 	CHECK_EQ("Compare write clears Cause.IP7", cause >> 15 & 1, 0);
 	/* IE=1 but IM7=0: still no interrupt */
 	write_status(ST_DEFAULT | ST_IE);
-	arm_timer(1000);
+	arm_timer(100000);
 	while (!(read_cause() & CA_IP(7)))
 		;
 	write_status(ST_DEFAULT);

@@ -115,36 +115,32 @@ static void reset(void)
 		mem[i] = model[i] = pattern[i];
 }
 
-static char name[48];
-static const char *nm(const char *op, unsigned off)
+/* "<op> +<off><suffix>" in one of two alternating static buffers */
+static const char *nm(const char *op, unsigned off, const char *suffix)
 {
-	char *p = name;
+	static char bufs[2][48];
+	static int which;
+	char *p = bufs[which ^= 1], *start = p;
 	while (*op)
 		*p++ = *op++;
 	*p++ = ' ';
 	*p++ = '+';
 	*p++ = (char)('0' + off);
+	while (*suffix)
+		*p++ = *suffix++;
 	*p = 0;
-	return name;
+	return start;
 }
 
+/* The doubleword around the store (printed) and the whole buffer. */
 static void check_mem(const char *op, unsigned off)
 {
 	int same = 1;
 	for (int i = 0; i < BUF; i++)
 		same &= mem[i] == model[i];
-	char n[48];
-	const char *s = nm(op, off);
-	int i = 0;
-	while ((n[i] = s[i]))
-		i++;
-	const char *suffix = " memory";
-	while ((n[i++] = *suffix++))
-		;
-	/* print the two doublewords around the store as the observed value */
-	CHECK_EQ(nm(op, off), load_le(&mem[off & ~7u], 8),
+	CHECK_EQ(nm(op, off, ""), load_le(&mem[off & ~7u], 8),
 		 load_le(&model[off & ~7u], 8));
-	CHECK_TRUE(n, same);
+	CHECK_TRUE(nm(op, off, " whole buffer as modelled"), same);
 }
 
 void test_main(void)
@@ -157,10 +153,10 @@ void test_main(void)
 	reset();
 	for (unsigned off = 0; off < 8; off++) {
 		u64 old = olds[off & 1];
-		CHECK_EQ(nm("lwl", off), do_lwl(old, off), m_lwl(old, off));
-		CHECK_EQ(nm("lwr", off), do_lwr(old, off), m_lwr(old, off));
-		CHECK_EQ(nm("ldl", off), do_ldl(dold, off), m_ldl(dold, off));
-		CHECK_EQ(nm("ldr", off), do_ldr(dold, off), m_ldr(dold, off));
+		CHECK_EQ(nm("lwl", off, ""), do_lwl(old, off), m_lwl(old, off));
+		CHECK_EQ(nm("lwr", off, ""), do_lwr(old, off), m_lwr(old, off));
+		CHECK_EQ(nm("ldl", off, ""), do_ldl(dold, off), m_ldl(dold, off));
+		CHECK_EQ(nm("ldr", off, ""), do_ldr(dold, off), m_ldr(dold, off));
 	}
 	for (unsigned off = 0; off < 8; off++) {
 		reset();
@@ -187,13 +183,13 @@ void test_main(void)
 		u64 w = sext32(load_le(&pattern[off], 4));
 		u64 d = load_le(&pattern[off], 8);
 		u64 r = do_lwr(do_lwl(olds[0], off + 3), off);
-		CHECK_EQ(nm("ulw lwl+lwr", off), r, w);
+		CHECK_EQ(nm("ulw lwl+lwr", off, ""), r, w);
 		r = do_lwl(do_lwr(dold, off), off + 3);
-		CHECK_EQ(nm("ulw lwr+lwl", off), r, w);
+		CHECK_EQ(nm("ulw lwr+lwl", off, ""), r, w);
 		r = do_ldr(do_ldl(dold, off + 7), off);
-		CHECK_EQ(nm("uld ldl+ldr", off), r, d);
+		CHECK_EQ(nm("uld ldl+ldr", off, ""), r, d);
 		r = do_ldl(do_ldr(0, off), off + 7);
-		CHECK_EQ(nm("uld ldr+ldl", off), r, d);
+		CHECK_EQ(nm("uld ldr+ldl", off, ""), r, d);
 	}
 	for (unsigned off = 0; off < 8; off++) {
 		reset();

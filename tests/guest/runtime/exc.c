@@ -1,3 +1,4 @@
+/* Exception dispatch (called from crt0.S exc_common) and checks; see exc.h. */
 #include "check.h"
 #include "cp0.h"
 

@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+"""Two boots with the same kernel, initrd, options and scripted console input
+must print byte-identical console logs (deterministic virtual time).
+
+usage: determinism.py MIPSHV KERNEL INITRD OUTDIR
+"""
+import subprocess
+import sys
+
+SCRIPT = b"uname -a\ncat /proc/interrupts\ni=0;while [ $i -lt 300 ];do i=$((i+1));done;echo $i\npoweroff -f\n"
+
+
+def boot(mipshv, kernel, initrd, log_path):
+    argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", "console=ttyS0",
+            "-rtc", "base=2026-01-01T00:00:00"]
+    result = subprocess.run(argv, input=SCRIPT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    with open(log_path, "wb") as f:
+        f.write(result.stdout)
+    return result.returncode, result.stdout
+
+
+def main():
+    mipshv, kernel, initrd, outdir = sys.argv[1:]
+    rc1, log1 = boot(mipshv, kernel, initrd, f"{outdir}/determinism-1.log")
+    rc2, log2 = boot(mipshv, kernel, initrd, f"{outdir}/determinism-2.log")
+    checks = [
+        ("both boots power off with status 0", rc1 == 0 and rc2 == 0),
+        ("the workload ran", b"\n300\r\n" in log1),
+        ("the two console logs are byte-identical", log1 == log2),
+    ]
+    for name, ok in checks:
+        print(("ok   " if ok else "FAIL ") + name)
+    if log1 != log2:
+        first = next((i for i, (a, b) in enumerate(zip(log1, log2)) if a != b), min(len(log1), len(log2)))
+        print(f"first difference at byte {first}:\n{log1[first - 200:first + 200]!r}\n{log2[first - 200:first + 200]!r}")
+    failed = sum(not ok for _, ok in checks)
+    print(f"{len(checks) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+#!/bin/bash
+# device_tree.sh MIPSHV KERNEL OUTDIR: --dump-dtb writes the board's device
+# tree; dtc must decompile it and find every node the guest relies on.
+set -u
+mipshv=$1 kernel=$2 out=$3
+"$mipshv" -kernel "$kernel" -m 512M -append "console=ttyS0 quiet" --dump-dtb "$out/virt.dtb" --max-insns 1 >/dev/null 2>&1
+dtc -I dtb -O dts -o "$out/virt.dts" "$out/virt.dtb" 2>"$out/dtc.err" || { cat "$out/dtc.err"; echo "0 passed, 1 failed"; exit 1; }
+pass=0 fail=0
+expect() {  # expect DESCRIPTION REGEX
+    if grep -Eq "$2" "$out/virt.dts"; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+expect "cpu node with a clock" 'compatible = "mti,5KE"'
+expect "fixed CPU clock" 'clock-frequency = <0x5f5e100>'
+expect "memory: 256 MiB low window and the rest high" 'reg = <0x00 0x00 0x00 0x10000000 0x00 0x20000000 0x00 0x10000000>'
+expect "CPU interrupt controller" 'mti,cpu-interrupt-controller'
+expect "ns16550a UART on IP2" 'compatible = "ns16550a"'
+expect "goldfish RTC" 'google,goldfish-rtc'
+expect "syscon poweroff" 'syscon-poweroff'
+expect "syscon reboot" 'syscon-reboot'
+expect "bootargs" 'bootargs = "console=ttyS0 quiet"'
+expect "stdout-path" 'stdout-path = "/serial@1fe00000"'
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
