@@ -12,11 +12,12 @@ DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev lib
         qemu-system-mips device-tree-compiler libssl-dev
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-# What `make demo` runs: for now the bare-metal hello guest.
-DEMO_KERNEL := $(BUILD)/tests/guest/hello.elf
-DEMO_ARGS := -kernel $(DEMO_KERNEL) -semihosting
+# The guest: Debian's mips64r2el kernel and an initramfs with busybox,
+# fetched from the Debian archive and verified against datasets/guest-manifest.json.
+GUEST := datasets/cache
+DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio.gz -m 512M -append "console=ttyS0"
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build guest test demo bench clean
 .DEFAULT_GOAL := build
 # Prerequisites run left to right: deps, then build, then the recipe.
 .NOTPARALLEL:
@@ -35,14 +36,17 @@ build:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 	cmake --build $(BUILD)
 
-test: deps build
+guest:
+	/usr/bin/python3 datasets/fetch_guest.py
+
+test: deps build guest
 	@ctest --test-dir $(BUILD) --output-on-failure -j2 \
 	    && echo "make test: all tests passed" \
 	    || { echo "make test: FAILED (see the output above)"; exit 1; }
 
-demo: deps build
-	@if [ -f $(DEMO_KERNEL) ]; then $(BUILD)/mipshv $(DEMO_ARGS); \
-	else echo "make demo: $(DEMO_KERNEL) is not built yet; nothing to run"; fi
+# Boots Linux to a busybox shell on this terminal; `poweroff -f` or Ctrl-A x ends it.
+demo: deps build guest
+	$(BUILD)/mipshv $(DEMO_ARGS)
 
 bench: build
 	$(BUILD)/experiments/bench/mipshv_bench

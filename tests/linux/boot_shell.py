@@ -8,7 +8,7 @@ import re
 import sys
 import time
 
-from console_session import ConsoleSession
+from console_session import ConsoleSession  # experiments/, on PYTHONPATH
 
 FORBIDDEN = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instruction")
 # busybox ash may follow its prompt with a cursor-position query (ESC [6n).
