@@ -37,5 +37,7 @@ struct Insn {
 bool exec_invalid(Cpu&, const Insn&);
 
 ExecFn exec_function(Opcode op);
+// The pre-decoded form of the instruction `word` at address `pc`.
+Insn decode_insn(uint64_t pc, uint32_t word);
 
 }  // namespace mipshv

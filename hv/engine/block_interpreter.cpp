@@ -13,37 +13,6 @@ namespace mipshv {
 
 namespace {
 
-uint8_t destination(const Insn& i, Dest d) {
-    unsigned r = 0;
-    switch (d) {
-        case Dest::RD: r = i.rd; break;
-        case Dest::RT: r = i.rt; break;
-        case Dest::RA: r = 31; break;
-        default: return 32;
-    }
-    return r == 0 ? 32 : uint8_t(r);
-}
-
-Insn decode_at(uint64_t pc, uint32_t word) {
-    Insn i{};
-    i.pc = pc;
-    i.word = word;
-    i.op = decode_opcode(word);
-    i.rs = uint8_t(field_rs(word));
-    i.rt = uint8_t(field_rt(word));
-    i.rd = uint8_t(field_rd(word));
-    i.sa = uint8_t(field_sa(word));
-    const OpcodeInfo& info = opcode_info(i.op);
-    i.dst = destination(i, info.dest);
-    i.exec = exec_function(i.op);
-    if (info.flags & insn_flag::BRANCH) {
-        bool jump = i.op == Opcode::j || i.op == Opcode::jal;
-        i.target = jump ? ((pc + 4) & ~0x0fffffffull) | ((word & 0x03ffffffull) << 2)
-                        : pc + 4 + (uint64_t(field_simm(word)) << 2);
-    }
-    return i;
-}
-
 // --mode trap: a sensitive instruction executed in kernel mode stops the
 // machine before it runs; in user mode it behaves as the hardware would.
 bool exec_stop_if_kernel(Cpu& c, const Insn& i) {
@@ -84,7 +53,7 @@ bool exec_delay_slot_on_next_page(Cpu& c, const Insn& slot) {
     if (!host) return raise(c, slot, Exc::IBE);
     uint32_t word;
     std::memcpy(&word, host, 4);
-    Insn i = decode_at(slot.pc, word);
+    Insn i = decode_insn(slot.pc, word);
     i.state = insn_state::IN_DELAY_SLOT;
     bind_exec(c, i);
     return i.exec(c, i);
@@ -104,7 +73,7 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
     for (;;) {
         uint32_t word;
         std::memcpy(&word, host + (pc - c.pc), 4);
-        Insn i = decode_at(pc, word);
+        Insn i = decode_insn(pc, word);
         if (in_delay_slot) i.state = insn_state::IN_DELAY_SLOT;
         bind_exec(c, i);
         b->insns.push_back(i);

@@ -84,23 +84,9 @@ struct Fixture {
     }
     // Runs one instruction at kPc; returns the exec function's result.
     bool run(uint32_t word, uint64_t pc = kPc) {
-        Insn i{};
-        i.word = word;
-        i.pc = pc;
-        i.op = decode_opcode(word);
-        i.rs = uint8_t(field_rs(word));
-        i.rt = uint8_t(field_rt(word));
-        i.rd = uint8_t(field_rd(word));
-        i.sa = uint8_t(field_sa(word));
-        switch (opcode_info(i.op).dest) {
-            case Dest::RT: i.dst = i.rt; break;
-            case Dest::RD: i.dst = i.rd; break;
-            default: i.dst = 32;
-        }
-        if (i.dst == 0) i.dst = 32;
-        if (opcode_info(i.op).flags & insn_flag::BRANCH) i.target = pc + 4 + (uint64_t(field_simm(word)) << 2);
+        Insn i = decode_insn(pc, word);
         c.exception_taken = false;
-        return exec_function(i.op)(c, i);
+        return i.exec(c, i);
     }
     unsigned exccode() const { return unsigned((c.cp0.cause & cause::EXCCODE) >> cause::EXCCODE_SHIFT); }
     unsigned ce() const { return unsigned((c.cp0.cause & cause::CE) >> cause::CE_SHIFT); }
