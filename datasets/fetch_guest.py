@@ -33,6 +33,7 @@ import lzma
 import os
 import re
 import shutil
+import signal
 import stat
 import struct
 import subprocess
@@ -154,7 +155,7 @@ def write_atomic(path, data):
 
 def check_sha(what, expected, actual):
     if expected != actual:
-        raise Fatal(f"sha256 mismatch for {what}: manifest pins {expected}, "
+        raise Fatal(f"sha256 mismatch for {what}: expected {expected}, "
                     f"got {actual}")
 
 
@@ -188,8 +189,10 @@ class Apt:
         cmd = [tool] + self._opts() + args
         p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
-        if check and p.returncode != 0:
-            err = (p.stderr.strip().splitlines() or ["(no output)"])[-1]
+        lines = p.stderr.strip().splitlines()
+        failed = [l for l in lines if l.startswith(("E:", "W: Failed to fetch"))]
+        if check and (p.returncode != 0 or failed):
+            err = (failed or lines or ["(no output)"])[0]
             raise Fatal(f"{' '.join([tool] + args)} failed: {err}")
         return p
 
@@ -207,7 +210,8 @@ class Apt:
                 f.write(f"deb [signed-by={KEYRING}] {s}\n")
         open(os.path.join(d, "preferences"), "w").close()
         log(f"apt-get update ({ARCH}, private state in {d})")
-        self._run("apt-get", ["update", "-q"])
+        # Error-Mode=any: a failed index download is an error, not stale lists.
+        self._run("apt-get", ["update", "-q", "-oAPT::Update::Error-Mode=any"])
         self.updated = True
 
     def candidate(self, pkg):
@@ -228,6 +232,13 @@ class Apt:
     def has_version(self, pkg, version):
         p = self._run("apt-cache", ["show", f"{pkg}={version}"], check=False)
         return p.returncode == 0 and "Package:" in p.stdout
+
+    def archive_sha256(self, pkg, version):
+        p = self._run("apt-cache", ["show", "--no-all-versions", f"{pkg}={version}"])
+        m = re.search(r"^SHA256:\s*([0-9a-f]{64})\s*$", p.stdout, re.M)
+        if not m:
+            raise Fatal(f"no SHA256 for {pkg}={version} in the archive index")
+        return m.group(1)
 
     def download(self, pkg, version, dest_dir):
         """Download pkg=version into dest_dir; return the .deb path."""
@@ -276,7 +287,7 @@ def extract(deb, deb_sha, dest):
 
 
 def read_module(path):
-    """Module bytes; .ko, .ko.xz and .ko.gz are accepted."""
+    """Module bytes; .ko, .ko.xz, .ko.gz (and .ko.zst with zstd) are accepted."""
     with open(path, "rb") as f:
         data = f.read()
     if path.endswith(".ko.xz"):
@@ -666,9 +677,16 @@ def main():
 
     # 1. Decide the package versions.
     if pinned:
-        abi = old["kernel_abi"]
-        versions = {p["name"]: p["version"] for p in old["packages"]}
-        deb_sums = {p["name"]: p["deb_sha256"] for p in old["packages"]}
+        try:
+            abi = old["kernel_abi"]
+            versions = {p["name"]: p["version"] for p in old["packages"]}
+            deb_sums = {p["name"]: p["deb_sha256"] for p in old["packages"]}
+            for p in old["packages"]:
+                p["artifacts"]
+            old["initramfs"]["sha256"]
+        except (KeyError, TypeError) as e:
+            raise Fatal(f"{args.manifest} is malformed (missing {e}); "
+                        "re-run with --update-manifest")
         roles = package_set(abi)
         if sorted(versions) != sorted(p for _, p in roles):
             raise Fatal(f"{args.manifest} does not list the expected packages; "
@@ -688,25 +706,24 @@ def main():
                 if before.get(p) != versions[p]:
                     log(f"{p}: {before.get(p, '(new)')} -> {versions[p]}")
 
-    # 2. The .debs: reuse verified ones, download the rest.
-    debs = {}
+    # 2. The .debs: reuse verified ones, download the rest. Expected sums come
+    # from the manifest, or (when pinning anew) from the signed archive index.
+    if not pinned:
+        deb_sums = {p: apt.archive_sha256(p, versions[p]) for _, p in roles}
+    debs, sums = {}, {}
     for _, pkg in roles:
         path = os.path.join(debs_dir, deb_name(pkg, versions[pkg]))
-        if os.path.exists(path) and (not pinned or
-                                     sha256_file(path) == deb_sums[pkg]):
-            debs[pkg] = path
-            continue
-        apt.update()
-        if not apt.has_version(pkg, versions[pkg]):
-            if pinned:
-                raise Fatal(f"pinned {pkg}={versions[pkg]} is no longer in the "
-                            f"archive; re-run with --update-manifest")
-            raise Fatal(f"{pkg}={versions[pkg]} is not in the archive")
-        debs[pkg] = apt.download(pkg, versions[pkg], debs_dir)
-    sums = {pkg: sha256_file(debs[pkg]) for _, pkg in roles}
-    if pinned:
-        for _, pkg in roles:
-            check_sha(os.path.basename(debs[pkg]), deb_sums[pkg], sums[pkg])
+        if not (os.path.exists(path) and sha256_file(path) == deb_sums[pkg]):
+            apt.update()
+            if not apt.has_version(pkg, versions[pkg]):
+                if pinned:
+                    raise Fatal(f"pinned {pkg}={versions[pkg]} is no longer in "
+                                "the archive; re-run with --update-manifest")
+                raise Fatal(f"{pkg}={versions[pkg]} is not in the archive")
+            path = apt.download(pkg, versions[pkg], debs_dir)
+        debs[pkg] = path
+        sums[pkg] = sha256_file(path)
+        check_sha(os.path.basename(path), deb_sums[pkg], sums[pkg])
     # Drop .debs and trees of versions no longer wanted.
     keep = {os.path.basename(p) for p in debs.values()}
     for f in os.listdir(debs_dir):
@@ -799,6 +816,7 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         main()
     except Fatal as e:
