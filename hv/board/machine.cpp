@@ -69,9 +69,10 @@ uint64_t rtc_base_ns(const Options& o) {
     return o.rtc_base_s < 0 ? host_wall_clock_ns() : uint64_t(o.rtc_base_s) * 1'000'000'000u;
 }
 
-// Guest input is offered at least this often even when the guest never
-// idles, so Ctrl-C reaches a busy shell.
-constexpr uint64_t kInputSliceInsns = 10'000'000;
+// The machine looks at the console (and, with --clock host, the host clock)
+// at least this often even when the guest never idles, so Ctrl-C reaches a
+// busy shell and host-clock timers fire on time.
+constexpr uint64_t kSliceInsns = 10'000'000, kHostClockSliceInsns = 1'000'000;
 
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 }  // namespace
@@ -93,6 +94,7 @@ Machine::Machine(const Options& opts)
     cpu_.engine = &engine_;
     cpu_.stop_on_sensitive = opts.mode == "trap";
     cpu_.exit_on_idle = true;
+    if (opts.clock == "host") cpu_.ticks_per_insn = 0;  // time comes from the host clock instead
     host_start_ns_ = host_monotonic_ns();
     if (!opts.trace_file.empty()) {
         trace_ = std::fopen(opts.trace_file.c_str(), "w");
@@ -177,6 +179,8 @@ uint64_t Machine::machine_time_ns() const {
     return uint64_t((unsigned __int128)cpu_.ticks * 1'000'000'000u / kCpuClockHz);
 }
 
+uint64_t Machine::host_ticks() const { return ns_to_ticks(host_monotonic_ns() - host_start_ns_); }
+
 uint64_t Machine::ns_to_ticks(uint64_t ns) const {
     if (ns == UINT64_MAX) return UINT64_MAX;
     return uint64_t((unsigned __int128)ns * kCpuClockHz / 1'000'000'000u);
@@ -211,27 +215,30 @@ bool Machine::idle() {
     auto woken = [&] { return (cpu_.cp0.cause & cpu_.cp0.status & cp0::cause::IP) != 0; };
     if (woken()) return true;
     const uint64_t wake = std::min(cpu_.timer_deadline, ns_to_ticks(rtc_.alarm_deadline_ns()));
-    // Someone may type: while the guest listens on its console, do not let
-    // guest time run ahead of the host clock (with --clock host, keep them
-    // equal), so the guest's clock stays sane during an interactive session.
-    // Scripted input is already available, so it never waits here and runs
-    // stay deterministic.
+    // While the guest listens on its console, an idle period lasts as long
+    // on the host as it does for the guest, so an interactive session keeps
+    // a sane clock (`sleep 2` takes two seconds). Scripted input is already
+    // available, so it never waits here and such runs stay deterministic.
+    // With --clock host, guest time simply is the host clock.
+    const bool host_clock = opts_.clock == "host";
     const bool listening = console_.input_open() && uart_.ready_for_input();
-    if (listening || opts_.clock == "host") {
-        for (;;) {
-            uint64_t host_now = ns_to_ticks(host_monotonic_ns() - host_start_ns_);
-            if (opts_.clock == "host") cpu_.ticks = std::max(cpu_.ticks, std::min(host_now, wake));
-            if (host_now >= wake || cpu_.ticks >= wake || console_.quit_requested()) break;
-            int ms = int(std::min<uint64_t>((wake - std::max(cpu_.ticks, host_now)) * 1000 / kCpuClockHz + 1, 50));
-            if (!uart_.ready_for_input()) {
+    if (listening || host_clock) {
+        const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu_.ticks;
+        auto guest_now = [&] {
+            return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
+        };
+        for (uint64_t now = guest_now(); now < wake && !console_.quit_requested(); now = guest_now()) {
+            int ms = int(std::min<uint64_t>((wake - now) * 1000 / kCpuClockHz + 1, 50));
+            if (!console_.input_open() || !uart_.ready_for_input()) {
                 ::poll(nullptr, 0, ms);
                 continue;
             }
             uint8_t buf[Uart16550::kFifoSize];
             size_t n = console_.read_input(buf, sizeof buf, ms);
+            if (n == 0) continue;
+            cpu_.ticks = std::max(cpu_.ticks, guest_now());
             for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
             if (woken()) return true;
-            if (!console_.input_open() && opts_.clock != "host") break;
         }
     }
     cpu_.ticks = std::max(cpu_.ticks, wake);
@@ -243,8 +250,10 @@ StopReason Machine::run(uint64_t budget) {
     const uint64_t limit = budget ? cpu_.instret + budget : UINT64_MAX;
     for (;;) {
         cpu_.stop = StopReason::NONE;
-        uint64_t slice = std::min(kInputSliceInsns, limit - cpu_.instret);
+        const bool host_clock = opts_.clock == "host";
+        uint64_t slice = std::min(host_clock ? kHostClockSliceInsns : kSliceInsns, limit - cpu_.instret);
         engine_.run(cpu_, slice);
+        if (host_clock) cpu_.ticks = std::max(cpu_.ticks, host_ticks());
         if (console_.quit_requested()) return StopReason::QUIT;
         switch (cpu_.stop) {
             case StopReason::IDLE:

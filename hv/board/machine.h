@@ -47,6 +47,7 @@ private:
     uint64_t load_initrd(const std::string& path, uint64_t top);
     uint64_t machine_time_ns() const;
     uint64_t ns_to_ticks(uint64_t ns) const;
+    uint64_t host_ticks() const;  // host time since start, in guest clock cycles
     bool idle();
     void deliver_console_input();
     void poll_devices();

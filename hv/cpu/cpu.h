@@ -47,6 +47,7 @@ struct Cpu {
     // Virtual time: advances one tick per retired instruction and jumps
     // forward over WAIT; Count derives from it, so runs are deterministic.
     uint64_t ticks = 0;
+    uint64_t ticks_per_insn = 1;  // 0 when the machine sets ticks from the host clock
     uint64_t instret = 0;
     uint64_t timer_deadline = UINT64_MAX;  // tick at which Count == Compare
     uint32_t irq_lines = 0;                // hardware interrupt inputs IP2..IP6

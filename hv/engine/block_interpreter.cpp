@@ -163,7 +163,7 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
             c.exception_taken = false;
         }
         c.instret += retired;
-        c.ticks += retired;
+        c.ticks += retired * c.ticks_per_insn;
         if (mode >= kModeKernel) c.counters.instructions_kernel += retired;
         else if (mode == kModeUser) c.counters.instructions_user += retired;
         else c.counters.instructions_supervisor += retired;
