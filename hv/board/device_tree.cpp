@@ -100,8 +100,8 @@ std::vector<uint8_t> build_device_tree(const BoardDescription& b) {
     w.prop("phandle", kPhandleCpuClock);
     w.end();
 
-    std::vector<std::pair<uint64_t, uint64_t>> ram{{kRamLowBase, std::min(b.ram_bytes, kRamLowWindow)}};
-    if (b.ram_bytes > kRamLowWindow) ram.push_back({kRamHighBase, b.ram_bytes - kRamLowWindow});
+    std::vector<std::pair<uint64_t, uint64_t>> ram{{kRamLowBase, b.low_ram_bytes}};
+    if (b.high_ram_bytes) ram.push_back({kRamHighBase, b.high_ram_bytes});
     w.begin(node_name("memory", kRamLowBase));
     w.prop("device_type", "memory");
     w.reg(ram);

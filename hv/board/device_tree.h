@@ -8,7 +8,8 @@
 namespace mipshv {
 
 struct BoardDescription {
-    uint64_t ram_bytes = 0;
+    uint64_t low_ram_bytes = 0;   // guest RAM at physical 0 (below the hypervisor's region)
+    uint64_t high_ram_bytes = 0;  // guest RAM at memory_map::kRamHighBase
     unsigned cpus = 1;
     std::string bootargs;
     uint64_t initrd_start = 0, initrd_end = 0;  // physical; 0/0 when there is none

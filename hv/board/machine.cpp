@@ -111,17 +111,18 @@ Machine::Machine(const Options& opts)
     cpu_reset(cpu_, 0);
     if (!opts.kernel.empty()) load_kernel(opts.kernel);
 
-    // The top of low RAM holds the device tree, and below it the initrd, out
-    // of the way of the kernel, which Linux loads and decompresses low.
-    uint64_t top = std::min(opts.memory_bytes, kRamLowWindow);
-    BoardDescription board{opts.memory_bytes, 1, opts.append, 0, 0};
-    const uint64_t dtb_slot = 64 * 1024;
+    // Top of low RAM, downwards: the hypervisor's region, the device tree,
+    // the initrd; the kernel loads and decompresses itself low.
+    const uint64_t low_ram = std::min(opts.memory_bytes, kRamLowWindow);
+    if (low_ram < 4 * kHypervisorRegionSize) throw Error("mipshv: -m " + std::to_string(opts.memory_bytes >> 20) + "M is too small for this board (4M at least)");
+    hypervisor_region_ = low_ram - kHypervisorRegionSize;
+    const uint64_t dtb_slot = 64 * 1024, dtb_pa = hypervisor_region_ - dtb_slot;
+    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, 1, opts.append, 0, 0};
     if (!opts.initrd.empty()) {
-        board.initrd_start = load_initrd(opts.initrd, top - dtb_slot);
+        board.initrd_start = load_initrd(opts.initrd, dtb_pa);
         board.initrd_end = board.initrd_start + std::filesystem::file_size(opts.initrd);
     }
     dtb_ = build_device_tree(board);
-    uint64_t dtb_pa = top - dtb_slot;
     uint8_t* dst = bus_.ram_ptr(dtb_pa, dtb_.size());
     if (!dst || dtb_.size() > dtb_slot) throw Error("mipshv: the device tree does not fit in guest RAM");
     std::memcpy(dst, dtb_.data(), dtb_.size());

@@ -64,6 +64,7 @@ private:
     ElfImage kernel_;
     std::vector<uint8_t> dtb_;
     std::FILE* trace_ = nullptr;
+    uint64_t hypervisor_region_ = 0;  // physical base of the hypervisor's region
     uint64_t host_start_ns_ = 0;  // --clock host: host time of tick 0
 };
 

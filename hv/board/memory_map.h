@@ -14,6 +14,17 @@ constexpr uint64_t kRamLowBase = 0;
 constexpr uint64_t kRamLowWindow = 256 * kMiB;
 constexpr uint64_t kRamHighBase = 512 * kMiB;
 
+// The hypervisor's region: the top 1 MiB of low RAM, left out of the memory
+// the guest is told about. It holds the communication page (the guest's
+// virtual CP0, which patched guest-kernel code reads and writes) and the
+// 1:n patch stubs. It is reserved in every mode, so every mode shows the
+// guest the same memory.
+constexpr uint64_t kHypervisorRegionSize = 1 * kMiB;
+// Where the guest kernel sees the communication page: the last 32 KiB of
+// the address space, reachable as a 16-bit negative offset from $zero.
+constexpr uint64_t kCommWindowVa = 0xffffffffffff8000ull;
+constexpr uint64_t kCommWindowSize = 0x8000;
+
 // Devices, between the RAM windows. `irq` is the CPU interrupt line (IP2..IP6).
 struct DeviceSlot {
     uint64_t base, size;

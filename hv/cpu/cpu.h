@@ -33,12 +33,25 @@ struct Cp0State {
 enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, IDLE, QUIT };
 
 struct Cpu {
+    // CP0 state lives in the Cpu itself, or (hypervisor modes) in the
+    // communication page the guest kernel reads through its patches, so
+    // that engine, hypervisor and patched guest code share one copy.
+    Cpu() : cp0(own_cp0_) {}
+    explicit Cpu(Cp0State& storage) : cp0(storage) {}
+    Cpu(const Cpu&) = delete;
+    Cpu& operator=(const Cpu&) = delete;
+
     uint64_t gpr[33] = {};  // [32] is the sink that writes to $0 land in
     uint64_t hi = 0, lo = 0;
     uint64_t pc = 0;
     uint64_t next_pc = 0;  // where the current block continues (branches set it)
     bool llbit = false;
-    Cp0State cp0;
+
+private:
+    Cp0State own_cp0_;
+
+public:
+    Cp0State& cp0;
     FpuState fpu;
     Tlb tlb;
     SoftTlb soft_tlb;

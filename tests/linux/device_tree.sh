@@ -11,7 +11,7 @@ expect() {  # expect DESCRIPTION REGEX
 }
 expect "cpu node with a clock" 'compatible = "mti,5KE"'
 expect "fixed CPU clock" 'clock-frequency = <0x5f5e100>'
-expect "memory: 256 MiB low window and the rest high" 'reg = <0x00 0x00 0x00 0x10000000 0x00 0x20000000 0x00 0x10000000>'
+expect "memory: low window less the hypervisor's 1 MiB, the rest high" 'reg = <0x00 0x00 0x00 0xff00000 0x00 0x20000000 0x00 0x10000000>'
 expect "CPU interrupt controller" 'mti,cpu-interrupt-controller'
 expect "ns16550a UART on IP2" 'compatible = "ns16550a"'
 expect "goldfish RTC" 'google,goldfish-rtc'
