@@ -15,6 +15,7 @@ Bus::Bus(uint64_t ram_size, uint64_t low_window, uint64_t high_base)
     if (p == MAP_FAILED) throw Error("mipshv: cannot allocate " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
     ram_ = static_cast<uint8_t*>(p);
     code_pages_.assign(ram_size >> 12, 0);
+    patched_pages_.assign(ram_size >> 12, 0);
 }
 
 Bus::~Bus() { munmap(ram_, ram_size_); }

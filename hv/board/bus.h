@@ -10,6 +10,17 @@
 
 namespace mipshv {
 
+// What the hypervisor's patcher needs from guest memory: patched words must
+// read as their originals, and a guest write over a patch ends the patch.
+class PatchOverlay {
+public:
+    virtual ~PatchOverlay() = default;
+    // `value` holds `size` bytes just loaded from `pa`: put back original words.
+    virtual void restore_originals(uint64_t pa, unsigned size, uint64_t& value) = 0;
+    // The guest is about to write [pa, pa+len): patches there are dropped.
+    virtual void guest_writes(uint64_t pa, uint64_t len) = 0;
+};
+
 class Bus {
 public:
     // RAM of `size` bytes; [0, low_window) appears at physical 0 and the rest
@@ -36,6 +47,15 @@ public:
     }
     void set_code_page(uint64_t pa, bool has_code) { code_pages_[ram_offset(pa) >> 12] = has_code; }
 
+    // Pages holding hypervisor patches: loads and stores there go through
+    // the slow path so the overlay can hide the patches.
+    bool is_patched_page(uint64_t pa) const {
+        uint64_t page = ram_offset(pa) >> 12;
+        return page < patched_pages_.size() && patched_pages_[page];
+    }
+    void set_patched_page(uint64_t pa, bool patched) { patched_pages_[ram_offset(pa) >> 12] = patched; }
+    PatchOverlay* overlay = nullptr;
+
     void map_device(uint64_t base, uint64_t size, MmioDevice* dev);
     // MMIO access; false when nothing is mapped there (a bus error).
     bool mmio_read(uint64_t pa, unsigned size, uint64_t& value);
@@ -55,7 +75,7 @@ private:
     uint8_t* ram_;  // mmap'ed so untouched guest RAM costs no host memory
     uint64_t ram_size_, low_window_, high_base_;
     std::vector<Window> windows_;
-    std::vector<uint8_t> code_pages_;
+    std::vector<uint8_t> code_pages_, patched_pages_;
     std::vector<uint64_t> reported_pages_;
     uint64_t unmapped_accesses_ = 0;
 };

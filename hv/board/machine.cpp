@@ -72,6 +72,20 @@ uint64_t rtc_base_ns(const Options& o) {
 // The machine looks at the console (and, with --clock host, the host clock)
 // at least this often even when the guest never idles, so Ctrl-C reaches a
 // busy shell and host-clock timers fire on time.
+// The top 1 MiB of low RAM (see memory_map.h).
+uint64_t hypervisor_region_of(const Options& o) {
+    const uint64_t low_ram = std::min(o.memory_bytes, kRamLowWindow);
+    if (low_ram < 4 * kHypervisorRegionSize)
+        throw Error("mipshv: -m " + std::to_string(o.memory_bytes >> 20) + "M is too small for this board (4M at least)");
+    return low_ram - kHypervisorRegionSize;
+}
+
+ExecMode mode_of(const Options& o) {
+    auto m = parse_exec_mode(o.mode);
+    if (!m) throw Error("mipshv: unknown mode '" + o.mode + "' (valid: " + exec_mode_list() + ")");
+    return *m;
+}
+
 constexpr uint64_t kSliceInsns = 10'000'000, kHostClockSliceInsns = 1'000'000;
 
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
@@ -79,7 +93,11 @@ uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 
 Machine::Machine(const Options& opts)
     : opts_(opts),
+      mode_(mode_of(opts)),
+      hypervisor_region_(hypervisor_region_of(opts)),
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
+      // Hypervisor modes keep the virtual CP0 in the communication page.
+      cpu_(mode_ == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus_, hypervisor_region_)),
       engine_(bus_),
       console_(opts.serial),
       uart_(console_.output_fd(), [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
@@ -92,7 +110,12 @@ Machine::Machine(const Options& opts)
     if (opts.machine != "virt") throw Error("mipshv: unknown machine '" + opts.machine + "' (available: virt)");
     cpu_.bus = &bus_;
     cpu_.engine = &engine_;
-    cpu_.stop_on_sensitive = opts.mode == "trap";
+    cpu_.stop_on_sensitive = opts.stop_on_sensitive;
+    if (mode_ != ExecMode::BARE_METAL) {
+        hypervisor_ = std::make_unique<Hypervisor>(mode_, bus_, hypervisor_region_, kHypervisorRegionSize);
+        hypervisor_->attach(cpu_);
+        if (!opts.system_map.empty()) hypervisor_->load_system_map(opts.system_map);
+    }
     cpu_.exit_on_idle = true;
     if (opts.clock == "host") cpu_.ticks_per_insn = 0;  // time comes from the host clock instead
     host_start_ns_ = host_monotonic_ns();
@@ -114,8 +137,6 @@ Machine::Machine(const Options& opts)
     // Top of low RAM, downwards: the hypervisor's region, the device tree,
     // the initrd; the kernel loads and decompresses itself low.
     const uint64_t low_ram = std::min(opts.memory_bytes, kRamLowWindow);
-    if (low_ram < 4 * kHypervisorRegionSize) throw Error("mipshv: -m " + std::to_string(opts.memory_bytes >> 20) + "M is too small for this board (4M at least)");
-    hypervisor_region_ = low_ram - kHypervisorRegionSize;
     const uint64_t dtb_slot = 64 * 1024, dtb_pa = hypervisor_region_ - dtb_slot;
     BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, 1, opts.append, 0, 0};
     if (!opts.initrd.empty()) {
@@ -130,6 +151,19 @@ Machine::Machine(const Options& opts)
         std::ofstream out(opts.dump_dtb, std::ios::binary);
         out.write(reinterpret_cast<const char*>(dtb_.data()), std::streamsize(dtb_.size()));
         if (!out) throw Error("mipshv: --dump-dtb " + opts.dump_dtb + ": cannot write");
+    }
+
+    if (hypervisor_) {
+        std::vector<std::pair<uint64_t, uint64_t>> image, keep_out{{dtb_pa, hypervisor_region_ + kHypervisorRegionSize}};
+        if (board.initrd_end) keep_out.emplace_back(board.initrd_start, board.initrd_end);
+        for (const ElfSegment& seg : kernel_.segments) {
+            uint64_t pa;
+            if ((seg.flags & 1 /*PF_X*/) && unmapped_kernel_address(seg.vaddr, pa)) image.emplace_back(pa, pa + seg.file_size);
+        }
+        std::vector<std::pair<uint64_t, std::string>> symbols;
+        for (const ElfSymbol& sym : kernel_.symbols) symbols.emplace_back(sym.addr, sym.name);
+        hypervisor_->add_symbols(symbols);
+        hypervisor_->set_boot_image(cpu_, image, keep_out, opts.memory_bytes);
     }
 
     // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.
@@ -306,6 +340,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     r.set_stop_reason(kStopNames[size_t(cpu_.stop)]);
     r.set_exit_code(cpu_.exit_code);
     r.set_wall_seconds(wall_seconds);
+    if (hypervisor_) hypervisor_->fill_record(r, wall_seconds);
     return r;
 }
 

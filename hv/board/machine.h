@@ -19,6 +19,7 @@
 #include "hv/engine/block_interpreter.h"
 #include "hv/loader/elf_image.h"
 #include "hv/stats/run_record.h"
+#include "hv/vmm/hypervisor.h"
 
 namespace mipshv {
 
@@ -36,6 +37,7 @@ public:
     Cpu& cpu() { return cpu_; }
     Bus& bus() { return bus_; }
     const ElfImage& kernel() const { return kernel_; }
+    Hypervisor* hypervisor() { return hypervisor_.get(); }
     const std::vector<uint8_t>& device_tree() const { return dtb_; }
     // A human-readable report of where and why the machine stopped.
     std::string stop_report() const;
@@ -53,6 +55,8 @@ private:
     void poll_devices();
 
     Options opts_;
+    ExecMode mode_;
+    uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;
     Cpu cpu_;
     BlockInterpreter engine_;
@@ -62,9 +66,9 @@ private:
     Syscon syscon_;
     std::unique_ptr<Semihosting> semihosting_;
     ElfImage kernel_;
+    std::unique_ptr<Hypervisor> hypervisor_;  // hypervisor modes only
     std::vector<uint8_t> dtb_;
     std::FILE* trace_ = nullptr;
-    uint64_t hypervisor_region_ = 0;  // physical base of the hypervisor's region
     uint64_t host_start_ns_ = 0;  // --clock host: host time of tick 0
 };
 

@@ -8,24 +8,18 @@
 #include <string_view>
 
 #include "hv/common/error.h"
+#include "hv/vmm/exec_mode.h"
 
 namespace mipshv {
 namespace {
 
-// The only list of execution modes; the hypervisor issue adds 1:1, 1:n and
-// on-demand here.
-constexpr std::array<std::string_view, 2> kModes = {"bare-metal", "trap"};
 
 constexpr uint64_t KiB = 1024, MiB = KiB << 10, GiB = MiB << 10;
 constexpr uint64_t kMinMemory = 1 * MiB, kMaxMemory = 16 * GiB, kPageSize = 4 * KiB;
 
 [[noreturn]] void fail(const std::string& message) { throw Error("mipshv: " + message); }
 
-std::string mode_list() {
-    std::string list;
-    for (const auto mode : kModes) list += (list.empty() ? "" : ", ") + std::string(mode);
-    return list;
-}
+std::string mode_list() { return exec_mode_list(); }
 
 // False on overflow or on anything but plain decimal digits.
 bool parse_decimal(std::string_view text, uint64_t& value) {
@@ -86,8 +80,7 @@ std::string parse_clock(const std::string& option, const std::string& text) {
 }
 
 std::string parse_mode(const std::string& option, const std::string& text) {
-    for (const auto mode : kModes)
-        if (text == mode) return text;
+    if (parse_exec_mode(text)) return text;
     fail(option + ": unknown mode '" + text + "' (valid: " + mode_list() + ")");
 }
 
@@ -121,12 +114,16 @@ Options parse_options(int argc, char** argv) {
         else if (name == "clock") options.clock = parse_clock(arg, value());
         else if (name == "dump-dtb") options.dump_dtb = value();
         else if (name == "stats") options.stats_file = value();
+        else if (name == "system-map") options.system_map = value();
+        else if (name == "stop-on-sensitive") options.stop_on_sensitive = true;
         else if (name == "h" || name == "help") options.show_help = true;
         else if (name == "version") options.show_version = true;
         else fail("unknown option '" + arg + "' (see --help)");
     }
     if (options.kernel.empty() && !options.show_help && !options.show_version)
         fail("no guest image given; use -kernel FILE (see --help)");
+    if (options.stop_on_sensitive && options.mode != "bare-metal")
+        fail("--stop-on-sensitive works with --mode bare-metal only");
     return options;
 }
 
@@ -149,7 +146,11 @@ std::string usage() {
            "  --dump-dtb FILE     write the generated device tree blob to FILE\n"
            "  --stats FILE        at exit, write a RunRecord (binary Protobuf) to FILE;\n"
            "                      `mipshv stats FILE` prints one as JSON\n"
-           "  --mode NAME         execution mode: " + mode_list() + " (default: bare-metal)\n"
+           "  --mode NAME         how sensitive instructions run: " + mode_list() + "\n"
+           "                      (default: bare-metal)\n"
+           "  --stop-on-sensitive bare-metal debugging: stop at the first sensitive\n"
+           "                      instruction executed in kernel mode and report it\n"
+           "  --system-map FILE   kernel symbols (System.map) for the trap-site report\n"
            "  --max-insns N       stop after N guest instructions (default 0 = no limit)\n"
            "  --trace FILE        write an instruction trace to FILE\n"
            "  -h, --help          show this help\n"

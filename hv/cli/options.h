@@ -18,6 +18,8 @@ struct Options {
     int64_t rtc_base_s = -1;        // RTC start (seconds since the epoch); -1: host time at start
     std::string dump_dtb;           // write the generated device tree here
     std::string stats_file;         // write a RunRecord (binary Protobuf) here at exit
+    std::string system_map;         // kernel symbols for the trap-site report
+    bool stop_on_sensitive = false; // bare-metal debugging: stop at the first sensitive instruction
     std::vector<std::string> argv;  // the command line, recorded in the RunRecord
     bool show_help = false, show_version = false;
 };

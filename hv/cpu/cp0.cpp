@@ -21,9 +21,10 @@ constexpr uint64_t kConfig4 = (1u << 31) | (0x0cu << 16);  // KScratch at select
 constexpr uint64_t kConfig5 = 0;
 constexpr uint64_t kIntCtl = 7u << 29;  // IPTI: the timer drives IP7
 
-constexpr uint64_t kEntryLoMask = ((1ull << (kPaBits - 12)) - 1) << 6 | 0x3f;
 constexpr uint64_t kEntryHiMask = (3ull << 62) | (((1ull << kSegBits) - 1) & ~0x1fffull) | 0xff;
 constexpr uint64_t kXContextPteBase = ~0ull << (kSegBits - 7);
+constexpr uint64_t kEntryLoMask = cp0::kEntryLoWriteMask;
+static_assert(kEntryLoMask == ((((1ull << (kPaBits - 12)) - 1) << 6) | 0x3f), "EntryLo mask follows kPaBits");
 constexpr uint64_t kKScratchMask = 0x0c;  // selects 2 and 3
 
 bool is_32bit_register(unsigned reg) {
@@ -102,46 +103,51 @@ unsigned cp0_random(const Cpu& c) {
     return kTlbEntries - 1 - unsigned(c.instret % (kTlbEntries - wired));
 }
 
-uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
-    const Cp0State& r = c.cp0;
-    uint64_t v = 0;
+uint64_t* cp0_field(Cp0State& r, unsigned reg, unsigned sel) {
     switch (reg * 8 + sel) {
-        case INDEX * 8: v = r.index; break;
-        case RANDOM * 8: v = cp0_random(c); break;
-        case ENTRYLO0 * 8: v = r.entrylo0; break;
-        case ENTRYLO1 * 8: v = r.entrylo1; break;
-        case CONTEXT * 8: v = r.context; break;
-        case CONTEXT * 8 + 2: return r.userlocal;
-        case PAGEMASK * 8: v = r.pagemask; break;
-        case WIRED * 8: v = r.wired; break;
-        case HWRENA * 8: v = r.hwrena; break;
-        case BADVADDR * 8: v = r.badvaddr; break;
-        case COUNT * 8: v = cp0_count(c); break;
-        case ENTRYHI * 8: v = r.entryhi; break;
-        case COMPARE * 8: v = r.compare; break;
-        case STATUS * 8: v = r.status; break;
-        case STATUS * 8 + 1: v = r.intctl; break;
-        case STATUS * 8 + 2: v = r.srsctl; break;
-        case CAUSE * 8: v = r.cause; break;
-        case EPC * 8: v = r.epc; break;
-        case PRID * 8: v = r.prid; break;
-        case PRID * 8 + 1: v = r.ebase; break;
+        case INDEX * 8: return &r.index;
+        case ENTRYLO0 * 8: return &r.entrylo0;
+        case ENTRYLO1 * 8: return &r.entrylo1;
+        case CONTEXT * 8: return &r.context;
+        case CONTEXT * 8 + 2: return &r.userlocal;
+        case PAGEMASK * 8: return &r.pagemask;
+        case WIRED * 8: return &r.wired;
+        case HWRENA * 8: return &r.hwrena;
+        case BADVADDR * 8: return &r.badvaddr;
+        case ENTRYHI * 8: return &r.entryhi;
+        case COMPARE * 8: return &r.compare;
+        case STATUS * 8: return &r.status;
+        case STATUS * 8 + 1: return &r.intctl;
+        case STATUS * 8 + 2: return &r.srsctl;
+        case CAUSE * 8: return &r.cause;
+        case EPC * 8: return &r.epc;
+        case PRID * 8: return &r.prid;
+        case PRID * 8 + 1: return &r.ebase;
         case CONFIG * 8 + 0: case CONFIG * 8 + 1: case CONFIG * 8 + 2:
-        case CONFIG * 8 + 3: case CONFIG * 8 + 4: case CONFIG * 8 + 5: v = r.config[sel]; break;
-        case LLADDR * 8: v = r.lladdr; break;
-        case XCONTEXT * 8: v = r.xcontext; break;
-        case ERRCTL * 8: v = r.errctl; break;
-        case TAGLO * 8: v = r.taglo; break;
-        case TAGLO * 8 + 1: v = r.datalo; break;
-        case TAGHI * 8: v = r.taghi; break;
-        case TAGHI * 8 + 1: v = r.datahi; break;
-        case ERROREPC * 8: v = r.errorepc; break;
-        case DESAVE * 8: v = r.desave; break;
+        case CONFIG * 8 + 3: case CONFIG * 8 + 4: case CONFIG * 8 + 5: return &r.config[sel];
+        case LLADDR * 8: return &r.lladdr;
+        case XCONTEXT * 8: return &r.xcontext;
+        case ERRCTL * 8: return &r.errctl;
+        case TAGLO * 8: return &r.taglo;
+        case TAGLO * 8 + 1: return &r.datalo;
+        case TAGHI * 8: return &r.taghi;
+        case TAGHI * 8 + 1: return &r.datahi;
+        case ERROREPC * 8: return &r.errorepc;
+        case DESAVE * 8: return &r.desave;
         default:
-            if (reg == DESAVE && (kKScratchMask >> sel) & 1) return r.kscratch[sel - 2];
-            return 0;  // not implemented: reads as zero
+            if (reg == DESAVE && (kKScratchMask >> sel) & 1) return &r.kscratch[sel - 2];
+            return nullptr;
     }
-    return is_32bit_register(reg) ? sext32(v) : v;
+}
+
+bool cp0_is_64bit(unsigned reg) { return !is_32bit_register(reg); }
+
+uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
+    if (reg == RANDOM && sel == 0) return cp0_random(c);
+    if (reg == COUNT && sel == 0) return sext32(cp0_count(c));
+    const uint64_t* f = cp0_field(c.cp0, reg, sel);
+    if (!f) return 0;  // not implemented: reads as zero
+    return is_32bit_register(reg) ? sext32(*f) : *f;
 }
 
 void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
@@ -150,9 +156,9 @@ void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
         case INDEX * 8: r.index = (r.index & 0x80000000u) | (v % kTlbEntries); break;
         case ENTRYLO0 * 8: r.entrylo0 = v & kEntryLoMask; break;
         case ENTRYLO1 * 8: r.entrylo1 = v & kEntryLoMask; break;
-        case CONTEXT * 8: r.context = (r.context & 0x7fffffull) | (v & ~0x7fffffull); break;
+        case CONTEXT * 8: r.context = (r.context & ~cp0::kContextWritable) | (v & cp0::kContextWritable); break;
         case CONTEXT * 8 + 2: r.userlocal = v; break;
-        case PAGEMASK * 8: r.pagemask = v & 0x1fffe000u; break;
+        case PAGEMASK * 8: r.pagemask = v & cp0::kPageMaskWriteMask; break;
         case WIRED * 8: r.wired = v % kTlbEntries; break;
         case HWRENA * 8: r.hwrena = v & (0xfu | (1u << 29)); break;
         case COUNT * 8: cp0_set_count(c, uint32_t(v)); break;
@@ -180,6 +186,31 @@ void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
             if (reg == DESAVE && (kKScratchMask >> sel) & 1) r.kscratch[sel - 2] = v;
             break;  // read-only or not implemented: the write is ignored
     }
+}
+
+}  // namespace mipshv
+
+namespace mipshv {
+
+std::string cp0_register_name(unsigned reg, unsigned sel) {
+    using namespace cp0;
+    static const char* const kSel0[32] = {
+        "Index", "Random", "EntryLo0", "EntryLo1", "Context", "PageMask", "Wired", "HWREna",
+        "BadVAddr", "Count", "EntryHi", "Compare", "Status", "Cause", "EPC", "PRId",
+        "Config", "LLAddr", "WatchLo", "WatchHi", "XContext", "CP0r21", "CP0r22", "Debug",
+        "DEPC", "PerfCnt", "ErrCtl", "CacheErr", "TagLo", "TagHi", "ErrorEPC", "DESAVE"};
+    reg &= 31;
+    sel &= 7;
+    if (sel == 0) return kSel0[reg];
+    if (reg == CONTEXT && sel == 2) return "UserLocal";
+    if (reg == STATUS && sel == 1) return "IntCtl";
+    if (reg == STATUS && sel == 2) return "SRSCtl";
+    if (reg == PRID && sel == 1) return "EBase";
+    if (reg == CONFIG) return "Config" + std::to_string(sel);
+    if (reg == TAGLO && sel == 1) return "DataLo";
+    if (reg == TAGHI && sel == 1) return "DataHi";
+    if (reg == DESAVE && sel >= 2) return "KScratch" + std::to_string(sel - 1);
+    return std::string(kSel0[reg]) + "." + std::to_string(sel);
 }
 
 }  // namespace mipshv

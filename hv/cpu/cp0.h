@@ -3,6 +3,7 @@
 // privilege mode). mfc0/mtc0 and the hypervisor's virtual CP0 both use it.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "hv/cpu/cpu.h"
 
@@ -10,6 +11,15 @@ namespace mipshv {
 
 // Architected reset values (Config*, PRId, Status with ERL|BEV, ...).
 void cp0_reset(Cpu& c, unsigned cpu_number);
+
+// Where (reg, sel) is stored when its read value is simply its stored value
+// (32-bit registers in the low half); nullptr for computed (Count, Random)
+// and unimplemented registers. The hypervisor's 1:1 patches read and write
+// these fields directly in the communication page.
+uint64_t* cp0_field(Cp0State& r, unsigned reg, unsigned sel);
+bool cp0_is_64bit(unsigned reg);
+// The register's name as the MIPS64 PRA gives it ("Status", "KScratch1").
+std::string cp0_register_name(unsigned reg, unsigned sel);
 
 // 64-bit view of (reg, sel); 32-bit registers read sign-extended. Registers
 // that are not implemented read as zero.

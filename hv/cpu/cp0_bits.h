@@ -36,6 +36,11 @@ constexpr uint64_t WRITABLE = IP_SW | IV | DC;
 constexpr unsigned IP_TIMER = 7;  // Count/Compare drives IP7 (IntCtl.IPTI)
 }  // namespace cause
 
+// Write masks shared by cp0_write and the hypervisor's patch stubs.
+constexpr uint64_t kEntryLoWriteMask = (((1ull << (36 - 12)) - 1) << 6) | 0x3f;  // PFN for 36 PA bits, C, D, V, G
+constexpr uint64_t kPageMaskWriteMask = 0x1fffe000;
+constexpr uint64_t kContextWritable = ~0x7fffffull;  // PTEBase; BadVPN2 is read-only
+
 namespace entrylo {
 constexpr uint64_t G = 1, V = 2, D = 4;
 constexpr unsigned C_SHIFT = 3, PFN_SHIFT = 6;

@@ -16,6 +16,7 @@ namespace mipshv {
 class Bus;
 class ExecutionEngine;
 class Semihosting;
+class Hypervisor;
 
 // Coprocessor 0 registers that hold state (the rest are computed on read).
 struct Cp0State {
@@ -36,8 +37,7 @@ struct Cpu {
     // CP0 state lives in the Cpu itself, or (hypervisor modes) in the
     // communication page the guest kernel reads through its patches, so
     // that engine, hypervisor and patched guest code share one copy.
-    Cpu() : cp0(own_cp0_) {}
-    explicit Cpu(Cp0State& storage) : cp0(storage) {}
+    explicit Cpu(Cp0State* storage = nullptr) : cp0(storage ? *storage : own_cp0_) {}
     Cpu(const Cpu&) = delete;
     Cpu& operator=(const Cpu&) = delete;
 
@@ -65,15 +65,26 @@ public:
     uint64_t timer_deadline = UINT64_MAX;  // tick at which Count == Compare
     uint32_t irq_lines = 0;                // hardware interrupt inputs IP2..IP6
 
+    // Hypervisor stub code (guest-physical range): runs in guest context but
+    // is not guest code, so it takes no guest time and is never interrupted.
+    uint64_t hyp_code_pa_begin = 0, hyp_code_pa_end = 0;
+    uint64_t hyp_code_va_begin = 0, hyp_code_va_end = 0;
+    bool in_hypervisor_code(uint64_t va) const { return va >= hyp_code_va_begin && va < hyp_code_va_end; }
+
     StopReason stop = StopReason::NONE;
     int exit_code = 0;
     bool exception_taken = false;  // set by exception entry, read by the run loop
-    bool stop_on_sensitive = false;  // --mode trap: stop at the first one in kernel mode
+    bool stop_on_sensitive = false;  // --stop-on-sensitive: stop at the first one in kernel mode
     Insn stopped_at{};               // the instruction that stopped it
     bool exit_on_idle = false;       // WAIT returns to the machine (console input, device time)
     std::FILE* trace = nullptr;      // --trace: one line per executed instruction
 
     CpuCounters counters;
+
+    // Hypervisor modes: the hypervisor, and where the communication page
+    // appears to the guest kernel (0: not mapped).
+    Hypervisor* vmm = nullptr;
+    uint64_t comm_window_va = 0, comm_window_pa = 0;
 
     Bus* bus = nullptr;
     ExecutionEngine* engine = nullptr;

@@ -16,6 +16,10 @@ using ExecFn = bool (*)(Cpu&, const Insn&);
 
 namespace insn_state {
 constexpr uint8_t IN_DELAY_SLOT = 1;  // EPC of a fault here is the branch's
+// Not a guest instruction: hypervisor stub code, or the jump a 1:n patch
+// puts in place of a sensitive instruction. It takes no guest time, so
+// every execution mode shows the guest the same clock.
+constexpr uint8_t ZERO_WEIGHT = 2;
 }
 
 struct Insn {
@@ -28,6 +32,7 @@ struct Insn {
     uint8_t rs, rt, rd, sa;
     uint8_t dst;  // GPR written; writes to $0 go to the sink register 32
     uint8_t state;
+    uint16_t seq;  // guest instructions before this one in its block
 };
 
 // Semantic routine of every opcode, one per row of instructions.def.

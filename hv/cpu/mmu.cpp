@@ -76,6 +76,8 @@ Translation translate(const Cpu& c, uint64_t va, Access access) {
     }
     if (va < 0xffffffffa0000000ull) return kernel ? unmapped(va - 0xffffffff80000000ull) : bad();  // ckseg0
     if (va < 0xffffffffc0000000ull) return kernel ? unmapped(va - 0xffffffffa0000000ull) : bad();  // ckseg1
+    // Hypervisor modes: the communication page, at the top of ckseg3.
+    if (c.comm_window_va && va >= c.comm_window_va) return kernel ? unmapped(c.comm_window_pa + (va - c.comm_window_va)) : bad();
     if (va < 0xffffffffe0000000ull) return (kernel || supervisor) ? mapped(c, va, access) : bad();  // cksseg
     return kernel ? mapped(c, va, access) : bad();                                                 // ckseg3
 }
@@ -102,12 +104,16 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
     uint64_t pa = 0;
     if (!translate_or_raise(c, i, va, Access::LOAD, pa)) return false;
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
+        value = 0;
+        std::memcpy(&value, host + (pa & 0xfff), size);
+        if (c.bus->is_patched_page(pa)) {
+            c.bus->overlay->restore_originals(pa, size, value);  // patches are invisible to data reads
+            return true;
+        }
         SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
         e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
         e.read_tag = va & kHostPageMask;
         e.write_tag = ~0ull;
-        value = 0;
-        std::memcpy(&value, host + (pa & 0xfff), size);
         return true;
     }
     if (!c.bus->mmio_read(pa, size, value)) return raise(c, i, Exc::DBE);
@@ -119,9 +125,11 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
     uint64_t pa = 0;
     if (!translate_or_raise(c, i, va, Access::STORE, pa)) return false;
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
-        if (c.bus->is_code_page(pa)) {
-            // Translated code lives here: the store must go through this
-            // path every time so the engine can drop the stale blocks.
+        const bool patched = c.bus->is_patched_page(pa);
+        if (patched) c.bus->overlay->guest_writes(pa, size);
+        if (c.bus->is_code_page(pa) || patched) {
+            // Translated code or patches live here: the store must go through
+            // this path every time so the engine can drop the stale blocks.
             c.engine->invalidate_code(pa, size);
         } else {
             SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
@@ -175,6 +183,7 @@ bool copy_from_guest(Cpu& c, uint64_t va, void* dst, uint64_t len) {
 bool copy_to_guest(Cpu& c, uint64_t va, const void* src, uint64_t len) {
     auto* in = static_cast<const uint8_t*>(src);
     return for_each_guest_piece(c, va, len, Access::STORE, [&](uint8_t* host, uint64_t pa, uint64_t n) {
+        if (c.bus->is_patched_page(pa)) c.bus->overlay->guest_writes(pa, n);
         if (c.bus->is_code_page(pa)) c.engine->invalidate_code(pa, n);
         std::memcpy(host, in, n);
         in += n;

@@ -29,6 +29,14 @@ struct SoftTlb {
         for (auto& table : e)
             for (auto& x : table) x = SoftTlbEntry{};
     }
+    // Make every access to one host page take the slow path (the page now
+    // holds hypervisor patches that loads must not see).
+    void drop_page(uintptr_t host_page) {
+        for (auto& table : e)
+            for (auto& x : table)
+                if (((x.addend + (x.read_tag != ~0ull ? x.read_tag : x.write_tag)) & kHostPageMask) == host_page)
+                    x = SoftTlbEntry{};
+    }
     // Stop stores to one host page from bypassing the slow path (the page
     // now holds translated code that a store must invalidate).
     void drop_writes_to(uintptr_t host_page) {

@@ -16,6 +16,7 @@ struct Block {
     uint64_t pa = 0;      // its guest physical address
     uint64_t end_pc = 0;  // fall-through address after the last instruction
     uint64_t pa_end = 0;  // physical end of the instructions decoded from pa's page
+    uint32_t guest_insns = 0;  // instructions that count as guest time (see ZERO_WEIGHT)
     std::vector<Insn> insns;
 };
 

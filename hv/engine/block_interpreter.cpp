@@ -8,13 +8,14 @@
 #include "hv/cpu/mmu.h"
 #include "hv/isa/decoder.h"
 #include "hv/isa/disasm.h"
+#include "hv/vmm/hypervisor.h"
 
 namespace mipshv {
 
 namespace {
 
-// --mode trap: a sensitive instruction executed in kernel mode stops the
-// machine before it runs; in user mode it behaves as the hardware would.
+// --stop-on-sensitive: a sensitive instruction executed in kernel mode stops
+// the machine before it runs; in user mode it behaves as the hardware would.
 bool exec_stop_if_kernel(Cpu& c, const Insn& i) {
     if (!in_kernel_mode(c)) return i.inner(c, i);
     c.pc = i.pc;
@@ -29,18 +30,17 @@ bool stops_in_trap_mode(const Cpu& c, Opcode op) {
     return opcode_info(op).sensitive != SensitiveClass::NONE;
 }
 
-// --trace: log the instruction, then run it (through any other wrapper).
-bool exec_traced(Cpu& c, const Insn& i) {
+void trace(const Cpu& c, const Insn& i) {
     std::fprintf(c.trace, "%016llx: %08x  %s\n", static_cast<unsigned long long>(i.pc), i.word,
                  disassemble(i.word, i.pc).c_str());
-    if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) return exec_stop_if_kernel(c, i);
-    return i.inner(c, i);
 }
 
-// Chooses the routine a decoded instruction runs with on this CPU.
-void bind_exec(const Cpu& c, Insn& i) {
+// Chooses the routine a decoded instruction at guest-physical `pa` runs
+// with on this CPU: in hypervisor modes the hypervisor intercepts what it
+// must; otherwise --stop-on-sensitive may wrap it.
+void bind_exec(Cpu& c, Insn& i, uint64_t pa) {
     i.inner = i.exec;
-    if (c.trace) i.exec = exec_traced;
+    if (c.vmm) c.vmm->bind(c, i, pa);
     else if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
 }
 
@@ -55,8 +55,18 @@ bool exec_delay_slot_on_next_page(Cpu& c, const Insn& slot) {
     std::memcpy(&word, host, 4);
     Insn i = decode_insn(slot.pc, word);
     i.state = insn_state::IN_DELAY_SLOT;
-    bind_exec(c, i);
+    bind_exec(c, i, pa);
     return i.exec(c, i);
+}
+
+// Where to stop so that exactly `guest_insns` guest instructions run; never
+// between a branch and its delay slot.
+const Insn* stop_at(const Block& b, uint64_t guest_insns) {
+    const Insn* p = b.insns.data();
+    const Insn* end = p + b.insns.size();
+    while (p != end && p->seq < guest_insns) ++p;
+    if (p != end && (p->state & insn_state::IN_DELAY_SLOT)) ++p;
+    return p;
 }
 
 }  // namespace
@@ -69,14 +79,22 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
     b->pa = pa;
     uint64_t pc = c.pc;
     const uint64_t page_end = (pc | 0xfff) + 1;
+    const bool hypervisor_code = pa >= c.hyp_code_pa_begin && pa < c.hyp_code_pa_end;
+    if (c.vmm) c.vmm->before_new_block(c, pa);
     bool in_delay_slot = false;
+    auto add = [&](Insn& i) {
+        if (hypervisor_code) i.state |= insn_state::ZERO_WEIGHT;
+        i.seq = uint16_t(b->guest_insns);
+        if (!(i.state & insn_state::ZERO_WEIGHT)) ++b->guest_insns;
+        b->insns.push_back(i);
+    };
     for (;;) {
         uint32_t word;
         std::memcpy(&word, host + (pc - c.pc), 4);
         Insn i = decode_insn(pc, word);
         if (in_delay_slot) i.state = insn_state::IN_DELAY_SLOT;
-        bind_exec(c, i);
-        b->insns.push_back(i);
+        bind_exec(c, i, pa + (pc - c.pc));
+        add(i);
         pc += 4;
         const uint8_t flags = opcode_info(i.op).flags;
         if (in_delay_slot) break;
@@ -87,7 +105,7 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
                 slot.exec = exec_delay_slot_on_next_page;
                 slot.op = Opcode::invalid;
                 slot.state = insn_state::IN_DELAY_SLOT;
-                b->insns.push_back(slot);
+                add(slot);
                 pc += 4;
                 break;
             }
@@ -142,7 +160,7 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
         }
         cache_.collect_garbage();
         if (c.ticks >= c.timer_deadline) cp0_advance_timer(c);
-        if (take_interrupt_if_pending(c)) c.exception_taken = false;
+        if (!c.in_hypervisor_code(c.pc) && take_interrupt_if_pending(c)) c.exception_taken = false;
         Block* b = block_at_pc(c);
         if (!b) {
             c.exception_taken = false;
@@ -152,18 +170,34 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
         c.next_pc = b->end_pc;
         const Insn* const first = b->insns.data();
         const Insn* const end = first + b->insns.size();
+        const Insn* stop = end;
+        // The timer fires inside this block: run exactly up to its deadline,
+        // so interrupts land on the same guest instruction whatever the
+        // block boundaries (they differ between execution modes).
+        if (c.ticks_per_insn && c.timer_deadline - c.ticks < b->guest_insns) stop = stop_at(*b, c.timer_deadline - c.ticks);
         const Insn* p = first;
-        while (p != end && p->exec(c, *p)) ++p;
-        uint64_t retired;
-        if (p == end) {
-            c.pc = c.next_pc;
-            retired = uint64_t(end - first);
+        if (!c.trace) {
+            while (p != stop && p->exec(c, *p)) ++p;
         } else {
-            retired = uint64_t(p - first) + (c.exception_taken ? 0 : 1);
+            for (; p != stop; ++p) {
+                trace(c, *p);
+                if (!p->exec(c, *p)) break;
+            }
+        }
+        uint64_t executed, retired;
+        if (p == stop) {
+            c.pc = stop == end ? c.next_pc : stop->pc;
+            executed = uint64_t(stop - first);
+            retired = stop == end ? b->guest_insns : stop->seq;
+        } else {
+            const bool completed = !c.exception_taken;
+            executed = uint64_t(p - first) + completed;
+            retired = p->seq + (completed && !(p->state & insn_state::ZERO_WEIGHT));
             c.exception_taken = false;
         }
         c.instret += retired;
         c.ticks += retired * c.ticks_per_insn;
+        c.counters.hypervisor_stub_instructions += executed - retired;
         if (mode >= kModeKernel) c.counters.instructions_kernel += retired;
         else if (mode == kModeUser) c.counters.instructions_user += retired;
         else c.counters.instructions_supervisor += retired;

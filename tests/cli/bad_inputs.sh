@@ -37,9 +37,10 @@ expect_error "big-endian ELF" "endian" -kernel "$work/bigendian.elf"
 expect_error "host ELF" "MIPS" -kernel /bin/true
 expect_error "unknown option" "unknown option" -kernel "$good" -frobnicate
 expect_error "bad memory size" "size|-m" -kernel "$good" -m 12Q
-expect_error "memory too small for the image" "does not fit" -kernel "$good" -m 1M
+expect_error "memory too small for the board" "too small" -kernel "$good" -m 1M
+expect_error "memory too small for the image" "does not fit" -kernel "$good" -m 4M -initrd "$(command -v qemu-system-mips64el || echo /usr/bin/qemu-system-mips64el)"
 expect_error "unknown mode" "mode" -kernel "$good" --mode warp
 expect_error "unknown machine" "machine" -kernel "$good" -M nosuchboard
 
-echo "$((12 - failures)) passed, $failures failed"
+echo "$((13 - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

@@ -126,8 +126,9 @@ TEST_CASE("-m enforces the range and 4 KiB granularity", "[options]") {
 TEST_CASE("--mode accepts only the listed modes", "[options]") {
     CHECK(parse({"-kernel", "k", "--mode", "bare-metal"}).mode == "bare-metal");
     CHECK(parse({"-kernel", "k", "--mode", "trap"}).mode == "trap");
-    CHECK(error_of({"-kernel", "k", "--mode", "1:1"}) ==
-          "mipshv: --mode: unknown mode '1:1' (valid: bare-metal, trap)");
+    for (const char* mode : {"1:1", "1:n", "on-demand"}) CHECK(parse({"-kernel", "k", "--mode", mode}).mode == mode);
+    CHECK(error_of({"-kernel", "k", "--mode", "2:1"}) ==
+          "mipshv: --mode: unknown mode '2:1' (valid: bare-metal, trap, 1:1, 1:n, on-demand)");
 }
 
 TEST_CASE("--max-insns takes a non-negative decimal count", "[options]") {
@@ -157,6 +158,12 @@ TEST_CASE("options that take a value fail without one", "[options]") {
     CHECK(error_of({"-kernel"}) == "mipshv: option '-kernel' needs an argument (see --help)");
 }
 
+TEST_CASE("--stop-on-sensitive is a bare-metal debugging aid", "[options]") {
+    CHECK(parse({"-kernel", "k", "--stop-on-sensitive"}).stop_on_sensitive);
+    CHECK(error_of({"-kernel", "k", "--stop-on-sensitive", "--mode", "trap"}) ==
+          "mipshv: --stop-on-sensitive works with --mode bare-metal only");
+}
+
 TEST_CASE("-kernel is required to run", "[options]") {
     CHECK(error_of({}) == "mipshv: no guest image given; use -kernel FILE (see --help)");
     CHECK(error_of({"-m", "64", "-semihosting"}) == "mipshv: no guest image given; use -kernel FILE (see --help)");
@@ -166,7 +173,8 @@ TEST_CASE("usage lists every option and mode", "[options]") {
     const std::string text = mipshv::usage();
     for (const std::string option : {"-kernel", "-initrd", "-append", "-m ", "-M,", "-machine", "-semihosting",
                                      "-nographic", "-serial", "--mode", "--max-insns", "--trace", "--help",
-                                     "--version", "bare-metal, trap"}) {
+                                     "--version", "bare-metal, trap, 1:1, 1:n, on-demand", "--stats", "--system-map",
+                                     "--stop-on-sensitive", "--dump-dtb", "-rtc", "--clock"}) {
         CHECK_THAT(text, Catch::Contains(option));
     }
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# trap_mode.sh MIPSHV GUEST_DIR: --mode trap must stop the guest at its first
+# stop_on_sensitive.sh MIPSHV GUEST_DIR: --stop-on-sensitive must stop the guest at its first
 # sensitive instruction executed in kernel mode, report PC, disassembly and
 # registers, and exit with status 2; bare-metal mode runs the same guest to 0.
 set -u
@@ -8,7 +8,7 @@ elf=$guests/alu32.elf
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-"$mipshv" -kernel "$elf" -semihosting --mode trap >/dev/null 2>"$out"
+"$mipshv" -kernel "$elf" -semihosting --stop-on-sensitive >/dev/null 2>"$out"
 rc=$?
 cat "$out"
 fail=0

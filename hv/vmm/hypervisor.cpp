@@ -1,0 +1,282 @@
+#include "hv/vmm/hypervisor.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+#include "hv/board/bus.h"
+#include "hv/common/error.h"
+#include "hv/cpu/cp0.h"
+#include "hv/cpu/exception.h"
+#include "hv/cpu/mmu.h"
+#include "hv/engine/engine.h"
+#include "hv/isa/decoder.h"
+#include "hv/vmm/comm_page.h"
+
+namespace mipshv {
+
+namespace {
+constexpr size_t kTopSites = 20;
+
+uint64_t now_ns() {
+    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+// Adds the time spent in a hypervisor handler to a total.
+struct HypervisorTime {
+    uint64_t& total;
+    uint64_t start = now_ns();
+    ~HypervisorTime() { total += now_ns() - start; }
+};
+
+bool intercepted(const Cpu& c, Opcode op) {
+    if (op == Opcode::sdbbp && c.semihosting) return false;  // UHI: a hypercall of its own
+    return opcode_info(op).sensitive != SensitiveClass::NONE;
+}
+
+bool exec_trap(Cpu& c, const Insn& i) { return c.vmm->trap(c, i); }
+// Patched code reaches into the hypervisor's region, which only the guest
+// kernel can see; should a patched word run in user mode, the original
+// instruction behaves as it would on hardware (coprocessor unusable).
+bool exec_patched_site(Cpu& c, const Insn& i) {
+    ++c.counters.patched_site_executions;
+    if (!in_kernel_mode(c)) return c.vmm->trap(c, i);
+    return i.inner(c, i);
+}
+
+uint32_t kind_key(const Insn& d) {
+    const bool cp0_move = d.op == Opcode::mfc0 || d.op == Opcode::dmfc0 || d.op == Opcode::mtc0 || d.op == Opcode::dmtc0;
+    return uint32_t(d.op) << 16 | (cp0_move ? (d.rd << 3 | (d.word & 7)) : 0);
+}
+
+std::string kind_name(uint32_t key) {
+    const Opcode op = Opcode(key >> 16);
+    std::string name(opcode_info(op).name);
+    if (op == Opcode::mfc0 || op == Opcode::dmfc0 || op == Opcode::mtc0 || op == Opcode::dmtc0)
+        name.append(1, ' ').append(cp0_register_name((key >> 3) & 31, key & 7));
+    return name;
+}
+}  // namespace
+
+// A hypercall site: `target` holds the site's physical address, by which
+// the patcher finds the pre-decoded emulation record.
+bool exec_hypercall(Cpu& c, const Insn& i) { return c.vmm->hypercall(c, i); }
+
+Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa) {
+    void* at = bus.ram_ptr(region_pa, sizeof(Cp0State));
+    if (!at) throw Error("mipshv: the hypervisor's region is not in guest RAM");
+    return *new (at) Cp0State{};
+}
+
+Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t region_size)
+    : mode_(mode),
+      bus_(bus),
+      region_pa_(region_pa),
+      region_size_(region_size),
+      patcher_(bus, region_pa + comm_page::kStubsOffset, region_pa + region_size) {
+    static_assert(sizeof(Cp0State) <= comm_page::kSaveSlot0, "the virtual CP0 must fit below the save slots");
+}
+
+void Hypervisor::attach(Cpu& c) {
+    c.vmm = this;
+    c.comm_window_va = comm_page::kWindowVa;
+    c.comm_window_pa = region_pa_;
+    c.hyp_code_pa_begin = region_pa_ + comm_page::kStubsOffset;
+    c.hyp_code_pa_end = region_pa_ + region_size_;
+    // Stubs are reached from kernel code through kseg0 (or an xkphys alias).
+    c.hyp_code_va_begin = 0xffffffff80000000ull + c.hyp_code_pa_begin;
+    c.hyp_code_va_end = 0xffffffff80000000ull + c.hyp_code_pa_end;
+    guest_tlb_ = c.tlb;
+}
+
+void Hypervisor::bind(Cpu& c, Insn& i, uint64_t pa) {
+    if (patcher_.hypercall_at(pa)) {
+        i.exec = exec_hypercall;
+        i.target = pa;
+        return;
+    }
+    if (patcher_.runs_early(pa) && (i.state & insn_state::IN_DELAY_SLOT)) i.state |= insn_state::ZERO_WEIGHT;
+    if (patcher_.is_patch_site(pa)) {
+        i.exec = exec_patched_site;
+        return;
+    }
+    if (intercepted(c, i.op)) i.exec = exec_trap;
+}
+
+void Hypervisor::set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,
+                                 std::vector<std::pair<uint64_t, uint64_t>> keep_out, uint64_t ram_bytes) {
+    image_ = std::move(image);
+    keep_out_ = std::move(keep_out);
+    ram_bytes_ = ram_bytes;
+    if (mode_ != ExecMode::ONE_TO_ONE && mode_ != ExecMode::ONE_TO_N) return;
+    for (auto [pa, end] : image_) scan(c, pa, end);
+}
+
+void Hypervisor::scan(Cpu& c, uint64_t pa, uint64_t end) {
+    HypervisorTime t{hypervisor_ns_};
+    patcher_.scan(c, pa, end, mode_ == ExecMode::ONE_TO_N);
+}
+
+// A self-unpacking kernel (Debian's zboot image) writes the real kernel
+// and jumps to it: the first block outside the loaded image is that moment.
+// The eager strategies scan the unpacked kernel then, once: all of RAM but
+// the loaded image, the device tree, the initrd and the hypervisor's region.
+// Code written later (handlers Linux synthesises, modules) is not scanned.
+void Hypervisor::before_new_block(Cpu& c, uint64_t pa) {
+    if (unpacked_scanned_ || (mode_ != ExecMode::ONE_TO_ONE && mode_ != ExecMode::ONE_TO_N)) return;
+    for (auto [b, e] : image_)
+        if (pa >= b && pa < e) return;
+    unpacked_scanned_ = true;
+    std::vector<std::pair<uint64_t, uint64_t>> skip = keep_out_;
+    skip.insert(skip.end(), image_.begin(), image_.end());
+    std::sort(skip.begin(), skip.end());
+    auto scan_ram = [&](uint64_t from, uint64_t to) {
+        for (auto [b, e] : skip) {
+            if (e <= from || b >= to) continue;
+            if (b > from) scan(c, from, b);
+            from = std::max(from, e);
+        }
+        if (from < to) scan(c, from, to);
+    };
+    scan_ram(0, std::min<uint64_t>(ram_bytes_, 256ull << 20));
+    if (ram_bytes_ > (256ull << 20)) scan_ram(512ull << 20, (512ull << 20) + ram_bytes_ - (256ull << 20));
+}
+
+void Hypervisor::note_exit(const Insn& d, uint64_t pc) {
+    ++exits_by_kind_[kind_key(d)];
+    ++exits_by_site_[pc];
+}
+
+// A real hypervisor learns what trapped by reading the instruction at the
+// faulting PC from guest memory and decoding it; so does this one.
+bool Hypervisor::trap(Cpu& c, const Insn& i) {
+    HypervisorTime t{hypervisor_ns_};
+    ++c.counters.exits_sensitive_trap;
+    uint64_t pa = 0;
+    uint32_t word = i.word;
+    Translation tr = translate(c, i.pc, Access::FETCH);
+    if (tr.fault == TranslateFault::NONE) {
+        pa = tr.pa;
+        if (const uint8_t* host = bus_.ram_ptr(pa, 4)) std::memcpy(&word, host, 4);
+    }
+    if (auto original = patcher_.original_at(pa)) word = *original;
+    Insn d = decode_insn(i.pc, word);
+    d.state = i.state;
+    note_exit(d, i.pc);
+    const bool guest_kernel = in_kernel_mode(c);
+    const bool ok = emulate(c, d);
+    // On demand: the instruction trapped in the guest kernel, so patch it
+    // now (1:n where possible); the next execution needs no decode or exit.
+    if (mode_ == ExecMode::ON_DEMAND && guest_kernel && tr.fault == TranslateFault::NONE)
+        patcher_.patch(c, i.pc, pa, true);
+    return ok;
+}
+
+bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
+    const Insn* record = patcher_.hypercall_at(i.target);
+    if (!record) return trap(c, i);  // dropped meanwhile: handle it as a trap
+    HypervisorTime t{hypervisor_ns_};
+    ++c.counters.exits_hypercall;
+    Insn d = *record;
+    if (!c.in_hypervisor_code(i.pc)) {  // a 1:1 site: the instruction is here
+        d.pc = i.pc;
+        d.state = i.state;
+    }
+    note_exit(d, d.pc);
+    return emulate(c, d);
+}
+
+bool Hypervisor::emulate(Cpu& c, const Insn& d) {
+    switch (d.op) {
+        case Opcode::tlbr: case Opcode::tlbwi: case Opcode::tlbwr: case Opcode::tlbp: return emulate_tlb(c, d);
+        default: return exec_function(d.op)(c, d);
+    }
+}
+
+// The guest's TLB instructions act on the virtual TLB; writes are then
+// reflected into the shadow TLB the engine translates with.
+bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
+    if (!in_kernel_mode(c) && !(c.cp0.status & cp0::status::CU0)) return raise_coprocessor_unusable(c, d, 0);
+    Cp0State& r = c.cp0;
+    switch (d.op) {
+        case Opcode::tlbp: {
+            auto hit = guest_tlb_.probe(r.entryhi);
+            r.index = hit ? *hit : 0x80000000u;
+            return true;
+        }
+        case Opcode::tlbr: {
+            const TlbEntry& e = guest_tlb_.entries[r.index % kTlbEntries];
+            const uint64_t g = e.global ? cp0::entrylo::G : 0;
+            cp0_write(c, cp0::ENTRYHI, 0, e.entryhi | e.asid);
+            r.pagemask = e.pagemask;
+            r.entrylo0 = e.lo[0] | g;
+            r.entrylo1 = e.lo[1] | g;
+            return true;
+        }
+        default: {
+            const unsigned index = d.op == Opcode::tlbwi ? unsigned(r.index % kTlbEntries) : cp0_random(c);
+            guest_tlb_.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
+            c.tlb.entries[index] = guest_tlb_.entries[index];
+            ++c.counters.guest_tlb_writes;
+            ++c.counters.shadow_tlb_flushes;
+            flush_translations(c);
+            return true;
+        }
+    }
+}
+
+void Hypervisor::load_system_map(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw Error("mipshv: --system-map " + path + ": cannot open");
+    std::vector<std::pair<uint64_t, std::string>> symbols;
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string addr, type, name;
+        if (!(words >> addr >> type >> name)) continue;
+        char* end = nullptr;
+        uint64_t a = std::strtoull(addr.c_str(), &end, 16);
+        if (end && *end == 0 && (type == "T" || type == "t")) symbols.emplace_back(a, name);
+    }
+    if (symbols.empty()) throw Error("mipshv: --system-map " + path + ": no text symbols found");
+    add_symbols(symbols);
+}
+
+void Hypervisor::add_symbols(const std::vector<std::pair<uint64_t, std::string>>& symbols) {
+    symbols_.insert(symbols_.end(), symbols.begin(), symbols.end());
+    std::sort(symbols_.begin(), symbols_.end());
+}
+
+std::string Hypervisor::symbolize(uint64_t pc) const {
+    auto it = std::upper_bound(symbols_.begin(), symbols_.end(), std::make_pair(pc, std::string("\xff")));
+    if (it == symbols_.begin()) return "";
+    --it;
+    std::ostringstream s;
+    s << it->second << "+0x" << std::hex << (pc - it->first);
+    return s.str();
+}
+
+void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) const {
+    stats::HypervisorRecord& h = *record.mutable_hypervisor();
+    h.set_mode(std::string(exec_mode_name(mode_)));
+    for (auto [key, count] : exits_by_kind_) (*h.mutable_exits_by_kind())[kind_name(key)] += count;
+    for (const auto& [name, count] : patcher_.applied()) (*h.mutable_patches())[name] = count;
+    h.set_patches_dropped(patcher_.dropped());
+    h.set_words_scanned(patcher_.words_scanned());
+    std::vector<std::pair<uint64_t, uint64_t>> sites(exits_by_site_.begin(), exits_by_site_.end());
+    std::sort(sites.begin(), sites.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+    for (size_t k = 0; k < std::min(kTopSites, sites.size()); ++k) {
+        stats::TrapSite& s = *h.add_top_sites();
+        s.set_pc(sites[k].first);
+        s.set_symbol(symbolize(sites[k].first));
+        s.set_count(sites[k].second);
+    }
+    const double hyp = double(hypervisor_ns_) / 1e9;
+    h.set_hypervisor_seconds(hyp);
+    h.set_engine_seconds(std::max(0.0, wall_seconds - hyp));
+}
+
+}  // namespace mipshv

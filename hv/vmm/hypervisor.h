@@ -1,0 +1,78 @@
+// The hypervisor (VMM): runs the guest kernel de-privileged. Every sensitive
+// instruction either exits here (trap: fetched, decoded and emulated against
+// the virtual CP0 in the communication page; hypercall: a patch names a
+// pre-decoded emulation record) or was patched into unprivileged code that
+// needs no exit. Guest TLB writes are kept in a virtual TLB and reflected
+// into the shadow TLB the engine translates with; guest exceptions and
+// interrupts are injected through the same architectural entry.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "hv/cpu/cpu.h"
+#include "hv/stats/run_record.pb.h"
+#include "hv/vmm/exec_mode.h"
+#include "hv/vmm/patcher.h"
+
+namespace mipshv {
+
+class Bus;
+
+class Hypervisor {
+public:
+    // `region_pa`: the hypervisor's region (communication page, then stubs).
+    Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t region_size);
+
+    // Where the vCPU's virtual CP0 lives (the start of the communication page).
+    static Cp0State& virtual_cp0_storage(Bus& bus, uint64_t region_pa);
+    void attach(Cpu& c);
+    ExecMode mode() const { return mode_; }
+
+    // Engine hook: choose how the instruction at guest-physical pa runs.
+    void bind(Cpu& c, Insn& i, uint64_t pa);
+    // Engine hook: a block is about to be built at pa (eager scan trigger).
+    void before_new_block(Cpu& c, uint64_t pa);
+
+    // The boot image as loaded (scanned at once by the eager strategies) and
+    // what the later scan of the unpacked kernel must leave alone.
+    void set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,
+                        std::vector<std::pair<uint64_t, uint64_t>> keep_out, uint64_t ram_bytes);
+
+    // Exit handlers (called through the engine's bound routines).
+    bool trap(Cpu& c, const Insn& i);
+    bool hypercall(Cpu& c, const Insn& i);
+
+    // Symbols for the trap-site report (System.map lines "addr type name").
+    void load_system_map(const std::string& path);
+    void add_symbols(const std::vector<std::pair<uint64_t, std::string>>& symbols);
+    void fill_record(stats::RunRecord& record, double wall_seconds) const;
+
+private:
+    bool emulate(Cpu& c, const Insn& d);
+    bool emulate_tlb(Cpu& c, const Insn& d);
+    void note_exit(const Insn& d, uint64_t pc);
+    std::string symbolize(uint64_t pc) const;
+    void scan(Cpu& c, uint64_t pa, uint64_t end);
+
+    ExecMode mode_;
+    Bus& bus_;
+    uint64_t region_pa_, region_size_;
+    Patcher patcher_;
+    Tlb guest_tlb_;  // the virtual TLB the guest programs
+
+    bool unpacked_scanned_ = false;
+    std::vector<std::pair<uint64_t, uint64_t>> image_, keep_out_;
+    uint64_t ram_bytes_ = 0;
+
+    // Exits by instruction kind ((opcode, CP0 register, select) packed) and by site.
+    std::unordered_map<uint32_t, uint64_t> exits_by_kind_;
+    std::unordered_map<uint64_t, uint64_t> exits_by_site_;
+    std::vector<std::pair<uint64_t, std::string>> symbols_;  // sorted by address
+    uint64_t hypervisor_ns_ = 0;
+};
+
+}  // namespace mipshv

@@ -1,0 +1,363 @@
+#include "hv/vmm/patcher.h"
+
+#include <cstring>
+#include <string>
+
+#include "hv/cpu/cp0.h"
+#include "hv/cpu/cpu.h"
+#include "hv/engine/engine.h"
+#include "hv/isa/decoder.h"
+#include "hv/isa/encode.h"
+#include "hv/vmm/comm_page.h"
+
+namespace mipshv {
+
+namespace {
+using namespace encode;
+using comm_page::zero_relative;
+
+constexpr unsigned kZero = 0;
+constexpr uint32_t kMaxHypercalls = 1u << 20;  // the syscall code field
+
+unsigned sel_of(const Insn& d) { return d.word & 7; }
+
+// Offset of a CP0 register's storage in the communication page.
+std::optional<uint64_t> comm_offset(unsigned reg, unsigned sel) {
+    static Cp0State layout;
+    const uint64_t* f = cp0_field(layout, reg, sel);
+    if (!f) return std::nullopt;
+    return uint64_t(reinterpret_cast<const char*>(f) - reinterpret_cast<const char*>(&layout));
+}
+
+bool computed_register(unsigned reg, unsigned sel) {
+    return sel == 0 && (reg == cp0::RANDOM || reg == cp0::COUNT);
+}
+
+// Registers a plain store writes exactly as MTC0/DMTC0 would: no write
+// mask and no side effect (DMTC0: full 64 bits; MTC0: 32-bit registers).
+bool plain_store(const Insn& d) {
+    const unsigned reg = d.rd, sel = sel_of(d);
+    if (d.op == Opcode::dmtc0)
+        return (reg == cp0::EPC && sel == 0) || (reg == cp0::ERROREPC && sel == 0) ||
+               (reg == cp0::DESAVE && (sel == 0 || sel == 2 || sel == 3)) || (reg == cp0::CONTEXT && sel == 2);
+    return (reg == cp0::TAGLO || reg == cp0::TAGHI) && sel <= 1;
+}
+
+// Instructions that may run once early (in the patch jump's delay slot)
+// and again in the stub with the same final effect: no memory access, no
+// exception, no control transfer, not sensitive.
+bool replayable_op(Opcode op) {
+    switch (op) {
+        case Opcode::nop: case Opcode::ssnop: case Opcode::ehb: case Opcode::sync:
+        case Opcode::addu: case Opcode::addiu: case Opcode::daddu: case Opcode::daddiu:
+        case Opcode::subu: case Opcode::dsubu: case Opcode::and_: case Opcode::or_:
+        case Opcode::xor_: case Opcode::nor: case Opcode::andi: case Opcode::ori: case Opcode::xori:
+        case Opcode::lui: case Opcode::sll: case Opcode::srl: case Opcode::sra: case Opcode::sllv:
+        case Opcode::srlv: case Opcode::srav: case Opcode::rotr: case Opcode::rotrv: case Opcode::dsll:
+        case Opcode::dsrl: case Opcode::dsra: case Opcode::dsll32: case Opcode::dsrl32: case Opcode::dsra32:
+        case Opcode::dsllv: case Opcode::dsrlv: case Opcode::dsrav: case Opcode::drotr: case Opcode::drotr32:
+        case Opcode::drotrv: case Opcode::slt: case Opcode::sltu: case Opcode::slti: case Opcode::sltiu:
+        case Opcode::movn: case Opcode::movz: case Opcode::ext: case Opcode::dext: case Opcode::dextm:
+        case Opcode::dextu: case Opcode::ins: case Opcode::dins: case Opcode::dinsm: case Opcode::dinsu:
+        case Opcode::seb: case Opcode::seh: case Opcode::wsbh: case Opcode::dsbh: case Opcode::dshd:
+        case Opcode::clz: case Opcode::clo: case Opcode::dclz: case Opcode::dclo:
+            return true;
+        default: return false;
+    }
+}
+
+// Two scratch GPRs a stub may borrow (saved in the communication page),
+// distinct from the instruction's own rt.
+std::pair<unsigned, unsigned> scratch_pair(unsigned rt) {
+    unsigned a = rt == 1 ? 3 : 1;
+    unsigned b = (rt == 2 || a == 2) ? 4 : 2;
+    return {a, b};
+}
+
+uint32_t load_constant_hi(unsigned reg, uint64_t value) { return lui(reg, uint32_t(value >> 16) & 0xffff); }
+
+// The same unmapped segment alias of `pa` as `va` uses, if `va` is unmapped.
+std::optional<uint64_t> alias_like(uint64_t va, uint64_t pa) {
+    if (va >= 0xffffffff80000000ull && va < 0xffffffffa0000000ull && pa < 0x20000000) return 0xffffffff80000000ull + pa;
+    if (va >= 0xffffffffa0000000ull && va < 0xffffffffc0000000ull && pa < 0x20000000) return 0xffffffffa0000000ull + pa;
+    if ((va >> 62) == 2) return (va & ~((1ull << kPaBits) - 1)) | pa;
+    return std::nullopt;
+}
+}  // namespace
+
+Patcher::Patcher(Bus& bus, uint64_t stubs_pa, uint64_t stubs_end_pa)
+    : bus_(bus), stubs_next_(stubs_pa), stubs_end_(stubs_end_pa) {
+    bus_.overlay = this;
+}
+
+const Insn* Patcher::hypercall_at(uint64_t pa) const {
+    auto it = hypercall_sites_.find(pa);
+    return it == hypercall_sites_.end() ? nullptr : &records_[it->second];
+}
+
+uint32_t Patcher::hypercall_for(const Insn& d, uint64_t pa) {
+    records_.push_back(d);
+    uint32_t index = uint32_t(records_.size() - 1);
+    hypercall_sites_[pa] = index;
+    return syscall_code(index);
+}
+
+std::optional<uint32_t> Patcher::one_to_one(const Insn& d, uint64_t pa, PatchKind& kind) {
+    switch (d.op) {
+        case Opcode::cache:  // caches are not modelled: nothing to do
+            kind = PatchKind::NOP;
+            return nop();
+        case Opcode::mfc0: case Opcode::dmfc0: {
+            if (d.rt == 0) {
+                kind = PatchKind::NOP;
+                return nop();
+            }
+            kind = PatchKind::LOAD;
+            if (auto off = comm_offset(d.rd, sel_of(d))) {
+                const bool wide = d.op == Opcode::dmfc0 && cp0_is_64bit(d.rd);
+                return wide ? ld(d.rt, zero_relative(*off), kZero) : lw(d.rt, zero_relative(*off), kZero);
+            }
+            if (!computed_register(d.rd, sel_of(d))) return or_(d.rt, kZero, kZero);  // unimplemented: reads zero
+            // Count is also the hardware register CC, which RDHWR reads
+            // without privilege and with the same sign-extended value.
+            if (d.rd == cp0::COUNT) return rdhwr(d.rt, 2);
+            break;
+        }
+        case Opcode::mtc0: case Opcode::dmtc0:
+            if (plain_store(d)) {
+                kind = PatchKind::STORE;
+                int32_t off = zero_relative(*comm_offset(d.rd, sel_of(d)));
+                return d.op == Opcode::dmtc0 ? sd(d.rt, off, kZero) : sw(d.rt, off, kZero);
+            }
+            break;
+        default: break;
+    }
+    if (records_.size() >= kMaxHypercalls) return std::nullopt;
+    kind = PatchKind::HYPERCALL;
+    return hypercall_for(d, pa);
+}
+
+std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, uint64_t pa) {
+    // A jump needs a delay slot: not possible if the site is itself one.
+    const uint8_t* prev = pa >= 4 ? bus_.ram_ptr(pa - 4, 4) : nullptr;
+    if (!prev || sites_.count(pa + 4)) return std::nullopt;
+    uint32_t word;
+    std::memcpy(&word, prev, 4);
+    if (opcode_info(decode_opcode(word)).flags & insn_flag::BRANCH) return std::nullopt;
+    // The next instruction X runs early in the jump's delay slot (taking no
+    // guest time) and again, for real, when the stub returns to it.
+    const uint8_t* next = bus_.ram_ptr(pa + 4, 4);
+    if (!next) return std::nullopt;
+    std::memcpy(&word, next, 4);
+    const Insn x = decode_insn(va + 4, word);
+    if (!replayable_op(x.op)) return std::nullopt;
+    // Running X early is harmless unless X feeds itself (its early result
+    // would be fed back) without the operation overwriting it, or X changes
+    // the register the operation reads.
+    const bool op_writes_rt = d.op == Opcode::di || d.op == Opcode::ei;
+    const bool op_reads_rt = d.op == Opcode::mtc0 || d.op == Opcode::dmtc0;
+    if (x.dst != 32 && (x.dst == x.rs || x.dst == x.rt) && !(op_writes_rt && x.dst == d.rt)) return std::nullopt;
+    if (op_reads_rt && x.dst == d.rt) return std::nullopt;
+
+    if ((pa & 0xfff) == 0xffc) return std::nullopt;  // the delay slot would be on another page
+
+    std::vector<uint32_t> code;
+    const auto [s1, s2] = scratch_pair(d.rt);
+    const int32_t save0 = zero_relative(comm_page::kSaveSlot0), save1 = zero_relative(comm_page::kSaveSlot1);
+    const int32_t status = zero_relative(*comm_offset(cp0::STATUS, 0));
+    const unsigned sel = sel_of(d);
+    switch (d.op) {
+        case Opcode::di: case Opcode::ei:  // rt = Status; Status.IE = 0 or 1
+            code = {sd(s1, save0, kZero), lw(s1, status, kZero)};
+            if (d.rt) code.push_back(daddu(d.rt, s1, kZero));
+            code.push_back(ori(s1, s1, 1));
+            if (d.op == Opcode::di) code.push_back(xori(s1, s1, 1));
+            code.insert(code.end(), {sw(s1, status, kZero), ld(s1, save0, kZero)});
+            break;
+        case Opcode::mtc0: case Opcode::dmtc0: {
+            const auto off = comm_offset(d.rd, sel);
+            if (d.rd == cp0::STATUS && sel == 0) {
+                // Store the masked value unless a mode bit (EXL ERL KSU UX SX KX)
+                // changes: then the hypervisor must see it (hypercall).
+                const uint64_t w = cp0::status::WRITABLE;
+                code = {sd(s1, save0, kZero), sd(s2, save1, kZero), load_constant_hi(s1, w), ori(s1, s1, w & 0xffff),
+                        and_(s1, s1, d.rt), lw(s2, status, kZero), xor_(s2, s2, s1), andi(s2, s2, 0xfe),
+                        beq(s2, kZero, 6), nop(),
+                        ld(s1, save0, kZero), ld(s2, save1, kZero), 0 /* hypercall, below */, beq(kZero, kZero, 4), nop(),
+                        sw(s1, status, kZero), ld(s1, save0, kZero), ld(s2, save1, kZero)};
+                // (the slow path's branch lands on the final jump back)
+                code[12] = hypercall_for(d, stubs_next_ + 12 * 4);
+            } else if ((d.rd == cp0::ENTRYLO0 || d.rd == cp0::ENTRYLO1 || d.rd == cp0::PAGEMASK) && sel == 0) {
+                const uint64_t m = d.rd == cp0::PAGEMASK ? cp0::kPageMaskWriteMask : cp0::kEntryLoWriteMask;
+                code = {sd(s1, save0, kZero), load_constant_hi(s1, m), ori(s1, s1, m & 0xffff), and_(s1, s1, d.rt),
+                        sd(s1, zero_relative(*off), kZero), ld(s1, save0, kZero)};
+            } else if (d.rd == cp0::CONTEXT && sel == 0 && d.op == Opcode::dmtc0) {
+                const int32_t ctx = zero_relative(*off);
+                code = {sd(s1, save0, kZero), sd(s2, save1, kZero), ld(s1, ctx, kZero),
+                        lui(s2, 0xff80), and_(s2, s1, s2), xor_(s1, s1, s2),  // s1 = BadVPN2 bits kept
+                        lui(s2, 0xff80), and_(s2, d.rt, s2), or_(s1, s1, s2), sd(s1, ctx, kZero),
+                        ld(s1, save0, kZero), ld(s2, save1, kZero)};
+            } else if (d.rd == cp0::INDEX && sel == 0) {
+                const int32_t idx = zero_relative(*off);
+                code = {sd(s1, save0, kZero), sd(s2, save1, kZero), lw(s1, idx, kZero), lui(s2, 0x8000),
+                        and_(s1, s1, s2), andi(s2, d.rt, kTlbEntries - 1), or_(s1, s1, s2), sw(s1, idx, kZero),
+                        ld(s1, save0, kZero), ld(s2, save1, kZero)};
+            } else {
+                return std::nullopt;
+            }
+            break;
+        }
+        default: return std::nullopt;
+    }
+    code.insert(code.end(), {j(va + 4), nop()});
+    auto stub_va = emit_stub(code, va, c);
+    if (!stub_va) return std::nullopt;
+    return j(*stub_va);
+}
+
+// Places a stub in the hypervisor's region where a jump from `site_va` can
+// reach it (same 256 MiB region, same unmapped segment); nothing when the
+// site cannot reach it or the region is full (the caller falls back to 1:1).
+std::optional<uint64_t> Patcher::emit_stub(const std::vector<uint32_t>& code, uint64_t site_va, Cpu& c) {
+    const auto stub_va = alias_like(site_va, stubs_next_);
+    if (!stub_va || ((site_va + 4) >> 28) != (*stub_va >> 28)) return std::nullopt;
+    const uint64_t bytes = code.size() * 4;
+    uint8_t* dst = stubs_next_ + bytes <= stubs_end_ ? bus_.ram_ptr(stubs_next_, bytes) : nullptr;
+    if (!dst) return std::nullopt;
+    std::memcpy(dst, code.data(), bytes);
+    c.engine->invalidate_code(stubs_next_, bytes);
+    stubs_next_ += bytes;
+    return stub_va;
+}
+
+// Linux restores the interrupt state with "beqz flags, 1f; di; ei; 1: ehb":
+// the DI sits in a delay slot, where no jump can go. The whole idiom becomes
+// "j stub; nop": the stub disables interrupts and returns to the EI when the
+// flags say so, else past it, so guest time stays instruction for instruction.
+bool Patcher::patch_irq_restore(Cpu& c, const Insn& d, uint64_t va, uint64_t pa) {
+    constexpr uint32_t kDi = 0x41606000, kEi = 0x41606020;
+    if (d.op != Opcode::di || d.rt != 0 || pa < 8 || ((pa - 4) & 0xfff) == 0xffc) return false;
+    const uint8_t* words = bus_.ram_ptr(pa - 8, 16);
+    if (!words || sites_.count(pa - 4) || sites_.count(pa + 4)) return false;
+    uint32_t w[4];
+    std::memcpy(w, words, sizeof w);
+    const bool beqz_over_2 = (w[1] & 0xfc1fffff) == 0x10000002;  // beq rs, $0, +2
+    if (!beqz_over_2 || w[2] != kDi || w[3] != kEi) return false;
+    if (opcode_info(decode_opcode(w[0])).flags & insn_flag::BRANCH) return false;  // the beqz is itself a delay slot
+    const unsigned rs = field_rs(w[1]);
+    const unsigned s1 = scratch_pair(rs).first;
+    const int32_t save0 = zero_relative(comm_page::kSaveSlot0), status = zero_relative(*comm_offset(cp0::STATUS, 0));
+    const uint64_t head_va = va - 4;
+    const std::vector<uint32_t> code = {sd(s1, save0, kZero), lw(s1, status, kZero), ori(s1, s1, 1), xori(s1, s1, 1),
+                                        sw(s1, status, kZero), ld(s1, save0, kZero), bne(rs, kZero, 3), nop(),
+                                        j(head_va + 12), nop(), j(head_va + 8), nop()};
+    auto stub_va = emit_stub(code, head_va, c);
+    if (!stub_va) return false;
+    add_site(c, pa - 4, {w[1], PatchKind::STUB, 8, false, pa - 4}, j(*stub_va));
+    add_site(c, pa, {w[2], PatchKind::NOP, 4, false, pa - 4}, nop());
+    ++applied_["1:n irq-restore"];
+    return true;
+}
+
+// The pages a site's span touches (one, or two when it crosses a page end).
+template <typename Fn>
+void for_each_page(uint64_t pa, uint64_t span, Fn fn) {
+    fn(pa & ~0xfffull);
+    if (((pa + span - 1) & ~0xfffull) != (pa & ~0xfffull)) fn((pa + span - 1) & ~0xfffull);
+}
+
+void Patcher::add_site(Cpu& c, uint64_t pa, Site site, uint32_t replacement) {
+    sites_[pa] = site;
+    std::memcpy(bus_.ram_ptr(pa, 4), &replacement, 4);
+    for_each_page(pa, site.span, [&](uint64_t page) {
+        if (!bus_.ram_ptr(page, 4096)) return;
+        ++sites_per_page_[page];
+        bus_.set_patched_page(page, true);
+        c.soft_tlb.drop_page(reinterpret_cast<uintptr_t>(bus_.ram_ptr(page, 1)));
+    });
+    c.engine->invalidate_code(pa, 4);
+}
+
+void Patcher::remove_site(uint64_t pa) {
+    auto it = sites_.find(pa);
+    if (it->second.group && it->second.group != pa) return remove_site(it->second.group);  // drop the whole group
+    if (it->second.group == pa)
+        for (uint64_t w = pa + 4; sites_.count(w) && sites_.at(w).group == pa; w += 4) remove_one(w);
+    remove_one(pa);
+}
+
+void Patcher::remove_one(uint64_t pa) {
+    auto it = sites_.find(pa);
+    std::memcpy(bus_.ram_ptr(pa, 4), &it->second.original, 4);
+    for_each_page(pa, it->second.span, [&](uint64_t page) {
+        auto count = sites_per_page_.find(page);
+        if (count == sites_per_page_.end()) return;
+        if (--count->second == 0) {
+            sites_per_page_.erase(count);
+            bus_.set_patched_page(page, false);
+        }
+    });
+    hypercall_sites_.erase(pa);
+    sites_.erase(it);
+    ++dropped_;
+}
+
+bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
+    if (sites_.count(pa) || (pa & 3)) return false;
+    const uint8_t* host = bus_.ram_ptr(pa, 4);
+    if (!host) return false;
+    uint32_t word;
+    std::memcpy(&word, host, 4);
+    const Insn d = decode_insn(va, word);
+    if (opcode_info(d.op).sensitive == SensitiveClass::NONE) return false;
+    if (allow_stub) {
+        if (patch_irq_restore(c, d, va, pa)) return true;
+        if (auto jump = stub_jump(c, d, va, pa)) {
+            add_site(c, pa, {word, PatchKind::STUB, 8, true}, *jump);
+            ++applied_["1:n stub"];
+            return true;
+        }
+    }
+    PatchKind kind;
+    auto replacement = one_to_one(d, pa, kind);
+    if (!replacement) return false;
+    add_site(c, pa, {word, kind, 4}, *replacement);
+    ++applied_[std::string("1:1 ") + kPatchKindNames[size_t(kind)]];
+    return true;
+}
+
+unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub) {
+    unsigned patched = 0;
+    for (uint64_t w = (pa + 3) & ~3ull; w + 4 <= end; w += 4) {
+        const uint8_t* host = bus_.ram_ptr(w, 4);
+        if (!host) continue;
+        ++words_scanned_;
+        uint32_t word;
+        std::memcpy(&word, host, 4);
+        if (opcode_info(decode_opcode(word)).sensitive == SensitiveClass::NONE) continue;
+        patched += patch(c, 0xffffffff80000000ull + w, w, allow_stub);
+    }
+    return patched;
+}
+
+void Patcher::restore_originals(uint64_t pa, unsigned size, uint64_t& value) {
+    auto* bytes = reinterpret_cast<uint8_t*>(&value);
+    for (uint64_t w = pa & ~3ull; w < pa + size; w += 4) {
+        auto it = sites_.find(w);
+        if (it == sites_.end()) continue;
+        const auto* orig = reinterpret_cast<const uint8_t*>(&it->second.original);
+        for (uint64_t b = std::max(w, pa); b < std::min(w + 4, pa + size); ++b) bytes[b - pa] = orig[b - w];
+    }
+}
+
+// The original words come back before the write lands, so a partial
+// write merges with the original instruction, as it would on hardware.
+void Patcher::guest_writes(uint64_t pa, uint64_t len) {
+    const uint64_t first = pa >= 4 ? (pa & ~3ull) - 4 : 0;  // a stub's span reaches one word further
+    for (uint64_t w = first; w < pa + len; w += 4) {
+        auto it = sites_.find(w);
+        if (it != sites_.end() && w + it->second.span > pa) remove_site(w);
+    }
+}
+
+}  // namespace mipshv

@@ -1,0 +1,86 @@
+// Replaces sensitive instructions in guest memory: one instruction by one
+// (a load/store on the communication page, a NOP, or a hypercall), or by a
+// jump to a stub of unprivileged instructions in the hypervisor's region.
+// Patches are invisible: data reads see the original words, and a guest
+// write over a patch (or over the instruction a stub replays) drops it.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hv/board/bus.h"
+#include "hv/cpu/insn.h"
+
+namespace mipshv {
+
+struct Cpu;
+
+enum class PatchKind : uint8_t { LOAD, STORE, NOP, HYPERCALL, STUB };
+inline constexpr const char* kPatchKindNames[] = {"load", "store", "nop", "hypercall", "stub"};
+
+class Patcher final : public PatchOverlay {
+public:
+    // Hypercalls are `syscall` instructions at sites the patcher registered;
+    // `new_hypercall` returns the emulation record index for an original.
+    Patcher(Bus& bus, uint64_t stubs_pa, uint64_t stubs_end_pa);
+
+    // Patches the sensitive instruction at guest address va (physical pa).
+    // `allow_stub`: try 1:n first. Returns false when nothing was done.
+    bool patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub);
+
+    // Eager strategies: patch every sensitive word in [pa, end), assuming
+    // the code runs from kseg0 (as Linux does).
+    unsigned scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub);
+
+    // The emulation record of the hypercall at pa, if pa holds one.
+    const Insn* hypercall_at(uint64_t pa) const;
+    bool is_patch_site(uint64_t pa) const { return sites_.count(pa) != 0; }
+    // The instruction at pa is the delay slot of a stub jump: there it runs
+    // ahead of the stub and again after it, and only the latter is guest time.
+    bool runs_early(uint64_t pa) const {
+        auto it = sites_.find(pa - 4);
+        return it != sites_.end() && it->second.early_slot;
+    }
+    std::optional<uint32_t> original_at(uint64_t pa) const {
+        auto it = sites_.find(pa);
+        return it == sites_.end() ? std::nullopt : std::optional<uint32_t>(it->second.original);
+    }
+
+    void restore_originals(uint64_t pa, unsigned size, uint64_t& value) override;
+    void guest_writes(uint64_t pa, uint64_t len) override;
+
+    // Patches applied so far, by strategy ("1:1", "1:n") and kind; dropped.
+    const std::unordered_map<std::string, uint64_t>& applied() const { return applied_; }
+    uint64_t dropped() const { return dropped_; }
+    uint64_t words_scanned() const { return words_scanned_; }
+
+private:
+    struct Site {
+        uint32_t original;
+        PatchKind kind;
+        uint8_t span;               // bytes of guest code the patch depends on
+        bool early_slot = false;    // a stub jump whose delay slot runs ahead of time
+        uint64_t group = 0;         // first site of a multi-word patch (0: none)
+    };
+    std::optional<uint32_t> one_to_one(const Insn& d, uint64_t pa, PatchKind& kind);
+    std::optional<uint32_t> stub_jump(Cpu& c, const Insn& d, uint64_t va, uint64_t pa);
+    bool patch_irq_restore(Cpu& c, const Insn& d, uint64_t va, uint64_t pa);
+    std::optional<uint64_t> emit_stub(const std::vector<uint32_t>& code, uint64_t site_va, Cpu& c);
+    uint32_t hypercall_for(const Insn& d, uint64_t pa);
+    void add_site(Cpu& c, uint64_t pa, Site site, uint32_t replacement);
+    void remove_site(uint64_t pa);
+    void remove_one(uint64_t pa);
+
+    Bus& bus_;
+    uint64_t stubs_next_, stubs_end_;
+    std::unordered_map<uint64_t, Site> sites_;
+    std::unordered_map<uint64_t, uint32_t> sites_per_page_;  // page -> sites whose span touches it
+    std::unordered_map<uint64_t, uint32_t> hypercall_sites_;  // pa -> record index
+    std::vector<Insn> records_;                               // pre-decoded originals
+    std::unordered_map<std::string, uint64_t> applied_;
+    uint64_t dropped_ = 0, words_scanned_ = 0;
+};
+
+}  // namespace mipshv
