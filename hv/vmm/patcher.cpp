@@ -329,6 +329,14 @@ bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
 unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub) {
     unsigned patched = 0;
     for (uint64_t w = (pa + 3) & ~3ull; w + 4 <= end; w += 4) {
+        // Skip untouched (all-zero) pages whole: zero decodes as NOP.
+        if ((w & 0xfff) == 0 && w + 4096 <= end) {
+            const uint8_t* page = bus_.ram_ptr(w, 4096);
+            if (page && page[0] == 0 && std::memcmp(page, page + 1, 4095) == 0) {
+                w += 4096 - 4;
+                continue;
+            }
+        }
         const uint8_t* host = bus_.ram_ptr(w, 4);
         if (!host) continue;
         ++words_scanned_;

@@ -1,0 +1,34 @@
+"""Running mipshv on Debian's Linux from Python: one boot with a scripted
+console workload, its console log and its RunRecord (as a dict). Shared by
+the experiment scripts and the Linux tests."""
+import json
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(ROOT, "datasets", "cache")
+KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
+INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
+MODES = ["bare-metal", "trap", "1:1", "1:n", "on-demand"]
+# KASLR would move the kernel after the eager strategies scanned it.
+BOOTARGS = "console=ttyS0 nokaslr"
+
+
+def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc="2026-01-01T00:00:00"):
+    """Boots, feeds `workload` (bytes) to the console, returns (status, console log, RunRecord dict)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = stats_path or os.path.join(tmp, "run.pb")
+        argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", BOOTARGS,
+                "-rtc", f"base={rtc}", "--mode", mode, "--stats", stats]
+        r = subprocess.run(argv, input=workload, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+        record = json.loads(subprocess.run([mipshv, "stats", stats], capture_output=True, check=True).stdout)
+    return r.returncode, r.stdout, record
+
+
+EXIT_COUNTERS = ("exits_sensitive_trap", "exits_hypercall", "exits_exception_injection", "exits_interrupt_injection")
+
+
+def exits(record):
+    """All hypervisor exits of a run."""
+    return sum(int(record["totals"].get(k, 0)) for k in EXIT_COUNTERS)
