@@ -48,10 +48,10 @@ def main():
             "patches": h.get("patches", {}),
         }
     base, trap = rows["bare-metal"]["wall_seconds"], rows["trap"]["exits"]
-    print(f"{'mode':11} {'exits':>9} {'vs trap':>8} {'traps':>9} {'hypercalls':>10} {'exc+irq':>8} "
+    print(f"{'mode':11} {'exits':>9} {'cut':>8} {'traps':>9} {'hypercalls':>10} {'exc+irq':>8} "
           f"{'wall s':>7} {'vs bare':>7} {'hyp s':>6}")
     for mode, r in rows.items():
-        vs_trap = f"{100 * (1 - r['exits'] / trap):+.1f}%" if mode != "bare-metal" else "-"
+        vs_trap = f"{100 * (1 - r['exits'] / trap):.1f}%" if mode != "bare-metal" else "-"
         print(f"{mode:11} {r['exits']:9} {vs_trap:>8} {r['traps']:9} {r['hypercalls']:10} {r['exception_exits']:8} "
               f"{r['wall_seconds']:7.2f} {r['wall_seconds'] / base:6.2f}x {r['hypervisor_seconds']:6.3f}")
     with open(os.path.join(args.out, "summary.json"), "w") as f:
