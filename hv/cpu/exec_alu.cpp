@@ -7,11 +7,15 @@
 namespace mipshv {
 
 namespace {
-// Signed add/sub that report overflow instead of wrapping.
+// The trapping adds and subtracts: a signed result (sign-extended from 32
+// bits for the word forms), or an Overflow exception that leaves the
+// destination untouched.
 template <typename T>
-bool add_overflows(T a, T b, T& out) { return __builtin_add_overflow(a, b, &out); }
-template <typename T>
-bool sub_overflows(T a, T b, T& out) { return __builtin_sub_overflow(a, b, &out); }
+bool write_or_overflow(Cpu& c, const Insn& i, bool overflowed, T result) {
+    if (overflowed) return raise(c, i, Exc::OV);
+    WRITE_DST(uint64_t(int64_t(result)));
+    return true;
+}
 
 uint64_t rotr32(uint64_t v, unsigned n) { return sext32(std::rotr(uint32_t(v), int(n))); }
 }  // namespace
@@ -20,42 +24,12 @@ DEF_INSN(nop) { CONTINUE; }
 DEF_INSN(ssnop) { CONTINUE; }
 DEF_INSN(ehb) { CONTINUE; }
 
-DEF_INSN(add) {
-    int32_t r;
-    if (add_overflows(lo32(RS), lo32(RT), r)) return raise(c, i, Exc::OV);
-    WRITE_DST(sext32(uint32_t(r)));
-    CONTINUE;
-}
-DEF_INSN(addi) {
-    int32_t r;
-    if (add_overflows(lo32(RS), int32_t(SIMM), r)) return raise(c, i, Exc::OV);
-    WRITE_DST(sext32(uint32_t(r)));
-    CONTINUE;
-}
-DEF_INSN(sub) {
-    int32_t r;
-    if (sub_overflows(lo32(RS), lo32(RT), r)) return raise(c, i, Exc::OV);
-    WRITE_DST(sext32(uint32_t(r)));
-    CONTINUE;
-}
-DEF_INSN(dadd) {
-    int64_t r;
-    if (add_overflows(int64_t(RS), int64_t(RT), r)) return raise(c, i, Exc::OV);
-    WRITE_DST(uint64_t(r));
-    CONTINUE;
-}
-DEF_INSN(daddi) {
-    int64_t r;
-    if (add_overflows(int64_t(RS), SIMM, r)) return raise(c, i, Exc::OV);
-    WRITE_DST(uint64_t(r));
-    CONTINUE;
-}
-DEF_INSN(dsub) {
-    int64_t r;
-    if (sub_overflows(int64_t(RS), int64_t(RT), r)) return raise(c, i, Exc::OV);
-    WRITE_DST(uint64_t(r));
-    CONTINUE;
-}
+DEF_INSN(add) { int32_t r; bool o = __builtin_add_overflow(lo32(RS), lo32(RT), &r); return write_or_overflow(c, i, o, r); }
+DEF_INSN(addi) { int32_t r; bool o = __builtin_add_overflow(lo32(RS), int32_t(SIMM), &r); return write_or_overflow(c, i, o, r); }
+DEF_INSN(sub) { int32_t r; bool o = __builtin_sub_overflow(lo32(RS), lo32(RT), &r); return write_or_overflow(c, i, o, r); }
+DEF_INSN(dadd) { int64_t r; bool o = __builtin_add_overflow(int64_t(RS), int64_t(RT), &r); return write_or_overflow(c, i, o, r); }
+DEF_INSN(daddi) { int64_t r; bool o = __builtin_add_overflow(int64_t(RS), SIMM, &r); return write_or_overflow(c, i, o, r); }
+DEF_INSN(dsub) { int64_t r; bool o = __builtin_sub_overflow(int64_t(RS), int64_t(RT), &r); return write_or_overflow(c, i, o, r); }
 DEF_INSN(addu) { WRITE_DST(sext32(RS + RT)); CONTINUE; }
 DEF_INSN(addiu) { WRITE_DST(sext32(RS + SIMM)); CONTINUE; }
 DEF_INSN(subu) { WRITE_DST(sext32(RS - RT)); CONTINUE; }
