@@ -70,6 +70,16 @@ HostConsole::~HostConsole() {
     if (owns_out_) ::close(out_fd_);
 }
 
+void HostConsole::write(const uint8_t* data, size_t len) {
+    while (len > 0) {
+        ssize_t w = ::write(out_fd_, data, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return;  // the terminal or file went away: output is dropped, the guest runs on
+        data += w;
+        len -= size_t(w);
+    }
+}
+
 size_t HostConsole::read_input(uint8_t* buf, size_t max, int timeout_ms) {
     if (in_fd_ < 0 || max == 0) return 0;
     struct pollfd p{in_fd_, POLLIN, 0};

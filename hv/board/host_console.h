@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <string>
 
+#include "hv/board/console_backend.h"
+
 namespace mipshv {
 
-class HostConsole {
+class HostConsole final : public ConsoleBackend {
 public:
     // spec: "stdio" (default), "file:PATH" (output only), or "null".
     explicit HostConsole(const std::string& spec);
@@ -18,13 +20,11 @@ public:
     HostConsole(const HostConsole&) = delete;
     HostConsole& operator=(const HostConsole&) = delete;
 
-    int output_fd() const { return out_fd_; }
-    // Reads up to `max` bytes of guest input that are already available, or
-    // waits up to `timeout_ms` for some (0: do not wait). Returns the count.
-    size_t read_input(uint8_t* buf, size_t max, int timeout_ms);
-    bool input_open() const { return in_fd_ >= 0; }
+    void write(const uint8_t* data, size_t len) override;
+    size_t read_input(uint8_t* buf, size_t max, int timeout_ms) override;
+    bool input_open() const override { return in_fd_ >= 0; }
     // True once the user typed Ctrl-A x.
-    bool quit_requested() const { return quit_; }
+    bool quit_requested() const override { return quit_; }
 
 private:
     int out_fd_ = 1, in_fd_ = -1;

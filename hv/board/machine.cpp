@@ -91,7 +91,7 @@ constexpr uint64_t kSliceInsns = 10'000'000, kHostClockSliceInsns = 1'000'000;
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 }  // namespace
 
-Machine::Machine(const Options& opts)
+Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     : opts_(opts),
       mode_(mode_of(opts)),
       hypervisor_region_(hypervisor_region_of(opts)),
@@ -99,8 +99,8 @@ Machine::Machine(const Options& opts)
       // Hypervisor modes keep the virtual CP0 in the communication page.
       cpu_(mode_ == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus_, hypervisor_region_)),
       engine_(bus_),
-      console_(opts.serial),
-      uart_(console_.output_fd(), [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
+      console_(console ? std::move(console) : std::make_unique<HostConsole>(opts.serial)),
+      uart_(*console_, [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
       rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); },
            [this](bool level) { cp0_set_irq_line(cpu_, kRtc.irq, level); }),
       syscon_([this](SysconRequest r) {
@@ -129,6 +129,7 @@ Machine::Machine(const Options& opts)
     bus_.map_device(kSyscon.base, kSyscon.size, &syscon_);
     if (opts.semihosting) {
         semihosting_ = std::make_unique<Semihosting>(semihosting_argv(opts));
+        if (console_->carries_semihosting()) semihosting_->set_console(console_.get());
         cpu_.semihosting = semihosting_.get();
     }
     cpu_reset(cpu_, 0);
@@ -227,7 +228,7 @@ uint64_t Machine::ns_to_ticks(uint64_t ns) const {
 void Machine::deliver_console_input() {
     if (!uart_.ready_for_input()) return;
     uint8_t buf[Uart16550::kFifoSize];
-    size_t n = console_.read_input(buf, sizeof buf, 0);
+    size_t n = console_->read_input(buf, sizeof buf, 0);
     for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
 }
 
@@ -256,20 +257,20 @@ bool Machine::idle() {
     // available, so it never waits here and such runs stay deterministic.
     // With --clock host, guest time simply is the host clock.
     const bool host_clock = opts_.clock == "host";
-    const bool listening = console_.input_open() && uart_.ready_for_input();
+    const bool listening = console_->input_open() && uart_.ready_for_input();
     if (listening || host_clock) {
         const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu_.ticks;
         auto guest_now = [&] {
             return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
         };
-        for (uint64_t now = guest_now(); now < wake && !console_.quit_requested(); now = guest_now()) {
+        for (uint64_t now = guest_now(); now < wake && !console_->quit_requested(); now = guest_now()) {
             int ms = int(std::min<uint64_t>((wake - now) * 1000 / kCpuClockHz + 1, 50));
-            if (!console_.input_open() || !uart_.ready_for_input()) {
+            if (!console_->input_open() || !uart_.ready_for_input()) {
                 ::poll(nullptr, 0, ms);
                 continue;
             }
             uint8_t buf[Uart16550::kFifoSize];
-            size_t n = console_.read_input(buf, sizeof buf, ms);
+            size_t n = console_->read_input(buf, sizeof buf, ms);
             if (n == 0) continue;
             cpu_.ticks = std::max(cpu_.ticks, guest_now());
             for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
@@ -289,7 +290,7 @@ StopReason Machine::run(uint64_t budget) {
         uint64_t slice = std::min(host_clock ? kHostClockSliceInsns : kSliceInsns, limit - cpu_.instret);
         engine_.run(cpu_, slice);
         if (host_clock) cpu_.ticks = std::max(cpu_.ticks, host_ticks());
-        if (console_.quit_requested()) return StopReason::QUIT;
+        if (console_->quit_requested()) return StopReason::QUIT;
         switch (cpu_.stop) {
             case StopReason::IDLE:
                 if (!idle()) return cpu_.stop;

@@ -27,7 +27,8 @@ class Machine {
 public:
     // Loads opts.kernel when given; without one, the caller places code in
     // RAM and sets the PC itself (tests, benchmarks).
-    explicit Machine(const Options& opts);
+    // `console`: where the serial console goes; by default the one opts.serial names.
+    explicit Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console = nullptr);
     ~Machine();
     Machine(const Machine&) = delete;
     Machine& operator=(const Machine&) = delete;
@@ -35,6 +36,7 @@ public:
     // Runs until the guest exits, stops, or `budget` instructions (0: none).
     StopReason run(uint64_t budget = 0);
     Cpu& cpu() { return cpu_; }
+    ConsoleBackend& console() { return *console_; }
     Bus& bus() { return bus_; }
     const ElfImage& kernel() const { return kernel_; }
     Hypervisor* hypervisor() { return hypervisor_.get(); }
@@ -60,7 +62,7 @@ private:
     Bus bus_;
     Cpu cpu_;
     BlockInterpreter engine_;
-    HostConsole console_;
+    std::unique_ptr<ConsoleBackend> console_;
     Uart16550 uart_;
     GoldfishRtc rtc_;
     Syscon syscon_;

@@ -55,6 +55,11 @@ int64_t Semihosting::write(Cpu& c, uint64_t fd, uint64_t buf, uint64_t len, int6
         uint64_t n = std::min(len - done, kMaxChunk);
         tmp.resize(n);
         if (!copy_from_guest(c, buf + done, tmp.data(), n)) return err = EFAULT, -1;
+        if (console_) {
+            console_->write(tmp.data(), n);
+            done += n;
+            continue;
+        }
         for (uint64_t off = 0; off < n;) {
             ssize_t w = ::write(hfd, tmp.data() + off, n - off);
             if (w < 0 && errno == EINTR) continue;
@@ -69,7 +74,7 @@ int64_t Semihosting::write(Cpu& c, uint64_t fd, uint64_t buf, uint64_t len, int6
 int64_t Semihosting::read(Cpu& c, uint64_t fd, uint64_t buf, uint64_t len, int64_t& err) {
     if (fd != 0) return err = EBADF, -1;
     std::vector<uint8_t> tmp(std::min(len, kMaxChunk));
-    ssize_t r = ::read(in_fd_, tmp.data(), tmp.size());
+    ssize_t r = console_ ? ssize_t(console_->read_input(tmp.data(), tmp.size(), 0)) : ::read(in_fd_, tmp.data(), tmp.size());
     if (r < 0) return err = errno, -1;
     if (!copy_to_guest(c, buf, tmp.data(), uint64_t(r))) return err = EFAULT, -1;
     return r;
@@ -89,6 +94,10 @@ int64_t Semihosting::plog(Cpu& c, uint64_t fmt, uint64_t value, int64_t& err) {
     if (!read_guest_string(c, fmt, s)) return err = EFAULT, -1;
     if (size_t pos = s.find("%d"); pos != std::string::npos)
         s = s.substr(0, pos) + std::to_string(int32_t(value)) + s.substr(pos + 2);
+    if (console_) {
+        console_->write(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+        return int64_t(s.size());
+    }
     ssize_t w = ::write(out_fd_, s.data(), s.size());
     return w < 0 ? (err = errno, -1) : int64_t(s.size());
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "hv/board/console_backend.h"
+
 namespace mipshv {
 
 struct Cpu;
@@ -18,6 +20,9 @@ public:
     // argv as UHI argc/argn report it: the kernel path, then -append's words.
     Semihosting(std::vector<std::string> argv, int out_fd = 1, int err_fd = 2, int in_fd = 0);
     void call(Cpu& c, const Insn& i);
+    // Send the guest's stdout/stderr writes (and take its reads) through a
+    // console instead of host file descriptors (the Python API uses this).
+    void set_console(ConsoleBackend* console) { console_ = console; }
 
 private:
     int64_t write(Cpu& c, uint64_t fd, uint64_t buf, uint64_t len, int64_t& err);
@@ -30,6 +35,7 @@ private:
     std::vector<std::string> argv_;
     int out_fd_, err_fd_, in_fd_;
     std::vector<bool> reported_ops_;
+    ConsoleBackend* console_ = nullptr;
 };
 
 }  // namespace mipshv

@@ -1,7 +1,5 @@
 #include "hv/dev/uart16550.h"
 
-#include <cerrno>
-#include <unistd.h>
 
 namespace mipshv {
 
@@ -12,7 +10,7 @@ constexpr uint8_t IER_RDI = 0x01, IER_THRI = 0x02;
 constexpr uint8_t IIR_NONE = 0x01, IIR_THRI = 0x02, IIR_RDI = 0x04, IIR_FIFO = 0xc0;
 }  // namespace
 
-Uart16550::Uart16550(int out_fd, std::function<void(bool)> irq) : out_fd_(out_fd), irq_(std::move(irq)) {}
+Uart16550::Uart16550(ConsoleBackend& console, std::function<void(bool)> irq) : console_(console), irq_(std::move(irq)) {}
 
 void Uart16550::update_irq() {
     bool level = ((ier_ & IER_RDI) && !rx_.empty()) || ((ier_ & IER_THRI) && thr_empty_irq_);
@@ -62,10 +60,7 @@ void Uart16550::write(uint64_t offset, unsigned, uint64_t value) {
                 dll_ = v;
                 return;
             }
-            for (;;) {
-                ssize_t w = ::write(out_fd_, &v, 1);
-                if (w >= 0 || errno != EINTR) break;
-            }
+            console_.write(&v, 1);
             ++bytes_sent_;
             thr_empty_irq_ = true;  // sent at once: the holding register is empty again
             break;

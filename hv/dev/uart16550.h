@@ -1,5 +1,5 @@
-// A 16550A UART (registers at byte stride): transmit goes to a host file
-// descriptor at once; receive takes bytes queued by the host side. The
+// A 16550A UART (registers at byte stride): transmit goes to the console
+// backend at once; receive takes bytes queued by the host side. The
 // guest may program it any way it likes: divisor, line control and FIFO
 // settings are stored and read back but have no effect on the host.
 #pragma once
@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 
+#include "hv/board/console_backend.h"
 #include "hv/dev/mmio_device.h"
 
 namespace mipshv {
@@ -14,7 +15,7 @@ namespace mipshv {
 class Uart16550 final : public MmioDevice {
 public:
     // `irq` is called with the level of the interrupt output whenever it may change.
-    Uart16550(int out_fd, std::function<void(bool)> irq = {});
+    Uart16550(ConsoleBackend& console, std::function<void(bool)> irq = {});
 
     std::string name() const override { return "uart16550"; }
     uint64_t read(uint64_t offset, unsigned size) override;
@@ -30,7 +31,7 @@ private:
     void update_irq();
     bool dlab() const { return lcr_ & 0x80; }
 
-    int out_fd_;
+    ConsoleBackend& console_;
     std::function<void(bool)> irq_;
     std::deque<uint8_t> rx_;
     uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, fcr_ = 0, dll_ = 0, dlm_ = 0;

@@ -1,0 +1,88 @@
+// mipshv._core: the machine as Python sees it. The Python package
+// (bindings/mipshv/__init__.py) builds the friendly VM API on top.
+// Options are passed as a command line, so Python and the CLI share one
+// parser, one set of names and one set of error messages.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hv/board/console_backend.h"
+#include "hv/board/machine.h"
+#include "hv/common/error.h"
+
+namespace py = pybind11;
+using namespace mipshv;
+
+namespace {
+
+const char* stop_name(StopReason r) {
+    switch (r) {
+        case StopReason::NONE: return "none";
+        case StopReason::BUDGET: return "budget";
+        case StopReason::HALT: return "halt";
+        case StopReason::REBOOT: return "reboot";
+        case StopReason::SENSITIVE: return "sensitive";
+        case StopReason::IDLE: return "idle";
+        case StopReason::QUIT: return "quit";
+    }
+    return "?";
+}
+
+class PyMachine {
+public:
+    explicit PyMachine(std::vector<std::string> args) {
+        std::vector<char*> argv;
+        for (std::string& a : args) argv.push_back(a.data());
+        Options opts = parse_options(int(argv.size()), argv.data());
+        auto console = std::make_unique<BufferConsole>();
+        console_ = console.get();
+        machine_ = std::make_unique<Machine>(opts, std::move(console));
+    }
+
+    // Runs up to `instructions` guest instructions without holding the GIL.
+    std::string run(uint64_t instructions) {
+        StopReason why;
+        {
+            py::gil_scoped_release release;
+            why = machine_->run(instructions);
+        }
+        return stop_name(why);
+    }
+    py::bytes output(size_t from) const {
+        const std::string& out = console_->output();
+        return from < out.size() ? py::bytes(out.data() + from, out.size() - from) : py::bytes();
+    }
+    size_t output_size() const { return console_->output().size(); }
+    void send(const std::string& text) { console_->send(text); }
+    py::bytes record(double wall_seconds) const {
+        std::string bytes;
+        machine_->run_record(wall_seconds).SerializeToString(&bytes);
+        return py::bytes(bytes);
+    }
+    int exit_code() { return machine_->cpu().exit_code; }
+    uint64_t instructions() { return machine_->cpu().instret; }
+
+private:
+    std::unique_ptr<Machine> machine_;
+    BufferConsole* console_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "mipshv machine core (use the mipshv package)";
+    m.attr("__version__") = MIPSHV_VERSION;
+    py::register_exception<Error>(m, "Error");
+    py::class_<PyMachine>(m, "Machine")
+        .def(py::init<std::vector<std::string>>(), py::arg("argv"))
+        .def("run", &PyMachine::run, py::arg("instructions"))
+        .def("output", &PyMachine::output, py::arg("start") = 0)
+        .def("output_size", &PyMachine::output_size)
+        .def("send", &PyMachine::send)
+        .def("record", &PyMachine::record, py::arg("wall_seconds"))
+        .def("exit_code", &PyMachine::exit_code)
+        .def("instructions", &PyMachine::instructions);
+}

@@ -1,0 +1,139 @@
+"""mipshv from Python: boot guests, drive their console, collect counters.
+
+    import mipshv
+    with mipshv.VM(kernel="datasets/cache/vmlinuz-mips64r2el",
+                   initrd="datasets/cache/initramfs.cpio.gz",
+                   append="console=ttyS0 nokaslr", mode="on-demand") as vm:
+        vm.expect(r"# ")
+        print(vm.run("uname -a"))
+        record = vm.counters()          # a RunRecord protobuf message
+        totals = vm.counters_dict()["totals"]
+
+The guest runs only inside expect(), run() and run_until(), in slices of
+guest instructions, with the GIL released; its virtual time is independent
+of how fast Python reacts, so scripted sessions are deterministic.
+"""
+import re
+import time
+
+from google.protobuf import json_format
+
+from . import run_record_pb2
+from ._core import Error, Machine, __version__
+
+MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
+# busybox ash's prompt, possibly followed by its cursor-position query.
+PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
+_SLICE = 5_000_000  # guest instructions between looks at the console
+
+
+class GuestStopped(Exception):
+    """The guest stopped (powered off, halted, exited) while a pattern was awaited."""
+
+
+class VM:
+    """One virtual machine. Keyword names follow the command-line options."""
+
+    def __init__(self, kernel, initrd=None, append=None, memory="512M", smp=1, mode="on-demand",
+                 machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None):
+        if smp != 1:
+            raise Error(f"mipshv: smp={smp}: only one vCPU is supported so far")
+        argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "--mode", mode, "-M", machine,
+                "--clock", clock]
+        if initrd is not None:
+            argv += ["-initrd", str(initrd)]
+        if append is not None:
+            argv += ["-append", append]
+        if rtc is not None:
+            argv += ["-rtc", f"base={rtc}"]
+        if semihosting:
+            argv.append("-semihosting")
+        if system_map is not None:
+            argv += ["--system-map", str(system_map)]
+        self._machine = Machine(argv)
+        self._started = time.monotonic()
+        self._cursor = 0
+        self.stop_reason = None
+
+    # -- console -----------------------------------------------------------
+    @property
+    def output(self):
+        """Everything the guest printed so far."""
+        return self._live().output(0).decode(errors="replace")
+
+    def send(self, text):
+        self._live().send(text)
+
+    def expect(self, pattern, timeout=60.0):
+        """Run the guest until `pattern` (a regex) appears after the previous match; return the match."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            match = regex.search(self.output, self._cursor)
+            if match:
+                self._cursor = match.end()
+                return match
+            if self.stop_reason is not None:
+                raise GuestStopped(f"guest stopped ({self.stop_reason}) while waiting for {pattern!r}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out after {timeout} s waiting for {pattern!r}; last output:\n"
+                                   + self.output[-500:])
+            self._step()
+
+    def run(self, command, timeout=60.0, prompt=PROMPT):
+        """Run a shell command; return its output without the echo and the prompt."""
+        self.send(command + "\n")
+        self.expect(re.escape(command) + r"\r?\n", timeout)
+        start = self._cursor
+        match = self.expect(prompt, timeout)
+        return self.output[start:match.start()].replace("\r", "")
+
+    def run_until(self, condition=None, timeout=60.0):
+        """Run until condition(vm) is true, or (without a condition) until the guest stops.
+        Returns the stop reason, or None if the condition became true first."""
+        deadline = time.monotonic() + timeout
+        while self.stop_reason is None and not (condition and condition(self)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out after {timeout} s")
+            self._step()
+        return self.stop_reason
+
+    # -- results -------------------------------------------------------------
+    @property
+    def exit_code(self):
+        return self._live().exit_code()
+
+    @property
+    def instructions(self):
+        return self._live().instructions()
+
+    def counters(self):
+        """The run's RunRecord (hv/stats/run_record.proto) as a protobuf message."""
+        wall = time.monotonic() - self._started
+        return run_record_pb2.RunRecord.FromString(self._live().record(wall))
+
+    def counters_dict(self):
+        """The same RunRecord as a plain dict (protobuf's JSON mapping, field names as in the .proto)."""
+        return json_format.MessageToDict(self.counters(), preserving_proto_field_name=True)
+
+    # -- lifetime --------------------------------------------------------------
+    def stop(self):
+        """Tear the machine down; the VM cannot be used afterwards."""
+        self._machine = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def _live(self):
+        if self._machine is None:
+            raise Error("mipshv: this VM was stopped")
+        return self._machine
+
+    def _step(self):
+        reason = self._live().run(_SLICE)
+        if reason not in ("budget", "none"):
+            self.stop_reason = reason

@@ -1,0 +1,105 @@
+"""The mipshv Python module: VM lifecycle, console, counters, errors."""
+import threading
+
+import pytest
+
+import mipshv
+from mipshv import run_record_pb2
+
+
+def test_version_matches_the_build():
+    assert mipshv.__version__.count(".") == 2
+
+
+def test_bare_metal_program_runs_alike_in_every_mode(guest):
+    outputs, traps = {}, {}
+    for mode in mipshv.MODES:
+        with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="128M", mode=mode) as vm:
+            assert vm.run_until(timeout=30) == "halt"
+            assert vm.exit_code == 0
+            outputs[mode] = vm.output
+            traps[mode] = vm.counters().totals["exits_sensitive_trap"]
+    assert "checks passed" in outputs["bare-metal"]
+    assert all(out == outputs["bare-metal"] for out in outputs.values())
+    assert traps["bare-metal"] == 0 and traps["trap"] > 0
+    assert all(traps[m] <= traps["trap"] for m in ("1:1", "1:n", "on-demand"))
+
+
+def test_counters_are_a_run_record_and_a_dict(guest):
+    with mipshv.VM(kernel=guest("tlb"), semihosting=True, memory="128M", mode="on-demand") as vm:
+        vm.run_until(timeout=30)
+        record = vm.counters()
+        assert isinstance(record, run_record_pb2.RunRecord)
+        assert record.config.mode == "on-demand"
+        assert record.hypervisor.patches  # on-demand patched the sites that trapped
+        as_dict = vm.counters_dict()
+        assert as_dict["config"]["mode"] == "on-demand"
+        assert int(as_dict["totals"]["instructions"]) == record.totals["instructions"]
+        assert as_dict["artifacts"][0]["sha256"] == record.artifacts[0].sha256
+
+
+def test_bad_arguments_raise_clear_errors(guest, tmp_path):
+    with pytest.raises(mipshv.Error, match="cannot open"):
+        mipshv.VM(kernel=tmp_path / "missing.elf")
+    bogus = tmp_path / "bogus.elf"
+    bogus.write_bytes(b"not an elf" * 10)
+    with pytest.raises(mipshv.Error, match="not an ELF"):
+        mipshv.VM(kernel=bogus)
+    with pytest.raises(mipshv.Error, match="unknown mode"):
+        mipshv.VM(kernel=guest("alu32"), mode="warp")
+    with pytest.raises(mipshv.Error, match="bad size"):
+        mipshv.VM(kernel=guest("alu32"), memory="lots")
+    with pytest.raises(mipshv.Error, match="one vCPU"):
+        mipshv.VM(kernel=guest("alu32"), smp=2)
+
+
+def test_context_manager_tears_the_vm_down(guest):
+    with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M") as vm:
+        pass
+    with pytest.raises(mipshv.Error, match="stopped"):
+        vm.counters()
+
+
+def test_expect_times_out_and_reports_a_stopped_guest(guest):
+    with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M") as vm:
+        with pytest.raises(mipshv.GuestStopped):
+            vm.expect("this never appears", timeout=30)
+
+
+def test_two_vms_in_one_process_do_not_interfere(guest):
+    a = mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M", mode="trap")
+    b = mipshv.VM(kernel=guest("count_bits"), semihosting=True, memory="64M", mode="bare-metal")
+    for _ in range(50):  # interleave their execution
+        if a.stop_reason is None:
+            a._step()
+        if b.stop_reason is None:
+            b._step()
+    assert a.run_until(timeout=30) == "halt" and b.run_until(timeout=30) == "halt"
+    assert "alu32" in a.output or "addu" in a.output
+    assert "clz" in b.output and "clz" not in a.output
+    assert a.counters().totals["exits_sensitive_trap"] > 0
+    assert b.counters().totals["exits_sensitive_trap"] == 0
+
+
+def test_the_gil_is_released_while_the_guest_runs(linux):
+    vm = mipshv.VM(mode="bare-metal", **linux)
+    ticks = []
+    worker = threading.Thread(target=lambda: vm.expect(r"mipshv initramfs", timeout=120))
+    worker.start()
+    while worker.is_alive():
+        ticks.append(1)  # this thread runs while the guest boots in the other
+        worker.join(0.01)
+    assert len(ticks) > 10
+    vm.stop()
+
+
+def test_linux_console_session(linux):
+    with mipshv.VM(mode="on-demand", **linux) as vm:
+        vm.expect(mipshv.PROMPT, timeout=120)
+        assert "mips64" in vm.run("uname -m")
+        assert vm.run("echo $((6 * 7))") == "42"
+        record = vm.counters()
+        assert record.totals["exits_hypercall"] > 0
+        vm.send("poweroff -f\n")
+        assert vm.run_until(timeout=60) == "halt"
+        assert vm.exit_code == 0
