@@ -9,7 +9,9 @@ CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin
 DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev libfdt-dev \
         libprotobuf-dev protobuf-compiler pybind11-dev python3-pybind11 python3-dev \
         python3-protobuf python3-pytest libcapstone-dev gcc-mips64el-linux-gnuabi64 \
-        qemu-system-mips device-tree-compiler libssl-dev
+        qemu-system-mips device-tree-compiler libssl-dev \
+        python3-tqdm python3-pandas python3-matplotlib python3-nbclient python3-nbformat \
+        python3-ipykernel snakemake
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # The guest: Debian's mips64r2el kernel and an initramfs with busybox,
@@ -17,7 +19,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 GUEST := datasets/cache
 DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio.gz -m 512M -append "console=ttyS0"
 
-.PHONY: deps build guest test demo bench clean
+.PHONY: deps build guest test demo bench paper clean
 .DEFAULT_GOAL := build
 # Prerequisites run left to right: deps, then build, then the recipe.
 .NOTPARALLEL:
@@ -47,6 +49,14 @@ test: deps build guest
 # Boots Linux to a busybox shell on this terminal; `poweroff -f` or Ctrl-A x ends it.
 demo: deps build guest
 	$(BUILD)/mipshv $(DEMO_ARGS)
+
+# The paper, with the figures `make test` wrote (notebooks/modes.ipynb).
+paper: deps
+	@missing=$$(for pkg in latexmk texlive-latex-base texlive-latex-recommended; do \
+	    dpkg-query -W -f='$${db:Status-Status}\n' $$pkg 2>/dev/null | grep -qx installed || echo $$pkg; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
+	@ls paper/figures/*.pdf >/dev/null 2>&1 || { echo "make paper: no figures yet; run make test first"; exit 1; }
+	cd paper && latexmk -pdf -interaction=nonstopmode paper.tex
 
 bench: build
 	$(BUILD)/experiments/bench/mipshv_bench

@@ -1,0 +1,55 @@
+"""Loading RunRecords into pandas: one row per run, and long tables of exits
+by instruction kind and of the top exit sites."""
+import glob
+import os
+import sys
+
+import pandas as pd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "build", "python"))
+from mipshv import run_record_pb2  # noqa: E402
+
+EXITS = ("exits_sensitive_trap", "exits_hypercall", "exits_exception_injection", "exits_interrupt_injection")
+
+
+def load(folder):
+    """Every *.pb RunRecord below `folder`, as (path, message) pairs."""
+    records = []
+    for path in sorted(glob.glob(os.path.join(folder, "**", "*.pb"), recursive=True)):
+        with open(path, "rb") as f:
+            records.append((path, run_record_pb2.RunRecord.FromString(f.read())))
+    if not records:
+        raise FileNotFoundError(f"no RunRecords (*.pb) under {folder}")
+    return records
+
+
+def runs(records):
+    rows = []
+    for path, r in records:
+        t = r.totals
+        rows.append({
+            "run": os.path.relpath(path), "mode": r.config.mode,
+            "instructions": t["instructions"], "exits": sum(t[k] for k in EXITS),
+            "traps": t["exits_sensitive_trap"], "hypercalls": t["exits_hypercall"],
+            "exception_exits": t["exits_exception_injection"] + t["exits_interrupt_injection"],
+            "wall_seconds": r.wall_seconds, "hypervisor_seconds": r.hypervisor.hypervisor_seconds,
+        })
+    return pd.DataFrame(rows)
+
+
+def exits_by_kind(records):
+    rows = [{"mode": r.config.mode, "kind": kind, "exits": n}
+            for _, r in records for kind, n in r.hypervisor.exits_by_kind.items()]
+    return pd.DataFrame(rows, columns=["mode", "kind", "exits"])
+
+
+def top_sites(records):
+    rows = [{"mode": r.config.mode, "pc": f"{s.pc:#018x}", "symbol": s.symbol, "exits": s.count}
+            for _, r in records for s in r.hypervisor.top_sites]
+    return pd.DataFrame(rows, columns=["mode", "pc", "symbol", "exits"])
+
+
+if __name__ == "__main__":
+    frame = runs(load(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")))
+    print(frame.groupby("mode")[["exits", "traps", "hypercalls", "wall_seconds"]].median())

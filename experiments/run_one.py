@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""Boot Debian's Linux once in one execution mode, run a workload on its
+console and write the run's RunRecord (binary Protobuf) plus the command
+that reproduces it.
+
+usage: experiments/run_one.py --mode on-demand --workload boot --out results/x.pb
+"""
+import argparse
+import os
+import shlex
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "build", "python"))
+import mipshv  # noqa: E402
+
+from workloads import WORKLOADS  # noqa: E402
+
+CACHE = os.path.join(ROOT, "datasets", "cache")
+GUEST = {"kernel": os.path.join(CACHE, "vmlinuz-mips64r2el"), "initrd": os.path.join(CACHE, "initramfs.cpio.gz"),
+         # KASLR would move the kernel after the eager strategies scanned it.
+         "append": "console=ttyS0 nokaslr", "memory": "256M", "rtc": "2026-01-01"}
+
+
+def run(mode, workload, out):
+    """One boot; returns the RunRecord message (also written to `out`)."""
+    with mipshv.VM(mode=mode, **GUEST) as vm:
+        vm.expect(mipshv.PROMPT, timeout=600)
+        for command in WORKLOADS[workload][:-1]:
+            vm.run(command, timeout=600)
+        vm.send(WORKLOADS[workload][-1] + "\n")
+        if vm.run_until(timeout=600) != "halt":
+            raise RuntimeError(f"{mode}: the guest did not power off")
+        record = vm.counters()
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "wb") as f:
+        f.write(record.SerializeToString())
+    with open(out + ".cmd", "w") as f:
+        f.write(shlex.join([sys.executable, os.path.join(HERE, "run_one.py"), "--mode", mode,
+                            "--workload", workload, "--out", out]) + "\n")
+    return record
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mode", required=True, choices=mipshv.MODES)
+    ap.add_argument("--workload", default="boot", choices=sorted(WORKLOADS))
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    run(args.mode, args.workload, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+#!/usr/bin/python3
+"""Every execution mode, N times: one RunRecord per run in a results folder,
+with the command that reproduces each run and the sweep.
+
+usage: experiments/sweep.py [--modes trap on-demand ...] [--reps 3] [--workload boot] [--out DIR]
+For a cluster, the same runs are the Snakefile's rules (snakemake --executor ...).
+"""
+import argparse
+import json
+import os
+import sys
+
+from tqdm import tqdm
+
+import run_one
+from run_one import mipshv
+from workloads import WORKLOADS
+
+
+def record_path(out, mode, rep):
+    return os.path.join(out, mode.replace(":", "to"), f"{rep}.pb")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--modes", nargs="+", default=list(mipshv.MODES), choices=mipshv.MODES)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--workload", default="boot", choices=sorted(WORKLOADS))
+    ap.add_argument("--out", default=os.path.join(run_one.ROOT, "experiments", "results", "sweep"))
+    args = ap.parse_args()
+    runs = [(m, r) for m in args.modes for r in range(args.reps)]
+    for mode, rep in tqdm(runs, desc="runs", unit="boot"):
+        run_one.run(mode, args.workload, record_path(args.out, mode, rep))
+    with open(os.path.join(args.out, "sweep.json"), "w") as f:
+        json.dump({"command": " ".join([sys.executable] + sys.argv), "modes": args.modes, "reps": args.reps,
+                   "workload": args.workload}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

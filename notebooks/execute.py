@@ -1,0 +1,31 @@
+#!/usr/bin/python3
+"""Execute a notebook headless (nbclient), as `make test` does.
+
+usage: notebooks/execute.py NOTEBOOK [--records DIR] [--figures DIR]
+"""
+import argparse
+import os
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebook")
+    ap.add_argument("--records")
+    ap.add_argument("--figures")
+    args = ap.parse_args()
+    if args.records:
+        os.environ["MIPSHV_RECORDS"] = os.path.abspath(args.records)
+    if args.figures:
+        os.environ["MIPSHV_FIGURES"] = os.path.abspath(args.figures)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets ipykernel's debugger notice
+    nb = nbformat.read(args.notebook, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": os.path.dirname(os.path.abspath(args.notebook))}}).execute()
+    print(f"executed {args.notebook}: {len(nb.cells)} cells")
+
+
+if __name__ == "__main__":
+    main()
