@@ -50,6 +50,23 @@ def top_sites(records):
     return pd.DataFrame(rows, columns=["mode", "pc", "symbol", "exits"])
 
 
+ORDER = ["bare-metal", "trap", "1:1", "1:n", "on-demand"]
+
+
+def comparison(frame):
+    """Medians per mode, with exits cut against trap and wall time against bare metal."""
+    table = frame.groupby("mode").median(numeric_only=True)
+    table = table.reindex([m for m in ORDER if m in table.index])
+    if "trap" in table.index:
+        table["exits_cut_vs_trap"] = 1 - table["exits"] / table.loc["trap", "exits"]
+    if "bare-metal" in table.index:
+        table["wall_vs_bare_metal"] = table["wall_seconds"] / table.loc["bare-metal", "wall_seconds"]
+    return table
+
+
 if __name__ == "__main__":
-    frame = runs(load(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")))
-    print(frame.groupby("mode")[["exits", "traps", "hypercalls", "wall_seconds"]].median())
+    # usage: experiments/records.py [RESULTS_DIR]  (default experiments/results/sweep)
+    import pandas
+    pandas.set_option("display.width", 200)
+    folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results", "sweep")
+    print(comparison(runs(load(folder))).to_string(float_format=lambda v: f"{v:.3f}"))
