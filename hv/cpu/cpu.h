@@ -68,8 +68,16 @@ public:
     // Hypervisor stub code (guest-physical range): runs in guest context but
     // is not guest code, so it takes no guest time and is never interrupted.
     uint64_t hyp_code_pa_begin = 0, hyp_code_pa_end = 0;
-    uint64_t hyp_code_va_begin = 0, hyp_code_va_end = 0;
-    bool in_hypervisor_code(uint64_t va) const { return va >= hyp_code_va_begin && va < hyp_code_va_end; }
+    // Through any unmapped alias (kseg0, kseg1, xkphys): stubs are entered
+    // by a region-relative jump from wherever the patched code runs.
+    bool in_hypervisor_code(uint64_t va) const {
+        if (hyp_code_pa_end == 0) return false;
+        uint64_t pa;
+        if (va >= 0xffffffff80000000ull && va < 0xffffffffc0000000ull) pa = va & 0x1fffffffull;
+        else if ((va >> 62) == 2) pa = va & ((1ull << kPaBits) - 1);
+        else return false;
+        return pa >= hyp_code_pa_begin && pa < hyp_code_pa_end;
+    }
 
     StopReason stop = StopReason::NONE;
     int exit_code = 0;

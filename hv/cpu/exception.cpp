@@ -101,12 +101,6 @@ bool raise_tlb(Cpu& c, const Insn& i, Exc code, uint64_t va, bool refill) {
     return false;
 }
 
-bool interrupt_pending(const Cpu& c) {
-    uint64_t s = c.cp0.status;
-    if ((s & (status::IE | status::EXL | status::ERL)) != status::IE) return false;
-    return (c.cp0.cause & s & cause::IP) != 0;
-}
-
 bool take_interrupt_if_pending(Cpu& c) {
     if (!interrupt_pending(c)) return false;
     Insn at{};

@@ -21,7 +21,12 @@ bool raise_tlb(Cpu& c, const Insn& i, Exc code, uint64_t va, bool refill);
 
 // Takes a pending, enabled interrupt; called between blocks.
 bool take_interrupt_if_pending(Cpu& c);
-bool interrupt_pending(const Cpu& c);
+// An enabled interrupt is pending (checked between every two blocks).
+inline bool interrupt_pending(const Cpu& c) {
+    const uint64_t s = c.cp0.status;
+    return (s & (cp0::status::IE | cp0::status::EXL | cp0::status::ERL)) == cp0::status::IE &&
+           (c.cp0.cause & s & cp0::cause::IP) != 0;
+}
 // ERET: back to EPC (or ErrorEPC), clearing EXL (or ERL) and the LL bit.
 void exception_return(Cpu& c);
 

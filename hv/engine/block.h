@@ -18,6 +18,17 @@ struct Block {
     uint64_t pa_end = 0;  // physical end of the instructions decoded from pa's page
     uint32_t guest_insns = 0;  // instructions that count as guest time (see ZERO_WEIGHT)
     std::vector<Insn> insns;
+
+    // Direct links to the blocks that followed this one (fall-through and
+    // branch target, typically), valid while the cache's epoch is unchanged:
+    // the run loop then skips the lookup.
+    struct Link {
+        uint64_t pc = ~0ull;
+        unsigned mode = 0;
+        Block* block = nullptr;
+    };
+    Link links[2];
+    uint64_t links_epoch = 0;
 };
 
 }  // namespace mipshv

@@ -30,10 +30,19 @@ public:
 
     // Drops every block overlapping [pa, pa+len); returns how many.
     unsigned invalidate(uint64_t pa, uint64_t len);
-    void flush_lookup() { jump_.fill(JumpEntry{}); }
-    void collect_garbage() {
-        if (!graveyard_.empty()) graveyard_.clear();
+    void flush_lookup() {
+        jump_.fill(JumpEntry{});
+        ++epoch_;
     }
+    // Frees the blocks invalidated since the last call; true if any were.
+    bool collect_garbage() {
+        if (graveyard_.empty()) return false;
+        graveyard_.clear();
+        return true;
+    }
+    // Changes whenever a mapping changes or a block goes: block links made
+    // under an older epoch are ignored.
+    uint64_t epoch() const { return epoch_; }
     size_t size() const { return blocks_.size(); }
 
 private:
@@ -57,6 +66,7 @@ private:
     std::unordered_map<Key, std::unique_ptr<Block>, KeyHash> blocks_;
     std::unordered_map<uint64_t, std::vector<Block*>> by_page_;  // physical page -> blocks
     std::vector<std::unique_ptr<Block>> graveyard_;
+    uint64_t epoch_ = 1;
 };
 
 }  // namespace mipshv

@@ -5,6 +5,7 @@
 #include "hv/board/bus.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
+#include "hv/cpu/insn_time.h"
 #include "hv/cpu/mmu.h"
 #include "hv/isa/decoder.h"
 #include "hv/isa/disasm.h"
@@ -35,6 +36,8 @@ void trace(const Cpu& c, const Insn& i) {
                  disassemble(i.word, i.pc).c_str());
 }
 
+bool exec_at_insn_time(Cpu& c, const Insn& i) { return at_insn_time(c, i, i.seq, i.inner); }
+
 // Chooses the routine a decoded instruction at guest-physical `pa` runs
 // with on this CPU: in hypervisor modes the hypervisor intercepts what it
 // must; otherwise --stop-on-sensitive may wrap it.
@@ -42,6 +45,7 @@ void bind_exec(Cpu& c, Insn& i, uint64_t pa) {
     i.inner = i.exec;
     if (c.vmm) c.vmm->bind(c, i, pa);
     else if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
+    if (i.exec == i.inner && reads_time(i)) i.exec = exec_at_insn_time;
 }
 
 // A delay slot on the next page is fetched when it runs, because that page's
@@ -150,18 +154,40 @@ void BlockInterpreter::invalidate_code(uint64_t pa, uint64_t len) {
     }
 }
 
+// The block that runs next after `prev`: through prev's links when they
+// are current, else looked up (and linked for next time).
+Block* BlockInterpreter::next_block(Cpu& c, Block* prev) {
+    const uint64_t epoch = cache_.epoch();
+    if (prev && prev->links_epoch == epoch)
+        for (const Block::Link& l : prev->links)
+            if (l.pc == c.pc && l.mode == c.mmu_mode) return l.block;
+    Block* b = block_at_pc(c);
+    if (b && prev && cache_.epoch() == epoch) {
+        if (prev->links_epoch != epoch) {
+            prev->links[0] = prev->links[1] = Block::Link{};
+            prev->links_epoch = epoch;
+        }
+        Block::Link& slot = prev->links[prev->links[0].block ? 1 : 0];
+        slot = {c.pc, c.mmu_mode, b};
+    }
+    return b;
+}
+
 void BlockInterpreter::run(Cpu& c, uint64_t budget) {
     const uint64_t limit = budget ? c.instret + budget : UINT64_MAX;
     c.engine = this;
+    Block* prev = nullptr;
     while (c.stop == StopReason::NONE) {
-        if (c.instret >= limit) {
+        // (Never stop inside hypervisor stub code: the guest would see it.)
+        if (c.instret >= limit && !c.in_hypervisor_code(c.pc)) {
             c.request_stop(StopReason::BUDGET);
             break;
         }
-        cache_.collect_garbage();
+        if (cache_.collect_garbage()) prev = nullptr;  // it may have been freed
         if (c.ticks >= c.timer_deadline) cp0_advance_timer(c);
-        if (!c.in_hypervisor_code(c.pc) && take_interrupt_if_pending(c)) c.exception_taken = false;
-        Block* b = block_at_pc(c);
+        if (interrupt_pending(c) && !c.in_hypervisor_code(c.pc) && take_interrupt_if_pending(c)) c.exception_taken = false;
+        Block* b = next_block(c, prev);
+        prev = b;
         if (!b) {
             c.exception_taken = false;
             continue;

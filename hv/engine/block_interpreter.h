@@ -21,6 +21,7 @@ public:
 
 private:
     Block* block_at_pc(Cpu& c);
+    Block* next_block(Cpu& c, Block* prev);
     Block* build(Cpu& c, uint64_t pa);
 
     BlockCache cache_;

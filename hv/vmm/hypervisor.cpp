@@ -11,6 +11,7 @@
 #include "hv/common/error.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
+#include "hv/cpu/insn_time.h"
 #include "hv/cpu/mmu.h"
 #include "hv/engine/engine.h"
 #include "hv/isa/decoder.h"
@@ -44,8 +45,8 @@ bool exec_trap(Cpu& c, const Insn& i) { return c.vmm->trap(c, i); }
 // instruction behaves as it would on hardware (coprocessor unusable).
 bool exec_patched_site(Cpu& c, const Insn& i) {
     ++c.counters.patched_site_executions;
-    if (!in_kernel_mode(c)) return c.vmm->trap(c, i);
-    return i.inner(c, i);
+    if (in_kernel_mode(c)) return reads_time(i) ? at_insn_time(c, i, i.seq, i.inner) : i.inner(c, i);
+    return c.vmm->run_original(c, i);
 }
 
 uint32_t kind_key(const Insn& d) {
@@ -87,19 +88,22 @@ void Hypervisor::attach(Cpu& c) {
     c.comm_window_pa = region_pa_;
     c.hyp_code_pa_begin = region_pa_ + comm_page::kStubsOffset;
     c.hyp_code_pa_end = region_pa_ + region_size_;
-    // Stubs are reached from kernel code through kseg0 (or an xkphys alias).
-    c.hyp_code_va_begin = 0xffffffff80000000ull + c.hyp_code_pa_begin;
-    c.hyp_code_va_end = 0xffffffff80000000ull + c.hyp_code_pa_end;
     guest_tlb_ = c.tlb;
 }
 
 void Hypervisor::bind(Cpu& c, Insn& i, uint64_t pa) {
+    // The delay slot of a stub jump is annulled: the instruction runs, and
+    // takes guest time, when the stub returns to it.
+    if (patcher_.runs_early(pa) && (i.state & insn_state::IN_DELAY_SLOT)) {
+        i.state |= insn_state::ZERO_WEIGHT;
+        i.exec = exec_function(Opcode::nop);
+        return;
+    }
     if (patcher_.hypercall_at(pa)) {
         i.exec = exec_hypercall;
         i.target = pa;
         return;
     }
-    if (patcher_.runs_early(pa) && (i.state & insn_state::IN_DELAY_SLOT)) i.state |= insn_state::ZERO_WEIGHT;
     if (patcher_.is_patch_site(pa)) {
         i.exec = exec_patched_site;
         return;
@@ -168,12 +172,26 @@ bool Hypervisor::trap(Cpu& c, const Insn& i) {
     d.state = i.state;
     note_exit(d, i.pc);
     const bool guest_kernel = in_kernel_mode(c);
-    const bool ok = emulate(c, d);
+    const bool ok = emulate_at(c, d, i.seq);
     // On demand: the instruction trapped in the guest kernel, so patch it
     // now (1:n where possible); the next execution needs no decode or exit.
     if (mode_ == ExecMode::ON_DEMAND && guest_kernel && tr.fault == TranslateFault::NONE)
         patcher_.patch(c, i.pc, pa, true);
     return ok;
+}
+
+// A patched word running outside the guest kernel: the original instruction
+// runs instead (emulated, as a trap would).
+bool Hypervisor::run_original(Cpu& c, const Insn& i) {
+    Translation tr = translate(c, i.pc, Access::FETCH);
+    auto original = tr.fault == TranslateFault::NONE ? patcher_.original_at(tr.pa) : std::nullopt;
+    if (!trap(c, i)) return false;
+    // A single instruction's stub jump: go on with the next instruction for
+    // real (its delay-slot copy is annulled). A patched branch (the head of
+    // an idiom) keeps its delay slot, which is a patched site of its own.
+    if (i.op != Opcode::j || !original || (opcode_info(decode_opcode(*original)).flags & insn_flag::BRANCH)) return true;
+    c.pc = i.pc + 4;
+    return false;
 }
 
 bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
@@ -182,12 +200,25 @@ bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
     HypervisorTime t{hypervisor_ns_};
     ++c.counters.exits_hypercall;
     Insn d = *record;
-    if (!c.in_hypervisor_code(i.pc)) {  // a 1:1 site: the instruction is here
+    const bool from_stub = c.in_hypervisor_code(i.pc);
+    if (!from_stub) {  // a 1:1 site: the instruction is here
         d.pc = i.pc;
         d.state = i.state;
     }
     note_exit(d, d.pc);
-    return emulate(c, d);
+    if (!emulate_at(c, d, i.seq)) return false;
+    if (!from_stub) return true;
+    // A stub's slow path: the emulation may have changed the privilege mode,
+    // so return straight to the guest instead of running more stub code, in
+    // the segment the stub was entered from (as the stub's own jump would).
+    c.pc = (i.pc & ~0x0fffffffull) | ((d.pc + 4) & 0x0fffffffull);
+    return false;
+}
+
+// Emulates with the guest's clock as it stands at this instruction (see
+// insn_time.h), so Count, Random and TLBWR read the same in every mode.
+bool Hypervisor::emulate_at(Cpu& c, const Insn& d, uint16_t seq) {
+    return at_insn_time(c, d, seq, [](Cpu& cpu, const Insn& insn) { return cpu.vmm->emulate(cpu, insn); });
 }
 
 bool Hypervisor::emulate(Cpu& c, const Insn& d) {

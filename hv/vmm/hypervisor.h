@@ -45,6 +45,8 @@ public:
     // Exit handlers (called through the engine's bound routines).
     bool trap(Cpu& c, const Insn& i);
     bool hypercall(Cpu& c, const Insn& i);
+    bool run_original(Cpu& c, const Insn& i);
+    bool emulate(Cpu& c, const Insn& d);
 
     // Symbols for the trap-site report (System.map lines "addr type name").
     void load_system_map(const std::string& path);
@@ -52,7 +54,7 @@ public:
     void fill_record(stats::RunRecord& record, double wall_seconds) const;
 
 private:
-    bool emulate(Cpu& c, const Insn& d);
+    bool emulate_at(Cpu& c, const Insn& d, uint16_t seq);
     bool emulate_tlb(Cpu& c, const Insn& d);
     void note_exit(const Insn& d, uint64_t pc);
     std::string symbolize(uint64_t pc) const;

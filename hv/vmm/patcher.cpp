@@ -43,29 +43,6 @@ bool plain_store(const Insn& d) {
     return (reg == cp0::TAGLO || reg == cp0::TAGHI) && sel <= 1;
 }
 
-// Instructions that may run once early (in the patch jump's delay slot)
-// and again in the stub with the same final effect: no memory access, no
-// exception, no control transfer, not sensitive.
-bool replayable_op(Opcode op) {
-    switch (op) {
-        case Opcode::nop: case Opcode::ssnop: case Opcode::ehb: case Opcode::sync:
-        case Opcode::addu: case Opcode::addiu: case Opcode::daddu: case Opcode::daddiu:
-        case Opcode::subu: case Opcode::dsubu: case Opcode::and_: case Opcode::or_:
-        case Opcode::xor_: case Opcode::nor: case Opcode::andi: case Opcode::ori: case Opcode::xori:
-        case Opcode::lui: case Opcode::sll: case Opcode::srl: case Opcode::sra: case Opcode::sllv:
-        case Opcode::srlv: case Opcode::srav: case Opcode::rotr: case Opcode::rotrv: case Opcode::dsll:
-        case Opcode::dsrl: case Opcode::dsra: case Opcode::dsll32: case Opcode::dsrl32: case Opcode::dsra32:
-        case Opcode::dsllv: case Opcode::dsrlv: case Opcode::dsrav: case Opcode::drotr: case Opcode::drotr32:
-        case Opcode::drotrv: case Opcode::slt: case Opcode::sltu: case Opcode::slti: case Opcode::sltiu:
-        case Opcode::movn: case Opcode::movz: case Opcode::ext: case Opcode::dext: case Opcode::dextm:
-        case Opcode::dextu: case Opcode::ins: case Opcode::dins: case Opcode::dinsm: case Opcode::dinsu:
-        case Opcode::seb: case Opcode::seh: case Opcode::wsbh: case Opcode::dsbh: case Opcode::dshd:
-        case Opcode::clz: case Opcode::clo: case Opcode::dclz: case Opcode::dclo:
-            return true;
-        default: return false;
-    }
-}
-
 // Two scratch GPRs a stub may borrow (saved in the communication page),
 // distinct from the instruction's own rt.
 std::pair<unsigned, unsigned> scratch_pair(unsigned rt) {
@@ -140,25 +117,12 @@ std::optional<uint32_t> Patcher::one_to_one(const Insn& d, uint64_t pa, PatchKin
 std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, uint64_t pa) {
     // A jump needs a delay slot: not possible if the site is itself one.
     const uint8_t* prev = pa >= 4 ? bus_.ram_ptr(pa - 4, 4) : nullptr;
-    if (!prev || sites_.count(pa + 4)) return std::nullopt;
+    if (!prev) return std::nullopt;
     uint32_t word;
     std::memcpy(&word, prev, 4);
     if (opcode_info(decode_opcode(word)).flags & insn_flag::BRANCH) return std::nullopt;
-    // The next instruction X runs early in the jump's delay slot (taking no
-    // guest time) and again, for real, when the stub returns to it.
-    const uint8_t* next = bus_.ram_ptr(pa + 4, 4);
-    if (!next) return std::nullopt;
-    std::memcpy(&word, next, 4);
-    const Insn x = decode_insn(va + 4, word);
-    if (!replayable_op(x.op)) return std::nullopt;
-    // Running X early is harmless unless X feeds itself (its early result
-    // would be fed back) without the operation overwriting it, or X changes
-    // the register the operation reads.
-    const bool op_writes_rt = d.op == Opcode::di || d.op == Opcode::ei;
-    const bool op_reads_rt = d.op == Opcode::mtc0 || d.op == Opcode::dmtc0;
-    if (x.dst != 32 && (x.dst == x.rs || x.dst == x.rt) && !(op_writes_rt && x.dst == d.rt)) return std::nullopt;
-    if (op_reads_rt && x.dst == d.rt) return std::nullopt;
-
+    // The next instruction sits in the jump's delay slot, where the engine
+    // annuls it; it runs when the stub returns to it.
     if ((pa & 0xfff) == 0xffc) return std::nullopt;  // the delay slot would be on another page
 
     std::vector<uint32_t> code;

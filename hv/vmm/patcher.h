@@ -37,8 +37,8 @@ public:
     // The emulation record of the hypercall at pa, if pa holds one.
     const Insn* hypercall_at(uint64_t pa) const;
     bool is_patch_site(uint64_t pa) const { return sites_.count(pa) != 0; }
-    // The instruction at pa is the delay slot of a stub jump: there it runs
-    // ahead of the stub and again after it, and only the latter is guest time.
+    // The instruction at pa is the delay slot of a stub jump (annulled there:
+    // it runs when the stub returns to it).
     bool runs_early(uint64_t pa) const {
         auto it = sites_.find(pa - 4);
         return it != sites_.end() && it->second.early_slot;
@@ -61,7 +61,7 @@ private:
         uint32_t original;
         PatchKind kind;
         uint8_t span;               // bytes of guest code the patch depends on
-        bool early_slot = false;    // a stub jump whose delay slot runs ahead of time
+        bool early_slot = false;    // a stub jump whose delay slot is annulled
         uint64_t group = 0;         // first site of a multi-word patch (0: none)
     };
     std::optional<uint32_t> one_to_one(const Insn& d, uint64_t pa, PatchKind& kind);

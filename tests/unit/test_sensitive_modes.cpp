@@ -12,12 +12,14 @@
 // block boundaries are the same in every mode.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hv/board/bus.h"
@@ -48,7 +50,7 @@ constexpr unsigned kDataWords = 64;  // compared after every run
 // ---- Registers ---------------------------------------------------------------
 
 enum : unsigned {
-    ZERO = 0, AT = 1, V0 = 2, V1 = 3, T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, T5 = 13, T6 = 14, T7 = 15,
+    ZERO = 0, AT = 1, V0 = 2, V1 = 3, A0 = 4, T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, T5 = 13, T6 = 14, T7 = 15,
     S0 = 16, S1 = 17, S2 = 18, S3 = 19,
     CODE = 20,  // harness: kCodeVa
     DATA = 21,  // harness: kDataVa
@@ -207,6 +209,7 @@ struct Snapshot {
     StopReason stop = StopReason::NONE;
     std::array<uint64_t, 32> gpr{};
     uint64_t hi = 0, lo = 0, pc = 0, instret = 0, ticks = 0, exceptions = 0, interrupts = 0;
+    uint64_t user_instructions = 0, kernel_instructions = 0;
     bool llbit = false;
     std::array<std::array<uint64_t, 8>, 32> cp0{};
     std::array<TlbEntry, kTlbEntries> tlb{};
@@ -225,6 +228,8 @@ Snapshot take_snapshot(Machine& m, StopReason stop) {
     s.ticks = c.ticks;
     s.exceptions = c.counters.exceptions;
     s.interrupts = c.counters.interrupts;
+    s.user_instructions = c.counters.instructions_user;
+    s.kernel_instructions = c.counters.instructions_kernel;
     s.llbit = c.llbit;
     for (unsigned reg = 0; reg < 32; ++reg)
         for (unsigned sel = 0; sel < 8; ++sel) s.cp0[reg][sel] = cp0_read(c, reg, sel);
@@ -253,6 +258,8 @@ std::string diff(const Snapshot& want, const Snapshot& got) {
     field("virtual ticks", want.ticks, got.ticks);
     field("exceptions taken", want.exceptions, got.exceptions);
     field("interrupts taken", want.interrupts, got.interrupts);
+    field("instructions retired in user mode", want.user_instructions, got.user_instructions);
+    field("instructions retired in kernel mode", want.kernel_instructions, got.kernel_instructions);
     for (unsigned reg = 0; reg < 32; ++reg)
         for (unsigned sel = 0; sel < 8; ++sel)
             field("CP0 " + cp0_register_name(reg, sel), want.cp0[reg][sel], got.cp0[reg][sel]);
@@ -552,7 +559,7 @@ TEST_CASE("DI and EI have the same effect in every mode", "[sensitive]") {
 TEST_CASE("the irq-restore idiom `beqz rs,1f; di; ei; 1: ehb` gives the same result in every mode", "[sensitive]") {
     std::vector<Case> cases;
     for (unsigned rs : {T0, AT})
-        for (uint64_t flags : {uint64_t(0), uint64_t(1), 0x8000000000000000ull})
+        for (uint64_t flags : {uint64_t(0), uint64_t(1), uint64_t(1) << 63})
             for (bool ie : {false, true})
                 for (uint32_t after : {ehb(), enc::addu(T1, T2, T3)}) {
                     GuestProgram p;
@@ -824,9 +831,10 @@ TEST_CASE("sensitive instructions in branch delay slots behave the same in every
         }
     {
         GuestProgram p;  // jal into a function whose return has EI in its delay slot
-        p.emit({enc::addiu(T3, T3, 5), jal(kCodeVa + 4 * 8), mfc0(V0, STATUS), enc::addiu(S0, S0, 1)}).finish({2});
-        while (p.here() < 8) p.emit({enc::nop()});
+        p.emit({enc::addiu(T3, T3, 5), enc::nop() /* jal, below */, mfc0(V0, STATUS), enc::addiu(S0, S0, 1)}).finish({2});
+        const size_t function = p.here();
         p.emit({enc::daddu(T1, T2, T3), enc::jr(RA), ei(V1), enc::nop()});
+        p.words[1] = jal(p.va(function));
         cases.push_back(make_case("jal with mfc0 in the slot; jr ra with ei $v1 in the slot", p));
     }
     {
@@ -880,6 +888,7 @@ TEST_CASE("patched code behaves the same from kseg1, xkphys and at a page end", 
         {"ei; addu", {ei(), enc::addu(T1, T2, T3)}, 1},
         {"mtc0 EntryLo0; addu", {mtc0(T0, ENTRYLO0), enc::addu(T1, T2, T3)}, 1},
         {"mtc0 Status (IE on); ehb", {mtc0(T1, STATUS), ehb()}, 1},
+        {"mtc0 Status (EXL: a mode-bit change); ehb", {mtc0(S2, STATUS), ehb()}, 1},
         {"mfc0 Status; addu", {mfc0(V0, STATUS), enc::addu(T1, T2, T3)}, 1},
         {"beqz; di; ei; ehb", {enc::beq(T0, ZERO, 2), di(), ei(), ehb()}, 2},
         {"tlbwi; ehb", {tlbwi(), ehb()}, 1},
@@ -891,6 +900,7 @@ TEST_CASE("patched code behaves the same from kseg1, xkphys and at a page end", 
             tlb_registers(c);
             c.gpr[T0] = 1;
             c.gpr[T1] = kKernelStatus | kIm | status::IE;
+            c.gpr[S2] = kKernelStatus | kIm | status::EXL;
         };
         Case k1 = make_case(b.name + " run from kseg1", p, setup);
         k1.entry = kKseg1 + kCodePa;
@@ -900,9 +910,67 @@ TEST_CASE("patched code behaves the same from kseg1, xkphys and at a page end", 
         cases.push_back(kx);
         // The sensitive instruction is the last word of a page.
         GuestProgram q;
-        q.pa = kCodePa + 0x1000 - 8 - 4 * (b.probe - 1);
+        q.pa = kCodePa + 0xffc - 4 * (b.probe + 1);
         q.emit({enc::addiu(T3, T3, 5), enc::nop()}).emit(b.words).emit({enc::addiu(S0, S0, 1)}).finish({b.probe + 1});
         cases.push_back(make_case(b.name + " with the sensitive instruction last on its page", q, setup));
+    }
+    // Stubs reached through a kseg1 or xkphys alias are hypervisor code too:
+    // no interrupt may be taken inside one.
+    for (uint64_t segment : {kKseg1, kXkphys}) {
+        const std::string from = segment == kKseg1 ? " run from kseg1" : " run from xkphys";
+        GuestProgram p;
+        p.emit({enc::addiu(T3, T3, 5), ei(), ehb(), enc::addiu(S0, S0, 1)}).finish({1});
+        Case k = make_case("ei; ehb with a software interrupt pending" + from, p, [](Cpu& c) { cp0_write(c, CAUSE, 0, 1u << 8); });
+        k.entry = segment + kCodePa;
+        cases.push_back(k);
+        GuestProgram q;
+        q.emit({enc::addiu(T3, T3, 5), mtc0(T0, ENTRYLO0), ehb(), enc::addiu(S0, S0, 1)}).finish({1});
+        Case t = make_case("mtc0 EntryLo0; ehb with the timer firing during the stub" + from, q, [](Cpu& c) {
+            cp0_set_count(c, 0);
+            cp0_write(c, COMPARE, 0, 1);
+            c.cp0.status |= status::IE;
+        });
+        t.entry = segment + kCodePa;
+        cases.push_back(t);
+    }
+    check_all(cases);
+}
+
+TEST_CASE("1:n stubs borrow scratch registers and run the next instruction early without a trace", "[sensitive]") {
+    std::vector<Case> cases;
+    // The stub borrows $at/$v0/$v1/$a0 depending on rt; the next instruction
+    // reads them before the stub saves them.
+    for (unsigned rt : {AT, V0, V1, A0, T0}) {
+        const std::string r = std::string("$") + kGprNames[rt];
+        struct S {
+            std::string name;
+            uint32_t word;
+        };
+        const S sensitive[] = {{"mtc0 " + r + ", Status", mtc0(rt, STATUS)}, {"mtc0 " + r + ", EntryLo1", mtc0(rt, ENTRYLO1)},
+                               {"mtc0 " + r + ", Index", mtc0(rt, INDEX)},   {"dmtc0 " + r + ", Context", dmtc0(rt, CONTEXT)},
+                               {"mtc0 " + r + ", PageMask", mtc0(rt, PAGEMASK)}, {"di " + r, di(rt)}, {"ei " + r, ei(rt)}};
+        for (const S& x : sensitive) {
+            GuestProgram p;
+            p.emit({enc::addiu(T3, T3, 5), x.word, enc::daddu(T1, AT, V0), enc::daddu(T2, V1, A0), enc::addiu(S0, S0, 1)})
+                .finish({1});
+            cases.push_back(make_case(x.name + "; daddu $t1,$at,$v0", p, [rt](Cpu& c) {
+                c.gpr[rt] = rt == T0 ? 0x12345 : kKernelStatus | kIm | status::EXL;  // a Status with a mode change
+            }));
+        }
+    }
+    {
+        // A loop whose head is the instruction after a stub-patched one: the
+        // branch back reaches it directly (not as a delay slot).
+        GuestProgram p;
+        p.emit({enc::addiu(S1, ZERO, 4), mtc0(T0, ENTRYLO0), enc::addu(T1, T2, T3), enc::addiu(T2, T2, 7),
+                enc::addiu(S1, S1, -1), enc::bne(S1, ZERO, -4), enc::nop()})
+            .finish({1});
+        cases.push_back(make_case("loop back to the instruction after mtc0 EntryLo0", p));
+        GuestProgram q;
+        q.emit({enc::addiu(S1, ZERO, 4), ei(), enc::addu(T1, T2, T3), enc::addiu(T2, T2, 7), di(), ehb(),
+                enc::addiu(S1, S1, -1), enc::bne(S1, ZERO, -7), enc::nop()})
+            .finish({1, 4});
+        cases.push_back(make_case("loop over ei; addu; addiu; di; ehb", q));
     }
     check_all(cases);
 }
@@ -939,6 +1007,18 @@ TEST_CASE("an interrupt right after a stub-patched instruction sees the same reg
         cases.push_back(make_case("mtc0 EntryLo0; addu with the timer firing in between", p, [](Cpu& c) {
             cp0_set_count(c, 0);
             cp0_write(c, COMPARE, 0, 1);  // Count reaches 1 after two instructions
+            c.cp0.status |= status::IE;
+        }));
+    }
+    {
+        // Control: the timer fires just before the stub-patched instruction.
+        GuestProgram p;
+        p.emit({enc::addiu(T3, T3, 5), enc::addiu(T4, T4, 5), mtc0(T0, ENTRYLO0), enc::addu(T1, T2, T3),
+                enc::addiu(S0, S0, 1)})
+            .finish({2});
+        cases.push_back(make_case("timer firing just before mtc0 EntryLo0; addu", p, [](Cpu& c) {
+            cp0_set_count(c, 0);
+            cp0_write(c, COMPARE, 0, 1);
             c.cp0.status |= status::IE;
         }));
     }
@@ -992,26 +1072,30 @@ namespace {
 // Kernel code: calls the code at kSubPa through kseg0 (on-demand patches it
 // there), maps it at kUserVa with a TLB entry, and ERETs into it in user mode.
 Case user_mode_case(std::string name, const std::vector<uint32_t>& user_code, uint64_t user_status) {
-    GuestProgram k;
-    k.emit({jal(kKseg0 + kSubPa), enc::nop(), mtc0(S0, PAGEMASK), mtc0(S1, ENTRYHI), mtc0(S2, ENTRYLO0),
-            mtc0(S3, ENTRYLO1), mtc0(ZERO, INDEX), tlbwi(), ehb(), dmtc0(T6, EPC), mtc0(T7, STATUS), ehb(), enc::eret(),
-            b_self(), enc::nop()});
-    Case c = make_case(std::move(name), k, [user_status](Cpu& c) {
+    // RA is cleared after the call: should the user code get as far as its
+    // `jr ra` (Status.CU0), it faults at address 0 instead of coming back.
+    GuestProgram kernel;
+    kernel.emit({jal(kKseg0 + kSubPa), enc::nop(), enc::or_(RA, ZERO, ZERO),                      // call, clear RA
+                 mtc0(S0, PAGEMASK), mtc0(S1, ENTRYHI), mtc0(S2, ENTRYLO0), mtc0(S3, ENTRYLO1),  // map kUserVa
+                 mtc0(ZERO, INDEX), tlbwi(), ehb(),                                              //
+                 dmtc0(T6, EPC), mtc0(T7, STATUS), ehb(), enc::eret(),                           // enter it
+                 b_self(), enc::nop()});
+    Case k = make_case(std::move(name), kernel, [user_status](Cpu& c) {
         c.gpr[S0] = 0;
         c.gpr[S1] = kUserVa;
         c.gpr[S2] = ((kSubPa >> 12) << 6) | (3u << 3) | entrylo::D | entrylo::V | entrylo::G;
         c.gpr[S3] = entrylo::G;
         c.gpr[T6] = kUserVa;
         c.gpr[T7] = user_status;
-        c.gpr[T0] = kKernelStatus | kIm;  // what the Status-writing variant writes
+        c.gpr[T0] = kKernelStatus | kIm;  // what the Status-writing variant writes (and non-zero)
         tlb_registers(c);
         c.cp0.index = 5;
     });
     std::vector<uint32_t> sub = {enc::addiu(T3, T3, 5)};
     sub.insert(sub.end(), user_code.begin(), user_code.end());
     sub.insert(sub.end(), {enc::addiu(V0, V0, 1), enc::jr(RA), enc::nop()});
-    c.segments.push_back({kSubPa, sub});
-    return c;
+    k.segments.push_back({kSubPa, sub});
+    return k;
 }
 
 struct UserCode {
@@ -1035,28 +1119,32 @@ const std::vector<UserCode>& user_codes() {
         {"tlbwi (hypercall)", {tlbwi(), ehb()}, 0},
         {"rdpgpr (hypercall)", {rdpgpr(V1, T2), enc::addu(T1, T2, T3)}, 0},
         {"beqz taken; di; ei; ehb (irq-restore idiom)", {enc::beq(ZERO, ZERO, 2), di(), ei(), ehb()}, 0, true},
-        {"beqz not taken; di; ei; ehb (irq-restore idiom)", {enc::beq(RA, ZERO, 2), di(), ei(), ehb()}, 0, true},
+        {"beqz not taken; di; ei; ehb (irq-restore idiom)", {enc::beq(T0, ZERO, 2), di(), ei(), ehb()}, 0, true},
         {"beq; mfc0 Status in the delay slot", {enc::beq(ZERO, ZERO, 2), mfc0(V0, STATUS), enc::nop(), enc::nop()}, 0, true},
+        {"beq; tlbwi in the delay slot (hypercall)", {enc::beq(ZERO, ZERO, 2), tlbwi(), enc::nop(), enc::nop()}, 0, true},
+        {"bne not taken; ei in the delay slot", {enc::bne(ZERO, ZERO, 2), ei(), enc::addu(T1, T2, T3), enc::nop()}, 0, true},
     };
     return codes;
 }
 }  // namespace
 
-TEST_CASE("a patched word run in user mode raises Coprocessor Unusable in every mode", "[sensitive]") {
+TEST_CASE("a patched word run in user or supervisor mode raises Coprocessor Unusable in every mode", "[sensitive]") {
     for (const UserCode& u : user_codes()) {
-        const uint64_t user_status = kKernelStatus | kIm | status::EXL | kUserKsu;
-        const Case k = user_mode_case("user mode: " + u.name, u.words, user_status);
-        std::vector<ModeRun> runs = check_same_in_every_mode(k);
-        for (ModeRun& r : runs) {
-            INFO("case: " << k.name << "\nmode: " << r.mode);
-            Cpu& c = r.machine->cpu();
-            const uint64_t cause = cp0_read(c, CAUSE, 0);
-            CHECK(((cause & cause::EXCCODE) >> cause::EXCCODE_SHIFT) == 11);
-            CHECK(((cause & cause::CE) >> cause::CE_SHIFT) == 0);
-            CHECK(bool(cause & cause::BD) == u.in_delay_slot);
-            CHECK(cp0_read(c, EPC, 0) == kUserVa + 4 + 4 * u.faulting_word);
-            CHECK(c.pc == kGeneralVector);
-            CHECK((cp0_read(c, STATUS, 0) & status::EXL));
+        for (uint64_t ksu : {kUserKsu, uint64_t(1) << status::KSU_SHIFT}) {
+            const std::string mode_name = ksu == kUserKsu ? "user" : "supervisor";
+            const Case k = user_mode_case(mode_name + " mode: " + u.name, u.words, kKernelStatus | kIm | status::EXL | ksu);
+            std::vector<ModeRun> runs = check_same_in_every_mode(k);
+            for (ModeRun& r : runs) {
+                INFO("case: " << k.name << "\nmode: " << r.mode);
+                Cpu& c = r.machine->cpu();
+                const uint64_t cause_reg = cp0_read(c, CAUSE, 0);
+                CHECK(((cause_reg & cause::EXCCODE) >> cause::EXCCODE_SHIFT) == 11);
+                CHECK(((cause_reg & cause::CE) >> cause::CE_SHIFT) == 0);
+                CHECK(bool(cause_reg & cause::BD) == u.in_delay_slot);
+                CHECK(cp0_read(c, EPC, 0) == kUserVa + 4 + 4 * u.faulting_word);
+                CHECK(c.pc == kGeneralVector);
+                CHECK((cp0_read(c, STATUS, 0) & status::EXL));
+            }
         }
     }
 }
@@ -1077,13 +1165,14 @@ namespace {
 // code word into the data page.
 GuestProgram patch_kinds_program() {
     GuestProgram p;
+    // (Count is read first in its block: see the mid-block time test.)
     p.emit({enc::addiu(T3, T3, 5),                         // 0
-            mfc0(V0, STATUS),                              // 1: 1:1 load
-            ei(), enc::addu(T1, T2, T3),                   // 2: 1:n stub (3 runs early)
-            enc::beq(T0, ZERO, 2), di(), ei(), ehb(),      // 4..7: irq-restore idiom
-            tlbwi(), ehb(),                                // 8: hypercall
-            cache(0x15, 0, DATA),                          // 10: NOP
-            mfc0(V1, COUNT),                               // 11: RDHWR
+            mfc0(V1, COUNT),                               // 1: RDHWR
+            mfc0(V0, STATUS),                              // 2: 1:1 load
+            ei(), enc::addu(T1, T2, T3),                   // 3: 1:n stub (4 runs early)
+            enc::beq(T0, ZERO, 2), di(), ei(), ehb(),      // 5..8: irq-restore idiom
+            tlbwi(), ehb(),                                // 9: hypercall
+            cache(0x15, 0, DATA),                          // 11: NOP
             dmtc0(T0, DESAVE, 2),                          // 12: 1:1 store
             mtc0(T0, ENTRYLO0), enc::addu(T2, T1, T3)});   // 13: 1:n stub
     constexpr size_t kWords = 15;
@@ -1116,6 +1205,18 @@ TEST_CASE("guest data reads of patched words return the original instructions", 
         for (size_t w = 0; w < 15; ++w) patched += ram_word(*r.machine, kCodePa + 4 * w) != p.words[w];
         if (r.mode == "bare-metal" || r.mode == "trap") CHECK(patched == 0);
         else CHECK(patched >= 6);
+        // and only if the program exercises every kind of patch.
+        if (r.mode == "bare-metal") continue;
+        const stats::RunRecord record = r.machine->run_record(0);
+        const auto& applied = record.hypervisor().patches();
+        std::vector<std::string> kinds;
+        if (r.mode != "trap") kinds = {"1:1 load", "1:1 store", "1:1 nop", "1:1 hypercall"};
+        if (r.mode == "1:n" || r.mode == "on-demand") kinds = {"1:1 load", "1:1 store", "1:1 nop", "1:1 hypercall",
+                                                               "1:n stub", "1:n irq-restore"};
+        for (const std::string& kind : kinds) {
+            INFO("patch kind " << kind);
+            CHECK(applied.count(kind) == 1);
+        }
     }
 }
 
@@ -1129,13 +1230,14 @@ TEST_CASE("a guest store over a patched word drops the patch and the new instruc
         bool byte_store;             // SB of the low byte of `value` at byte 2 (rt field), else SW
         uint32_t value;
         std::vector<std::string> modes_that_drop;
+        bool new_word_sensitive = false;  // on-demand then patches the new word too
     };
     const std::vector<std::string> patching = {"1:1", "1:n", "on-demand"};
     const Overwrite overwrites[] = {
         {"sw over mfc0 Status (1:1 load)", {mfc0(V0, STATUS), enc::addu(T1, T2, T3)}, 1, false,
          enc::addiu(V0, ZERO, 0x77), patching},
         {"sb over mfc0 Status's rt field (now mfc0 $v1, Status)", {mfc0(V0, STATUS), enc::addu(T1, T2, T3)}, 1, true, V1,
-         patching},
+         patching, true},
         {"sw over mtc0 EntryLo0 (1:n stub)", {mtc0(T0, ENTRYLO0), enc::addu(T1, T2, T3)}, 1, false,
          enc::addiu(V0, ZERO, 0x77), patching},
         {"sw over the instruction after mtc0 EntryLo0 (the stub's delay slot)",
@@ -1152,7 +1254,7 @@ TEST_CASE("a guest store over a patched word drops the patch and the new instruc
         GuestProgram p;
         p.emit({enc::addiu(T3, T3, 5)}).emit(o.code);
         const size_t check = p.here();
-        p.emit({enc::bne(S1, ZERO, 8), enc::nop(), enc::lui(S2, o.value >> 16), enc::ori(S2, S2, o.value & 0xffff),
+        p.emit({enc::bne(S1, ZERO, 7), enc::nop(), enc::lui(S2, o.value >> 16), enc::ori(S2, S2, o.value & 0xffff),
                 o.byte_store ? sb(S2, int32_t(4 * o.at + 2), CODE) : enc::sw(S2, int32_t(4 * o.at), CODE),
                 enc::addiu(S1, ZERO, 1), enc::j(p.va(0)), enc::nop()});
         REQUIRE(p.here() == check + 8);
@@ -1168,7 +1270,8 @@ TEST_CASE("a guest store over a patched word drops the patch and the new instruc
         if (o.byte_store) expected = (p.words[o.at] & ~0x00ff0000u) | ((o.value & 0xff) << 16);
         for (ModeRun& r : runs) {
             INFO("case: " << o.name << "\nmode: " << r.mode);
-            CHECK(ram_word(*r.machine, kCodePa + 4 * o.at) == expected);  // memory holds the new word
+            if (!o.new_word_sensitive || r.mode != "on-demand")
+                CHECK(ram_word(*r.machine, kCodePa + 4 * o.at) == expected);  // memory holds the new word
             CHECK(r.passes[0].gpr[P0] == sext32(expected));                // and data reads say so
             if (r.mode == "bare-metal") continue;
             const stats::RunRecord record = r.machine->run_record(0);
@@ -1190,7 +1293,7 @@ TEST_CASE("data that looks like sensitive instructions reads and writes back int
             enc::lw(V0, 0, S0), enc::lw(V1, 4, S0), enc::ld(T4, 8, S0), enc::ld(T5, 24, S0),
             enc::sw(ZERO, 4, S0),                              // over the "delay slot" of the mtc0 look-alike
             enc::i_type(0x29, S0, T0, 14),                     // sh over half of the di look-alike
-            enc::lw(T6, 0, S0), enc::lw(T7, 4, S0), enc::lw(S1, 12, S0), enc::ld(S2, 24, S0)})
+            enc::lw(S1, 0, S0), enc::lw(S2, 4, S0), enc::lw(S3, 12, S0), enc::ld(P0, 24, S0)})
         .finish();
     Case k = make_case("look-alike data", p);
     k.segments.push_back({kLookalikePa, lookalikes});
@@ -1198,7 +1301,10 @@ TEST_CASE("data that looks like sensitive instructions reads and writes back int
     std::vector<ModeRun> runs = check_same_in_every_mode(k);
     const Snapshot& bare = runs[0].passes[0];
     CHECK(bare.gpr[V0] == sext32(lookalikes[0]));
-    CHECK(bare.gpr[T7] == 0);
+    CHECK(bare.gpr[S1] == sext32(lookalikes[0]));
+    CHECK(bare.gpr[S2] == 0);
+    CHECK(bare.gpr[S3] == sext32((lookalikes[3] & 0xffff) | (bare.gpr[T0] & 0xffff) << 16));
+    CHECK(bare.gpr[P0] == (uint64_t(lookalikes[7]) << 32 | lookalikes[6]));
 }
 
 // ---- Budget ends right after a patched instruction -------------------------------------------
