@@ -27,6 +27,7 @@ const char* stop_name(StopReason r) {
         case StopReason::SENSITIVE: return "sensitive";
         case StopReason::IDLE: return "idle";
         case StopReason::QUIT: return "quit";
+        case StopReason::STUCK: return "stuck";
     }
     return "?";
 }

@@ -11,6 +11,8 @@ namespace mipshv {
 
 Bus::Bus(uint64_t ram_size, uint64_t low_window, uint64_t high_base)
     : ram_size_(ram_size), low_window_(low_window), high_base_(high_base) {
+    // Blocks and the software TLB work in whole pages of RAM.
+    if (ram_size == 0 || ram_size % 4096) throw Error("mipshv: guest RAM must be a non-zero multiple of 4 KiB");
     void* p = mmap(nullptr, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw Error("mipshv: cannot allocate " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
     ram_ = static_cast<uint8_t*>(p);
@@ -45,11 +47,12 @@ const Bus::Window* Bus::find(uint64_t pa, unsigned size) const {
     return nullptr;
 }
 
+// Each page is reported once, and at most kMaxReports pages in all, so a
+// guest probing the address space cannot flood the log or host memory.
 void Bus::report_unmapped(uint64_t pa, bool write) {
+    constexpr size_t kMaxReports = 64;
     ++unmapped_accesses_;
-    uint64_t page = pa >> 12;
-    if (std::find(reported_pages_.begin(), reported_pages_.end(), page) != reported_pages_.end()) return;
-    reported_pages_.push_back(page);
+    if (reported_pages_.size() >= kMaxReports || !reported_pages_.insert(pa >> 12).second) return;
     std::fprintf(stderr, "mipshv: guest %s unmapped physical address 0x%llx (bus error)\n",
                  write ? "wrote" : "read", static_cast<unsigned long long>(pa));
 }

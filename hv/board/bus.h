@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "hv/dev/mmio_device.h"
@@ -34,7 +35,6 @@ public:
     // the range is not RAM (or the range crosses between RAM regions).
     uint8_t* ram_ptr(uint64_t pa, uint64_t len);
     uint64_t ram_size() const { return ram_size_; }
-    uint8_t* ram_base() { return ram_; }
     // Offset of a physical RAM address inside the host buffer (for per-page
     // bookkeeping such as the code-page map); pa must be RAM.
     uint64_t ram_offset(uint64_t pa) const;
@@ -45,7 +45,10 @@ public:
         uint64_t page = ram_offset(pa) >> 12;
         return page < code_pages_.size() && code_pages_[page];
     }
-    void set_code_page(uint64_t pa, bool has_code) { code_pages_[ram_offset(pa) >> 12] = has_code; }
+    void set_code_page(uint64_t pa, bool has_code) {
+        uint64_t page = ram_offset(pa) >> 12;
+        if (page < code_pages_.size()) code_pages_[page] = has_code;
+    }
 
     // Pages holding hypervisor patches: loads and stores there go through
     // the slow path so the overlay can hide the patches.
@@ -53,7 +56,10 @@ public:
         uint64_t page = ram_offset(pa) >> 12;
         return page < patched_pages_.size() && patched_pages_[page];
     }
-    void set_patched_page(uint64_t pa, bool patched) { patched_pages_[ram_offset(pa) >> 12] = patched; }
+    void set_patched_page(uint64_t pa, bool patched) {
+        uint64_t page = ram_offset(pa) >> 12;
+        if (page < patched_pages_.size()) patched_pages_[page] = patched;
+    }
     PatchOverlay* overlay = nullptr;
 
     void map_device(uint64_t base, uint64_t size, MmioDevice* dev);
@@ -76,7 +82,7 @@ private:
     uint64_t ram_size_, low_window_, high_base_;
     std::vector<Window> windows_;
     std::vector<uint8_t> code_pages_, patched_pages_;
-    std::vector<uint64_t> reported_pages_;
+    std::unordered_set<uint64_t> reported_pages_;
     uint64_t unmapped_accesses_ = 0;
 };
 

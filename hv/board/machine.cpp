@@ -69,9 +69,6 @@ uint64_t rtc_base_ns(const Options& o) {
     return o.rtc_base_s < 0 ? host_wall_clock_ns() : uint64_t(o.rtc_base_s) * 1'000'000'000u;
 }
 
-// The machine looks at the console (and, with --clock host, the host clock)
-// at least this often even when the guest never idles, so Ctrl-C reaches a
-// busy shell and host-clock timers fire on time.
 // The top 1 MiB of low RAM (see memory_map.h).
 uint64_t hypervisor_region_of(const Options& o) {
     const uint64_t low_ram = std::min(o.memory_bytes, kRamLowWindow);
@@ -86,6 +83,9 @@ ExecMode mode_of(const Options& o) {
     return *m;
 }
 
+// The machine looks at the console (and, with --clock host, the host clock)
+// at least this often even when the guest never idles, so Ctrl-C reaches a
+// busy shell and host-clock timers fire on time.
 constexpr uint64_t kSliceInsns = 10'000'000, kHostClockSliceInsns = 1'000'000;
 
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
@@ -285,6 +285,7 @@ bool Machine::idle() {
 StopReason Machine::run(uint64_t budget) {
     const uint64_t limit = budget ? cpu_.instret + budget : UINT64_MAX;
     for (;;) {
+        if (cpu_.instret >= limit) return StopReason::BUDGET;
         cpu_.stop = StopReason::NONE;
         const bool host_clock = opts_.clock == "host";
         uint64_t slice = std::min(host_clock ? kHostClockSliceInsns : kSliceInsns, limit - cpu_.instret);
@@ -306,7 +307,7 @@ StopReason Machine::run(uint64_t budget) {
 }
 
 stats::RunRecord Machine::run_record(double wall_seconds) const {
-    static const char* const kStopNames[] = {"none", "budget", "halt", "reboot", "sensitive", "idle", "quit"};
+    static const char* const kStopNames[] = {"none", "budget", "halt", "reboot", "sensitive", "idle", "quit", "stuck"};
     stats::RunRecord r;
     r.set_mipshv_version(MIPSHV_VERSION);
     stats::RunConfig& cfg = *r.mutable_config();

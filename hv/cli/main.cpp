@@ -1,7 +1,8 @@
 // mipshv: run a MIPS64 guest, or `mipshv stats FILE` to print a RunRecord.
 // Exit status: the guest's exit code (UHI exit, or 0 on power-off); 1 for a
-// usage or input error; 2 when --mode trap stopped at a sensitive
-// instruction; 3 when --max-insns ran out.
+// usage or input error or a guest that makes no progress; 2 when
+// --stop-on-sensitive stopped at a sensitive instruction; 3 when --max-insns
+// ran out.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -33,6 +34,10 @@ int exit_status(Machine& m, StopReason why) {
         case StopReason::BUDGET:
             std::fprintf(stderr, "mipshv: instruction limit reached (--max-insns)\n%s", m.stop_report().c_str());
             return 3;
+        case StopReason::STUCK:
+            std::fprintf(stderr, "mipshv: the guest makes no progress (an exception vector it cannot fetch?)\n%s",
+                         m.stop_report().c_str());
+            return 1;
         default:
             std::fprintf(stderr, "mipshv: machine stopped\n%s", m.stop_report().c_str());
             return 1;

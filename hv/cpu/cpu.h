@@ -31,7 +31,9 @@ struct Cp0State {
 };
 
 // Why the run loop returned.
-enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, IDLE, QUIT };
+// STUCK: the guest made no progress for millions of dispatches (e.g. its
+// exception vector cannot be fetched).
+enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, IDLE, QUIT, STUCK };
 
 struct Cpu {
     // CP0 state lives in the Cpu itself, or (hypervisor modes) in the

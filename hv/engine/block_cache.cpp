@@ -12,6 +12,9 @@ Block* BlockCache::find(uint64_t pa, uint64_t vpc) const {
 }
 
 Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
+    // Bounded: a guest aliasing code at endless virtual addresses must not
+    // grow host memory without limit. Past the bound, start afresh.
+    if (blocks_.size() >= kMaxBlocks) drop_all();
     Block* raw = b.get();
     uint64_t page = raw->pa >> 12;
     by_page_[page].push_back(raw);
@@ -19,6 +22,14 @@ Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
     blocks_[Key{raw->pa, raw->vpc}] = std::move(b);
     remember(raw->vpc, mode, raw);
     return raw;
+}
+
+void BlockCache::drop_all() {
+    for (auto& [key, block] : blocks_) graveyard_.push_back(std::move(block));
+    for (auto& [page, list] : by_page_) bus_.set_code_page(page << 12, false);
+    blocks_.clear();
+    by_page_.clear();
+    flush_lookup();
 }
 
 unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {

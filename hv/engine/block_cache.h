@@ -44,6 +44,7 @@ public:
     // under an older epoch are ignored.
     uint64_t epoch() const { return epoch_; }
     size_t size() const { return blocks_.size(); }
+    static constexpr size_t kMaxBlocks = 1u << 20;
 
 private:
     struct JumpEntry {
@@ -58,6 +59,7 @@ private:
     struct KeyHash {
         size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.pa * 0x9e3779b97f4a7c15ull ^ k.vpc); }
     };
+    void drop_all();
     static size_t index(uint64_t vpc) { return (vpc >> 2) & (kJumpEntries - 1); }
     static constexpr size_t kJumpEntries = 4096;
 

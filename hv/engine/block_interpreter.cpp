@@ -58,7 +58,8 @@ bool exec_delay_slot_on_next_page(Cpu& c, const Insn& slot) {
     uint32_t word;
     std::memcpy(&word, host, 4);
     Insn i = decode_insn(slot.pc, word);
-    i.state = insn_state::IN_DELAY_SLOT;
+    i.state = slot.state;
+    i.seq = slot.seq;
     bind_exec(c, i, pa);
     return i.exec(c, i);
 }
@@ -72,6 +73,8 @@ const Insn* stop_at(const Block& b, uint64_t guest_insns) {
     if (p != end && (p->state & insn_state::IN_DELAY_SLOT)) ++p;
     return p;
 }
+
+constexpr uint64_t kMaxDispatchesWithoutProgress = 10'000'000;
 
 }  // namespace
 
@@ -177,7 +180,15 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
     const uint64_t limit = budget ? c.instret + budget : UINT64_MAX;
     c.engine = this;
     Block* prev = nullptr;
+    // A guest that makes no progress at all (an exception whose vector cannot
+    // be fetched, say, or a loop inside hypervisor stub code) would otherwise
+    // keep the run loop busy forever: nothing retires, so no budget ends it.
+    uint64_t dispatches_without_progress = 0;
     while (c.stop == StopReason::NONE) {
+        if (++dispatches_without_progress > kMaxDispatchesWithoutProgress) {
+            c.request_stop(StopReason::STUCK);
+            break;
+        }
         // (Never stop inside hypervisor stub code: the guest would see it.)
         if (c.instret >= limit && !c.in_hypervisor_code(c.pc)) {
             c.request_stop(StopReason::BUDGET);
@@ -221,6 +232,7 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
             retired = p->seq + (completed && !(p->state & insn_state::ZERO_WEIGHT));
             c.exception_taken = false;
         }
+        if (retired) dispatches_without_progress = 0;
         c.instret += retired;
         c.ticks += retired * c.ticks_per_insn;
         c.counters.hypervisor_stub_instructions += executed - retired;

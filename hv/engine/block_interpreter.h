@@ -15,7 +15,6 @@ public:
     void invalidate_code(uint64_t pa, uint64_t len) override;
     void flush_lookup_cache() override { cache_.flush_lookup(); }
 
-    size_t blocks_cached() const { return cache_.size(); }
     uint64_t blocks_built() const { return blocks_built_; }
     uint64_t blocks_invalidated() const { return blocks_invalidated_; }
 

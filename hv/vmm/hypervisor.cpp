@@ -21,6 +21,7 @@ namespace mipshv {
 
 namespace {
 constexpr size_t kTopSites = 20;
+constexpr size_t kMaxSites = 1u << 16;
 
 uint64_t now_ns() {
     return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -152,7 +153,9 @@ void Hypervisor::before_new_block(Cpu& c, uint64_t pa) {
 
 void Hypervisor::note_exit(const Insn& d, uint64_t pc) {
     ++exits_by_kind_[kind_key(d)];
-    ++exits_by_site_[pc];
+    // Bounded, like every table a guest can grow: sites beyond the first
+    // kMaxSites distinct ones are not tracked individually.
+    if (exits_by_site_.size() < kMaxSites || exits_by_site_.count(pc)) ++exits_by_site_[pc];
 }
 
 // A real hypervisor learns what trapped by reading the instruction at the
