@@ -47,10 +47,17 @@ bool load_right(Cpu& c, const Insn& i, uint64_t& result) {
     return true;
 }
 
+// A partial store is a store: it faults as one (TLBS, AdES, Mod) before the
+// merge reads the word it lands in.
+bool writable(Cpu& c, const Insn& i, uint64_t aligned) {
+    uint64_t pa;
+    return translate_or_raise(c, i, aligned, Access::STORE, pa);
+}
+
 template <typename T, unsigned N>
 bool store_left(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), aligned = va & ~uint64_t(N - 1), mem;
-    if (!load<T>(c, i, aligned, mem)) return false;
+    if (!writable(c, i, aligned) || !load<T>(c, i, aligned, mem)) return false;
     unsigned shift = 8 * (N - 1 - (va & (N - 1)));
     uint64_t written = width_mask<N>() >> shift;  // memory bytes replaced
     return store<T>(c, i, aligned, (mem & ~written) | ((RT & width_mask<N>()) >> shift));
@@ -59,7 +66,7 @@ bool store_left(Cpu& c, const Insn& i) {
 template <typename T, unsigned N>
 bool store_right(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), aligned = va & ~uint64_t(N - 1), mem;
-    if (!load<T>(c, i, aligned, mem)) return false;
+    if (!writable(c, i, aligned) || !load<T>(c, i, aligned, mem)) return false;
     unsigned shift = 8 * (va & (N - 1));
     uint64_t written = (width_mask<N>() << shift) & width_mask<N>();
     return store<T>(c, i, aligned, (mem & ~written) | ((RT << shift) & written));

@@ -16,10 +16,12 @@ using ExecFn = bool (*)(Cpu&, const Insn&);
 
 namespace insn_state {
 constexpr uint8_t IN_DELAY_SLOT = 1;  // EPC of a fault here is the branch's
-// Not a guest instruction: hypervisor stub code, or the jump a 1:n patch
-// puts in place of a sensitive instruction. It takes no guest time, so
-// every execution mode shows the guest the same clock.
+// Not a guest instruction: hypervisor stub code, or the annulled delay slot
+// of a 1:n patch's jump. It takes no guest time, so every execution mode
+// shows the guest the same clock.
 constexpr uint8_t ZERO_WEIGHT = 2;
+// Patched words end their block where the original instruction would.
+constexpr uint8_t ENDS_BLOCK = 4, CONTINUES_BLOCK = 8;
 }
 
 struct Insn {

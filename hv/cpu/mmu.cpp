@@ -174,8 +174,15 @@ bool for_each_guest_piece(Cpu& c, uint64_t va, uint64_t len, Access access, Fn f
 
 bool copy_from_guest(Cpu& c, uint64_t va, void* dst, uint64_t len) {
     auto* out = static_cast<uint8_t*>(dst);
-    return for_each_guest_piece(c, va, len, Access::LOAD, [&](uint8_t* host, uint64_t, uint64_t n) {
+    return for_each_guest_piece(c, va, len, Access::LOAD, [&](uint8_t* host, uint64_t pa, uint64_t n) {
         std::memcpy(out, host, n);
+        if (c.bus->is_patched_page(pa))  // patched words read as their originals, 8 bytes at a time
+            for (uint64_t k = 0; k < n; k += 8) {
+                uint64_t chunk = std::min<uint64_t>(8, n - k), value = 0;
+                std::memcpy(&value, out + k, chunk);
+                c.bus->overlay->restore_originals(pa + k, unsigned(chunk), value);
+                std::memcpy(out + k, &value, chunk);
+            }
         out += n;
     });
 }

@@ -104,6 +104,8 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
         add(i);
         pc += 4;
         const uint8_t flags = opcode_info(i.op).flags;
+        const bool ends = (i.state & insn_state::ENDS_BLOCK) ||
+                          ((flags & insn_flag::ENDS) && !(i.state & insn_state::CONTINUES_BLOCK));
         if (in_delay_slot) break;
         if (flags & insn_flag::BRANCH) {
             if (pc == page_end) {
@@ -119,7 +121,7 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
             in_delay_slot = true;
             continue;
         }
-        if ((flags & insn_flag::ENDS) || pc == page_end || b->insns.size() >= kMaxBlockInsns) break;
+        if (ends || pc == page_end || b->insns.size() >= kMaxBlockInsns) break;
     }
     b->end_pc = pc;
     b->pa_end = pa + std::min<uint64_t>(pc - c.pc, page_end - c.pc);

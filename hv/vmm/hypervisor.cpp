@@ -64,8 +64,8 @@ std::string kind_name(uint32_t key) {
 }
 }  // namespace
 
-// A hypercall site: `target` holds the site's physical address, by which
-// the patcher finds the pre-decoded emulation record.
+// A hypercall site: the patcher finds the pre-decoded emulation record by
+// the site's physical address.
 bool exec_hypercall(Cpu& c, const Insn& i) { return c.vmm->hypercall(c, i); }
 
 Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa) {
@@ -85,10 +85,12 @@ Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t reg
 
 void Hypervisor::attach(Cpu& c) {
     c.vmm = this;
+    patcher_.set_engine(c.engine);
     c.comm_window_va = comm_page::kWindowVa;
     c.comm_window_pa = region_pa_;
+    // Stub code so far; grows as the patcher writes stubs (see bind).
     c.hyp_code_pa_begin = region_pa_ + comm_page::kStubsOffset;
-    c.hyp_code_pa_end = region_pa_ + region_size_;
+    c.hyp_code_pa_end = c.hyp_code_pa_begin;
     guest_tlb_ = c.tlb;
 }
 
@@ -100,9 +102,15 @@ void Hypervisor::bind(Cpu& c, Insn& i, uint64_t pa) {
         i.exec = exec_function(Opcode::nop);
         return;
     }
+    c.hyp_code_pa_end = patcher_.stubs_end();
+    if (auto original = patcher_.original_at(pa)) {
+        // A patched word ends its block exactly where the original would,
+        // so blocks (and the points where interrupts land) match every mode.
+        const bool ends = opcode_info(decode_opcode(*original)).flags & insn_flag::ENDS;
+        i.state |= ends ? insn_state::ENDS_BLOCK : insn_state::CONTINUES_BLOCK;
+    }
     if (patcher_.hypercall_at(pa)) {
         i.exec = exec_hypercall;
-        i.target = pa;
         return;
     }
     if (patcher_.is_patch_site(pa)) {
@@ -169,8 +177,8 @@ bool Hypervisor::trap(Cpu& c, const Insn& i) {
     if (tr.fault == TranslateFault::NONE) {
         pa = tr.pa;
         if (const uint8_t* host = bus_.ram_ptr(pa, 4)) std::memcpy(&word, host, 4);
+        if (auto original = patcher_.original_at(pa)) word = *original;
     }
-    if (auto original = patcher_.original_at(pa)) word = *original;
     Insn d = decode_insn(i.pc, word);
     d.state = i.state;
     note_exit(d, i.pc);
@@ -198,7 +206,8 @@ bool Hypervisor::run_original(Cpu& c, const Insn& i) {
 }
 
 bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
-    const Insn* record = patcher_.hypercall_at(i.target);
+    const Translation site = translate(c, i.pc, Access::FETCH);
+    const Insn* record = site.fault == TranslateFault::NONE ? patcher_.hypercall_at(site.pa) : nullptr;
     if (!record) return trap(c, i);  // dropped meanwhile: handle it as a trap
     HypervisorTime t{hypervisor_ns_};
     ++c.counters.exits_hypercall;

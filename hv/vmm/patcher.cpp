@@ -126,6 +126,7 @@ std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, u
     if ((pa & 0xfff) == 0xffc) return std::nullopt;  // the delay slot would be on another page
 
     std::vector<uint32_t> code;
+    std::optional<size_t> hypercall_slot;  // a word of the stub that becomes a hypercall
     const auto [s1, s2] = scratch_pair(d.rt);
     const int32_t save0 = zero_relative(comm_page::kSaveSlot0), save1 = zero_relative(comm_page::kSaveSlot1);
     const int32_t status = zero_relative(*comm_offset(cp0::STATUS, 0));
@@ -144,13 +145,13 @@ std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, u
                 // Store the masked value unless a mode bit (EXL ERL KSU UX SX KX)
                 // changes: then the hypervisor must see it (hypercall).
                 const uint64_t w = cp0::status::WRITABLE;
+                // The slow path's hypercall returns straight to the guest.
                 code = {sd(s1, save0, kZero), sd(s2, save1, kZero), load_constant_hi(s1, w), ori(s1, s1, w & 0xffff),
                         and_(s1, s1, d.rt), lw(s2, status, kZero), xor_(s2, s2, s1), andi(s2, s2, 0xfe),
-                        beq(s2, kZero, 6), nop(),
-                        ld(s1, save0, kZero), ld(s2, save1, kZero), 0 /* hypercall, below */, beq(kZero, kZero, 4), nop(),
+                        beq(s2, kZero, 4), nop(),
+                        ld(s1, save0, kZero), ld(s2, save1, kZero), nop() /* the hypercall, once placed */,
                         sw(s1, status, kZero), ld(s1, save0, kZero), ld(s2, save1, kZero)};
-                // (the slow path's branch lands on the final jump back)
-                code[12] = hypercall_for(d, stubs_next_ + 12 * 4);
+                hypercall_slot = 12;
             } else if ((d.rd == cp0::ENTRYLO0 || d.rd == cp0::ENTRYLO1 || d.rd == cp0::PAGEMASK) && sel == 0) {
                 const uint64_t m = d.rd == cp0::PAGEMASK ? cp0::kPageMaskWriteMask : cp0::kEntryLoWriteMask;
                 code = {sd(s1, save0, kZero), load_constant_hi(s1, m), ori(s1, s1, m & 0xffff), and_(s1, s1, d.rt),
@@ -174,8 +175,14 @@ std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, u
         default: return std::nullopt;
     }
     code.insert(code.end(), {j(va + 4), nop()});
+    const uint64_t stub_pa = stubs_next_;
     auto stub_va = emit_stub(code, va, c);
     if (!stub_va) return std::nullopt;
+    if (hypercall_slot) {
+        const uint64_t slot_pa = stub_pa + *hypercall_slot * 4;
+        const uint32_t word = hypercall_for(d, slot_pa);
+        std::memcpy(bus_.ram_ptr(slot_pa, 4), &word, 4);
+    }
     return j(*stub_va);
 }
 
@@ -217,23 +224,22 @@ bool Patcher::patch_irq_restore(Cpu& c, const Insn& d, uint64_t va, uint64_t pa)
                                         j(head_va + 12), nop(), j(head_va + 8), nop()};
     auto stub_va = emit_stub(code, head_va, c);
     if (!stub_va) return false;
-    add_site(c, pa - 4, {w[1], PatchKind::STUB, 8, false, pa - 4}, j(*stub_va));
-    add_site(c, pa, {w[2], PatchKind::NOP, 4, false, pa - 4}, nop());
+    add_site(c, pa - 4, {w[1], PatchKind::STUB, 8, 4, false, pa - 4}, j(*stub_va));
+    add_site(c, pa, {w[2], PatchKind::NOP, 4, 0, false, pa - 4}, nop());
     ++applied_["1:n irq-restore"];
     return true;
 }
 
 // The pages a site's span touches (one, or two when it crosses a page end).
 template <typename Fn>
-void for_each_page(uint64_t pa, uint64_t span, Fn fn) {
-    fn(pa & ~0xfffull);
-    if (((pa + span - 1) & ~0xfffull) != (pa & ~0xfffull)) fn((pa + span - 1) & ~0xfffull);
+void for_each_page(uint64_t begin, uint64_t end, Fn fn) {
+    for (uint64_t page = begin & ~0xfffull; page < end; page += 4096) fn(page);
 }
 
 void Patcher::add_site(Cpu& c, uint64_t pa, Site site, uint32_t replacement) {
     sites_[pa] = site;
     std::memcpy(bus_.ram_ptr(pa, 4), &replacement, 4);
-    for_each_page(pa, site.span, [&](uint64_t page) {
+    for_each_page(pa - site.before, pa + site.span, [&](uint64_t page) {
         if (!bus_.ram_ptr(page, 4096)) return;
         ++sites_per_page_[page];
         bus_.set_patched_page(page, true);
@@ -253,7 +259,8 @@ void Patcher::remove_site(uint64_t pa) {
 void Patcher::remove_one(uint64_t pa) {
     auto it = sites_.find(pa);
     std::memcpy(bus_.ram_ptr(pa, 4), &it->second.original, 4);
-    for_each_page(pa, it->second.span, [&](uint64_t page) {
+    if (engine_) engine_->invalidate_code(pa, 4);
+    for_each_page(pa - it->second.before, pa + it->second.span, [&](uint64_t page) {
         auto count = sites_per_page_.find(page);
         if (count == sites_per_page_.end()) return;
         if (--count->second == 0) {
@@ -277,7 +284,7 @@ bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
     if (allow_stub) {
         if (patch_irq_restore(c, d, va, pa)) return true;
         if (auto jump = stub_jump(c, d, va, pa)) {
-            add_site(c, pa, {word, PatchKind::STUB, 8, true}, *jump);
+            add_site(c, pa, {word, PatchKind::STUB, 8, 4, true}, *jump);
             ++applied_["1:n stub"];
             return true;
         }
@@ -285,7 +292,7 @@ bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
     PatchKind kind;
     auto replacement = one_to_one(d, pa, kind);
     if (!replacement) return false;
-    add_site(c, pa, {word, kind, 4}, *replacement);
+    add_site(c, pa, {word, kind, 4, 0}, *replacement);
     ++applied_[std::string("1:1 ") + kPatchKindNames[size_t(kind)]];
     return true;
 }
@@ -307,7 +314,9 @@ unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub) {
         uint32_t word;
         std::memcpy(&word, host, 4);
         if (opcode_info(decode_opcode(word)).sensitive == SensitiveClass::NONE) continue;
-        patched += patch(c, 0xffffffff80000000ull + w, w, allow_stub);
+        // kseg0 reaches the first 512 MiB; the rest only through xkphys.
+        const uint64_t va = w < 0x20000000 ? 0xffffffff80000000ull + w : 0x9800000000000000ull | w;
+        patched += patch(c, va, w, allow_stub);
     }
     return patched;
 }
@@ -325,10 +334,11 @@ void Patcher::restore_originals(uint64_t pa, unsigned size, uint64_t& value) {
 // The original words come back before the write lands, so a partial
 // write merges with the original instruction, as it would on hardware.
 void Patcher::guest_writes(uint64_t pa, uint64_t len) {
-    const uint64_t first = pa >= 4 ? (pa & ~3ull) - 4 : 0;  // a stub's span reaches one word further
-    for (uint64_t w = first; w < pa + len; w += 4) {
+    // A site depends on up to kMaxBefore bytes before it and kMaxSpan from it.
+    const uint64_t first = pa >= kMaxSpan ? (pa & ~3ull) - kMaxSpan : 0;
+    for (uint64_t w = first; w < pa + len + kMaxBefore; w += 4) {
         auto it = sites_.find(w);
-        if (it != sites_.end() && w + it->second.span > pa) remove_site(w);
+        if (it != sites_.end() && w + it->second.span > pa && w - it->second.before < pa + len) remove_site(w);
     }
 }
 

@@ -16,15 +16,19 @@
 namespace mipshv {
 
 struct Cpu;
+class ExecutionEngine;
 
 enum class PatchKind : uint8_t { LOAD, STORE, NOP, HYPERCALL, STUB };
 inline constexpr const char* kPatchKindNames[] = {"load", "store", "nop", "hypercall", "stub"};
 
 class Patcher final : public PatchOverlay {
 public:
-    // Hypercalls are `syscall` instructions at sites the patcher registered;
-    // `new_hypercall` returns the emulation record index for an original.
+    // Hypercalls are `syscall` instructions at sites the patcher registered,
+    // each naming the pre-decoded emulation record of its original.
     Patcher(Bus& bus, uint64_t stubs_pa, uint64_t stubs_end_pa);
+    void set_engine(ExecutionEngine* engine) { engine_ = engine; }
+    // End of the stub code written so far (stubs start at the constructor's stubs_pa).
+    uint64_t stubs_end() const { return stubs_next_; }
 
     // Patches the sensitive instruction at guest address va (physical pa).
     // `allow_stub`: try 1:n first. Returns false when nothing was done.
@@ -60,7 +64,8 @@ private:
     struct Site {
         uint32_t original;
         PatchKind kind;
-        uint8_t span;               // bytes of guest code the patch depends on
+        uint8_t span;               // bytes of guest code from pa the patch depends on
+        uint8_t before = 0;         // ... and before pa (a stub jump must not become a delay slot)
         bool early_slot = false;    // a stub jump whose delay slot is annulled
         uint64_t group = 0;         // first site of a multi-word patch (0: none)
     };
@@ -73,7 +78,9 @@ private:
     void remove_site(uint64_t pa);
     void remove_one(uint64_t pa);
 
+    static constexpr uint64_t kMaxSpan = 8, kMaxBefore = 4;
     Bus& bus_;
+    ExecutionEngine* engine_ = nullptr;
     uint64_t stubs_next_, stubs_end_;
     std::unordered_map<uint64_t, Site> sites_;
     std::unordered_map<uint64_t, uint32_t> sites_per_page_;  // page -> sites whose span touches it
