@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,29 +45,47 @@ public:
     }
 
     // Runs up to `instructions` guest instructions without holding the GIL.
+    // The machine's lock keeps other Python threads out meanwhile.
     std::string run(uint64_t instructions) {
-        StopReason why;
+        py::gil_scoped_release release;
+        std::lock_guard lock(mutex_);
+        return stop_name(machine_->run(instructions));
+    }
+    py::bytes output(size_t from) {
+        std::string copy;
         {
             py::gil_scoped_release release;
-            why = machine_->run(instructions);
+            std::lock_guard lock(mutex_);
+            const std::string& out = console_->output();
+            if (from < out.size()) copy.assign(out, from);
         }
-        return stop_name(why);
+        return py::bytes(copy);
     }
-    py::bytes output(size_t from) const {
-        const std::string& out = console_->output();
-        return from < out.size() ? py::bytes(out.data() + from, out.size() - from) : py::bytes();
+    void send(const std::string& text) {
+        py::gil_scoped_release release;
+        std::lock_guard lock(mutex_);
+        console_->send(text);
     }
-    size_t output_size() const { return console_->output().size(); }
-    void send(const std::string& text) { console_->send(text); }
-    py::bytes record(double wall_seconds) const {
+    py::bytes record(double wall_seconds) {
         std::string bytes;
-        machine_->run_record(wall_seconds).SerializeToString(&bytes);
+        {
+            py::gil_scoped_release release;
+            std::lock_guard lock(mutex_);
+            machine_->run_record(wall_seconds).SerializeToString(&bytes);
+        }
         return py::bytes(bytes);
     }
-    int exit_code() { return machine_->cpu().exit_code; }
-    uint64_t instructions() { return machine_->cpu().instret; }
+    int exit_code() {
+        std::lock_guard lock(mutex_);
+        return machine_->cpu().exit_code;
+    }
+    uint64_t instructions() {
+        std::lock_guard lock(mutex_);
+        return machine_->cpu().instret;
+    }
 
 private:
+    std::mutex mutex_;
     std::unique_ptr<Machine> machine_;
     BufferConsole* console_;
 };
@@ -81,7 +100,6 @@ PYBIND11_MODULE(_core, m) {
         .def(py::init<std::vector<std::string>>(), py::arg("argv"))
         .def("run", &PyMachine::run, py::arg("instructions"))
         .def("output", &PyMachine::output, py::arg("start") = 0)
-        .def("output_size", &PyMachine::output_size)
         .def("send", &PyMachine::send)
         .def("record", &PyMachine::record, py::arg("wall_seconds"))
         .def("exit_code", &PyMachine::exit_code)

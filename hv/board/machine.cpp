@@ -28,20 +28,6 @@ constexpr uint64_t kKseg0 = 0xffffffff80000000ull;
 
 std::string hex(uint64_t v) { return (std::ostringstream() << "0x" << std::hex << v).str(); }
 
-// Physical address of a kernel-segment load address; kernels and test
-// programs link into kseg0/kseg1 or xkphys, which map without a TLB.
-bool unmapped_kernel_address(uint64_t va, uint64_t& pa) {
-    if (va >= 0xffffffff80000000ull && va < 0xffffffffc0000000ull) {
-        pa = va & 0x1fffffffull;
-        return true;
-    }
-    if ((va >> 62) == 2) {
-        pa = va & ((1ull << kPaBits) - 1);
-        return true;
-    }
-    return false;
-}
-
 std::vector<std::string> semihosting_argv(const Options& o) {
     std::vector<std::string> argv{o.kernel};
     std::istringstream words(o.append);
@@ -158,8 +144,8 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         std::vector<std::pair<uint64_t, uint64_t>> image, keep_out{{dtb_pa, hypervisor_region_ + kHypervisorRegionSize}};
         if (board.initrd_end) keep_out.emplace_back(board.initrd_start, board.initrd_end);
         for (const ElfSegment& seg : kernel_.segments) {
-            uint64_t pa;
-            if ((seg.flags & 1 /*PF_X*/) && unmapped_kernel_address(seg.vaddr, pa)) image.emplace_back(pa, pa + seg.file_size);
+            auto pa = unmapped_segment_pa(seg.vaddr);
+            if ((seg.flags & 1 /*PF_X*/) && pa) image.emplace_back(*pa, *pa + seg.file_size);
         }
         std::vector<std::pair<uint64_t, std::string>> symbols;
         for (const ElfSymbol& sym : kernel_.symbols) symbols.emplace_back(sym.addr, sym.name);
@@ -176,11 +162,12 @@ void Machine::load_kernel(const std::string& path) {
     kernel_ = load_elf_file(path);
     for (const ElfSegment& s : kernel_.segments) {
         if (s.mem_size == 0) continue;
-        uint64_t pa;
-        if (!unmapped_kernel_address(s.vaddr, pa))
+        // Kernels and test programs link into kseg0/kseg1 or xkphys, which map without a TLB.
+        auto seg_pa = unmapped_segment_pa(s.vaddr);
+        if (!seg_pa)
             throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) +
                         " is not in an unmapped kernel segment (kseg0, kseg1 or xkphys)");
-        uint8_t* dst = bus_.ram_ptr(pa, s.mem_size);
+        uint8_t* dst = bus_.ram_ptr(*seg_pa, s.mem_size);
         if (!dst)
             throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) + " (" + std::to_string(s.mem_size) +
                         " bytes) does not fit in guest RAM (-m " + std::to_string(opts_.memory_bytes >> 20) + "M)");
@@ -199,8 +186,8 @@ uint64_t Machine::load_initrd(const std::string& path, uint64_t top) {
     if (!dst)
         throw Error("mipshv: " + path + ": initrd (" + std::to_string(data.size()) + " bytes) does not fit in guest RAM");
     for (const ElfSegment& s : kernel_.segments) {
-        uint64_t pa;
-        if (unmapped_kernel_address(s.vaddr, pa) && pa < start + data.size() && start < pa + s.mem_size)
+        auto pa = unmapped_segment_pa(s.vaddr);
+        if (pa && *pa < start + data.size() && start < *pa + s.mem_size)
             throw Error("mipshv: " + path + ": initrd overlaps the kernel image; give the guest more memory (-m)");
     }
     std::memcpy(dst, data.data(), data.size());

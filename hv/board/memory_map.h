@@ -20,10 +20,6 @@ constexpr uint64_t kRamHighBase = 512 * kMiB;
 // 1:n patch stubs. It is reserved in every mode, so every mode shows the
 // guest the same memory.
 constexpr uint64_t kHypervisorRegionSize = 1 * kMiB;
-// Where the guest kernel sees the communication page: the last 32 KiB of
-// the address space, reachable as a 16-bit negative offset from $zero.
-constexpr uint64_t kCommWindowVa = 0xffffffffffff8000ull;
-constexpr uint64_t kCommWindowSize = 0x8000;
 
 // Devices, between the RAM windows. `irq` is the CPU interrupt line (IP2..IP6).
 struct DeviceSlot {
@@ -34,8 +30,6 @@ constexpr DeviceSlot kUart{0x1fe00000, 0x100, 2};
 constexpr DeviceSlot kRtc{0x1fe01000, 0x100, 3};
 constexpr DeviceSlot kSyscon{0x1fe02000, 0x100, 0};
 
-// Where the reset vector is (BEV=1 exceptions land in this 4 MiB).
-constexpr uint64_t kBootRomBase = 0x1fc00000;
 
 // The virtual CPU clock: one instruction per cycle of virtual time. Count
 // runs at half of it (kTicksPerCount), as Linux assumes for this core.

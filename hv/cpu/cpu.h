@@ -7,6 +7,7 @@
 #include "hv/cpu/cp0_bits.h"
 #include "hv/cpu/fpu_state.h"
 #include "hv/cpu/insn.h"
+#include "hv/cpu/segments.h"
 #include "hv/cpu/soft_tlb.h"
 #include "hv/cpu/tlb.h"
 #include "hv/stats/counters.h"
@@ -73,12 +74,8 @@ public:
     // Through any unmapped alias (kseg0, kseg1, xkphys): stubs are entered
     // by a region-relative jump from wherever the patched code runs.
     bool in_hypervisor_code(uint64_t va) const {
-        if (hyp_code_pa_end == 0) return false;
-        uint64_t pa;
-        if (va >= 0xffffffff80000000ull && va < 0xffffffffc0000000ull) pa = va & 0x1fffffffull;
-        else if ((va >> 62) == 2) pa = va & ((1ull << kPaBits) - 1);
-        else return false;
-        return pa >= hyp_code_pa_begin && pa < hyp_code_pa_end;
+        auto pa = unmapped_segment_pa(va);
+        return pa && *pa >= hyp_code_pa_begin && *pa < hyp_code_pa_end;
     }
 
     StopReason stop = StopReason::NONE;

@@ -86,7 +86,6 @@ inline void fpr_write_hi(Cpu& c, unsigned n, uint32_t v) {
 }
 // FR=0 reserves odd register numbers for 64-bit operands: `regs` is the OR
 // of the register numbers an instruction uses as 64-bit values.
-inline bool fpu_odd_pair(const Cpu& c, unsigned regs) { return !fpu_fr(c) && (regs & 1); }
 
 // Condition codes: cc0 is FCSR bit 23, cc1..cc7 bits 25..31.
 constexpr unsigned fpu_cc_bit(unsigned cc) { return cc ? 24 + cc : 23; }

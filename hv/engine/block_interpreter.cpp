@@ -26,10 +26,6 @@ bool exec_stop_if_kernel(Cpu& c, const Insn& i) {
     return false;
 }
 
-bool stops_in_trap_mode(const Cpu& c, Opcode op) {
-    if (op == Opcode::sdbbp && c.semihosting) return false;  // a hypercall, not a privileged access
-    return opcode_info(op).sensitive != SensitiveClass::NONE;
-}
 
 void trace(const Cpu& c, const Insn& i) {
     std::fprintf(c.trace, "%016llx: %08x  %s\n", static_cast<unsigned long long>(i.pc), i.word,
@@ -44,7 +40,7 @@ bool exec_at_insn_time(Cpu& c, const Insn& i) { return at_insn_time(c, i, i.seq,
 void bind_exec(Cpu& c, Insn& i, uint64_t pa) {
     i.inner = i.exec;
     if (c.vmm) c.vmm->bind(c, i, pa);
-    else if (c.stop_on_sensitive && stops_in_trap_mode(c, i.op)) i.exec = exec_stop_if_kernel;
+    else if (c.stop_on_sensitive && is_sensitive(i.op, c.semihosting)) i.exec = exec_stop_if_kernel;
     if (i.exec == i.inner && reads_time(i)) i.exec = exec_at_insn_time;
 }
 

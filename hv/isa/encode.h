@@ -44,7 +44,6 @@ constexpr uint32_t xori(unsigned rt, unsigned rs, uint32_t imm) { return i_type(
 constexpr uint32_t j(uint64_t target) { return (0x02u << 26) | uint32_t((target >> 2) & 0x03ffffff); }
 constexpr uint32_t syscall_code(uint32_t code) { return 0x0000000c | ((code & 0xfffff) << 6); }
 constexpr uint32_t rdhwr(unsigned rt, unsigned hwr) { return (0x1fu << 26) | ((rt & 31) << 16) | ((hwr & 31) << 11) | 0x3b; }
-constexpr uint32_t sltu_(unsigned rd, unsigned rs, unsigned rt) { return r_type(0, rs, rt, rd, 0, 0x2b); }
 constexpr uint32_t eret() { return 0x42000018; }
 constexpr uint32_t syscall() { return 0x0000000c; }
 constexpr uint32_t sdbbp(unsigned code) { return 0x7000003f | ((code & 0xfffff) << 6); }

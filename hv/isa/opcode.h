@@ -46,6 +46,12 @@ struct OpcodeInfo {
 };
 
 const OpcodeInfo& opcode_info(Opcode op);
+// Sensitive on this machine: with UHI semihosting, SDBBP 1 is a hypercall
+// of its own rather than a privileged instruction.
+inline bool is_sensitive(Opcode op, bool semihosting) {
+    if (op == Opcode::sdbbp && semihosting) return false;
+    return opcode_info(op).sensitive != SensitiveClass::NONE;
+}
 std::string_view sensitive_class_name(SensitiveClass c);
 
 }  // namespace mipshv

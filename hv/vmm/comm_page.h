@@ -7,7 +7,9 @@
 
 namespace mipshv::comm_page {
 
-constexpr uint64_t kWindowVa = 0xffffffffffff8000ull;  // == memory_map::kCommWindowVa
+// The guest kernel sees the page in the last 32 KiB of its address space,
+// reachable as a 16-bit negative offset from $zero.
+constexpr uint64_t kWindowVa = 0xffffffffffff8000ull;
 constexpr uint64_t kWindowSize = 0x8000;
 // Save slots stubs use to borrow two GPRs.
 constexpr uint64_t kSaveSlot0 = 0x7f00, kSaveSlot1 = 0x7f08;

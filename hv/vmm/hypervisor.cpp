@@ -35,10 +35,6 @@ struct HypervisorTime {
     ~HypervisorTime() { total += now_ns() - start; }
 };
 
-bool intercepted(const Cpu& c, Opcode op) {
-    if (op == Opcode::sdbbp && c.semihosting) return false;  // UHI: a hypercall of its own
-    return opcode_info(op).sensitive != SensitiveClass::NONE;
-}
 
 bool exec_trap(Cpu& c, const Insn& i) { return c.vmm->trap(c, i); }
 // Patched code reaches into the hypervisor's region, which only the guest
@@ -117,7 +113,7 @@ void Hypervisor::bind(Cpu& c, Insn& i, uint64_t pa) {
         i.exec = exec_patched_site;
         return;
     }
-    if (intercepted(c, i.op)) i.exec = exec_trap;
+    if (is_sensitive(i.op, c.semihosting)) i.exec = exec_trap;
 }
 
 void Hypervisor::set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,
