@@ -99,10 +99,17 @@ bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access) {
     return raise_address_error(c, i, access == Access::STORE ? Exc::ADES : Exc::ADEL, va);
 }
 
+// A guest data access to the hypervisor's region, other than through the
+// communication window: as if nothing were there.
+static bool hidden_from_guest(const Cpu& c, uint64_t va, uint64_t pa) {
+    return c.is_hypervisor_memory(pa) && !(c.comm_window_va && va >= c.comm_window_va);
+}
+
 bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value) {
     ++c.counters.soft_tlb_misses;
     uint64_t pa = 0;
     if (!translate_or_raise(c, i, va, Access::LOAD, pa)) return false;
+    if (hidden_from_guest(c, va, pa)) return raise(c, i, Exc::DBE);
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
         value = 0;
         std::memcpy(&value, host + (pa & 0xfff), size);
@@ -124,6 +131,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
     ++c.counters.soft_tlb_misses;
     uint64_t pa = 0;
     if (!translate_or_raise(c, i, va, Access::STORE, pa)) return false;
+    if (hidden_from_guest(c, va, pa)) return raise(c, i, Exc::DBE);
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
         const bool patched = c.bus->is_patched_page(pa);
         if (patched) c.bus->overlay->guest_writes(pa, size);

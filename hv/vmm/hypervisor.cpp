@@ -84,6 +84,8 @@ void Hypervisor::attach(Cpu& c) {
     patcher_.set_engine(c.engine);
     c.comm_window_va = comm_page::kWindowVa;
     c.comm_window_pa = region_pa_;
+    c.hyp_region_pa = region_pa_;
+    c.hyp_region_end = region_pa_ + region_size_;
     // Stub code so far; grows as the patcher writes stubs (see bind).
     c.hyp_code_pa_begin = region_pa_ + comm_page::kStubsOffset;
     c.hyp_code_pa_end = c.hyp_code_pa_begin;

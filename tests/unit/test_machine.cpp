@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "hv/board/machine.h"
+#include "hv/cpu/exception.h"
 #include "hv/isa/encode.h"
 
 using namespace mipshv;
@@ -32,4 +33,23 @@ TEST_CASE("a budget ends a run even while the guest only idles", "[machine]") {
     m->cpu().cp0.status = 1u << 15;  // kernel mode, BEV clear, the timer line unmasked
     CHECK(m->run(4) == StopReason::BUDGET);
     CHECK(m->run(1) == StopReason::BUDGET);
+}
+
+TEST_CASE("in hypervisor modes the hypervisor's region is not guest memory", "[machine]") {
+    for (const char* mode : {"trap", "1:1", "1:n", "on-demand"}) {
+        INFO(mode);
+        Options o;
+        o.memory_bytes = 16 << 20;
+        o.mode = mode;
+        Machine m(o);
+        // lui t0, 0x80f0 ; sw zero, 0(t0) ; b . ; nop  -- 0x80f00000 is the region (top MiB of 16 MiB)
+        const std::vector<uint32_t> code = {encode::lui(8, 0x80f0), encode::sw(0, 0, 8), encode::beq(0, 0, -1), encode::nop()};
+        std::memcpy(m.bus().ram_ptr(0x10000, code.size() * 4), code.data(), code.size() * 4);
+        m.cpu().pc = 0xffffffff80010000ull;
+        m.cpu().cp0.status = 1u << 15;  // kernel mode, BEV clear
+        update_mmu_mode(m.cpu());
+        m.run(10);
+        CHECK(((m.cpu().cp0.cause >> 2) & 31) == 7);  // DBE: a bus error, as if nothing were there
+        CHECK(m.cpu().cp0.epc == 0xffffffff80010004ull);
+    }
 }
