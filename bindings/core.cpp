@@ -13,6 +13,7 @@
 #include "hv/board/console_backend.h"
 #include "hv/board/machine.h"
 #include "hv/common/error.h"
+#include "hv/vmm/exec_mode.h"
 
 namespace py = pybind11;
 using namespace mipshv;
@@ -95,6 +96,9 @@ private:
 PYBIND11_MODULE(_core, m) {
     m.doc() = "mipshv machine core (use the mipshv package)";
     m.attr("__version__") = MIPSHV_VERSION;
+    py::tuple modes(kExecModeNames.size());
+    for (size_t k = 0; k < kExecModeNames.size(); ++k) modes[k] = std::string(kExecModeNames[k]);
+    m.attr("MODES") = modes;  // hv/vmm/exec_mode.h's list, the only one
     py::register_exception<Error>(m, "Error");
     py::class_<PyMachine>(m, "Machine")
         .def(py::init<std::vector<std::string>>(), py::arg("argv"))

@@ -1,16 +1,19 @@
-"""Running mipshv on Debian's Linux from Python: one boot with a scripted
-console workload, its console log and its RunRecord (as a dict). Shared by
-the experiment scripts and the Linux tests."""
+"""Running the mipshv command line on Debian's Linux: one boot with a
+scripted console workload, its console log and its RunRecord (as a dict).
+The Linux mode test uses it to check the CLI; experiments go through the
+Python module instead (run_one.py)."""
 import json
 import os
 import subprocess
+import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, "datasets", "cache")
 KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
 INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
-MODES = ["bare-metal", "trap", "1:1", "1:n", "on-demand"]
+sys.path.insert(0, os.path.join(ROOT, "build", "python"))
+from mipshv import MODES  # noqa: E402  (the execution modes, in their order)
 # KASLR would move the kernel after the eager strategies scanned it.
 BOOTARGS = "console=ttyS0 nokaslr"
 

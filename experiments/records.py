@@ -8,9 +8,9 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "build", "python"))
-from mipshv import run_record_pb2  # noqa: E402
+from mipshv import MODES, run_record_pb2  # noqa: E402
 
-EXITS = ("exits_sensitive_trap", "exits_hypercall", "exits_exception_injection", "exits_interrupt_injection")
+from guest_runs import EXIT_COUNTERS as EXITS  # noqa: E402
 
 
 def load(folder):
@@ -50,13 +50,10 @@ def top_sites(records):
     return pd.DataFrame(rows, columns=["mode", "pc", "symbol", "exits"])
 
 
-ORDER = ["bare-metal", "trap", "1:1", "1:n", "on-demand"]
-
-
 def comparison(frame):
     """Medians per mode, with exits cut against trap and wall time against bare metal."""
     table = frame.groupby("mode").median(numeric_only=True)
-    table = table.reindex([m for m in ORDER if m in table.index])
+    table = table.reindex([m for m in MODES if m in table.index])
     if "trap" in table.index:
         table["exits_cut_vs_trap"] = 1 - table["exits"] / table.loc["trap", "exits"]
     if "bare-metal" in table.index:

@@ -19,9 +19,8 @@ import time
 from google.protobuf import json_format
 
 from . import run_record_pb2
-from ._core import Error, Machine, __version__
+from ._core import MODES, Error, Machine, __version__
 
-MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
 # busybox ash's prompt, possibly followed by its cursor-position query.
 PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 _SLICE = 5_000_000  # guest instructions between looks at the console
