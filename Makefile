@@ -6,7 +6,7 @@ BUILD := build
 # pybind11/protobuf/pytest packages, so always configure with the system one.
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3
 
-DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev libfdt-dev \
+DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev libfdt-dev libxbyak-dev \
         libprotobuf-dev protobuf-compiler pybind11-dev python3-pybind11 python3-dev \
         python3-protobuf python3-pytest libcapstone-dev gcc-mips64el-linux-gnuabi64 \
         qemu-system-mips device-tree-compiler libssl-dev \

@@ -84,7 +84,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
       // Hypervisor modes keep the virtual CP0 in the communication page.
       cpu_(mode_ == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus_, hypervisor_region_)),
-      engine_(bus_),
+      engine_(make_engine(opts.engine, bus_)),
       console_(console ? std::move(console) : std::make_unique<HostConsole>(opts.serial)),
       uart_(*console_, [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
       rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); },
@@ -95,7 +95,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       }) {
     if (opts.machine != "virt") throw Error("mipshv: unknown machine '" + opts.machine + "' (available: virt)");
     cpu_.bus = &bus_;
-    cpu_.engine = &engine_;
+    cpu_.engine = engine_.get();
     cpu_.stop_on_sensitive = opts.stop_on_sensitive;
     if (mode_ != ExecMode::BARE_METAL) {
         hypervisor_ = std::make_unique<Hypervisor>(mode_, bus_, hypervisor_region_, kHypervisorRegionSize);
@@ -276,7 +276,7 @@ StopReason Machine::run(uint64_t budget) {
         cpu_.stop = StopReason::NONE;
         const bool host_clock = opts_.clock == "host";
         uint64_t slice = std::min(host_clock ? kHostClockSliceInsns : kSliceInsns, limit - cpu_.instret);
-        engine_.run(cpu_, slice);
+        engine_->run(cpu_, slice);
         if (host_clock) cpu_.ticks = std::max(cpu_.ticks, host_ticks());
         if (console_->quit_requested()) return StopReason::QUIT;
         switch (cpu_.stop) {
@@ -306,6 +306,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     cfg.set_smp(1);
     cfg.set_mode(opts_.mode);
     cfg.set_clock(opts_.clock);
+    cfg.set_engine(engine_->name());
     for (const std::string& a : opts_.argv) cfg.add_argv(a);
     for (auto [role, path] : {std::pair{"kernel", &opts_.kernel}, std::pair{"initrd", &opts_.initrd}}) {
         if (path->empty()) continue;
@@ -322,13 +323,12 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     auto& totals = *r.mutable_totals();
     totals["instructions"] = cpu_.instret;
     totals["virtual_ticks"] = cpu_.ticks;
-    totals["blocks_built"] = engine_.blocks_built();
-    totals["blocks_invalidated"] = engine_.blocks_invalidated();
     totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
     totals["uart_bytes_sent"] = uart_.bytes_sent();
     r.set_stop_reason(kStopNames[size_t(cpu_.stop)]);
     r.set_exit_code(cpu_.exit_code);
     r.set_wall_seconds(wall_seconds);
+    engine_->fill_record(*r.mutable_engine());
     if (hypervisor_) hypervisor_->fill_record(r, wall_seconds);
     return r;
 }

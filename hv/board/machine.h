@@ -16,7 +16,7 @@
 #include "hv/dev/semihosting.h"
 #include "hv/dev/syscon.h"
 #include "hv/dev/uart16550.h"
-#include "hv/engine/block_interpreter.h"
+#include "hv/engine/engine.h"
 #include "hv/loader/elf_image.h"
 #include "hv/stats/run_record.h"
 #include "hv/vmm/hypervisor.h"
@@ -61,7 +61,7 @@ private:
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;
     Cpu cpu_;
-    BlockInterpreter engine_;
+    std::unique_ptr<ExecutionEngine> engine_;
     std::unique_ptr<ConsoleBackend> console_;
     Uart16550 uart_;
     GoldfishRtc rtc_;

@@ -79,6 +79,11 @@ std::string parse_clock(const std::string& option, const std::string& text) {
     return text;
 }
 
+std::string parse_engine(const std::string& option, const std::string& text) {
+    if (text != "jit" && text != "interp") fail(option + ": unknown engine '" + text + "' (valid: jit, interp)");
+    return text;
+}
+
 std::string parse_mode(const std::string& option, const std::string& text) {
     if (parse_exec_mode(text)) return text;
     fail(option + ": unknown mode '" + text + "' (valid: " + mode_list() + ")");
@@ -112,6 +117,7 @@ Options parse_options(int argc, char** argv) {
         else if (name == "trace") options.trace_file = value();
         else if (name == "rtc") options.rtc_base_s = parse_rtc(arg, value());
         else if (name == "clock") options.clock = parse_clock(arg, value());
+        else if (name == "engine") options.engine = parse_engine(arg, value());
         else if (name == "dump-dtb") options.dump_dtb = value();
         else if (name == "stats") options.stats_file = value();
         else if (name == "system-map") options.system_map = value();
@@ -146,6 +152,8 @@ std::string usage() {
            "  --dump-dtb FILE     write the generated device tree blob to FILE\n"
            "  --stats FILE        at exit, write a RunRecord (binary Protobuf) to FILE;\n"
            "                      `mipshv stats FILE` prints one as JSON\n"
+           "  --engine NAME       execution engine: jit (default: block translator to\n"
+           "                      x86-64) or interp (the reference interpreter)\n"
            "  --mode NAME         how sensitive instructions run: " + mode_list() + "\n"
            "                      (default: bare-metal)\n"
            "  --stop-on-sensitive bare-metal debugging: stop at the first sensitive\n"

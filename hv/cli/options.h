@@ -14,6 +14,7 @@ struct Options {
     bool semihosting = false;
     uint64_t max_instructions = 0;  // 0 = unlimited
     std::string trace_file;
+    std::string engine = "jit";     // "jit": binary translator; "interp": the reference interpreter
     std::string clock = "virtual";  // "virtual": deterministic; "host": follows the host clock
     int64_t rtc_base_s = -1;        // RTC start (seconds since the epoch); -1: host time at start
     std::string dump_dtb;           // write the generated device tree here

@@ -40,7 +40,7 @@ struct Cpu {
     // CP0 state lives in the Cpu itself, or (hypervisor modes) in the
     // communication page the guest kernel reads through its patches, so
     // that engine, hypervisor and patched guest code share one copy.
-    explicit Cpu(Cp0State* storage = nullptr) : cp0(storage ? *storage : own_cp0_) {}
+    explicit Cpu(Cp0State* storage = nullptr) : cp0(storage ? *storage : own_cp0_), cp0_state(&cp0) {}
     Cpu(const Cpu&) = delete;
     Cpu& operator=(const Cpu&) = delete;
 
@@ -55,6 +55,7 @@ private:
 
 public:
     Cp0State& cp0;
+    Cp0State* const cp0_state;  // the same, as a pointer translated code can load
     FpuState fpu;
     Tlb tlb;
     SoftTlb soft_tlb;
@@ -65,6 +66,7 @@ public:
     uint64_t ticks = 0;
     uint64_t ticks_per_insn = 1;  // 0 when the machine sets ticks from the host clock
     uint64_t instret = 0;
+    uint64_t run_limit = UINT64_MAX;  // instret at which the current run must stop
     uint64_t timer_deadline = UINT64_MAX;  // tick at which Count == Compare
     uint32_t irq_lines = 0;                // hardware interrupt inputs IP2..IP6
 

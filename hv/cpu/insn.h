@@ -24,6 +24,20 @@ constexpr uint8_t ZERO_WEIGHT = 2;
 constexpr uint8_t ENDS_BLOCK = 4, CONTINUES_BLOCK = 8;
 }
 
+// What the hypervisor decided for one guest instruction. The decision is
+// data that every engine honours: the interpreter runs the routine
+// `routine_for` names (hv/engine/decision.h); the translator emits the
+// instruction natively only when it is RUN.
+enum class Action : uint8_t {
+    RUN,             // the instruction's own semantics
+    ANNUL,           // the annulled delay slot of a stub jump: nothing happens
+    TRAP,            // exit to the hypervisor, which fetches, decodes and emulates it
+    HYPERCALL,       // a patch naming a pre-decoded emulation record
+    PATCHED,         // a patched word: as written in the guest kernel, its original elsewhere
+    STOP,            // --stop-on-sensitive: stop the machine if in kernel mode
+    NEXT_PAGE_SLOT,  // a delay slot on the next page, fetched when it runs
+};
+
 struct Insn {
     ExecFn exec;
     ExecFn inner;     // what a wrapping `exec` (trace, trap-mode stop) runs in the end
@@ -34,6 +48,7 @@ struct Insn {
     uint8_t rs, rt, rd, sa;
     uint8_t dst;  // GPR written; writes to $0 go to the sink register 32
     uint8_t state;
+    Action action;
     uint16_t seq;  // guest instructions before this one in its block
 };
 

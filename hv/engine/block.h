@@ -17,6 +17,7 @@ struct Block {
     uint64_t end_pc = 0;  // fall-through address after the last instruction
     uint64_t pa_end = 0;  // physical end of the instructions decoded from pa's page
     uint32_t guest_insns = 0;  // instructions that count as guest time (see ZERO_WEIGHT)
+    bool hypervisor_code = false;  // stub code: never interrupted, takes no guest time
     std::vector<Insn> insns;
 
     // Direct links to the blocks that followed this one (fall-through and
@@ -29,6 +30,17 @@ struct Block {
     };
     Link links[2];
     uint64_t links_epoch = 0;
+
+    // The translator's code for this block, per MMU mode (the mode selects
+    // the software-TLB table and the instruction counter it is built for).
+    // `entry` checks what the run loop would check between blocks; `body`
+    // is where the run loop enters after checking itself.
+    struct HostCode {
+        const void* entry = nullptr;
+        const void* body = nullptr;
+        uint64_t generation = 0;  // the code cache's generation it was written in
+    };
+    HostCode host[4];
 };
 
 }  // namespace mipshv

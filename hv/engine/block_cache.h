@@ -30,6 +30,8 @@ public:
 
     // Drops every block overlapping [pa, pa+len); returns how many.
     unsigned invalidate(uint64_t pa, uint64_t len);
+    // Drops every block (they are freed at the next collect_garbage).
+    void clear() { drop_all(); }
     void flush_lookup() {
         jump_.fill(JumpEntry{});
         ++epoch_;

@@ -1,23 +1,34 @@
 // The execution engine interface: what stands in for the MIPS64 pipeline.
-// Today a pre-decoded block interpreter implements it; a block-level binary
-// translator can implement the same interface later.
+// Two engines implement it over one shared run loop (block_engine.h): the
+// reference interpreter (interp/) and the x86-64 translator (jit/).
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <string>
 
 namespace mipshv {
 
 struct Cpu;
+class Bus;
+namespace stats { class EngineRecord; }
 
 class ExecutionEngine {
 public:
     virtual ~ExecutionEngine() = default;
-    // Runs the vCPU until it stops or has retired `budget` more instructions
-    // (the budget is checked between blocks).
+    // Runs the vCPU until it stops or has retired exactly `budget` more
+    // instructions (one more when the budget ends between a branch and its
+    // delay slot); 0 means no budget.
     virtual void run(Cpu& c, uint64_t budget) = 0;
     // Guest physical range [pa, pa+len) was written: drop code translated from it.
     virtual void invalidate_code(uint64_t pa, uint64_t len) = 0;
     // Virtual-to-physical mappings changed: forget virtual-PC lookups.
     virtual void flush_lookup_cache() = 0;
+    virtual const char* name() const = 0;
+    // The engine's statistics, for the RunRecord.
+    virtual void fill_record(stats::EngineRecord& r) const = 0;
 };
+
+// The engines `--engine` names: "jit" or "interp". Throws Error otherwise.
+std::unique_ptr<ExecutionEngine> make_engine(const std::string& name, Bus& bus);
 
 }  // namespace mipshv

@@ -16,6 +16,7 @@
 #include "hv/engine/engine.h"
 #include "hv/isa/decoder.h"
 #include "hv/vmm/comm_page.h"
+#include "hv/vmm/exits.h"
 
 namespace mipshv {
 
@@ -36,16 +37,6 @@ struct HypervisorTime {
 };
 
 
-bool exec_trap(Cpu& c, const Insn& i) { return c.vmm->trap(c, i); }
-// Patched code reaches into the hypervisor's region, which only the guest
-// kernel can see; should a patched word run in user mode, the original
-// instruction behaves as it would on hardware (coprocessor unusable).
-bool exec_patched_site(Cpu& c, const Insn& i) {
-    ++c.counters.patched_site_executions;
-    if (in_kernel_mode(c)) return reads_time(i) ? at_insn_time(c, i, i.seq, i.inner) : i.inner(c, i);
-    return c.vmm->run_original(c, i);
-}
-
 uint32_t kind_key(const Insn& d) {
     const bool cp0_move = d.op == Opcode::mfc0 || d.op == Opcode::dmfc0 || d.op == Opcode::mtc0 || d.op == Opcode::dmtc0;
     return uint32_t(d.op) << 16 | (cp0_move ? (d.rd << 3 | (d.word & 7)) : 0);
@@ -60,9 +51,18 @@ std::string kind_name(uint32_t key) {
 }
 }  // namespace
 
+bool exec_trap(Cpu& c, const Insn& i) { return c.vmm->trap(c, i); }
 // A hypercall site: the patcher finds the pre-decoded emulation record by
 // the site's physical address.
 bool exec_hypercall(Cpu& c, const Insn& i) { return c.vmm->hypercall(c, i); }
+// Patched code reaches into the hypervisor's region, which only the guest
+// kernel can see; should a patched word run in user mode, the original
+// instruction behaves as it would on hardware (coprocessor unusable).
+bool exec_patched_site(Cpu& c, const Insn& i) {
+    ++c.counters.patched_site_executions;
+    if (in_kernel_mode(c)) return reads_time(i) ? at_insn_time(c, i, i.seq, i.inner) : i.inner(c, i);
+    return c.vmm->run_original(c, i);
+}
 
 Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa) {
     void* at = bus.ram_ptr(region_pa, sizeof(Cp0State));
@@ -92,12 +92,12 @@ void Hypervisor::attach(Cpu& c) {
     guest_tlb_ = c.tlb;
 }
 
-void Hypervisor::bind(Cpu& c, Insn& i, uint64_t pa) {
+void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
     // The delay slot of a stub jump is annulled: the instruction runs, and
     // takes guest time, when the stub returns to it.
     if (patcher_.runs_early(pa) && (i.state & insn_state::IN_DELAY_SLOT)) {
         i.state |= insn_state::ZERO_WEIGHT;
-        i.exec = exec_function(Opcode::nop);
+        i.action = Action::ANNUL;
         return;
     }
     c.hyp_code_pa_end = patcher_.stubs_end();
@@ -108,14 +108,14 @@ void Hypervisor::bind(Cpu& c, Insn& i, uint64_t pa) {
         i.state |= ends ? insn_state::ENDS_BLOCK : insn_state::CONTINUES_BLOCK;
     }
     if (patcher_.hypercall_at(pa)) {
-        i.exec = exec_hypercall;
+        i.action = Action::HYPERCALL;
         return;
     }
     if (patcher_.is_patch_site(pa)) {
-        i.exec = exec_patched_site;
+        i.action = Action::PATCHED;
         return;
     }
-    if (is_sensitive(i.op, c.semihosting)) i.exec = exec_trap;
+    if (is_sensitive(i.op, c.semihosting)) i.action = Action::TRAP;
 }
 
 void Hypervisor::set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,

@@ -32,8 +32,9 @@ public:
     void attach(Cpu& c);
     ExecMode mode() const { return mode_; }
 
-    // Engine hook: choose how the instruction at guest-physical pa runs.
-    void bind(Cpu& c, Insn& i, uint64_t pa);
+    // Engine hook: decide how the instruction at guest-physical pa runs
+    // (sets i.action; see Action in hv/cpu/insn.h).
+    void decide(Cpu& c, Insn& i, uint64_t pa);
     // Engine hook: a block is about to be built at pa (eager scan trigger).
     void before_new_block(Cpu& c, uint64_t pa);
 

@@ -1,63 +1,25 @@
-#include "hv/engine/block_interpreter.h"
+#include "hv/engine/block_engine.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "hv/board/bus.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
-#include "hv/cpu/insn_time.h"
 #include "hv/cpu/mmu.h"
+#include "hv/engine/decision.h"
 #include "hv/isa/decoder.h"
 #include "hv/isa/disasm.h"
+#include "hv/stats/run_record.pb.h"
 #include "hv/vmm/hypervisor.h"
 
 namespace mipshv {
 
 namespace {
 
-// --stop-on-sensitive: a sensitive instruction executed in kernel mode stops
-// the machine before it runs; in user mode it behaves as the hardware would.
-bool exec_stop_if_kernel(Cpu& c, const Insn& i) {
-    if (!in_kernel_mode(c)) return i.inner(c, i);
-    c.pc = i.pc;
-    c.stopped_at = i;
-    c.request_stop(StopReason::SENSITIVE);
-    c.exception_taken = true;  // not retired
-    return false;
-}
-
-
 void trace(const Cpu& c, const Insn& i) {
     std::fprintf(c.trace, "%016llx: %08x  %s\n", static_cast<unsigned long long>(i.pc), i.word,
                  disassemble(i.word, i.pc).c_str());
-}
-
-bool exec_at_insn_time(Cpu& c, const Insn& i) { return at_insn_time(c, i, i.seq, i.inner); }
-
-// Chooses the routine a decoded instruction at guest-physical `pa` runs
-// with on this CPU: in hypervisor modes the hypervisor intercepts what it
-// must; otherwise --stop-on-sensitive may wrap it.
-void bind_exec(Cpu& c, Insn& i, uint64_t pa) {
-    i.inner = i.exec;
-    if (c.vmm) c.vmm->bind(c, i, pa);
-    else if (c.stop_on_sensitive && is_sensitive(i.op, c.semihosting)) i.exec = exec_stop_if_kernel;
-    if (i.exec == i.inner && reads_time(i)) i.exec = exec_at_insn_time;
-}
-
-// A delay slot on the next page is fetched when it runs, because that page's
-// mapping may change independently of the branch's.
-bool exec_delay_slot_on_next_page(Cpu& c, const Insn& slot) {
-    uint64_t pa;
-    if (!translate_or_raise(c, slot, slot.pc, Access::FETCH, pa)) return false;
-    const uint8_t* host = c.bus->ram_ptr(pa, 4);
-    if (!host) return raise(c, slot, Exc::IBE);
-    uint32_t word;
-    std::memcpy(&word, host, 4);
-    Insn i = decode_insn(slot.pc, word);
-    i.state = slot.state;
-    i.seq = slot.seq;
-    bind_exec(c, i, pa);
-    return i.exec(c, i);
 }
 
 // Where to stop so that exactly `guest_insns` guest instructions run; never
@@ -74,7 +36,7 @@ constexpr uint64_t kMaxDispatchesWithoutProgress = 10'000'000;
 
 }  // namespace
 
-Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
+Block* BlockEngine::build(Cpu& c, uint64_t pa) {
     const uint8_t* host = c.bus->ram_ptr(pa, 4);
     if (!host) return nullptr;
     auto b = std::make_unique<Block>();
@@ -83,6 +45,7 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
     uint64_t pc = c.pc;
     const uint64_t page_end = (pc | 0xfff) + 1;
     const bool hypervisor_code = pa >= c.hyp_code_pa_begin && pa < c.hyp_code_pa_end;
+    b->hypervisor_code = c.in_hypervisor_code(c.pc);
     if (c.vmm) c.vmm->before_new_block(c, pa);
     bool in_delay_slot = false;
     auto add = [&](Insn& i) {
@@ -96,7 +59,7 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
         std::memcpy(&word, host + (pc - c.pc), 4);
         Insn i = decode_insn(pc, word);
         if (in_delay_slot) i.state = insn_state::IN_DELAY_SLOT;
-        bind_exec(c, i, pa + (pc - c.pc));
+        decide(c, i, pa + (pc - c.pc));
         add(i);
         pc += 4;
         const uint8_t flags = opcode_info(i.op).flags;
@@ -107,9 +70,10 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
             if (pc == page_end) {
                 Insn slot{};
                 slot.pc = pc;
-                slot.exec = exec_delay_slot_on_next_page;
                 slot.op = Opcode::invalid;
                 slot.state = insn_state::IN_DELAY_SLOT;
+                slot.action = Action::NEXT_PAGE_SLOT;
+                decide(c, slot, 0);
                 add(slot);
                 pc += 4;
                 break;
@@ -125,7 +89,7 @@ Block* BlockInterpreter::build(Cpu& c, uint64_t pa) {
     return cache_.insert(std::move(b), c.mmu_mode);
 }
 
-Block* BlockInterpreter::block_at_pc(Cpu& c) {
+Block* BlockEngine::block_at_pc(Cpu& c) {
     if (Block* b = cache_.lookup_fast(c.pc, c.mmu_mode)) return b;
     Insn at{};
     at.pc = c.pc;
@@ -148,7 +112,7 @@ Block* BlockInterpreter::block_at_pc(Cpu& c) {
     return nullptr;
 }
 
-void BlockInterpreter::invalidate_code(uint64_t pa, uint64_t len) {
+void BlockEngine::invalidate_code(uint64_t pa, uint64_t len) {
     for (uint64_t p = pa & kHostPageMask; p < pa + len; p += 4096) {
         uint64_t lo = std::max(p, pa), hi = std::min(p + 4096, pa + len);
         blocks_invalidated_ += cache_.invalidate(lo, hi - lo);
@@ -157,7 +121,7 @@ void BlockInterpreter::invalidate_code(uint64_t pa, uint64_t len) {
 
 // The block that runs next after `prev`: through prev's links when they
 // are current, else looked up (and linked for next time).
-Block* BlockInterpreter::next_block(Cpu& c, Block* prev) {
+Block* BlockEngine::next_block(Cpu& c, Block* prev) {
     const uint64_t epoch = cache_.epoch();
     if (prev && prev->links_epoch == epoch)
         for (const Block::Link& l : prev->links)
@@ -174,15 +138,58 @@ Block* BlockInterpreter::next_block(Cpu& c, Block* prev) {
     return b;
 }
 
-void BlockInterpreter::run(Cpu& c, uint64_t budget) {
+void BlockEngine::credit(Cpu& c, uint64_t executed, uint64_t retired, unsigned mode) {
+    c.instret += retired;
+    c.ticks += retired * c.ticks_per_insn;
+    c.counters.hypervisor_stub_instructions += executed - retired;
+    if (mode >= kModeKernel) c.counters.instructions_kernel += retired;
+    else if (mode == kModeUser) c.counters.instructions_user += retired;
+    else c.counters.instructions_supervisor += retired;
+}
+
+void BlockEngine::account(Cpu& c, const Block& b, const Insn* p, const Insn* stop, unsigned mode) {
+    const Insn* const first = b.insns.data();
+    const Insn* const end = first + b.insns.size();
+    uint64_t executed, retired;
+    if (p == stop) {
+        c.pc = stop == end ? c.next_pc : stop->pc;
+        executed = uint64_t(stop - first);
+        retired = stop == end ? b.guest_insns : stop->seq;
+    } else {
+        const bool completed = !c.exception_taken;
+        executed = uint64_t(p - first) + completed;
+        retired = p->seq + (completed && !(p->state & insn_state::ZERO_WEIGHT));
+        c.exception_taken = false;
+    }
+    credit(c, executed, retired, mode);
+}
+
+void BlockEngine::interpret(Cpu& c, Block& b, const Insn* stop) {
+    const unsigned mode = c.mmu_mode;
+    c.next_pc = b.end_pc;
+    const Insn* p = b.insns.data();
+    if (!c.trace) {
+        while (p != stop && p->exec(c, *p)) ++p;
+    } else {
+        for (; p != stop; ++p) {
+            trace(c, *p);
+            if (!p->exec(c, *p)) break;
+        }
+    }
+    account(c, b, p, stop, mode);
+}
+
+void BlockEngine::run(Cpu& c, uint64_t budget) {
     const uint64_t limit = budget ? c.instret + budget : UINT64_MAX;
     c.engine = this;
+    c.run_limit = limit;
     Block* prev = nullptr;
     // A guest that makes no progress at all (an exception whose vector cannot
     // be fetched, say, or a loop inside hypervisor stub code) would otherwise
     // keep the run loop busy forever: nothing retires, so no budget ends it.
     uint64_t dispatches_without_progress = 0;
     while (c.stop == StopReason::NONE) {
+        ++dispatches_;
         if (++dispatches_without_progress > kMaxDispatchesWithoutProgress) {
             c.request_stop(StopReason::STUCK);
             break;
@@ -201,43 +208,23 @@ void BlockInterpreter::run(Cpu& c, uint64_t budget) {
             c.exception_taken = false;
             continue;
         }
-        const unsigned mode = c.mmu_mode;
-        c.next_pc = b->end_pc;
-        const Insn* const first = b->insns.data();
-        const Insn* const end = first + b->insns.size();
-        const Insn* stop = end;
-        // The timer fires inside this block: run exactly up to its deadline,
-        // so interrupts land on the same guest instruction whatever the
-        // block boundaries (they differ between execution modes).
-        if (c.ticks_per_insn && c.timer_deadline - c.ticks < b->guest_insns) stop = stop_at(*b, c.timer_deadline - c.ticks);
-        const Insn* p = first;
-        if (!c.trace) {
-            while (p != stop && p->exec(c, *p)) ++p;
-        } else {
-            for (; p != stop; ++p) {
-                trace(c, *p);
-                if (!p->exec(c, *p)) break;
-            }
-        }
-        uint64_t executed, retired;
-        if (p == stop) {
-            c.pc = stop == end ? c.next_pc : stop->pc;
-            executed = uint64_t(stop - first);
-            retired = stop == end ? b->guest_insns : stop->seq;
-        } else {
-            const bool completed = !c.exception_taken;
-            executed = uint64_t(p - first) + completed;
-            retired = p->seq + (completed && !(p->state & insn_state::ZERO_WEIGHT));
-            c.exception_taken = false;
-        }
-        if (retired) dispatches_without_progress = 0;
-        c.instret += retired;
-        c.ticks += retired * c.ticks_per_insn;
-        c.counters.hypervisor_stub_instructions += executed - retired;
-        if (mode >= kModeKernel) c.counters.instructions_kernel += retired;
-        else if (mode == kModeUser) c.counters.instructions_user += retired;
-        else c.counters.instructions_supervisor += retired;
+        const uint64_t before = c.instret;
+        // Stop exactly at the budget, and exactly at the timer deadline, so
+        // that interrupts land on the same guest instruction whatever the
+        // block boundaries (they differ between execution modes) and engines.
+        uint64_t room = limit - std::min(limit, c.instret);
+        if (c.ticks_per_insn) room = std::min(room, (c.timer_deadline - std::min(c.timer_deadline, c.ticks)) / c.ticks_per_insn);
+        if (b->guest_insns <= room) run_whole(c, *b);
+        else interpret(c, *b, stop_at(*b, room));
+        if (c.instret != before) dispatches_without_progress = 0;
     }
+}
+
+void BlockEngine::fill_record(stats::EngineRecord& r) const {
+    r.set_name(name());
+    r.set_blocks_translated(blocks_built_);
+    r.set_blocks_invalidated(blocks_invalidated_);
+    r.set_dispatcher_entries(dispatches_);
 }
 
 }  // namespace mipshv

@@ -1,0 +1,49 @@
+// What both engines share: decoding guest code into blocks (with the
+// hypervisor's decision for every instruction), finding them again, and the
+// run loop with its exact accounting: where a run stops (budget, timer
+// deadline, never inside stub code or between a branch and its delay slot),
+// how many instructions a block retired, and when a guest is stuck. An
+// engine supplies only how a whole block runs (`run_whole`).
+#pragma once
+#include "hv/engine/block_cache.h"
+#include "hv/engine/engine.h"
+
+namespace mipshv {
+
+class BlockEngine : public ExecutionEngine {
+public:
+    explicit BlockEngine(Bus& bus) : cache_(bus) {}
+
+    void run(Cpu& c, uint64_t budget) final;
+    void invalidate_code(uint64_t pa, uint64_t len) override;
+    void flush_lookup_cache() override { cache_.flush_lookup(); }
+    void fill_record(stats::EngineRecord& r) const override;
+
+protected:
+    // Runs `b`, which fits in what is left of the budget and before the
+    // timer deadline, from its first instruction; returns with every
+    // instruction it retired accounted (see `account`). An engine may go on
+    // into the blocks that follow as long as each fits too.
+    virtual void run_whole(Cpu& c, Block& b) = 0;
+
+    // Runs b's instructions one by one up to `stop` (or an earlier stop),
+    // then accounts them.
+    static void interpret(Cpu& c, Block& b, const Insn* stop);
+    // Accounts a block run that ended at `p`: p == stop when it ran up to
+    // `stop`, else the instruction at p stopped it (exception or redirect).
+    static void account(Cpu& c, const Block& b, const Insn* p, const Insn* stop, unsigned mode);
+    // Credits retired (guest) and executed (guest + stub) instructions.
+    static void credit(Cpu& c, uint64_t executed, uint64_t retired, unsigned mode);
+
+    BlockCache cache_;
+    uint64_t blocks_built_ = 0;
+    uint64_t blocks_invalidated_ = 0;
+    uint64_t dispatches_ = 0;
+
+private:
+    Block* next_block(Cpu& c, Block* prev);
+    Block* block_at_pc(Cpu& c);
+    Block* build(Cpu& c, uint64_t pa);
+};
+
+}  // namespace mipshv

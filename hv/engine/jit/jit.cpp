@@ -1,0 +1,162 @@
+#include "hv/engine/jit/jit.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <new>
+
+#include "hv/common/error.h"
+#include "hv/cpu/cpu.h"
+#include "hv/engine/jit/jit_context.h"
+#include "hv/stats/run_record.pb.h"
+
+namespace mipshv {
+
+namespace {
+constexpr size_t kRuntimeBytes = 4096;
+
+uint64_t steady_ns() {
+    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+}  // namespace
+
+Jit::Jit(Bus& bus, size_t code_cache_bytes) : BlockEngine(bus), code_(code_cache_bytes) {
+    void* p = mmap(nullptr, sizeof(jit::Context), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw Error(std::string("mipshv: cannot map the translator's data: ") + std::strerror(errno));
+    ctx_ = new (p) jit::Context{};
+}
+
+Jit::~Jit() {
+    ctx_->~Context();
+    munmap(ctx_, sizeof(jit::Context));
+}
+
+void Jit::new_epochs(bool code_changed) {
+    if (code_changed) ++ctx_->code_epoch;
+    ++ctx_->any_epoch;
+}
+
+void Jit::invalidate_code(uint64_t pa, uint64_t len) {
+    const uint64_t before = blocks_invalidated_;
+    BlockEngine::invalidate_code(pa, len);
+    if (blocks_invalidated_ != before) new_epochs(true);
+}
+
+void Jit::flush_lookup_cache() {
+    BlockEngine::flush_lookup_cache();
+    new_epochs(false);
+}
+
+// The code cache is full: every translation goes, and with it every block
+// (they are rebuilt as they run again).
+void Jit::flush_all() {
+    cache_.clear();
+    code_.reset_to(runtime_bytes_);
+    next_slot_ = 0;
+    ++generation_;
+    ++flushes_;
+    pending_ = Pending::NONE;
+    new_epochs(true);
+}
+
+const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
+    Block::HostCode& hc = b.host[mode];
+    if (hc.generation == generation_) return hc;
+    if (!enter_) {
+        uint8_t* buf = code_.begin_write(kRuntimeBytes);
+        const void* enter = nullptr;
+        const size_t n = jit::emit_runtime(c, buf, kRuntimeBytes, runtime_, enter);
+        code_.end_write(n);
+        enter_ = reinterpret_cast<EnterFn>(const_cast<void*>(enter));
+        runtime_bytes_ = code_.used();
+    }
+    const uint64_t start = steady_ns();
+    if (next_slot_ + 2 > jit::kSlots) flush_all();
+    uint8_t* buf = code_.begin_write(jit::kMaxBlockCodeBytes);
+    if (!buf) {
+        flush_all();
+        buf = code_.begin_write(jit::kMaxBlockCodeBytes);
+        if (!buf) throw Error("mipshv: the code cache is too small for one block");
+    }
+    const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_};
+    ctx_->slots[next_slot_] = ctx_->slots[next_slot_ + 1] = jit::Link{};
+    next_slot_ += 2;
+    size_t n = 0;
+    try {
+        n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
+    } catch (...) {
+        code_.end_write(0);
+        throw;
+    }
+    code_.end_write(n);
+    hc.generation = generation_;
+    host_bytes_ += n;
+    ++translations_;
+    translate_ns_ += steady_ns() - start;
+    return hc;
+}
+
+// Points the slot or indirect entry the last run ended through at `b`.
+void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
+    const Pending kind = pending_;
+    pending_ = Pending::NONE;
+    if (kind == Pending::NONE || b.vpc != pending_pc_ || ctx_->code_epoch != pending_code_epoch_) return;
+    jit::Link* link;
+    if (kind == Pending::SLOT) {
+        link = &ctx_->slots[pending_slot_];
+    } else {
+        jit::IndirectEntry& e = ctx_->indirect[(b.vpc >> 2) & (jit::kIndirectEntries - 1)];
+        e.tag = b.vpc | mode;
+        link = &e.link;
+    }
+    // Code reached through an unmapped segment stays valid whatever the TLB
+    // does; anything else holds only until the next mapping change.
+    const bool mapped = !unmapped_segment_pa(b.vpc);
+    link->target = code.entry;
+    link->epoch_offset = mapped ? offsetof(jit::Context, any_epoch) : offsetof(jit::Context, code_epoch);
+    link->stamp = mapped ? ctx_->any_epoch : ctx_->code_epoch;
+    ++links_;
+}
+
+void Jit::run_whole(Cpu& c, Block& b) {
+    if (c.trace) {  // one line per instruction: the interpreter's path
+        interpret(c, b, b.insns.data() + b.insns.size());
+        return;
+    }
+    const unsigned mode = c.mmu_mode;
+    const Block::HostCode& code = code_for(c, b, mode);
+    link_to(b, code, mode);
+    switch (enter_(&c, ctx_, code.body)) {
+        case jit::EXIT_STOPPED: {
+            Block& at = *reinterpret_cast<Block*>(ctx_->exit_block);
+            const Insn* p = at.insns.data() + ctx_->exit_index;
+            account(c, at, p, at.insns.data() + at.insns.size(), unsigned(ctx_->exit_mode));
+            break;
+        }
+        case jit::EXIT_CHAIN:
+            pending_ = Pending::SLOT;
+            pending_slot_ = uint32_t(ctx_->exit_slot);
+            break;
+        case jit::EXIT_INDIRECT:
+            pending_ = Pending::INDIRECT;
+            break;
+        default: break;
+    }
+    pending_pc_ = c.pc;
+    pending_code_epoch_ = ctx_->code_epoch;
+}
+
+void Jit::fill_record(stats::EngineRecord& r) const {
+    BlockEngine::fill_record(r);
+    r.set_blocks_translated(translations_);
+    r.set_host_code_bytes(host_bytes_);
+    r.set_code_cache_bytes(code_.capacity());
+    r.set_code_cache_flushes(flushes_);
+    r.set_translate_seconds(double(translate_ns_) / 1e9);
+    r.set_chained_links(links_);
+}
+
+}  // namespace mipshv

@@ -1,0 +1,51 @@
+// The data translated code reaches through r12: the validity epochs, what an
+// exit leaves for the run loop, the indirect-jump table and the chaining
+// slots. It lives in ordinary read-write memory (never executable), so
+// linking and unlinking blocks writes no code.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace mipshv::jit {
+
+// One way from translated code to a block: a chaining slot (a block's exit
+// to a fixed guest address) or an indirect-table entry. It is valid while
+// the epoch at `epoch_offset` in the context still equals `stamp`.
+struct Link {
+    const void* target = nullptr;  // the block's checked entry
+    uint64_t epoch_offset = 0;     // offsetof(Context, code_epoch) or (..., any_epoch)
+    uint64_t stamp = ~0ull;        // never equal to an epoch: unlinked
+};
+
+struct IndirectEntry {
+    uint64_t tag = ~0ull;  // guest PC | MMU mode (PCs are word-aligned)
+    Link link;
+};
+
+// Why translated code returned to the run loop.
+enum Exit : uint32_t {
+    EXIT_RECHECK = 1,    // a block's entry check failed: the run loop must look (c.pc = that block)
+    EXIT_CHAIN = 2,      // a block ended through an unlinked slot (exit_slot); accounted
+    EXIT_INDIRECT = 3,   // a computed target missed the indirect table; accounted
+    EXIT_STOPPED = 4,    // an instruction stopped the block (exit_block, exit_index); not accounted
+    EXIT_DISPATCH = 5,   // a block that never chains (stub code) ended; accounted
+};
+
+constexpr size_t kIndirectEntries = 1u << 13;
+constexpr size_t kSlots = 1u << 20;
+
+struct Context {
+    // Code epoch: changes when any block is dropped. Any epoch: changes with
+    // it and whenever virtual-to-physical mappings change. A link to a block
+    // in an unmapped segment needs only the first to hold.
+    uint64_t code_epoch = 1;
+    uint64_t any_epoch = 1;
+    uint64_t exit_block = 0;  // EXIT_STOPPED: the Block*
+    uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
+    uint64_t exit_mode = 0;   //   and the MMU mode it was translated for
+    uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link
+    IndirectEntry indirect[kIndirectEntries];
+    Link slots[kSlots];
+};
+
+}  // namespace mipshv::jit

@@ -1,0 +1,604 @@
+#include "hv/engine/jit/translate.h"
+
+#include <xbyak/xbyak.h>
+
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "hv/cpu/cpu.h"
+#include "hv/engine/decision.h"
+#include "hv/engine/jit/jit_context.h"
+#include "hv/isa/opcode.h"
+
+namespace mipshv::jit {
+
+namespace {
+
+using namespace Xbyak::util;
+using Xbyak::Label;
+
+// Where each piece of vCPU state sits relative to the Cpu, so translated
+// code reaches every vCPU's state through rbx alone.
+struct Layout {
+    int32_t gpr, hi, lo, pc, next_pc, instret, ticks, run_limit, deadline, stop, mode, cp0, soft_tlb;
+    int32_t counter_by_mode[kModes], stub_insns;
+
+    explicit Layout(const Cpu& c) {
+        auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
+        gpr = at(&c.gpr[0]);
+        hi = at(&c.hi);
+        lo = at(&c.lo);
+        pc = at(&c.pc);
+        next_pc = at(&c.next_pc);
+        instret = at(&c.instret);
+        ticks = at(&c.ticks);
+        run_limit = at(&c.run_limit);
+        deadline = at(&c.timer_deadline);
+        stop = at(&c.stop);
+        mode = at(&c.mmu_mode);
+        cp0 = at(&c.cp0_state);
+        soft_tlb = at(&c.soft_tlb.e[0][0]);
+        counter_by_mode[kModeUser] = at(&c.counters.instructions_user);
+        counter_by_mode[kModeSupervisor] = at(&c.counters.instructions_supervisor);
+        counter_by_mode[kModeKernel] = counter_by_mode[kModeKernelErl] = at(&c.counters.instructions_kernel);
+        stub_insns = at(&c.counters.hypervisor_stub_instructions);
+    }
+};
+
+constexpr int32_t kCodeEpoch = int32_t(offsetof(Context, code_epoch));
+constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
+constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
+constexpr int32_t kExitMode = int32_t(offsetof(Context, exit_mode));
+constexpr int32_t kExitSlot = int32_t(offsetof(Context, exit_slot));
+constexpr int32_t kIndirect = int32_t(offsetof(Context, indirect));
+constexpr int32_t kSlots = int32_t(offsetof(Context, slots));
+constexpr int32_t kLinkTarget = int32_t(offsetof(Link, target));
+constexpr int32_t kLinkEpoch = int32_t(offsetof(Link, epoch_offset));
+constexpr int32_t kLinkStamp = int32_t(offsetof(Link, stamp));
+static_assert(sizeof(IndirectEntry) == 32 && offsetof(IndirectEntry, link) == 8);
+static_assert(sizeof(SoftTlbEntry) == 24);
+
+bool is_native_branch(Opcode op) {
+    switch (op) {
+        case Opcode::beq: case Opcode::beql: case Opcode::bne: case Opcode::bnel: case Opcode::blez:
+        case Opcode::blezl: case Opcode::bgtz: case Opcode::bgtzl: case Opcode::bltz: case Opcode::bltzl:
+        case Opcode::bltzal: case Opcode::bltzall: case Opcode::bgez: case Opcode::bgezl: case Opcode::bgezal:
+        case Opcode::bgezall: case Opcode::j: case Opcode::jal: case Opcode::jr: case Opcode::jr_hb:
+        case Opcode::jalr: case Opcode::jalr_hb: return true;
+        default: return false;
+    }
+}
+
+bool fits_imm32(int64_t v) { return v == int64_t(int32_t(v)); }
+uint64_t field_mask(unsigned size) { return size >= 64 ? ~0ull : (1ull << size) - 1; }
+
+class Translator : public Xbyak::CodeGenerator {
+public:
+    Translator(const Request& r, uint8_t* buf, size_t capacity)
+        : Xbyak::CodeGenerator(capacity, buf), r_(r), b_(r.block), L_(r.cpu) {}
+
+    size_t run(Block::HostCode& out);
+
+private:
+    // ---- Operands ---------------------------------------------------------
+    Xbyak::Address G(unsigned reg) { return qword[rbx + L_.gpr + 8 * int32_t(reg)]; }
+    Xbyak::Address G32(unsigned reg) { return dword[rbx + L_.gpr + 8 * int32_t(reg)]; }
+    Xbyak::Address cpu64(int32_t off) { return qword[rbx + off]; }
+    void store_imm(const Xbyak::Address& dst, uint64_t v) {
+        if (fits_imm32(int64_t(v))) {
+            mov(dst, int32_t(v));
+        } else {
+            mov(rax, v);
+            mov(dst, rax);
+        }
+    }
+    void set_dst_from_rax(const Insn& i) { mov(G(i.dst), rax); }
+    void set_dst_sext32_eax(const Insn& i) {
+        movsxd(rax, eax);
+        mov(G(i.dst), rax);
+    }
+
+    // ---- Pieces -------------------------------------------------------------
+    void prologue(Label& recheck);
+    void account(uint64_t executed, uint64_t retired);
+    void chain(uint64_t target_pc, uint32_t slot);
+    void to_indirect(const Xbyak::Reg64& target);
+    void leave_to_dispatch(const Xbyak::Reg64& target);
+    void end_static(uint64_t target_pc, uint32_t slot);
+    void end_dynamic(const Xbyak::Reg64& target);
+    void call_routine(size_t k);
+    bool emit_native(size_t k);
+    bool emit_alu(const Insn& i);
+    void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store);
+    bool emit_branch_decision(const Insn& i);
+    Label& cold(std::function<void()> body);
+
+    const Request& r_;
+    Block& b_;
+    Layout L_;
+    std::deque<Label> labels_;
+    std::vector<std::pair<Label*, std::function<void()>>> cold_;
+    Label stopped_;
+};
+
+Label& Translator::cold(std::function<void()> body) {
+    Label& l = labels_.emplace_back();
+    cold_.emplace_back(&l, std::move(body));
+    return l;
+}
+
+// What the run loop checks between two blocks, for a block entered through
+// a link: the MMU mode it was translated for, a stop request, the budget,
+// the timer deadline and (outside stub code) a pending enabled interrupt.
+void Translator::prologue(Label& recheck) {
+    const uint64_t g = b_.guest_insns;
+    cmp(dword[rbx + L_.mode], int32_t(r_.mode));
+    jne(recheck, T_NEAR);
+    cmp(byte[rbx + L_.stop], 0);
+    jne(recheck, T_NEAR);
+    if (!b_.hypervisor_code) {
+        mov(rax, cpu64(L_.instret));
+        add(rax, int32_t(std::max<uint64_t>(g, 1)));
+        cmp(rax, cpu64(L_.run_limit));
+        ja(recheck, T_NEAR);
+    }
+    mov(rax, cpu64(L_.ticks));
+    add(rax, int32_t(std::max<uint64_t>(g * r_.cpu.ticks_per_insn, 1)));
+    cmp(rax, cpu64(L_.deadline));
+    ja(recheck, T_NEAR);
+    if (!b_.hypervisor_code) {
+        Label no_irq;
+        mov(rax, cpu64(L_.cp0));
+        mov(rcx, qword[rax + int32_t(offsetof(Cp0State, status))]);
+        mov(edx, ecx);
+        and_(edx, int32_t(cp0::status::IE | cp0::status::EXL | cp0::status::ERL));
+        cmp(edx, int32_t(cp0::status::IE));
+        jne(no_irq);
+        and_(rcx, qword[rax + int32_t(offsetof(Cp0State, cause))]);
+        test(ecx, int32_t(cp0::cause::IP));
+        jnz(recheck, T_NEAR);
+        L(no_irq);
+    }
+}
+
+// The run loop's `credit`, inline.
+void Translator::account(uint64_t executed, uint64_t retired) {
+    if (retired) {
+        add(cpu64(L_.instret), int32_t(retired));
+        if (r_.cpu.ticks_per_insn) add(cpu64(L_.ticks), int32_t(retired * r_.cpu.ticks_per_insn));
+        add(cpu64(L_.counter_by_mode[r_.mode]), int32_t(retired));
+    }
+    if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
+}
+
+// Continue at a fixed guest address through a chaining slot: straight into
+// the linked block while the slot's epoch holds, else back to the run loop,
+// which links the slot.
+void Translator::chain(uint64_t target_pc, uint32_t slot) {
+    const int32_t link = kSlots + int32_t(slot * sizeof(Link));
+    Label& miss = cold([this, target_pc, slot] {
+        store_imm(cpu64(L_.pc), target_pc);
+        mov(qword[r12 + kExitSlot], int32_t(slot));
+        mov(eax, EXIT_CHAIN);
+        jmp(r_.runtime.epilogue, T_NEAR);
+    });
+    mov(rax, qword[r12 + link + kLinkEpoch]);
+    mov(rax, qword[r12 + rax]);
+    cmp(rax, qword[r12 + link + kLinkStamp]);
+    jne(miss, T_NEAR);
+    jmp(qword[r12 + link + kLinkTarget]);
+}
+
+void Translator::to_indirect(const Xbyak::Reg64& target) {
+    mov(cpu64(L_.pc), target);
+    jmp(r_.runtime.indirect, T_NEAR);
+}
+
+void Translator::leave_to_dispatch(const Xbyak::Reg64& target) {
+    mov(cpu64(L_.pc), target);
+    mov(eax, EXIT_DISPATCH);
+    jmp(r_.runtime.epilogue, T_NEAR);
+}
+
+// Block ends (accounted already). Stub code never links: a loop inside it
+// would never come back to the run loop, which detects a stuck guest.
+void Translator::end_static(uint64_t target_pc, uint32_t slot) {
+    if (b_.guest_insns == 0) {
+        mov(rax, target_pc);
+        leave_to_dispatch(rax);
+    } else {
+        chain(target_pc, slot);
+    }
+}
+
+void Translator::end_dynamic(const Xbyak::Reg64& target) {
+    if (b_.guest_insns == 0) leave_to_dispatch(target);
+    else to_indirect(target);
+}
+
+// Runs instruction k through its routine, as the interpreter would; a false
+// return stops the block there, and the run loop accounts it.
+void Translator::call_routine(size_t k) {
+    const Insn& i = b_.insns[k];
+    mov(rdi, rbx);
+    mov(rsi, reinterpret_cast<uint64_t>(&i));
+    mov(rax, reinterpret_cast<uint64_t>(i.exec));
+    call(rax);
+    test(al, al);
+    Label& fail = cold([this, k] {
+        mov(ecx, int32_t(k));
+        jmp(stopped_, T_NEAR);
+    });
+    jz(fail, T_NEAR);
+}
+
+bool Translator::emit_alu(const Insn& i) {
+    const int32_t simm = int16_t(i.word);
+    const int32_t uimm = uint16_t(i.word);
+    switch (i.op) {
+        case Opcode::nop: case Opcode::ssnop: case Opcode::ehb: return true;
+        case Opcode::addu: mov(eax, G32(i.rs)); add(eax, G32(i.rt)); set_dst_sext32_eax(i); return true;
+        case Opcode::subu: mov(eax, G32(i.rs)); sub(eax, G32(i.rt)); set_dst_sext32_eax(i); return true;
+        case Opcode::addiu: mov(eax, G32(i.rs)); add(eax, simm); set_dst_sext32_eax(i); return true;
+        case Opcode::daddu: mov(rax, G(i.rs)); add(rax, G(i.rt)); set_dst_from_rax(i); return true;
+        case Opcode::dsubu: mov(rax, G(i.rs)); sub(rax, G(i.rt)); set_dst_from_rax(i); return true;
+        case Opcode::daddiu: mov(rax, G(i.rs)); add(rax, simm); set_dst_from_rax(i); return true;
+        case Opcode::and_: mov(rax, G(i.rs)); and_(rax, G(i.rt)); set_dst_from_rax(i); return true;
+        case Opcode::or_: mov(rax, G(i.rs)); or_(rax, G(i.rt)); set_dst_from_rax(i); return true;
+        case Opcode::xor_: mov(rax, G(i.rs)); xor_(rax, G(i.rt)); set_dst_from_rax(i); return true;
+        case Opcode::nor: mov(rax, G(i.rs)); or_(rax, G(i.rt)); not_(rax); set_dst_from_rax(i); return true;
+        case Opcode::andi: mov(rax, G(i.rs)); and_(rax, uimm); set_dst_from_rax(i); return true;
+        case Opcode::ori: mov(rax, G(i.rs)); or_(rax, uimm); set_dst_from_rax(i); return true;
+        case Opcode::xori: mov(rax, G(i.rs)); xor_(rax, uimm); set_dst_from_rax(i); return true;
+        case Opcode::lui: store_imm(G(i.dst), uint64_t(int64_t(int32_t(uint32_t(uimm) << 16)))); return true;
+        case Opcode::slt: case Opcode::sltu: case Opcode::slti: case Opcode::sltiu: {
+            mov(rax, G(i.rs));
+            const bool imm = i.op == Opcode::slti || i.op == Opcode::sltiu;
+            if (imm) cmp(rax, simm);
+            else cmp(rax, G(i.rt));
+            if (i.op == Opcode::slt || i.op == Opcode::slti) setl(al);
+            else setb(al);
+            movzx(eax, al);
+            set_dst_from_rax(i);
+            return true;
+        }
+        case Opcode::movz: case Opcode::movn: {
+            Label skip;
+            cmp(G(i.rt), 0);
+            if (i.op == Opcode::movz) jne(skip);
+            else je(skip);
+            mov(rax, G(i.rs));
+            set_dst_from_rax(i);
+            L(skip);
+            return true;
+        }
+        case Opcode::sll: mov(eax, G32(i.rt)); shl(eax, i.sa); set_dst_sext32_eax(i); return true;
+        case Opcode::srl: mov(eax, G32(i.rt)); shr(eax, i.sa); set_dst_sext32_eax(i); return true;
+        case Opcode::sra: mov(eax, G32(i.rt)); sar(eax, i.sa); set_dst_sext32_eax(i); return true;
+        case Opcode::rotr: mov(eax, G32(i.rt)); ror(eax, i.sa); set_dst_sext32_eax(i); return true;
+        case Opcode::sllv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shl(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::srlv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shr(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::srav: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); sar(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::rotrv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); ror(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::dsll: mov(rax, G(i.rt)); shl(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::dsrl: mov(rax, G(i.rt)); shr(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::dsra: mov(rax, G(i.rt)); sar(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::drotr: mov(rax, G(i.rt)); ror(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::dsll32: mov(rax, G(i.rt)); shl(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::dsrl32: mov(rax, G(i.rt)); shr(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::dsra32: mov(rax, G(i.rt)); sar(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::drotr32: mov(rax, G(i.rt)); ror(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::dsllv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shl(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::dsrlv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shr(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::dsrav: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); sar(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::drotrv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); ror(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::seb: movsx(rax, byte[rbx + L_.gpr + 8 * int32_t(i.rt)]); set_dst_from_rax(i); return true;
+        case Opcode::seh: movsx(rax, word[rbx + L_.gpr + 8 * int32_t(i.rt)]); set_dst_from_rax(i); return true;
+        case Opcode::mfhi: mov(rax, cpu64(L_.hi)); set_dst_from_rax(i); return true;
+        case Opcode::mflo: mov(rax, cpu64(L_.lo)); set_dst_from_rax(i); return true;
+        case Opcode::mthi: mov(rax, G(i.rs)); mov(cpu64(L_.hi), rax); return true;
+        case Opcode::mtlo: mov(rax, G(i.rs)); mov(cpu64(L_.lo), rax); return true;
+        case Opcode::mult: case Opcode::multu:
+            if (i.op == Opcode::mult) {
+                movsxd(rax, G32(i.rs));
+                movsxd(rcx, G32(i.rt));
+            } else {
+                mov(eax, G32(i.rs));
+                mov(ecx, G32(i.rt));
+            }
+            imul(rax, rcx);
+            movsxd(rdx, eax);
+            mov(cpu64(L_.lo), rdx);
+            shr(rax, 32);
+            movsxd(rax, eax);
+            mov(cpu64(L_.hi), rax);
+            return true;
+        case Opcode::mul:
+            movsxd(rax, G32(i.rs));
+            movsxd(rcx, G32(i.rt));
+            imul(rax, rcx);
+            set_dst_sext32_eax(i);
+            return true;
+        case Opcode::dmult: case Opcode::dmultu:
+            mov(rax, G(i.rs));
+            if (i.op == Opcode::dmult) imul(G(i.rt));
+            else mul(G(i.rt));
+            mov(cpu64(L_.lo), rax);
+            mov(cpu64(L_.hi), rdx);
+            return true;
+        case Opcode::ext: case Opcode::dext: case Opcode::dextm: case Opcode::dextu: {
+            unsigned pos = i.sa, size = i.rd + 1u;
+            if (i.op == Opcode::dextm) size = i.rd + 33u;
+            if (i.op == Opcode::dextu) pos = i.sa + 32u;
+            mov(rax, G(i.rs));
+            if (pos) shr(rax, pos);
+            const uint64_t m = field_mask(size);
+            if (m == 0xffffffffull) mov(eax, eax);
+            else if (m != ~0ull) {
+                mov(rcx, m);
+                and_(rax, rcx);
+            }
+            if (i.op == Opcode::ext) set_dst_sext32_eax(i);
+            else set_dst_from_rax(i);
+            return true;
+        }
+        case Opcode::ins: case Opcode::dins: case Opcode::dinsm: case Opcode::dinsu: {
+            unsigned pos = i.sa, size = i.rd - i.sa + 1u;
+            if (i.op == Opcode::dinsm) size = i.rd + 32u - i.sa + 1u;
+            if (i.op == Opcode::dinsu) pos = i.sa + 32u;
+            const uint64_t m = field_mask(size) << pos;
+            mov(rax, G(i.rs));
+            if (pos) shl(rax, pos);
+            mov(rcx, m);
+            and_(rax, rcx);
+            not_(rcx);
+            and_(rcx, G(i.rt));
+            or_(rax, rcx);
+            if (i.op == Opcode::ins) set_dst_sext32_eax(i);
+            else set_dst_from_rax(i);
+            return true;
+        }
+        default: return false;
+    }
+}
+
+// A load or store with the software-TLB hit path inline; a miss, a
+// misaligned address or anything not plain RAM takes the instruction's own
+// routine (which raises the exception or goes through the bus).
+void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store) {
+    const Insn& i = b_.insns[k];
+    const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
+    const int32_t tag = table + int32_t(is_store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
+    const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
+    Label& done = labels_.emplace_back();
+    Label& slow = cold([this, k, &done] {
+        call_routine(k);
+        jmp(done, T_NEAR);
+    });
+    mov(rax, G(i.rs));
+    if (int16_t(i.word)) add(rax, int32_t(int16_t(i.word)));
+    if (size > 1) {
+        test(al, int32_t(size - 1));
+        jnz(slow, T_NEAR);
+    }
+    mov(rcx, rax);
+    shr(rcx, 12);
+    and_(ecx, int32_t(kSoftTlbSize - 1));
+    lea(rcx, ptr[rcx + rcx * 2]);
+    mov(rdx, rax);
+    and_(rdx, int32_t(kHostPageMask));
+    cmp(rdx, qword[rbx + rcx * 8 + tag]);
+    jne(slow, T_NEAR);
+    add(rax, qword[rbx + rcx * 8 + addend]);
+    if (is_store) {
+        mov(rdx, G(i.rt));
+        switch (size) {
+            case 1: mov(byte[rax], dl); break;
+            case 2: mov(word[rax], dx); break;
+            case 4: mov(dword[rax], edx); break;
+            default: mov(qword[rax], rdx); break;
+        }
+    } else {
+        switch (size) {
+            case 1: if (is_signed) movsx(rax, byte[rax]); else movzx(eax, byte[rax]); break;
+            case 2: if (is_signed) movsx(rax, word[rax]); else movzx(eax, word[rax]); break;
+            case 4: if (is_signed) movsxd(rax, dword[rax]); else mov(eax, dword[rax]); break;
+            default: mov(rax, qword[rax]); break;
+        }
+        set_dst_from_rax(i);
+    }
+    L(done);
+}
+
+// A branch's decision, taken before its delay slot runs (which may change
+// the registers it reads): r13b = taken, or r13 = a jump register's target.
+bool Translator::emit_branch_decision(const Insn& i) {
+    auto cond = [&](auto setcc, bool compare_rt) {
+        mov(rax, G(i.rs));
+        if (compare_rt) cmp(rax, G(i.rt));
+        else test(rax, rax);
+        (this->*setcc)(r13b);
+    };
+    using Set = void (Xbyak::CodeGenerator::*)(const Xbyak::Operand&);
+    switch (i.op) {
+        case Opcode::beq: case Opcode::beql: cond(Set(&CodeGenerator::sete), true); break;
+        case Opcode::bne: case Opcode::bnel: cond(Set(&CodeGenerator::setne), true); break;
+        case Opcode::blez: case Opcode::blezl: cond(Set(&CodeGenerator::setle), false); break;
+        case Opcode::bgtz: case Opcode::bgtzl: cond(Set(&CodeGenerator::setg), false); break;
+        case Opcode::bltz: case Opcode::bltzl: case Opcode::bltzal: case Opcode::bltzall:
+            cond(Set(&CodeGenerator::sets), false);
+            break;
+        case Opcode::bgez: case Opcode::bgezl: case Opcode::bgezal: case Opcode::bgezall:
+            cond(Set(&CodeGenerator::setns), false);
+            break;
+        case Opcode::j: case Opcode::jal: break;
+        case Opcode::jr: case Opcode::jr_hb: case Opcode::jalr: case Opcode::jalr_hb: mov(r13, G(i.rs)); break;
+        default: return false;  // not reached: see is_native_branch
+    }
+    // The and-link forms write the return address after reading rs.
+    if (opcode_info(i.op).dest != Dest::NONE) store_imm(G(i.dst), i.pc + 8);
+    return true;
+}
+
+bool Translator::emit_native(size_t k) {
+    const Insn& i = b_.insns[k];
+    if (!runs_plain(i)) return false;
+    switch (i.op) {
+        case Opcode::lb: emit_mem(k, 1, true, false); return true;
+        case Opcode::lbu: emit_mem(k, 1, false, false); return true;
+        case Opcode::lh: emit_mem(k, 2, true, false); return true;
+        case Opcode::lhu: emit_mem(k, 2, false, false); return true;
+        case Opcode::lw: emit_mem(k, 4, true, false); return true;
+        case Opcode::lwu: emit_mem(k, 4, false, false); return true;
+        case Opcode::ld: emit_mem(k, 8, false, false); return true;
+        case Opcode::sb: emit_mem(k, 1, false, true); return true;
+        case Opcode::sh: emit_mem(k, 2, false, true); return true;
+        case Opcode::sw: emit_mem(k, 4, false, true); return true;
+        case Opcode::sd: emit_mem(k, 8, false, true); return true;
+        default: return emit_alu(i);
+    }
+}
+
+size_t Translator::run(Block::HostCode& out) {
+    const size_t n = b_.insns.size();
+    const bool has_slot = n >= 2 && (b_.insns[n - 1].state & insn_state::IN_DELAY_SLOT);
+    const size_t branch_at = has_slot ? n - 2 : n;
+    const Insn* branch = has_slot ? &b_.insns[branch_at] : nullptr;
+    const bool branch_native = branch && runs_plain(*branch) && is_native_branch(branch->op);
+
+    Label recheck;
+    out.entry = getCurr();
+    prologue(recheck);
+    out.body = getCurr();
+    // A branch that runs as a routine leaves its target in c.next_pc (the
+    // interpreter starts every block with it at the fall-through address).
+    if (branch && !branch_native) store_imm(cpu64(L_.next_pc), b_.end_pc);
+
+    bool native_decision = false;
+    for (size_t k = 0; k < n; ++k) {
+        const Insn& i = b_.insns[k];
+        if (k == branch_at && branch_native) {
+            emit_branch_decision(i);
+            native_decision = true;
+            if (opcode_info(i.op).flags & insn_flag::LIKELY) {
+                // Not taken: the delay slot is annulled and the block ends here.
+                Label& not_taken = cold([this, k] {
+                    const Insn& br = b_.insns[k];
+                    account(k + 1, br.seq + !(br.state & insn_state::ZERO_WEIGHT));
+                    end_static(b_.end_pc, r_.slot_fall);
+                });
+                test(r13b, r13b);
+                jz(not_taken, T_NEAR);
+            }
+            continue;
+        }
+        if (!emit_native(k)) call_routine(k);
+    }
+
+    account(n, b_.guest_insns);
+    if (native_decision) {
+        switch (branch->op) {
+            case Opcode::j: case Opcode::jal: end_static(branch->target, r_.slot_taken); break;
+            case Opcode::jr: case Opcode::jr_hb: case Opcode::jalr: case Opcode::jalr_hb: end_dynamic(r13); break;
+            default: {
+                Label fall;
+                test(r13b, r13b);
+                jz(fall, T_NEAR);
+                end_static(branch->target, r_.slot_taken);
+                L(fall);
+                end_static(b_.end_pc, r_.slot_fall);
+            }
+        }
+    } else if (branch) {
+        // The branch ran as a routine: it left its target in c.next_pc.
+        mov(rax, cpu64(L_.next_pc));
+        end_dynamic(rax);
+    } else {
+        end_static(b_.end_pc, r_.slot_fall);
+    }
+
+    // Cold paths, out of the straight line (they may add more).
+    for (size_t k = 0; k < cold_.size(); ++k) {
+        L(*cold_[k].first);
+        auto body = cold_[k].second;
+        body();
+    }
+    L(stopped_);
+    mov(qword[r12 + kExitIndex], rcx);
+    mov(rax, reinterpret_cast<uint64_t>(&b_));
+    mov(qword[r12 + kExitBlock], rax);
+    mov(qword[r12 + kExitMode], int32_t(r_.mode));
+    mov(eax, EXIT_STOPPED);
+    jmp(r_.runtime.epilogue, T_NEAR);
+    L(recheck);
+    store_imm(cpu64(L_.pc), b_.vpc);
+    mov(eax, EXIT_RECHECK);
+    jmp(r_.runtime.epilogue, T_NEAR);
+    return getSize();
+}
+
+}  // namespace
+
+size_t translate(const Request& r, uint8_t* buf, size_t capacity, Block::HostCode& out) {
+    Translator t(r, buf, capacity);
+    return t.run(out);
+}
+
+size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, Runtime& rt, const void*& enter) {
+    struct Emitter : Xbyak::CodeGenerator {
+        Emitter(uint8_t* b, size_t cap) : Xbyak::CodeGenerator(cap, b) {}
+    } e(buf, capacity);
+    const Layout L(cpu);
+    using namespace Xbyak::util;
+    Label epilogue, miss;
+    // enter(Cpu* rdi, Context* rsi, code rdx): saves what the SysV ABI says
+    // a callee must keep, keeps the stack 16-byte aligned for helper calls.
+    enter = e.getCurr();
+    e.push(rbx);
+    e.push(rbp);
+    e.push(r12);
+    e.push(r13);
+    e.push(r14);
+    e.push(r15);
+    e.sub(rsp, 8);
+    e.mov(rbx, rdi);
+    e.mov(r12, rsi);
+    e.jmp(rdx);
+    e.L(epilogue);
+    rt.epilogue = e.getCurr();
+    e.add(rsp, 8);
+    e.pop(r15);
+    e.pop(r14);
+    e.pop(r13);
+    e.pop(r12);
+    e.pop(rbp);
+    e.pop(rbx);
+    e.ret();
+    // Indirect continuation at c.pc: one probe of the table by PC and mode.
+    rt.indirect = e.getCurr();
+    e.mov(rax, qword[rbx + L.pc]);
+    e.test(al, 3);
+    e.jnz(miss, Xbyak::CodeGenerator::T_NEAR);
+    e.mov(ecx, dword[rbx + L.mode]);
+    e.or_(rcx, rax);
+    e.mov(rdx, rax);
+    e.shr(rdx, 2);
+    e.and_(edx, int32_t(kIndirectEntries - 1));
+    e.shl(rdx, 5);
+    e.lea(rdx, ptr[r12 + rdx + kIndirect]);
+    e.cmp(rcx, qword[rdx]);
+    e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+    e.mov(rax, qword[rdx + 8 + kLinkEpoch]);
+    e.mov(rax, qword[r12 + rax]);
+    e.cmp(rax, qword[rdx + 8 + kLinkStamp]);
+    e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+    e.jmp(qword[rdx + 8 + kLinkTarget]);
+    e.L(miss);
+    e.mov(eax, EXIT_INDIRECT);
+    e.jmp(epilogue, Xbyak::CodeGenerator::T_NEAR);
+    (void)kCodeEpoch;
+    return e.getSize();
+}
+
+}  // namespace mipshv::jit

@@ -1,0 +1,53 @@
+// The x86-64 backend: translates one block, for one MMU mode, into host
+// code written through xbyak. Instructions whose decision is RUN and whose
+// semantics have a native form here are emitted inline (integer ALU,
+// shifts, HI/LO, loads and stores with the software-TLB hit path inline,
+// branches and jumps); every other instruction calls the routine its
+// decision names, exactly as the interpreter does.
+//
+// Register use inside translated code: rbx = the vCPU (Cpu*), r12 = the
+// jit::Context, r13 = a taken branch's flag or a jump's target across its
+// delay slot. Guest registers live in the Cpu and are used as memory
+// operands; x86 addressing makes that a single instruction for most uses.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "hv/engine/block.h"
+
+namespace mipshv {
+struct Cpu;
+}
+
+namespace mipshv::jit {
+
+struct Context;
+
+// Code shared by every block, emitted once at the start of the cache.
+struct Runtime {
+    const void* epilogue = nullptr;  // return to the run loop, eax = Exit
+    const void* indirect = nullptr;  // continue at c.pc through the indirect table
+};
+
+struct Request {
+    Block& block;
+    unsigned mode;         // MMU mode the code is for
+    const Cpu& cpu;        // for field offsets and the clock rate only
+    uint32_t slot_taken;   // chaining slots this block may use
+    uint32_t slot_fall;
+    Runtime runtime;
+};
+
+// Worst case for one block: kMaxBlockInsns instructions plus a delay slot.
+constexpr size_t kMaxBlockCodeBytes = 32 * 1024;
+
+// Writes the block's code at `buf` (at most `capacity` bytes); returns the
+// bytes written and sets `out`.
+size_t translate(const Request& r, uint8_t* buf, size_t capacity, Block::HostCode& out);
+
+// Writes the shared code (entry trampoline, epilogue, indirect lookup) at
+// `buf`; returns the bytes written. `enter` is then callable as
+//   uint32_t enter(Cpu*, Context*, const void* code).
+size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, Runtime& rt, const void*& enter);
+
+}  // namespace mipshv::jit
