@@ -1,6 +1,6 @@
-// Guest instructions per second of the execution engine on three kernels:
-// a tight integer loop, a load/store loop through a TLB-mapped page, and a
-// branchy loop. Run with `make bench`; figures go in the issue notes, they
+// Guest instructions per second of both execution engines (jit, interp),
+// side by side, on three kernels: a tight integer loop, a load/store loop
+// through a TLB-mapped page, and a branchy loop. Run with `make bench`; figures go in the issue notes, they
 // are never asserted by tests.
 #include <benchmark/benchmark.h>
 
@@ -41,7 +41,7 @@ std::vector<uint32_t> branchy_loop() {
 
 struct Guest {
     Machine machine;
-    explicit Guest(const std::vector<uint32_t>& code) : machine(options()) {
+    Guest(const std::vector<uint32_t>& code, const char* engine) : machine(options(engine)) {
         Cpu& c = machine.cpu();
         std::memcpy(machine.bus().ram_ptr(kCodeVa & 0x1fffffff, code.size() * 4), code.data(), code.size() * 4);
         c.cp0.status = 0;  // kernel mode, ERL/BEV clear: useg goes through the TLB
@@ -50,8 +50,9 @@ struct Guest {
         c.tlb.write(0, kDataVa, 0, (kDataPa >> 12) << 6 | 0x7 | (3 << 3), cp0::entrylo::G);
         c.pc = kCodeVa;
     }
-    static Options options() {
+    static Options options(const char* engine) {
         Options o;
+        o.engine = engine;
         o.memory_bytes = 64ull << 20;
         return o;
     }
@@ -66,8 +67,8 @@ uint64_t load_store_model(const Cpu& c) { return c.gpr[T0] / 8 * 11; }
 // those) and one when t0 & 6 == 0 (s1 counts those, by 3).
 uint64_t branchy_model(const Cpu& c) { return c.gpr[T0] * 9 + c.gpr[S0] + c.gpr[S1] / 3; }
 
-void run_loop(benchmark::State& state, const std::vector<uint32_t>& code, Model model) {
-    Guest g(code);
+void run_loop(benchmark::State& state, const std::vector<uint32_t>& code, Model model, const char* engine) {
+    Guest g(code, engine);
     constexpr uint64_t kSlice = 10'000'000;
     for (auto _ : state) g.machine.run(kSlice);
     const Cpu& c = g.machine.cpu();
@@ -79,13 +80,16 @@ void run_loop(benchmark::State& state, const std::vector<uint32_t>& code, Model 
         benchmark::Counter(double(g.machine.cpu().instret), benchmark::Counter::kIsRate);
 }
 
-void BM_IntegerLoop(benchmark::State& s) { run_loop(s, integer_loop(), integer_model); }
-void BM_LoadStoreLoop(benchmark::State& s) { run_loop(s, load_store_loop(), load_store_model); }
-void BM_BranchyLoop(benchmark::State& s) { run_loop(s, branchy_loop(), branchy_model); }
+void BM_IntegerLoop(benchmark::State& s, const char* engine) { run_loop(s, integer_loop(), integer_model, engine); }
+void BM_LoadStoreLoop(benchmark::State& s, const char* engine) { run_loop(s, load_store_loop(), load_store_model, engine); }
+void BM_BranchyLoop(benchmark::State& s, const char* engine) { run_loop(s, branchy_loop(), branchy_model, engine); }
 
-BENCHMARK(BM_IntegerLoop)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LoadStoreLoop)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_BranchyLoop)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_IntegerLoop, jit, "jit")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_IntegerLoop, interp, "interp")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadStoreLoop, jit, "jit")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadStoreLoop, interp, "interp")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_BranchyLoop, jit, "jit")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_BranchyLoop, interp, "interp")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

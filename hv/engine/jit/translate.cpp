@@ -9,6 +9,7 @@
 #include "hv/cpu/cpu.h"
 #include "hv/engine/decision.h"
 #include "hv/engine/jit/jit_context.h"
+#include "hv/engine/jit/reg_cache.h"
 #include "hv/isa/opcode.h"
 
 namespace mipshv::jit {
@@ -82,8 +83,51 @@ public:
 
 private:
     // ---- Operands ---------------------------------------------------------
-    Xbyak::Address G(unsigned reg) { return qword[rbx + L_.gpr + 8 * int32_t(reg)]; }
-    Xbyak::Address G32(unsigned reg) { return dword[rbx + L_.gpr + 8 * int32_t(reg)]; }
+    // A guest register's home in the Cpu.
+    Xbyak::Address home(unsigned reg) { return qword[rbx + L_.gpr + 8 * int32_t(reg)]; }
+    // A guest register's value, in a host register (loaded on first use).
+    Xbyak::Reg64 G(unsigned reg) {
+        int h = regs_.host_of[reg];
+        if (h == RegCache::kNone) {
+            h = take_host();
+            mov(RegCache::kHost[size_t(h)], home(reg));
+            regs_.bind(reg, h, false);
+        } else {
+            regs_.last_use[size_t(h)] = ++regs_.clock;
+        }
+        return RegCache::kHost[size_t(h)];
+    }
+    Xbyak::Reg32 G32(unsigned reg) { return G(reg).cvt32(); }
+    // A host register a guest register is about to be written through.
+    Xbyak::Reg64 def(unsigned reg) {
+        int h = regs_.host_of[reg];
+        if (h == RegCache::kNone) {
+            h = take_host();
+            regs_.bind(reg, h, true);
+        } else {
+            regs_.dirty[size_t(h)] = true;
+            regs_.last_use[size_t(h)] = ++regs_.clock;
+        }
+        return RegCache::kHost[size_t(h)];
+    }
+    int take_host() {
+        const int h = regs_.victim();
+        if (regs_.guest_of[size_t(h)] != RegCache::kNone) {
+            if (regs_.dirty[size_t(h)]) mov(home(unsigned(regs_.guest_of[size_t(h)])), RegCache::kHost[size_t(h)]);
+            regs_.unbind(h);
+        }
+        return h;
+    }
+    // Writes every changed guest register held in `state` to its home.
+    void write_back(const RegCache& state) {
+        for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+            if (state.guest_of[h] != RegCache::kNone && state.dirty[h]) mov(home(unsigned(state.guest_of[h])), RegCache::kHost[h]);
+    }
+    // Loads every guest register `state` holds from its home.
+    void reload(const RegCache& state) {
+        for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+            if (state.guest_of[h] != RegCache::kNone) mov(RegCache::kHost[h], home(unsigned(state.guest_of[h])));
+    }
     Xbyak::Address cpu64(int32_t off) { return qword[rbx + off]; }
     void store_imm(const Xbyak::Address& dst, uint64_t v) {
         if (fits_imm32(int64_t(v))) {
@@ -93,10 +137,11 @@ private:
             mov(dst, rax);
         }
     }
-    void set_dst_from_rax(const Insn& i) { mov(G(i.dst), rax); }
+    void set_dst_from_rax(const Insn& i) {
+        if (i.dst != 32) mov(def(i.dst), rax);
+    }
     void set_dst_sext32_eax(const Insn& i) {
-        movsxd(rax, eax);
-        mov(G(i.dst), rax);
+        if (i.dst != 32) movsxd(def(i.dst), eax);
     }
 
     // ---- Pieces -------------------------------------------------------------
@@ -108,6 +153,7 @@ private:
     void end_static(uint64_t target_pc, uint32_t slot);
     void end_dynamic(const Xbyak::Reg64& target);
     void call_routine(size_t k);
+    void call_routine_raw(size_t k);
     bool emit_native(size_t k);
     bool emit_alu(const Insn& i);
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store);
@@ -120,6 +166,7 @@ private:
     std::deque<Label> labels_;
     std::vector<std::pair<Label*, std::function<void()>>> cold_;
     Label stopped_;
+    RegCache regs_;
 };
 
 Label& Translator::cold(std::function<void()> body) {
@@ -220,6 +267,12 @@ void Translator::end_dynamic(const Xbyak::Reg64& target) {
 // Runs instruction k through its routine, as the interpreter would; a false
 // return stops the block there, and the run loop accounts it.
 void Translator::call_routine(size_t k) {
+    write_back(regs_);
+    regs_.clear();
+    call_routine_raw(k);
+}
+
+void Translator::call_routine_raw(size_t k) {
     const Insn& i = b_.insns[k];
     mov(rdi, rbx);
     mov(rsi, reinterpret_cast<uint64_t>(&i));
@@ -251,7 +304,9 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::andi: mov(rax, G(i.rs)); and_(rax, uimm); set_dst_from_rax(i); return true;
         case Opcode::ori: mov(rax, G(i.rs)); or_(rax, uimm); set_dst_from_rax(i); return true;
         case Opcode::xori: mov(rax, G(i.rs)); xor_(rax, uimm); set_dst_from_rax(i); return true;
-        case Opcode::lui: store_imm(G(i.dst), uint64_t(int64_t(int32_t(uint32_t(uimm) << 16)))); return true;
+        case Opcode::lui:
+            if (i.dst != 32) mov(def(i.dst), int64_t(int32_t(uint32_t(uimm) << 16)));
+            return true;
         case Opcode::slt: case Opcode::sltu: case Opcode::slti: case Opcode::sltiu: {
             mov(rax, G(i.rs));
             const bool imm = i.op == Opcode::slti || i.op == Opcode::sltiu;
@@ -264,13 +319,12 @@ bool Translator::emit_alu(const Insn& i) {
             return true;
         }
         case Opcode::movz: case Opcode::movn: {
-            Label skip;
-            cmp(G(i.rt), 0);
-            if (i.op == Opcode::movz) jne(skip);
-            else je(skip);
-            mov(rax, G(i.rs));
+            if (i.dst == 32) return true;
+            mov(rax, G(i.dst));
+            test(G(i.rt), G(i.rt));
+            if (i.op == Opcode::movz) cmove(rax, G(i.rs));
+            else cmovne(rax, G(i.rs));
             set_dst_from_rax(i);
-            L(skip);
             return true;
         }
         case Opcode::sll: mov(eax, G32(i.rt)); shl(eax, i.sa); set_dst_sext32_eax(i); return true;
@@ -293,8 +347,8 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::dsrlv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shr(rax, cl); set_dst_from_rax(i); return true;
         case Opcode::dsrav: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); sar(rax, cl); set_dst_from_rax(i); return true;
         case Opcode::drotrv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); ror(rax, cl); set_dst_from_rax(i); return true;
-        case Opcode::seb: movsx(rax, byte[rbx + L_.gpr + 8 * int32_t(i.rt)]); set_dst_from_rax(i); return true;
-        case Opcode::seh: movsx(rax, word[rbx + L_.gpr + 8 * int32_t(i.rt)]); set_dst_from_rax(i); return true;
+        case Opcode::seb: movsx(rax, G(i.rt).cvt8()); set_dst_from_rax(i); return true;
+        case Opcode::seh: movsx(rax, G(i.rt).cvt16()); set_dst_from_rax(i); return true;
         case Opcode::mfhi: mov(rax, cpu64(L_.hi)); set_dst_from_rax(i); return true;
         case Opcode::mflo: mov(rax, cpu64(L_.lo)); set_dst_from_rax(i); return true;
         case Opcode::mthi: mov(rax, G(i.rs)); mov(cpu64(L_.hi), rax); return true;
@@ -371,12 +425,12 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
     const int32_t tag = table + int32_t(is_store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
     const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
+    const Xbyak::Reg64 base = G(i.rs);
+    const Xbyak::Reg64 value = is_store ? G(i.rt) : rax;
+    const RegCache at_branch = regs_;
+    Label& slow = labels_.emplace_back();
     Label& done = labels_.emplace_back();
-    Label& slow = cold([this, k, &done] {
-        call_routine(k);
-        jmp(done, T_NEAR);
-    });
-    mov(rax, G(i.rs));
+    mov(rax, base);
     if (int16_t(i.word)) add(rax, int32_t(int16_t(i.word)));
     if (size > 1) {
         test(al, int32_t(size - 1));
@@ -392,12 +446,11 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     jne(slow, T_NEAR);
     add(rax, qword[rbx + rcx * 8 + addend]);
     if (is_store) {
-        mov(rdx, G(i.rt));
         switch (size) {
-            case 1: mov(byte[rax], dl); break;
-            case 2: mov(word[rax], dx); break;
-            case 4: mov(dword[rax], edx); break;
-            default: mov(qword[rax], rdx); break;
+            case 1: mov(byte[rax], value.cvt8()); break;
+            case 2: mov(word[rax], value.cvt16()); break;
+            case 4: mov(dword[rax], value.cvt32()); break;
+            default: mov(qword[rax], value); break;
         }
     } else {
         switch (size) {
@@ -409,15 +462,23 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
         set_dst_from_rax(i);
     }
     L(done);
+    // The slow path leaves with the registers held as the fast path does.
+    const RegCache after = regs_;
+    cold_.emplace_back(&slow, [this, k, at_branch, after, &done] {
+        write_back(at_branch);
+        call_routine_raw(k);
+        reload(after);
+        jmp(done, T_NEAR);
+    });
 }
 
 // A branch's decision, taken before its delay slot runs (which may change
 // the registers it reads): r13b = taken, or r13 = a jump register's target.
 bool Translator::emit_branch_decision(const Insn& i) {
     auto cond = [&](auto setcc, bool compare_rt) {
-        mov(rax, G(i.rs));
-        if (compare_rt) cmp(rax, G(i.rt));
-        else test(rax, rax);
+        const Xbyak::Reg64 a = G(i.rs);
+        if (compare_rt) cmp(a, G(i.rt));
+        else test(a, a);
         (this->*setcc)(r13b);
     };
     using Set = void (Xbyak::CodeGenerator::*)(const Xbyak::Operand&);
@@ -437,7 +498,7 @@ bool Translator::emit_branch_decision(const Insn& i) {
         default: return false;  // not reached: see is_native_branch
     }
     // The and-link forms write the return address after reading rs.
-    if (opcode_info(i.op).dest != Dest::NONE) store_imm(G(i.dst), i.pc + 8);
+    if (opcode_info(i.op).dest != Dest::NONE && i.dst != 32) mov(def(i.dst), i.pc + 8);
     return true;
 }
 
@@ -483,7 +544,8 @@ size_t Translator::run(Block::HostCode& out) {
             native_decision = true;
             if (opcode_info(i.op).flags & insn_flag::LIKELY) {
                 // Not taken: the delay slot is annulled and the block ends here.
-                Label& not_taken = cold([this, k] {
+                Label& not_taken = cold([this, k, at = regs_] {
+                    write_back(at);
                     const Insn& br = b_.insns[k];
                     account(k + 1, br.seq + !(br.state & insn_state::ZERO_WEIGHT));
                     end_static(b_.end_pc, r_.slot_fall);
@@ -496,6 +558,7 @@ size_t Translator::run(Block::HostCode& out) {
         if (!emit_native(k)) call_routine(k);
     }
 
+    write_back(regs_);
     account(n, b_.guest_insns);
     if (native_decision) {
         switch (branch->op) {

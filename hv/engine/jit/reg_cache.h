@@ -1,0 +1,57 @@
+// Guest registers held in host registers inside one translated block.
+// A guest register is loaded on first use and written back (if changed)
+// before anything that leaves straight-line code: a routine call, a slow
+// path, the block's exits. The state is a small value, so a slow path
+// emitted out of line can take a copy of the state at its branch point.
+#pragma once
+#include <xbyak/xbyak.h>
+
+#include <array>
+#include <cstdint>
+
+namespace mipshv::jit {
+
+struct RegCache {
+    // Host registers that hold guest registers: the caller-saved ones are
+    // lost at every call, which writes back and forgets everything anyway.
+    static inline const std::array<Xbyak::Reg64, 9> kHost = {
+        Xbyak::util::rsi, Xbyak::util::rdi, Xbyak::util::r8,  Xbyak::util::r9,  Xbyak::util::r10,
+        Xbyak::util::r11, Xbyak::util::rbp, Xbyak::util::r14, Xbyak::util::r15};
+    static constexpr int kNone = -1;
+
+    std::array<int8_t, 33> host_of;              // guest register -> index in kHost, or kNone
+    std::array<int8_t, kHost.size()> guest_of;   // index in kHost -> guest register, or kNone
+    std::array<bool, kHost.size()> dirty{};
+    std::array<uint32_t, kHost.size()> last_use{};
+    uint32_t clock = 0;
+
+    RegCache() { clear(); }
+    void clear() {
+        host_of.fill(kNone);
+        guest_of.fill(kNone);
+        dirty.fill(false);
+    }
+    // The host register to use for a guest register not yet held: a free
+    // one, else the least recently used (the caller writes it back first).
+    int victim() const {
+        int best = 0;
+        for (int h = 0; h < int(kHost.size()); ++h) {
+            if (guest_of[h] == kNone) return h;
+            if (last_use[h] < last_use[best]) best = h;
+        }
+        return best;
+    }
+    void bind(unsigned guest, int h, bool is_dirty) {
+        host_of[guest] = int8_t(h);
+        guest_of[h] = int8_t(guest);
+        dirty[h] = is_dirty;
+        last_use[h] = ++clock;
+    }
+    void unbind(int h) {
+        host_of[guest_of[h]] = kNone;
+        guest_of[h] = kNone;
+        dirty[h] = false;
+    }
+};
+
+}  // namespace mipshv::jit
