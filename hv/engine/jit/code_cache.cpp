@@ -6,43 +6,44 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <new>
+#include <string>
 
 #include "hv/common/error.h"
 
 namespace mipshv {
 
 namespace {
-size_t page_size() { return size_t(sysconf(_SC_PAGESIZE)); }
+[[noreturn]] void fail(const char* what) {
+    throw Error(std::string("mipshv: code cache: ") + what + ": " + std::strerror(errno));
+}
 }  // namespace
 
 CodeCache::CodeCache(size_t bytes) : size_(bytes) {
-    void* p = mmap(nullptr, size_, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) throw Error(std::string("mipshv: cannot map the code cache: ") + std::strerror(errno));
-    base_ = static_cast<uint8_t*>(p);
+    const int fd = memfd_create("mipshv-code-cache", MFD_CLOEXEC);
+    if (fd < 0) fail("memfd_create");
+    if (ftruncate(fd, off_t(size_)) != 0) {
+        close(fd);
+        fail("ftruncate");
+    }
+    void* x = mmap(nullptr, size_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    void* w = x == MAP_FAILED ? MAP_FAILED : mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    close(fd);
+    if (x == MAP_FAILED || w == MAP_FAILED) {
+        if (x != MAP_FAILED) munmap(x, size_);
+        fail("mmap");
+    }
+    exec_ = static_cast<uint8_t*>(x);
+    write_ = static_cast<uint8_t*>(w);
 }
 
-CodeCache::~CodeCache() { munmap(base_, size_); }
-
-void CodeCache::protect(size_t from, size_t to, int prot) {
-    const size_t page = page_size();
-    from = from / page * page;
-    to = std::min(size_, (to + page - 1) / page * page);
-    if (from < to && mprotect(base_ + from, to - from, prot) != 0)
-        throw Error(std::string("mipshv: cannot change the code cache's protection: ") + std::strerror(errno));
+CodeCache::~CodeCache() {
+    munmap(exec_, size_);
+    munmap(write_, size_);
 }
 
 uint8_t* CodeCache::begin_write(size_t max_bytes) {
     if (size_ - used_ < max_bytes) return nullptr;
-    open_from_ = used_;
-    open_to_ = used_ + max_bytes;
-    protect(open_from_, open_to_, PROT_READ | PROT_WRITE);
-    return base_ + used_;
-}
-
-void CodeCache::end_write(size_t used) {
-    protect(open_from_, open_to_, PROT_READ | PROT_EXEC);
-    used_ += used;
+    return write_ + used_;
 }
 
 void CodeCache::reset_to(size_t keep) { used_ = std::min(keep, used_); }

@@ -68,7 +68,7 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
     if (!enter_) {
         uint8_t* buf = code_.begin_write(kRuntimeBytes);
         const void* enter = nullptr;
-        const size_t n = jit::emit_runtime(c, buf, kRuntimeBytes, runtime_, enter);
+        const size_t n = jit::emit_runtime(c, buf, kRuntimeBytes, code_.exec_delta(), runtime_, enter);
         code_.end_write(n);
         enter_ = reinterpret_cast<EnterFn>(const_cast<void*>(enter));
         runtime_bytes_ = code_.used();
@@ -81,16 +81,11 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
         buf = code_.begin_write(jit::kMaxBlockCodeBytes);
         if (!buf) throw Error("mipshv: the code cache is too small for one block");
     }
-    const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_};
+    const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_, code_.exec_delta()};
     ctx_->slots[next_slot_] = ctx_->slots[next_slot_ + 1] = jit::Link{};
     next_slot_ += 2;
     size_t n = 0;
-    try {
-        n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
-    } catch (...) {
-        code_.end_write(0);
-        throw;
-    }
+    n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
     code_.end_write(n);
     hc.generation = generation_;
     host_bytes_ += n;

@@ -129,6 +129,12 @@ private:
             if (state.guest_of[h] != RegCache::kNone) mov(RegCache::kHost[h], home(unsigned(state.guest_of[h])));
     }
     Xbyak::Address cpu64(int32_t off) { return qword[rbx + off]; }
+    // Code is written in the cache's writable view: a jump to shared code
+    // targets that code's place in the same view, at the same distance.
+    const void* written(const void* exec_address) const {
+        return static_cast<const uint8_t*>(exec_address) - r_.exec_delta;
+    }
+    const void* runnable(const uint8_t* written_address) const { return written_address + r_.exec_delta; }
     void store_imm(const Xbyak::Address& dst, uint64_t v) {
         if (fits_imm32(int64_t(v))) {
             mov(dst, int32_t(v));
@@ -228,7 +234,7 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         store_imm(cpu64(L_.pc), target_pc);
         mov(qword[r12 + kExitSlot], int32_t(slot));
         mov(eax, EXIT_CHAIN);
-        jmp(r_.runtime.epilogue, T_NEAR);
+        jmp(written(r_.runtime.epilogue), T_NEAR);
     });
     mov(rax, qword[r12 + link + kLinkEpoch]);
     mov(rax, qword[r12 + rax]);
@@ -239,13 +245,13 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
 
 void Translator::to_indirect(const Xbyak::Reg64& target) {
     mov(cpu64(L_.pc), target);
-    jmp(r_.runtime.indirect, T_NEAR);
+    jmp(written(r_.runtime.indirect), T_NEAR);
 }
 
 void Translator::leave_to_dispatch(const Xbyak::Reg64& target) {
     mov(cpu64(L_.pc), target);
     mov(eax, EXIT_DISPATCH);
-    jmp(r_.runtime.epilogue, T_NEAR);
+    jmp(written(r_.runtime.epilogue), T_NEAR);
 }
 
 // Block ends (accounted already). Stub code never links: a loop inside it
@@ -529,9 +535,9 @@ size_t Translator::run(Block::HostCode& out) {
     const bool branch_native = branch && runs_plain(*branch) && is_native_branch(branch->op);
 
     Label recheck;
-    out.entry = getCurr();
+    out.entry = runnable(getCurr());
     prologue(recheck);
-    out.body = getCurr();
+    out.body = runnable(getCurr());
     // A branch that runs as a routine leaves its target in c.next_pc (the
     // interpreter starts every block with it at the fall-through address).
     if (branch && !branch_native) store_imm(cpu64(L_.next_pc), b_.end_pc);
@@ -593,11 +599,11 @@ size_t Translator::run(Block::HostCode& out) {
     mov(qword[r12 + kExitBlock], rax);
     mov(qword[r12 + kExitMode], int32_t(r_.mode));
     mov(eax, EXIT_STOPPED);
-    jmp(r_.runtime.epilogue, T_NEAR);
+    jmp(written(r_.runtime.epilogue), T_NEAR);
     L(recheck);
     store_imm(cpu64(L_.pc), b_.vpc);
     mov(eax, EXIT_RECHECK);
-    jmp(r_.runtime.epilogue, T_NEAR);
+    jmp(written(r_.runtime.epilogue), T_NEAR);
     return getSize();
 }
 
@@ -608,7 +614,8 @@ size_t translate(const Request& r, uint8_t* buf, size_t capacity, Block::HostCod
     return t.run(out);
 }
 
-size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, Runtime& rt, const void*& enter) {
+size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exec_delta, Runtime& rt,
+                    const void*& enter) {
     struct Emitter : Xbyak::CodeGenerator {
         Emitter(uint8_t* b, size_t cap) : Xbyak::CodeGenerator(cap, b) {}
     } e(buf, capacity);
@@ -617,7 +624,8 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, Runtime& rt, 
     Label epilogue, miss;
     // enter(Cpu* rdi, Context* rsi, code rdx): saves what the SysV ABI says
     // a callee must keep, keeps the stack 16-byte aligned for helper calls.
-    enter = e.getCurr();
+    auto runnable = [&](const uint8_t* p) -> const void* { return p + exec_delta; };
+    enter = runnable(e.getCurr());
     e.push(rbx);
     e.push(rbp);
     e.push(r12);
@@ -629,7 +637,7 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, Runtime& rt, 
     e.mov(r12, rsi);
     e.jmp(rdx);
     e.L(epilogue);
-    rt.epilogue = e.getCurr();
+    rt.epilogue = runnable(e.getCurr());
     e.add(rsp, 8);
     e.pop(r15);
     e.pop(r14);
@@ -639,7 +647,7 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, Runtime& rt, 
     e.pop(rbx);
     e.ret();
     // Indirect continuation at c.pc: one probe of the table by PC and mode.
-    rt.indirect = e.getCurr();
+    rt.indirect = runnable(e.getCurr());
     e.mov(rax, qword[rbx + L.pc]);
     e.test(al, 3);
     e.jnz(miss, Xbyak::CodeGenerator::T_NEAR);

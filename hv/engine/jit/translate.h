@@ -36,18 +36,20 @@ struct Request {
     uint32_t slot_taken;   // chaining slots this block may use
     uint32_t slot_fall;
     Runtime runtime;
+    ptrdiff_t exec_delta;  // executable address - written address (code_cache.h)
 };
 
 // Worst case for one block: kMaxBlockInsns instructions plus a delay slot.
 constexpr size_t kMaxBlockCodeBytes = 32 * 1024;
 
 // Writes the block's code at `buf` (at most `capacity` bytes); returns the
-// bytes written and sets `out`.
+// bytes written and sets `out` (executable addresses).
 size_t translate(const Request& r, uint8_t* buf, size_t capacity, Block::HostCode& out);
 
 // Writes the shared code (entry trampoline, epilogue, indirect lookup) at
 // `buf`; returns the bytes written. `enter` is then callable as
 //   uint32_t enter(Cpu*, Context*, const void* code).
-size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, Runtime& rt, const void*& enter);
+size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exec_delta, Runtime& rt,
+                    const void*& enter);
 
 }  // namespace mipshv::jit
