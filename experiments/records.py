@@ -29,7 +29,7 @@ def runs(records):
     for path, r in records:
         t = r.totals
         rows.append({
-            "run": os.path.relpath(path), "mode": r.config.mode,
+            "run": os.path.relpath(path), "mode": r.config.mode, "engine": r.config.engine,
             "instructions": t["instructions"], "exits": sum(t[k] for k in EXITS),
             "traps": t["exits_sensitive_trap"], "hypercalls": t["exits_hypercall"],
             "exception_exits": t["exits_exception_injection"] + t["exits_interrupt_injection"],
