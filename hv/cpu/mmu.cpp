@@ -117,7 +117,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
             c.bus->overlay->restore_originals(pa, size, value);  // patches are invisible to data reads
             return true;
         }
-        SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
+        SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va);
         e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
         e.read_tag = va & kHostPageMask;
         e.write_tag = ~0ull;
@@ -140,7 +140,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
             // this path every time so the engine can drop the stale blocks.
             c.engine->invalidate_code(pa, size);
         } else {
-            SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
+            SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va);
             e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
             e.read_tag = va & kHostPageMask;
             e.write_tag = va & kHostPageMask;

@@ -14,4 +14,8 @@ inline std::optional<uint64_t> unmapped_segment_pa(uint64_t va) {
     return std::nullopt;
 }
 
+// ckseg0/ckseg1: translated the same way whatever the TLB or Status hold
+// (kernel mode); code found through them stays valid across mapping changes.
+inline bool in_compat_kernel_segment(uint64_t va) { return va >= 0xffffffff80000000ull && va < 0xffffffffc0000000ull; }
+
 }  // namespace mipshv

@@ -25,9 +25,23 @@ struct SoftTlb {
     SoftTlbEntry e[kModes][kSoftTlbSize];
 
     SoftTlbEntry& entry(unsigned mode, uint64_t va) { return e[mode][(va >> 12) & (kSoftTlbSize - 1)]; }
+    // The entry the slow path fills for `va`; remembered so that a flush
+    // clears only the entries filled since the last one (a guest changes
+    // its mappings far more often than it touches many pages in between).
+    SoftTlbEntry& fill(unsigned mode, uint64_t va) {
+        const unsigned index = unsigned(mode * kSoftTlbSize + ((va >> 12) & (kSoftTlbSize - 1)));
+        if (filled_count_ < kFillLog) filled_[filled_count_] = uint16_t(index);
+        ++filled_count_;
+        return e[index / kSoftTlbSize][index % kSoftTlbSize];
+    }
     void flush() {
-        for (auto& table : e)
-            for (auto& x : table) x = SoftTlbEntry{};
+        if (filled_count_ <= kFillLog) {
+            for (unsigned k = 0; k < filled_count_; ++k) e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize] = SoftTlbEntry{};
+        } else {
+            for (auto& table : e)
+                for (auto& x : table) x = SoftTlbEntry{};
+        }
+        filled_count_ = 0;
     }
     // Make every access to one host page take the slow path (the page now
     // holds hypervisor patches that loads must not see).
@@ -44,6 +58,11 @@ struct SoftTlb {
             for (auto& x : table)
                 if (x.write_tag != ~0ull && ((x.addend + x.write_tag) & kHostPageMask) == host_page) x.write_tag = ~0ull;
     }
+
+private:
+    static constexpr unsigned kFillLog = 256;
+    uint16_t filled_[kFillLog];
+    unsigned filled_count_ = kFillLog + 1;  // unknown: the first flush clears all
 };
 
 }  // namespace mipshv

@@ -29,7 +29,7 @@ void BlockCache::drop_all() {
     for (auto& [page, list] : by_page_) bus_.set_code_page(page << 12, false);
     blocks_.clear();
     by_page_.clear();
-    flush_lookup();
+    forget_blocks();
 }
 
 unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
@@ -54,7 +54,7 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
         by_page_.erase(it);
         bus_.set_code_page(pa, false);
     }
-    if (dropped) flush_lookup();
+    if (dropped) forget_blocks();
     return dropped;
 }
 

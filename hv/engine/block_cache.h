@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hv/cpu/segments.h"
 #include "hv/engine/block.h"
 
 namespace mipshv {
@@ -22,20 +23,30 @@ public:
 
     Block* lookup_fast(uint64_t vpc, unsigned mode) const {
         const JumpEntry& e = jump_[index(vpc)];
-        return (e.vpc == vpc && e.mode == mode) ? e.block : nullptr;
+        const uint64_t now = e.survives_map_changes ? code_epoch_ : epoch_;
+        return (e.vpc == vpc && e.mode == mode && e.stamp == now) ? e.block : nullptr;
+    }
+    // The block lookup_fast knew before mappings changed, if `vpc` still
+    // translates to its physical address (saves the hash lookup).
+    Block* revalidate(uint64_t vpc, unsigned mode, uint64_t pa) {
+        JumpEntry& e = jump_[index(vpc)];
+        if (e.vpc != vpc || e.mode != mode || e.code_stamp != code_epoch_ || e.block->pa != pa) return nullptr;
+        e.stamp = e.survives_map_changes ? code_epoch_ : epoch_;
+        return e.block;
     }
     Block* find(uint64_t pa, uint64_t vpc) const;
     Block* insert(std::unique_ptr<Block> b, unsigned mode);
-    void remember(uint64_t vpc, unsigned mode, Block* b) { jump_[index(vpc)] = {vpc, mode, b}; }
+    void remember(uint64_t vpc, unsigned mode, Block* b) {
+        const bool survives = in_compat_kernel_segment(vpc);
+        jump_[index(vpc)] = {vpc, mode, b, survives ? code_epoch_ : epoch_, code_epoch_, survives};
+    }
 
     // Drops every block overlapping [pa, pa+len); returns how many.
     unsigned invalidate(uint64_t pa, uint64_t len);
     // Drops every block (they are freed at the next collect_garbage).
     void clear() { drop_all(); }
-    void flush_lookup() {
-        jump_.fill(JumpEntry{});
-        ++epoch_;
-    }
+    // Mappings changed: forget lookups that depended on them.
+    void flush_lookup() { ++epoch_; }
     // Frees the blocks invalidated since the last call; true if any were.
     bool collect_garbage() {
         if (graveyard_.empty()) return false;
@@ -53,7 +64,14 @@ private:
         uint64_t vpc = ~0ull;
         unsigned mode = 0;
         Block* block = nullptr;
+        uint64_t stamp = 0;       // the epoch it was made in (see lookup_fast)
+        uint64_t code_stamp = 0;  // the code epoch it was made in (see revalidate)
+        bool survives_map_changes = false;
     };
+    void forget_blocks() {
+        ++code_epoch_;
+        ++epoch_;
+    }
     struct Key {
         uint64_t pa, vpc;
         bool operator==(const Key&) const = default;
@@ -70,7 +88,8 @@ private:
     std::unordered_map<Key, std::unique_ptr<Block>, KeyHash> blocks_;
     std::unordered_map<uint64_t, std::vector<Block*>> by_page_;  // physical page -> blocks
     std::vector<std::unique_ptr<Block>> graveyard_;
-    uint64_t epoch_ = 1;
+    uint64_t epoch_ = 1;       // changes with any mapping change or dropped block
+    uint64_t code_epoch_ = 1;  // changes when blocks are dropped
 };
 
 }  // namespace mipshv

@@ -99,6 +99,7 @@ Block* BlockEngine::block_at_pc(Cpu& c) {
     }
     uint64_t pa;
     if (!translate_or_raise(c, at, c.pc, Access::FETCH, pa)) return nullptr;
+    if (Block* b = cache_.revalidate(c.pc, c.mmu_mode, pa)) return b;
     if (Block* b = cache_.find(pa, c.pc)) {
         cache_.remember(c.pc, c.mmu_mode, b);
         return b;

@@ -107,9 +107,9 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
         e.tag = b.vpc | mode;
         link = &e.link;
     }
-    // Code reached through an unmapped segment stays valid whatever the TLB
+    // Code reached through ckseg0/ckseg1 stays valid whatever the TLB
     // does; anything else holds only until the next mapping change.
-    const bool mapped = !unmapped_segment_pa(b.vpc);
+    const bool mapped = !in_compat_kernel_segment(b.vpc);
     link->target = code.entry;
     link->epoch_offset = mapped ? offsetof(jit::Context, any_epoch) : offsetof(jit::Context, code_epoch);
     link->stamp = mapped ? ctx_->any_epoch : ctx_->code_epoch;
