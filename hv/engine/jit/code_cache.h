@@ -41,6 +41,8 @@ private:
     uint8_t* write_ = nullptr;
     size_t size_ = 0;
     size_t used_ = 0;
+    size_t populated_ = 0;  // bytes faulted in ahead of use
+    static constexpr size_t kPopulateBytes = 2u << 20;
 };
 
 }  // namespace mipshv
