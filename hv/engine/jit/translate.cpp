@@ -47,7 +47,6 @@ struct Layout {
     }
 };
 
-constexpr int32_t kCodeEpoch = int32_t(offsetof(Context, code_epoch));
 constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
 constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
 constexpr int32_t kExitMode = int32_t(offsetof(Context, exit_mode));
@@ -243,9 +242,28 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
     jmp(qword[r12 + link + kLinkTarget]);
 }
 
+// Continue at a computed target through one probe of the indirect table
+// (by PC and MMU mode), inline so that each jump site has its own host
+// indirect branch to predict.
 void Translator::to_indirect(const Xbyak::Reg64& target) {
+    Label& miss = cold([this] { jmp(written(r_.runtime.indirect_miss), T_NEAR); });
     mov(cpu64(L_.pc), target);
-    jmp(written(r_.runtime.indirect), T_NEAR);
+    if (target != rax) mov(rax, target);
+    test(al, 3);
+    jnz(miss, T_NEAR);
+    mov(ecx, dword[rbx + L_.mode]);
+    or_(rcx, rax);
+    mov(rdx, rax);
+    shr(rdx, 2);
+    and_(edx, int32_t(kIndirectEntries - 1));
+    shl(rdx, 5);
+    cmp(rcx, qword[r12 + rdx + kIndirect]);
+    jne(miss, T_NEAR);
+    mov(rax, qword[r12 + rdx + kIndirect + 8 + kLinkEpoch]);
+    mov(rax, qword[r12 + rax]);
+    cmp(rax, qword[r12 + rdx + kIndirect + 8 + kLinkStamp]);
+    jne(miss, T_NEAR);
+    jmp(qword[r12 + rdx + kIndirect + 8 + kLinkTarget]);
 }
 
 void Translator::leave_to_dispatch(const Xbyak::Reg64& target) {
@@ -621,7 +639,7 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exe
     } e(buf, capacity);
     const Layout L(cpu);
     using namespace Xbyak::util;
-    Label epilogue, miss;
+    Label epilogue;
     // enter(Cpu* rdi, Context* rsi, code rdx): saves what the SysV ABI says
     // a callee must keep, keeps the stack 16-byte aligned for helper calls.
     auto runnable = [&](const uint8_t* p) -> const void* { return p + exec_delta; };
@@ -646,29 +664,10 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exe
     e.pop(rbp);
     e.pop(rbx);
     e.ret();
-    // Indirect continuation at c.pc: one probe of the table by PC and mode.
-    rt.indirect = runnable(e.getCurr());
-    e.mov(rax, qword[rbx + L.pc]);
-    e.test(al, 3);
-    e.jnz(miss, Xbyak::CodeGenerator::T_NEAR);
-    e.mov(ecx, dword[rbx + L.mode]);
-    e.or_(rcx, rax);
-    e.mov(rdx, rax);
-    e.shr(rdx, 2);
-    e.and_(edx, int32_t(kIndirectEntries - 1));
-    e.shl(rdx, 5);
-    e.lea(rdx, ptr[r12 + rdx + kIndirect]);
-    e.cmp(rcx, qword[rdx]);
-    e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
-    e.mov(rax, qword[rdx + 8 + kLinkEpoch]);
-    e.mov(rax, qword[r12 + rax]);
-    e.cmp(rax, qword[rdx + 8 + kLinkStamp]);
-    e.jne(miss, Xbyak::CodeGenerator::T_NEAR);
-    e.jmp(qword[rdx + 8 + kLinkTarget]);
-    e.L(miss);
+    // A computed target the indirect table does not know.
+    rt.indirect_miss = runnable(e.getCurr());
     e.mov(eax, EXIT_INDIRECT);
     e.jmp(epilogue, Xbyak::CodeGenerator::T_NEAR);
-    (void)kCodeEpoch;
     return e.getSize();
 }
 

@@ -26,7 +26,7 @@ struct Context;
 // Code shared by every block, emitted once at the start of the cache.
 struct Runtime {
     const void* epilogue = nullptr;  // return to the run loop, eax = Exit
-    const void* indirect = nullptr;  // continue at c.pc through the indirect table
+    const void* indirect_miss = nullptr;  // a computed target not in the indirect table
 };
 
 struct Request {
@@ -46,7 +46,7 @@ constexpr size_t kMaxBlockCodeBytes = 32 * 1024;
 // bytes written and sets `out` (executable addresses).
 size_t translate(const Request& r, uint8_t* buf, size_t capacity, Block::HostCode& out);
 
-// Writes the shared code (entry trampoline, epilogue, indirect lookup) at
+// Writes the shared code (entry trampoline, epilogue, indirect miss) at
 // `buf`; returns the bytes written. `enter` is then callable as
 //   uint32_t enter(Cpu*, Context*, const void* code).
 size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exec_delta, Runtime& rt,
