@@ -99,6 +99,9 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
     const Pending kind = pending_;
     pending_ = Pending::NONE;
     if (kind == Pending::NONE || b.vpc != pending_pc_ || ctx_->code_epoch != pending_code_epoch_) return;
+    // Stub code links only to guest code, so that no loop of linked blocks
+    // retires nothing (the run loop is what detects a stuck guest).
+    if (kind == Pending::SLOT && pending_from_stub_ && b.guest_insns == 0) return;
     jit::Link* link;
     if (kind == Pending::SLOT) {
         link = &ctx_->slots[pending_slot_];
@@ -133,7 +136,8 @@ void Jit::run_whole(Cpu& c, Block& b) {
         }
         case jit::EXIT_CHAIN:
             pending_ = Pending::SLOT;
-            pending_slot_ = uint32_t(ctx_->exit_slot);
+            pending_slot_ = uint32_t(ctx_->exit_slot & ~jit::kSlotFromStub);
+            pending_from_stub_ = ctx_->exit_slot & jit::kSlotFromStub;
             break;
         case jit::EXIT_INDIRECT:
             pending_ = Pending::INDIRECT;

@@ -48,6 +48,7 @@ private:
     enum class Pending : uint8_t { NONE, SLOT, INDIRECT } pending_ = Pending::NONE;
     uint64_t pending_pc_ = 0, pending_code_epoch_ = 0;
     uint32_t pending_slot_ = 0;
+    bool pending_from_stub_ = false;
 
     uint64_t host_bytes_ = 0, flushes_ = 0, links_ = 0, translations_ = 0;
     uint64_t translate_ns_ = 0;

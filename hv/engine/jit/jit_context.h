@@ -31,6 +31,9 @@ enum Exit : uint32_t {
     EXIT_DISPATCH = 5,   // a block that never chains (stub code) ended; accounted
 };
 
+// In exit_slot: the slot belongs to a block of hypervisor stub code.
+constexpr uint64_t kSlotFromStub = 1u << 30;
+
 constexpr size_t kIndirectEntries = 1u << 13;
 constexpr size_t kSlots = 1u << 20;
 

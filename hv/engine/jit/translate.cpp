@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hv/cpu/cpu.h"
+#include "hv/cpu/insn_time.h"
 #include "hv/engine/decision.h"
 #include "hv/engine/jit/jit_context.h"
 #include "hv/engine/jit/reg_cache.h"
@@ -23,7 +24,7 @@ using Xbyak::Label;
 // code reaches every vCPU's state through rbx alone.
 struct Layout {
     int32_t gpr, hi, lo, pc, next_pc, instret, ticks, run_limit, deadline, stop, mode, cp0, soft_tlb;
-    int32_t counter_by_mode[kModes], stub_insns;
+    int32_t counter_by_mode[kModes], stub_insns, patched_sites;
 
     explicit Layout(const Cpu& c) {
         auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
@@ -44,6 +45,7 @@ struct Layout {
         counter_by_mode[kModeSupervisor] = at(&c.counters.instructions_supervisor);
         counter_by_mode[kModeKernel] = counter_by_mode[kModeKernelErl] = at(&c.counters.instructions_kernel);
         stub_insns = at(&c.counters.hypervisor_stub_instructions);
+        patched_sites = at(&c.counters.patched_site_executions);
     }
 };
 
@@ -157,8 +159,11 @@ private:
     void leave_to_dispatch(const Xbyak::Reg64& target);
     void end_static(uint64_t target_pc, uint32_t slot);
     void end_dynamic(const Xbyak::Reg64& target);
-    void call_routine(size_t k);
-    void call_routine_raw(size_t k);
+    // Calls `fn` (default: the routine the instruction's decision names).
+    void call_routine(size_t k, ExecFn fn = nullptr);
+    void call_routine_raw(size_t k, ExecFn fn = nullptr);
+    void emit(size_t k);
+    void emit_patched_in_kernel(size_t k);
     bool emit_native(size_t k);
     bool emit_alu(const Insn& i);
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store);
@@ -231,7 +236,8 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
     const int32_t link = kSlots + int32_t(slot * sizeof(Link));
     Label& miss = cold([this, target_pc, slot] {
         store_imm(cpu64(L_.pc), target_pc);
-        mov(qword[r12 + kExitSlot], int32_t(slot));
+        // A stub block's slot is marked: the run loop links it only to guest code.
+        mov(qword[r12 + kExitSlot], int32_t(slot | (b_.guest_insns == 0 ? kSlotFromStub : 0)));
         mov(eax, EXIT_CHAIN);
         jmp(written(r_.runtime.epilogue), T_NEAR);
     });
@@ -272,16 +278,10 @@ void Translator::leave_to_dispatch(const Xbyak::Reg64& target) {
     jmp(written(r_.runtime.epilogue), T_NEAR);
 }
 
-// Block ends (accounted already). Stub code never links: a loop inside it
+// Block ends (accounted already). Stub code never links to stub code (see
+// kSlotFromStub) and never goes through the indirect table: a loop inside it
 // would never come back to the run loop, which detects a stuck guest.
-void Translator::end_static(uint64_t target_pc, uint32_t slot) {
-    if (b_.guest_insns == 0) {
-        mov(rax, target_pc);
-        leave_to_dispatch(rax);
-    } else {
-        chain(target_pc, slot);
-    }
-}
+void Translator::end_static(uint64_t target_pc, uint32_t slot) { chain(target_pc, slot); }
 
 void Translator::end_dynamic(const Xbyak::Reg64& target) {
     if (b_.guest_insns == 0) leave_to_dispatch(target);
@@ -290,17 +290,17 @@ void Translator::end_dynamic(const Xbyak::Reg64& target) {
 
 // Runs instruction k through its routine, as the interpreter would; a false
 // return stops the block there, and the run loop accounts it.
-void Translator::call_routine(size_t k) {
+void Translator::call_routine(size_t k, ExecFn fn) {
     write_back(regs_);
     regs_.clear();
-    call_routine_raw(k);
+    call_routine_raw(k, fn);
 }
 
-void Translator::call_routine_raw(size_t k) {
+void Translator::call_routine_raw(size_t k, ExecFn fn) {
     const Insn& i = b_.insns[k];
     mov(rdi, rbx);
     mov(rsi, reinterpret_cast<uint64_t>(&i));
-    mov(rax, reinterpret_cast<uint64_t>(i.exec));
+    mov(rax, reinterpret_cast<uint64_t>(fn ? fn : i.exec));
     call(rax);
     test(al, al);
     Label& fail = cold([this, k] {
@@ -490,7 +490,7 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const RegCache after = regs_;
     cold_.emplace_back(&slow, [this, k, at_branch, after, &done] {
         write_back(at_branch);
-        call_routine_raw(k);
+        call_routine_raw(k, b_.insns[k].inner);  // the plain semantics (a patched site counted already)
         reload(after);
         jmp(done, T_NEAR);
     });
@@ -526,9 +526,39 @@ bool Translator::emit_branch_decision(const Insn& i) {
     return true;
 }
 
+// One instruction, as its decision says.
+void Translator::emit(size_t k) {
+    const Insn& i = b_.insns[k];
+    if (runs_plain(i) && emit_native(k)) return;
+    if (i.action == Action::PATCHED && r_.mode >= kModeKernel && !reads_time(i)) return emit_patched_in_kernel(k);
+    call_routine(k);
+}
+
+// A patched word in a block translated for kernel mode runs as written,
+// natively where it can (exec_patched_site's kernel path, inline); should
+// the vCPU not be in kernel mode after all, the routine decides.
+void Translator::emit_patched_in_kernel(size_t k) {
+    const Insn& i = b_.insns[k];
+    const RegCache at_branch = regs_;
+    Label& elsewhere = labels_.emplace_back();
+    Label& done = labels_.emplace_back();
+    cmp(dword[rbx + L_.mode], int32_t(kModeKernel));
+    jb(elsewhere, T_NEAR);
+    add(cpu64(L_.patched_sites), 1);
+    if (!emit_native(k)) call_routine(k, i.inner);
+    L(done);
+    const RegCache after = regs_;
+    cold_.emplace_back(&elsewhere, [this, k, at_branch, after, &done] {
+        write_back(at_branch);
+        call_routine_raw(k);
+        reload(after);
+        jmp(done, T_NEAR);
+    });
+}
+
+// The instruction's semantics in host code, if this backend has them.
 bool Translator::emit_native(size_t k) {
     const Insn& i = b_.insns[k];
-    if (!runs_plain(i)) return false;
     switch (i.op) {
         case Opcode::lb: emit_mem(k, 1, true, false); return true;
         case Opcode::lbu: emit_mem(k, 1, false, false); return true;
@@ -579,7 +609,7 @@ size_t Translator::run(Block::HostCode& out) {
             }
             continue;
         }
-        if (!emit_native(k)) call_routine(k);
+        emit(k);
     }
 
     write_back(regs_);
