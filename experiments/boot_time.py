@@ -6,7 +6,7 @@ boots Debian's 5kc-malta kernel (`-M malta -cpu 5KEf`) with the same
 initramfs. Both are timed from process start to the first shell prompt, in
 the same run, and mipshv's guest instruction count comes from its RunRecord.
 
-usage: experiments/boot_time.py [--reps N] [--out results/boot_time.json]
+usage: experiments/boot_time.py [--reps N] [--engine jit|interp] [--out results/boot_time.json]
 """
 import argparse
 import json
@@ -21,16 +21,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
+from guest_runs import ENGINES  # noqa: E402
 
 PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 CACHE = os.path.join(ROOT, "datasets", "cache")
 
 
-def boot_mipshv(mipshv, initrd):
+def boot_mipshv(mipshv, initrd, engine="jit"):
     with tempfile.TemporaryDirectory() as tmp:
         stats = os.path.join(tmp, "run.pb")
         argv = [mipshv, "-kernel", os.path.join(CACHE, "vmlinuz-mips64r2el"), "-initrd", initrd, "-m", "256M",
-                "-append", "console=ttyS0", "--stats", stats]
+                "-append", "console=ttyS0", "--engine", engine, "--stats", stats]
         start = time.monotonic()
         s = ConsoleSession(argv)
         try:
@@ -60,18 +61,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--mipshv", default=os.path.join(ROOT, "build", "mipshv"))
+    ap.add_argument("--engine", default="jit", choices=ENGINES,
+                    help="mipshv's execution engine: jit (default) or interp, the reference interpreter")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "boot_time.json"))
     args = ap.parse_args()
     initrd = os.path.join(CACHE, "initramfs.cpio.gz")
     runs = []
     for rep in range(args.reps):
-        m_sec, m_insns = boot_mipshv(args.mipshv, initrd)
+        m_sec, m_insns = boot_mipshv(args.mipshv, initrd, args.engine)
         q_sec = boot_qemu(initrd)
         runs.append({"rep": rep, "mipshv_seconds": m_sec, "mipshv_guest_instructions": m_insns, "qemu_seconds": q_sec})
         print(f"rep {rep}: mipshv {m_sec:.2f} s ({m_insns / 1e9:.2f} G guest instructions), qemu malta {q_sec:.2f} s")
     m = statistics.median(r["mipshv_seconds"] for r in runs)
     q = statistics.median(r["qemu_seconds"] for r in runs)
-    summary = {"mipshv_median_seconds": m, "qemu_median_seconds": q, "qemu_over_mipshv": q / m,
+    summary = {"engine": args.engine, "mipshv_median_seconds": m, "qemu_median_seconds": q, "qemu_over_mipshv": q / m,
                "command": " ".join([sys.executable] + sys.argv), "runs": runs}
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:

@@ -13,17 +13,18 @@ CACHE = os.path.join(ROOT, "datasets", "cache")
 KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
 INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
 sys.path.insert(0, os.path.join(ROOT, "build", "python"))
-from mipshv import MODES  # noqa: E402  (the execution modes, in their order)
+from mipshv import ENGINES, MODES  # noqa: E402  (the execution modes and engines, in their order)
 # KASLR would move the kernel after the eager strategies scanned it.
 BOOTARGS = "console=ttyS0 nokaslr"
 
 
-def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc="2026-01-01T00:00:00"):
+def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc="2026-01-01T00:00:00",
+         engine="jit"):
     """Boots, feeds `workload` (bytes) to the console, returns (status, console log, RunRecord dict)."""
     with tempfile.TemporaryDirectory() as tmp:
         stats = stats_path or os.path.join(tmp, "run.pb")
         argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", BOOTARGS,
-                "-rtc", f"base={rtc}", "--mode", mode, "--stats", stats]
+                "-rtc", f"base={rtc}", "--mode", mode, "--engine", engine, "--stats", stats]
         r = subprocess.run(argv, input=workload, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
         record = json.loads(subprocess.run([mipshv, "stats", stats], capture_output=True, check=True).stdout)
     return r.returncode, r.stdout, record
@@ -35,3 +36,13 @@ EXIT_COUNTERS = ("exits_sensitive_trap", "exits_hypercall", "exits_exception_inj
 def exits(record):
     """All hypervisor exits of a run."""
     return sum(int(record["totals"].get(k, 0)) for k in EXIT_COUNTERS)
+
+
+def differences(a, b, path=""):
+    """Where two RunRecord dicts differ: ["totals.exits_hypercall: 12 != 13", ...] (empty when equal)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str)
+                for d in differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]

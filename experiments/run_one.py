@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Boot Debian's Linux once in one execution mode, run a workload on its
 console and write the run's RunRecord (binary Protobuf) plus the command
-that reproduces it.
+that reproduces it. The RunRecord names the engine (config.engine).
 
-usage: experiments/run_one.py --mode on-demand --workload boot --out results/x.pb
+usage: experiments/run_one.py --mode on-demand [--engine jit|interp] --workload boot --out results/x.pb
 """
 import argparse
 import os
@@ -23,32 +23,34 @@ GUEST = {"kernel": os.path.join(CACHE, "vmlinuz-mips64r2el"), "initrd": os.path.
          "append": "console=ttyS0 nokaslr", "memory": "256M", "rtc": "2026-01-01"}
 
 
-def run(mode, workload, out):
+def run(mode, workload, out, engine="jit"):
     """One boot; returns the RunRecord message (also written to `out`)."""
-    with mipshv.VM(mode=mode, **GUEST) as vm:
+    with mipshv.VM(mode=mode, engine=engine, **GUEST) as vm:
         vm.expect(mipshv.PROMPT, timeout=600)
         for command in WORKLOADS[workload][:-1]:
             vm.run(command, timeout=600)
         vm.send(WORKLOADS[workload][-1] + "\n")
         if vm.run_until(timeout=600) != "halt":
-            raise RuntimeError(f"{mode}: the guest did not power off")
+            raise RuntimeError(f"{mode} ({engine}): the guest did not power off")
         record = vm.counters()
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as f:
         f.write(record.SerializeToString())
     with open(out + ".cmd", "w") as f:
         f.write(shlex.join([sys.executable, os.path.join(HERE, "run_one.py"), "--mode", mode,
-                            "--workload", workload, "--out", out]) + "\n")
+                            "--engine", engine, "--workload", workload, "--out", out]) + "\n")
     return record
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", required=True, choices=mipshv.MODES)
+    ap.add_argument("--engine", default="jit", choices=mipshv.ENGINES,
+                    help="execution engine: jit (default) or interp, the reference interpreter")
     ap.add_argument("--workload", default="boot", choices=sorted(WORKLOADS))
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    run(args.mode, args.workload, args.out)
+    run(args.mode, args.workload, args.out, args.engine)
 
 
 if __name__ == "__main__":

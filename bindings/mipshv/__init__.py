@@ -3,7 +3,8 @@
     import mipshv
     with mipshv.VM(kernel="datasets/cache/vmlinuz-mips64r2el",
                    initrd="datasets/cache/initramfs.cpio.gz",
-                   append="console=ttyS0 nokaslr", mode="on-demand") as vm:
+                   append="console=ttyS0 nokaslr", mode="on-demand",
+                   engine="jit") as vm:     # or "interp", the reference interpreter
         vm.expect(r"# ")
         print(vm.run("uname -a"))
         record = vm.counters()          # a RunRecord protobuf message
@@ -21,6 +22,9 @@ from google.protobuf import json_format
 from . import run_record_pb2
 from ._core import MODES, Error, Machine, __version__
 
+# The execution engines (`--engine`): the block translator (the default) and
+# the reference interpreter. The machine core validates the name.
+ENGINES = ("jit", "interp")
 # busybox ash's prompt, possibly followed by its cursor-position query.
 PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 _SLICE = 5_000_000  # guest instructions between looks at the console
@@ -34,11 +38,11 @@ class VM:
     """One virtual machine. Keyword names follow the command-line options."""
 
     def __init__(self, kernel, initrd=None, append=None, memory="512M", smp=1, mode="on-demand",
-                 machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None):
+                 machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None, engine="jit"):
         if smp != 1:
             raise Error(f"mipshv: smp={smp}: only one vCPU is supported so far")
-        argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "--mode", mode, "-M", machine,
-                "--clock", clock]
+        argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "--mode", mode, "--engine", engine,
+                "-M", machine, "--clock", clock]
         if initrd is not None:
             argv += ["-initrd", str(initrd)]
         if append is not None:

@@ -6,11 +6,12 @@ mipshv=$1 guests=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 good=$(ls "$guests"/*.elf | head -n 1)
-failures=0
+cases=0 failures=0
 
 expect_error() {  # expect_error DESCRIPTION PATTERN ARGS...
     local what=$1 pattern=$2
     shift 2
+    cases=$((cases + 1))
     "$mipshv" "$@" >"$work/out" 2>"$work/err" </dev/null
     local rc=$? lines
     lines=$(wc -l <"$work/err")
@@ -41,6 +42,7 @@ expect_error "memory too small for the board" "too small" -kernel "$good" -m 1M
 expect_error "memory too small for the image" "does not fit" -kernel "$good" -m 4M -initrd "$(command -v qemu-system-mips64el || echo /usr/bin/qemu-system-mips64el)"
 expect_error "unknown mode" "mode" -kernel "$good" --mode warp
 expect_error "unknown machine" "machine" -kernel "$good" -M nosuchboard
+expect_error "unknown engine" "engine" -kernel "$good" --engine bogus
 
-echo "$((13 - failures)) passed, $failures failed"
+echo "$((cases - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

@@ -1,9 +1,12 @@
 #!/bin/bash
-# device_tree.sh MIPSHV KERNEL OUTDIR: --dump-dtb writes the board's device
-# tree; dtc must decompile it and find every node the guest relies on.
+# device_tree.sh MIPSHV KERNEL OUTDIR [extra mipshv options...]: --dump-dtb
+# writes the board's device tree; dtc must decompile it and find every node
+# the guest relies on.
 set -u
 mipshv=$1 kernel=$2 out=$3
-"$mipshv" -kernel "$kernel" -m 512M -append "console=ttyS0 quiet" --dump-dtb "$out/virt.dtb" --max-insns 1 >/dev/null 2>&1
+shift 3
+mkdir -p "$out"
+"$mipshv" -kernel "$kernel" -m 512M -append "console=ttyS0 quiet" --dump-dtb "$out/virt.dtb" --max-insns 1 "$@" >/dev/null 2>&1
 dtc -I dtb -O dts -o "$out/virt.dts" "$out/virt.dtb" 2>"$out/dtc.err" || { cat "$out/dtc.err"; echo "0 passed, 1 failed"; exit 1; }
 pass=0 fail=0
 expect() {  # expect DESCRIPTION REGEX

@@ -25,6 +25,37 @@ def test_bare_metal_program_runs_alike_in_every_mode(guest):
     assert all(traps[m] <= traps["trap"] for m in ("1:1", "1:n", "on-demand"))
 
 
+def _engine_run(guest, name, mode, engine):
+    with mipshv.VM(kernel=guest(name), semihosting=True, memory="128M", mode=mode, engine=engine) as vm:
+        assert vm.run_until(timeout=60) == "halt"
+        return vm.output, vm.exit_code, vm.counters()
+
+
+@pytest.mark.parametrize("name,mode", [("tlb", "on-demand"), ("selfmod", "trap"), ("usermode", "1:n"),
+                                       ("fpu_arith", "bare-metal"), ("interp", "1:1")])
+def test_both_engines_run_a_guest_alike(guest, name, mode):
+    runs = {engine: _engine_run(guest, name, mode, engine) for engine in mipshv.ENGINES}
+    (jit_out, jit_rc, jit), (interp_out, interp_rc, interp) = runs["jit"], runs["interp"]
+    assert jit_rc == 0 and "checks passed" in jit_out
+    assert interp_out == jit_out and interp_rc == jit_rc
+    for engine, (_, _, record) in runs.items():
+        assert record.config.engine == engine and record.engine.name == engine
+        argv = list(record.config.argv)
+        assert argv[argv.index("--engine") + 1] == engine
+    assert dict(interp.totals) == dict(jit.totals) and interp.totals["instructions"] > 0
+    assert [dict(v.counters) for v in interp.vcpus] == [dict(v.counters) for v in jit.vcpus]
+    assert dict(interp.hypervisor.exits_by_kind) == dict(jit.hypervisor.exits_by_kind)
+    assert dict(interp.hypervisor.patches) == dict(jit.hypervisor.patches)
+    assert interp.stop_reason == jit.stop_reason
+
+
+def test_the_default_engine_is_jit(guest):
+    with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M") as vm:
+        vm.run_until(timeout=30)
+        assert vm.counters().config.engine == "jit"
+    assert mipshv.ENGINES[0] == "jit"
+
+
 def test_counters_are_a_run_record_and_a_dict(guest):
     with mipshv.VM(kernel=guest("tlb"), semihosting=True, memory="128M", mode="on-demand") as vm:
         vm.run_until(timeout=30)
@@ -47,6 +78,8 @@ def test_bad_arguments_raise_clear_errors(guest, tmp_path):
         mipshv.VM(kernel=bogus)
     with pytest.raises(mipshv.Error, match="unknown mode"):
         mipshv.VM(kernel=guest("alu32"), mode="warp")
+    with pytest.raises(mipshv.Error, match="unknown engine 'bogus'"):
+        mipshv.VM(kernel=guest("alu32"), engine="bogus")
     with pytest.raises(mipshv.Error, match="bad size"):
         mipshv.VM(kernel=guest("alu32"), memory="lots")
     with pytest.raises(mipshv.Error, match="one vCPU"):
