@@ -84,7 +84,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
       // Hypervisor modes keep the virtual CP0 in the communication page.
       cpu_(mode_ == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus_, hypervisor_region_)),
-      engine_(make_engine(opts.engine, bus_)),
+      engine_(make_engine(opts.engine, bus_, opts.code_cache_bytes)),
       console_(console ? std::move(console) : std::make_unique<HostConsole>(opts.serial)),
       uart_(*console_, [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
       rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); },

@@ -79,6 +79,14 @@ std::string parse_clock(const std::string& option, const std::string& text) {
     return text;
 }
 
+// The code cache: 1 MiB (room for any block) to 1 GiB (translated code
+// jumps within it with 32-bit displacements).
+uint64_t parse_code_cache(const std::string& option, const std::string& text) {
+    const uint64_t bytes = parse_memory_size(option, text);
+    if (bytes > 1 * GiB) fail(option + ": " + text + " is more than the 1 GiB maximum");
+    return bytes;
+}
+
 std::string parse_engine(const std::string& option, const std::string& text) {
     if (text != "jit" && text != "interp") fail(option + ": unknown engine '" + text + "' (valid: jit, interp)");
     return text;
@@ -118,6 +126,7 @@ Options parse_options(int argc, char** argv) {
         else if (name == "rtc") options.rtc_base_s = parse_rtc(arg, value());
         else if (name == "clock") options.clock = parse_clock(arg, value());
         else if (name == "engine") options.engine = parse_engine(arg, value());
+        else if (name == "code-cache") options.code_cache_bytes = parse_code_cache(arg, value());
         else if (name == "dump-dtb") options.dump_dtb = value();
         else if (name == "stats") options.stats_file = value();
         else if (name == "system-map") options.system_map = value();
@@ -154,6 +163,8 @@ std::string usage() {
            "                      `mipshv stats FILE` prints one as JSON\n"
            "  --engine NAME       execution engine: jit (default: block translator to\n"
            "                      x86-64) or interp (the reference interpreter)\n"
+           "  --code-cache SIZE   (jit) host code kept before a whole flush (default 256M;\n"
+           "                      1M to 1G)\n"
            "  --mode NAME         how sensitive instructions run: " + mode_list() + "\n"
            "                      (default: bare-metal)\n"
            "  --stop-on-sensitive bare-metal debugging: stop at the first sensitive\n"

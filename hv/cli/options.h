@@ -15,6 +15,7 @@ struct Options {
     uint64_t max_instructions = 0;  // 0 = unlimited
     std::string trace_file;
     std::string engine = "jit";     // "jit": binary translator; "interp": the reference interpreter
+    uint64_t code_cache_bytes = 256ull << 20;  // the translator's code cache (--code-cache)
     std::string clock = "virtual";  // "virtual": deterministic; "host": follows the host clock
     int64_t rtc_base_s = -1;        // RTC start (seconds since the epoch); -1: host time at start
     std::string dump_dtb;           // write the generated device tree here

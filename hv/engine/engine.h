@@ -29,6 +29,7 @@ public:
 };
 
 // The engines `--engine` names: "jit" or "interp". Throws Error otherwise.
-std::unique_ptr<ExecutionEngine> make_engine(const std::string& name, Bus& bus);
+// `code_cache_bytes`: the translator's code cache.
+std::unique_ptr<ExecutionEngine> make_engine(const std::string& name, Bus& bus, size_t code_cache_bytes);
 
 }  // namespace mipshv

@@ -12,11 +12,9 @@ namespace mipshv {
 
 class CodeCache {
 public:
-    // The default size (documented in MANUAL.md): large enough for a Linux
-    // boot and workload with room to spare, so flushes are rare.
-    static constexpr size_t kDefaultBytes = 256u << 20;
-
-    explicit CodeCache(size_t bytes = kDefaultBytes);
+    // The size is `--code-cache` (default 256 MiB, documented in MANUAL.md:
+    // large enough for a Linux boot and workloads, so flushes are rare).
+    explicit CodeCache(size_t bytes);
     ~CodeCache();
     CodeCache(const CodeCache&) = delete;
     CodeCache& operator=(const CodeCache&) = delete;

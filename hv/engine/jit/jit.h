@@ -18,7 +18,7 @@ namespace jit { struct Context; }
 
 class Jit final : public BlockEngine {
 public:
-    explicit Jit(Bus& bus, size_t code_cache_bytes = CodeCache::kDefaultBytes);
+    Jit(Bus& bus, size_t code_cache_bytes);
     ~Jit() override;
     const char* name() const override { return "jit"; }
     void invalidate_code(uint64_t pa, uint64_t len) override;
