@@ -81,7 +81,7 @@ private:
     };
     void drop_all();
     static size_t index(uint64_t vpc) { return (vpc >> 2) & (kJumpEntries - 1); }
-    static constexpr size_t kJumpEntries = 4096;
+    static constexpr size_t kJumpEntries = 1u << 15;
 
     Bus& bus_;
     std::array<JumpEntry, kJumpEntries> jump_{};
