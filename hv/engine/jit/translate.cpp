@@ -151,6 +151,47 @@ private:
         if (i.dst != 32) movsxd(def(i.dst), eax);
     }
 
+    // dst = src (sign-extended from 32 bits if asked): the move idioms.
+    bool copy(const Insn& i, unsigned src, bool sext32) {
+        if (i.dst == 32) return true;
+        const Xbyak::Reg64 s = G(src);
+        const Xbyak::Reg64 d = def(i.dst);
+        if (sext32) movsxd(d, s.cvt32());
+        else if (d != s) mov(d, s);
+        return true;
+    }
+    // dst = rs OP rt in two-operand form, without a detour through rax
+    // unless dst is rt and OP does not commute.
+    template <typename Op>
+    bool binary64(const Insn& i, Op op, bool commutative) {
+        if (i.dst == 32) return true;
+        const Xbyak::Reg64 a = G(i.rs), b = G(i.rt);
+        const Xbyak::Reg64 d = def(i.dst);
+        if (d == a) {
+            op(d, b);
+        } else if (d == b && commutative) {
+            op(d, a);
+        } else if (d == b) {
+            mov(rax, a);
+            op(rax, b);
+            mov(d, rax);
+        } else {
+            mov(d, a);
+            op(d, b);
+        }
+        return true;
+    }
+    // dst = rs OP immediate.
+    template <typename Op>
+    bool immediate64(const Insn& i, Op op, int32_t v) {
+        if (i.dst == 32) return true;
+        const Xbyak::Reg64 a = G(i.rs);
+        const Xbyak::Reg64 d = def(i.dst);
+        if (d != a) mov(d, a);
+        op(d, v);
+        return true;
+    }
+
     // ---- Pieces -------------------------------------------------------------
     void prologue(Label& recheck);
     void account(uint64_t executed, uint64_t retired);
@@ -315,19 +356,54 @@ bool Translator::emit_alu(const Insn& i) {
     const int32_t uimm = uint16_t(i.word);
     switch (i.op) {
         case Opcode::nop: case Opcode::ssnop: case Opcode::ehb: return true;
-        case Opcode::addu: mov(eax, G32(i.rs)); add(eax, G32(i.rt)); set_dst_sext32_eax(i); return true;
+        case Opcode::addu:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, true);
+            lea(eax, ptr[G(i.rs) + G(i.rt)]);
+            set_dst_sext32_eax(i);
+            return true;
         case Opcode::subu: mov(eax, G32(i.rs)); sub(eax, G32(i.rt)); set_dst_sext32_eax(i); return true;
-        case Opcode::addiu: mov(eax, G32(i.rs)); add(eax, simm); set_dst_sext32_eax(i); return true;
-        case Opcode::daddu: mov(rax, G(i.rs)); add(rax, G(i.rt)); set_dst_from_rax(i); return true;
-        case Opcode::dsubu: mov(rax, G(i.rs)); sub(rax, G(i.rt)); set_dst_from_rax(i); return true;
-        case Opcode::daddiu: mov(rax, G(i.rs)); add(rax, simm); set_dst_from_rax(i); return true;
-        case Opcode::and_: mov(rax, G(i.rs)); and_(rax, G(i.rt)); set_dst_from_rax(i); return true;
-        case Opcode::or_: mov(rax, G(i.rs)); or_(rax, G(i.rt)); set_dst_from_rax(i); return true;
-        case Opcode::xor_: mov(rax, G(i.rs)); xor_(rax, G(i.rt)); set_dst_from_rax(i); return true;
-        case Opcode::nor: mov(rax, G(i.rs)); or_(rax, G(i.rt)); not_(rax); set_dst_from_rax(i); return true;
-        case Opcode::andi: mov(rax, G(i.rs)); and_(rax, uimm); set_dst_from_rax(i); return true;
-        case Opcode::ori: mov(rax, G(i.rs)); or_(rax, uimm); set_dst_from_rax(i); return true;
-        case Opcode::xori: mov(rax, G(i.rs)); xor_(rax, uimm); set_dst_from_rax(i); return true;
+        case Opcode::addiu:
+            if (simm == 0) return copy(i, i.rs, true);
+            lea(eax, ptr[G(i.rs) + simm]);
+            set_dst_sext32_eax(i);
+            return true;
+        case Opcode::daddu:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = G(i.rs), b = G(i.rt);
+                lea(def(i.dst), ptr[a + b]);
+            }
+            return true;
+        case Opcode::dsubu:
+            if (i.rt == 0) return copy(i, i.rs, false);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { sub(d, b); }, false);
+        case Opcode::daddiu:
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = G(i.rs);
+                lea(def(i.dst), ptr[a + simm]);
+            }
+            return true;
+        case Opcode::and_:
+            if ((i.rs == 0 || i.rt == 0) && i.dst != 32) {
+                const Xbyak::Reg32 d = def(i.dst).cvt32();
+                xor_(d, d);
+                return true;
+            }
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { and_(d, b); }, true);
+        case Opcode::or_:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true);
+        case Opcode::xor_:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { xor_(d, b); }, true);
+        case Opcode::nor:
+            if (i.rs == 0 || i.rt == 0) copy(i, i.rs == 0 ? i.rt : i.rs, false);
+            else binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true);
+            if (i.dst != 32) not_(def(i.dst));
+            return true;
+        case Opcode::andi: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { and_(d, v); }, uimm);
+        case Opcode::ori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { or_(d, v); }, uimm);
+        case Opcode::xori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { xor_(d, v); }, uimm);
         case Opcode::lui:
             if (i.dst != 32) mov(def(i.dst), int64_t(int32_t(uint32_t(uimm) << 16)));
             return true;
