@@ -48,6 +48,7 @@ struct Cpu {
     uint64_t hi = 0, lo = 0;
     uint64_t pc = 0;
     uint64_t next_pc = 0;  // where the current block continues (branches set it)
+    bool branch_taken = false;  // translated code: a branch's decision, across its delay slot
     bool llbit = false;
 
 private:

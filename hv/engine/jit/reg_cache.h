@@ -14,9 +14,9 @@ namespace mipshv::jit {
 struct RegCache {
     // Host registers that hold guest registers: the caller-saved ones are
     // lost at every call, which writes back and forgets everything anyway.
-    static inline const std::array<Xbyak::Reg64, 9> kHost = {
+    static inline const std::array<Xbyak::Reg64, 10> kHost = {
         Xbyak::util::rsi, Xbyak::util::rdi, Xbyak::util::r8,  Xbyak::util::r9,  Xbyak::util::r10,
-        Xbyak::util::r11, Xbyak::util::rbp, Xbyak::util::r14, Xbyak::util::r15};
+        Xbyak::util::r11, Xbyak::util::rbp, Xbyak::util::r13, Xbyak::util::r14, Xbyak::util::r15};
     static constexpr int kNone = -1;
 
     std::array<int8_t, 33> host_of;              // guest register -> index in kHost, or kNone

@@ -23,7 +23,7 @@ using Xbyak::Label;
 // Where each piece of vCPU state sits relative to the Cpu, so translated
 // code reaches every vCPU's state through rbx alone.
 struct Layout {
-    int32_t gpr, hi, lo, pc, next_pc, instret, ticks, run_limit, deadline, stop, mode, cp0, soft_tlb;
+    int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, ticks, run_limit, deadline, stop, mode, cp0, soft_tlb;
     int32_t counter_by_mode[kModes], stub_insns, patched_sites;
 
     explicit Layout(const Cpu& c) {
@@ -33,6 +33,7 @@ struct Layout {
         lo = at(&c.lo);
         pc = at(&c.pc);
         next_pc = at(&c.next_pc);
+        branch_taken = at(&c.branch_taken);
         instret = at(&c.instret);
         ticks = at(&c.ticks);
         run_limit = at(&c.run_limit);
@@ -573,13 +574,14 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
 }
 
 // A branch's decision, taken before its delay slot runs (which may change
-// the registers it reads): r13b = taken, or r13 = a jump register's target.
+// the registers it reads): c.branch_taken, or a jump register's target in
+// c.next_pc (where the interpreter's routines leave it too).
 bool Translator::emit_branch_decision(const Insn& i) {
     auto cond = [&](auto setcc, bool compare_rt) {
         const Xbyak::Reg64 a = G(i.rs);
         if (compare_rt) cmp(a, G(i.rt));
         else test(a, a);
-        (this->*setcc)(r13b);
+        (this->*setcc)(byte[rbx + L_.branch_taken]);
     };
     using Set = void (Xbyak::CodeGenerator::*)(const Xbyak::Operand&);
     switch (i.op) {
@@ -594,7 +596,9 @@ bool Translator::emit_branch_decision(const Insn& i) {
             cond(Set(&CodeGenerator::setns), false);
             break;
         case Opcode::j: case Opcode::jal: break;
-        case Opcode::jr: case Opcode::jr_hb: case Opcode::jalr: case Opcode::jalr_hb: mov(r13, G(i.rs)); break;
+        case Opcode::jr: case Opcode::jr_hb: case Opcode::jalr: case Opcode::jalr_hb:
+            mov(cpu64(L_.next_pc), G(i.rs));
+            break;
         default: return false;  // not reached: see is_native_branch
     }
     // The and-link forms write the return address after reading rs.
@@ -680,7 +684,7 @@ size_t Translator::run(Block::HostCode& out) {
                     account(k + 1, br.seq + !(br.state & insn_state::ZERO_WEIGHT));
                     end_static(b_.end_pc, r_.slot_fall);
                 });
-                test(r13b, r13b);
+                cmp(byte[rbx + L_.branch_taken], 0);
                 jz(not_taken, T_NEAR);
             }
             continue;
@@ -693,10 +697,13 @@ size_t Translator::run(Block::HostCode& out) {
     if (native_decision) {
         switch (branch->op) {
             case Opcode::j: case Opcode::jal: end_static(branch->target, r_.slot_taken); break;
-            case Opcode::jr: case Opcode::jr_hb: case Opcode::jalr: case Opcode::jalr_hb: end_dynamic(r13); break;
+            case Opcode::jr: case Opcode::jr_hb: case Opcode::jalr: case Opcode::jalr_hb:
+                mov(rax, cpu64(L_.next_pc));
+                end_dynamic(rax);
+                break;
             default: {
                 Label fall;
-                test(r13b, r13b);
+                cmp(byte[rbx + L_.branch_taken], 0);
                 jz(fall, T_NEAR);
                 end_static(branch->target, r_.slot_taken);
                 L(fall);

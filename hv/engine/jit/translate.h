@@ -6,9 +6,8 @@
 // decision names, exactly as the interpreter does.
 //
 // Register use inside translated code: rbx = the vCPU (Cpu*), r12 = the
-// jit::Context, r13 = a taken branch's flag or a jump's target across its
-// delay slot. Guest registers live in the Cpu and are used as memory
-// operands; x86 addressing makes that a single instruction for most uses.
+// jit::Context, rax/rcx/rdx scratch; the other ten hold guest registers
+// inside a block (reg_cache.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
