@@ -80,6 +80,7 @@ void cp0_set_count(Cpu& c, uint32_t count) {
 }
 
 void cp0_schedule_timer(Cpu& c) {
+    c.request_check();
     uint64_t counts = uint32_t(uint32_t(c.cp0.compare) - cp0_count(c));
     if (counts == 0) counts = 1ull << 32;  // equal now: the match happens after a full wrap
     // Ticks left until the next Count increment, then one increment per kTicksPerCount.
@@ -94,6 +95,7 @@ void cp0_advance_timer(Cpu& c) {
 }
 
 void cp0_set_irq_line(Cpu& c, unsigned line, bool level) {
+    c.request_check();
     uint64_t bit = 1ull << (8 + line);
     c.cp0.cause = level ? (c.cp0.cause | bit) : (c.cp0.cause & ~bit);
 }
@@ -152,6 +154,7 @@ uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
 
 void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
     Cp0State& r = c.cp0;
+    c.request_check();  // Status, Cause or Compare may make an interrupt pending
     switch (reg * 8 + sel) {
         case INDEX * 8: r.index = (r.index & 0x80000000u) | (v % kTlbEntries); break;
         case ENTRYLO0 * 8: r.entrylo0 = v & kEntryLoMask; break;

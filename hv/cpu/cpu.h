@@ -68,6 +68,10 @@ public:
     uint64_t ticks_per_insn = 1;  // 0 when the machine sets ticks from the host clock
     uint64_t instret = 0;
     uint64_t run_limit = UINT64_MAX;  // instret at which the current run must stop
+    // Translated code goes back to the run loop before instret would pass
+    // this (the budget or the timer deadline); 0 makes it go back at the
+    // next block, for a change the run loop must see (request_check).
+    uint64_t exit_instret = 0;
     uint64_t timer_deadline = UINT64_MAX;  // tick at which Count == Compare
     uint32_t irq_lines = 0;                // hardware interrupt inputs IP2..IP6
 
@@ -104,7 +108,13 @@ public:
     ExecutionEngine* engine = nullptr;
     Semihosting* semihosting = nullptr;
 
-    void request_stop(StopReason why) { stop = why; }
+    void request_stop(StopReason why) {
+        stop = why;
+        request_check();
+    }
+    // Something the run loop looks at between blocks changed (an interrupt
+    // may be pending, the timer deadline moved, time jumped).
+    void request_check() { exit_instret = 0; }
 };
 
 // Deterministic Count rate: one Count tick every two instructions, as on

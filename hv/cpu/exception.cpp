@@ -111,6 +111,7 @@ bool take_interrupt_if_pending(Cpu& c) {
 
 void exception_return(Cpu& c) {
     Cp0State& r = c.cp0;
+    c.request_check();  // clearing EXL/ERL may let a pending interrupt in
     if (r.status & status::ERL) {
         c.pc = r.errorepc;
         r.status &= ~status::ERL;

@@ -219,6 +219,7 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
         // block boundaries (they differ between execution modes) and engines.
         uint64_t room = limit - std::min(limit, c.instret);
         if (c.ticks_per_insn) room = std::min(room, (c.timer_deadline - std::min(c.timer_deadline, c.ticks)) / c.ticks_per_insn);
+        c.exit_instret = c.instret + room;
         if (b->guest_insns <= room) run_whole(c, *b);
         else interpret(c, *b, stop_at(*b, room));
         if (c.instret != before) dispatches_without_progress = 0;

@@ -23,7 +23,7 @@ using Xbyak::Label;
 // Where each piece of vCPU state sits relative to the Cpu, so translated
 // code reaches every vCPU's state through rbx alone.
 struct Layout {
-    int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, ticks, run_limit, deadline, stop, mode, cp0, soft_tlb;
+    int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, ticks, mode, cp0, soft_tlb;
     int32_t counter_by_mode[kModes], stub_insns, patched_sites;
 
     explicit Layout(const Cpu& c) {
@@ -36,9 +36,7 @@ struct Layout {
         branch_taken = at(&c.branch_taken);
         instret = at(&c.instret);
         ticks = at(&c.ticks);
-        run_limit = at(&c.run_limit);
-        deadline = at(&c.timer_deadline);
-        stop = at(&c.stop);
+        exit_instret = at(&c.exit_instret);
         mode = at(&c.mmu_mode);
         cp0 = at(&c.cp0_state);
         soft_tlb = at(&c.soft_tlb.e[0][0]);
@@ -228,25 +226,19 @@ Label& Translator::cold(std::function<void()> body) {
 }
 
 // What the run loop checks between two blocks, for a block entered through
-// a link: the MMU mode it was translated for, a stop request, the budget,
-// the timer deadline and (outside stub code) a pending enabled interrupt.
+// a link: the MMU mode it was translated for; that the block fits before
+// c.exit_instret (the budget, the timer deadline, or 0 after a stop request
+// or any change that may make an interrupt pending: see Cpu::request_check);
+// and, in the hypervisor modes, a pending enabled interrupt, since there
+// the guest kernel writes its virtual Status with plain stores.
 void Translator::prologue(Label& recheck) {
-    const uint64_t g = b_.guest_insns;
     cmp(dword[rbx + L_.mode], int32_t(r_.mode));
     jne(recheck, T_NEAR);
-    cmp(byte[rbx + L_.stop], 0);
-    jne(recheck, T_NEAR);
-    if (!b_.hypervisor_code) {
-        mov(rax, cpu64(L_.instret));
-        add(rax, int32_t(std::max<uint64_t>(g, 1)));
-        cmp(rax, cpu64(L_.run_limit));
-        ja(recheck, T_NEAR);
-    }
-    mov(rax, cpu64(L_.ticks));
-    add(rax, int32_t(std::max<uint64_t>(g * r_.cpu.ticks_per_insn, 1)));
-    cmp(rax, cpu64(L_.deadline));
+    mov(rax, cpu64(L_.instret));
+    add(rax, int32_t(std::max<uint64_t>(b_.guest_insns, 1)));
+    cmp(rax, cpu64(L_.exit_instret));
     ja(recheck, T_NEAR);
-    if (!b_.hypervisor_code) {
+    if (r_.cpu.vmm && !b_.hypervisor_code) {
         Label no_irq;
         mov(rax, cpu64(L_.cp0));
         mov(rcx, qword[rax + int32_t(offsetof(Cp0State, status))]);
