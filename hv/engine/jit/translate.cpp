@@ -523,18 +523,15 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const RegCache at_branch = regs_;
     Label& slow = labels_.emplace_back();
     Label& done = labels_.emplace_back();
-    mov(rax, base);
-    if (int16_t(i.word)) add(rax, int32_t(int16_t(i.word)));
-    if (size > 1) {
-        test(al, int32_t(size - 1));
-        jnz(slow, T_NEAR);
-    }
+    lea(rax, ptr[base + int32_t(int16_t(i.word))]);
     mov(rcx, rax);
     shr(rcx, 12);
     and_(ecx, int32_t(kSoftTlbSize - 1));
     lea(rcx, ptr[rcx + rcx * 2]);
+    // Tags are page addresses: a misaligned address (low bits kept here)
+    // never matches, and takes the slow path, which raises the error.
     mov(rdx, rax);
-    and_(rdx, int32_t(kHostPageMask));
+    and_(rdx, int32_t(kHostPageMask | (size - 1)));
     cmp(rdx, qword[rbx + rcx * 8 + tag]);
     jne(slow, T_NEAR);
     add(rax, qword[rbx + rcx * 8 + addend]);
@@ -546,13 +543,15 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
             default: mov(qword[rax], value); break;
         }
     } else {
+        // Straight into the destination's host register (writes to $0 still
+        // load, so that faults happen).
+        const Xbyak::Reg64 d = i.dst == 32 ? rax : def(i.dst);
         switch (size) {
-            case 1: if (is_signed) movsx(rax, byte[rax]); else movzx(eax, byte[rax]); break;
-            case 2: if (is_signed) movsx(rax, word[rax]); else movzx(eax, word[rax]); break;
-            case 4: if (is_signed) movsxd(rax, dword[rax]); else mov(eax, dword[rax]); break;
-            default: mov(rax, qword[rax]); break;
+            case 1: if (is_signed) movsx(d, byte[rax]); else movzx(d.cvt32(), byte[rax]); break;
+            case 2: if (is_signed) movsx(d, word[rax]); else movzx(d.cvt32(), word[rax]); break;
+            case 4: if (is_signed) movsxd(d, dword[rax]); else mov(d.cvt32(), dword[rax]); break;
+            default: mov(d, qword[rax]); break;
         }
-        set_dst_from_rax(i);
     }
     L(done);
     // The slow path leaves with the registers held as the fast path does.
@@ -571,7 +570,7 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
 bool Translator::emit_branch_decision(const Insn& i) {
     auto cond = [&](auto setcc, bool compare_rt) {
         const Xbyak::Reg64 a = G(i.rs);
-        if (compare_rt) cmp(a, G(i.rt));
+        if (compare_rt && i.rt != 0) cmp(a, G(i.rt));
         else test(a, a);
         (this->*setcc)(byte[rbx + L_.branch_taken]);
     };
