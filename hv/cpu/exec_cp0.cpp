@@ -17,9 +17,10 @@ unsigned sel(const Insn& i) { return i.word & 7; }
 
 void tlb_write(Cpu& c, unsigned index) {
     const Cp0State& r = c.cp0;
+    const TlbEntry old = c.tlb.entries[index];
     c.tlb.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
     ++c.counters.guest_tlb_writes;
-    flush_translations(c);
+    tlb_entry_replaced(c, old);
 }
 }  // namespace
 

@@ -57,6 +57,9 @@ inline bool store(Cpu& c, const Insn& i, uint64_t va, uint64_t value) {
 
 // Every change that can alter a translation calls this.
 void flush_translations(Cpu& c);
+// A TLB entry was overwritten: only what it mapped can have changed (a new
+// entry maps addresses that missed before, and nothing was cached for them).
+void tlb_entry_replaced(Cpu& c, const TlbEntry& old);
 
 }  // namespace mipshv
 

@@ -43,6 +43,20 @@ struct SoftTlb {
         }
         filled_count_ = 0;
     }
+    // Forgets the entries of every page whose (address & mask) == vpn2: the
+    // pages one TLB entry mapped, in any mode.
+    void drop_matching(uint64_t mask, uint64_t vpn2) {
+        auto drop = [&](SoftTlbEntry& x) {
+            const uint64_t page = x.read_tag != ~0ull ? x.read_tag : x.write_tag;
+            if (page != ~0ull && (page & mask) == vpn2) x = SoftTlbEntry{};
+        };
+        if (filled_count_ <= kFillLog) {
+            for (unsigned k = 0; k < filled_count_; ++k) drop(e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize]);
+        } else {
+            for (auto& table : e)
+                for (auto& x : table) drop(x);
+        }
+    }
     // Make every access to one host page take the slow path (the page now
     // holds hypervisor patches that loads must not see).
     void drop_page(uintptr_t host_page) {
@@ -60,7 +74,7 @@ struct SoftTlb {
     }
 
 private:
-    static constexpr unsigned kFillLog = 256;
+    static constexpr unsigned kFillLog = 1024;
     uint16_t filled_[kFillLog];
     unsigned filled_count_ = kFillLog + 1;  // unknown: the first flush clears all
 };

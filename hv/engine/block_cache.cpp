@@ -6,9 +6,23 @@
 
 namespace mipshv {
 
+namespace {
+constexpr uint64_t kPageMask = ~0xfffull;
+}
+
 Block* BlockCache::find(uint64_t pa, uint64_t vpc) const {
     auto it = blocks_.find(Key{pa, vpc});
     return it == blocks_.end() ? nullptr : it->second.get();
+}
+
+void BlockCache::count_mapped_code(const Block& b, int delta) {
+    if (in_compat_kernel_segment(b.vpc)) return;
+    const uint64_t page = b.vpc & kPageMask;
+    if (delta > 0) {
+        ++mapped_code_pages_[page];
+    } else if (auto it = mapped_code_pages_.find(page); it != mapped_code_pages_.end() && --it->second == 0) {
+        mapped_code_pages_.erase(it);
+    }
 }
 
 Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
@@ -18,6 +32,7 @@ Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
     Block* raw = b.get();
     uint64_t page = raw->pa >> 12;
     by_page_[page].push_back(raw);
+    count_mapped_code(*raw, +1);
     bus_.set_code_page(raw->pa, true);
     blocks_[Key{raw->pa, raw->vpc}] = std::move(b);
     remember(raw->vpc, mode, raw);
@@ -29,6 +44,7 @@ void BlockCache::drop_all() {
     for (auto& [page, list] : by_page_) bus_.set_code_page(page << 12, false);
     blocks_.clear();
     by_page_.clear();
+    mapped_code_pages_.clear();
     forget_blocks();
 }
 
@@ -44,6 +60,7 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
     auto overlaps = [&](const Block* b) { return b->pa < pa + len && pa < b->pa_end; };
     for (Block* b : list) {
         if (!overlaps(b)) continue;
+        count_mapped_code(*b, -1);
         auto node = blocks_.find(Key{b->pa, b->vpc});
         graveyard_.push_back(std::move(node->second));
         blocks_.erase(node);

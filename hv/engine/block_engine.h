@@ -17,6 +17,10 @@ public:
     void run(Cpu& c, uint64_t budget) final;
     void invalidate_code(uint64_t pa, uint64_t len) override;
     void flush_lookup_cache() override { cache_.flush_lookup(); }
+    // Lookups change only if translated code was reached through those pages.
+    void unmapped(uint64_t mask, uint64_t vpn2) override {
+        if (cache_.has_mapped_code(mask, vpn2)) flush_lookup_cache();
+    }
     void fill_record(stats::EngineRecord& r) const override;
 
 protected:

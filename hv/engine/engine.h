@@ -23,6 +23,9 @@ public:
     virtual void invalidate_code(uint64_t pa, uint64_t len) = 0;
     // Virtual-to-physical mappings changed: forget virtual-PC lookups.
     virtual void flush_lookup_cache() = 0;
+    // The pages whose (address & mask) == vpn2 are no longer mapped as
+    // they were (one TLB entry replaced): forget lookups that used them.
+    virtual void unmapped(uint64_t mask, uint64_t vpn2) { (void)mask, (void)vpn2, flush_lookup_cache(); }
     virtual const char* name() const = 0;
     // The engine's statistics, for the RunRecord.
     virtual void fill_record(stats::EngineRecord& r) const = 0;

@@ -261,10 +261,11 @@ bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
         default: {
             const unsigned index = d.op == Opcode::tlbwi ? unsigned(r.index % kTlbEntries) : cp0_random(c);
             guest_tlb_.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
+            const TlbEntry replaced = c.tlb.entries[index];
             c.tlb.entries[index] = guest_tlb_.entries[index];
             ++c.counters.guest_tlb_writes;
             ++c.counters.shadow_tlb_flushes;
-            flush_translations(c);
+            tlb_entry_replaced(c, replaced);
             return true;
         }
     }
