@@ -10,7 +10,8 @@ namespace mipshv::jit {
 
 // One way from translated code to a block: a chaining slot (a block's exit
 // to a fixed guest address) or an indirect-table entry. It is valid while
-// the epoch at `epoch_offset` in the context still equals `stamp`.
+// the epoch at `epoch_offset` in the context still equals `stamp` (a slot's
+// code knows which epoch from its target's address and reads it directly).
 struct Link {
     const void* target = nullptr;  // the block's checked entry
     uint64_t epoch_offset = 0;     // offsetof(Context, code_epoch) or (..., any_epoch)

@@ -48,6 +48,8 @@ struct Layout {
     }
 };
 
+constexpr int32_t kCodeEpoch = int32_t(offsetof(Context, code_epoch));
+constexpr int32_t kAnyEpoch = int32_t(offsetof(Context, any_epoch));
 constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
 constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
 constexpr int32_t kExitMode = int32_t(offsetof(Context, exit_mode));
@@ -275,8 +277,10 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         mov(eax, EXIT_CHAIN);
         jmp(written(r_.runtime.epilogue), T_NEAR);
     });
-    mov(rax, qword[r12 + link + kLinkEpoch]);
-    mov(rax, qword[r12 + rax]);
+    // The epoch that validates the link is known from the target address
+    // (Jit::link_to uses the same rule): one load fewer than a table entry.
+    const int32_t epoch = in_compat_kernel_segment(target_pc) ? kCodeEpoch : kAnyEpoch;
+    mov(rax, qword[r12 + epoch]);
     cmp(rax, qword[r12 + link + kLinkStamp]);
     jne(miss, T_NEAR);
     jmp(qword[r12 + link + kLinkTarget]);
