@@ -67,7 +67,6 @@ public:
     uint64_t ticks = 0;
     uint64_t ticks_per_insn = 1;  // 0 when the machine sets ticks from the host clock
     uint64_t instret = 0;
-    uint64_t run_limit = UINT64_MAX;  // instret at which the current run must stop
     // Translated code goes back to the run loop before instret would pass
     // this (the budget or the timer deadline); 0 makes it go back at the
     // next block, for a change the run loop must see (request_check).

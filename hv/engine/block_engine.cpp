@@ -44,6 +44,9 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
     b->pa = pa;
     uint64_t pc = c.pc;
     const uint64_t page_end = (pc | 0xfff) + 1;
+    // Instructions decoded from stub code (by physical address) take no
+    // guest time. The flag follows the run loop's own test, by PC, of where
+    // it must not interrupt, so the translator's entry check agrees with it.
     const bool hypervisor_code = pa >= c.hyp_code_pa_begin && pa < c.hyp_code_pa_end;
     b->hypervisor_code = c.in_hypervisor_code(c.pc);
     if (c.vmm) c.vmm->before_new_block(c, pa);
@@ -187,7 +190,6 @@ void BlockEngine::interpret(Cpu& c, Block& b, const Insn* stop) {
 void BlockEngine::run(Cpu& c, uint64_t budget) {
     const uint64_t limit = budget ? c.instret + budget : UINT64_MAX;
     c.engine = this;
-    c.run_limit = limit;
     Block* prev = nullptr;
     // A guest that makes no progress at all (an exception whose vector cannot
     // be fetched, say, or a loop inside hypervisor stub code) would otherwise
