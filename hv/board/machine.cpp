@@ -199,7 +199,7 @@ Machine::~Machine() {
 }
 
 uint64_t Machine::machine_time_ns() const {
-    return uint64_t((unsigned __int128)cpu_.ticks * 1'000'000'000u / kCpuClockHz);
+    return uint64_t((unsigned __int128)cpu_.ticks() * 1'000'000'000u / kCpuClockHz);
 }
 
 uint64_t Machine::host_ticks() const { return ns_to_ticks(host_monotonic_ns() - host_start_ns_); }
@@ -246,7 +246,7 @@ bool Machine::idle() {
     const bool host_clock = opts_.clock == "host";
     const bool listening = console_->input_open() && uart_.ready_for_input();
     if (listening || host_clock) {
-        const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu_.ticks;
+        const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu_.ticks();
         auto guest_now = [&] {
             return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
         };
@@ -259,12 +259,12 @@ bool Machine::idle() {
             uint8_t buf[Uart16550::kFifoSize];
             size_t n = console_->read_input(buf, sizeof buf, ms);
             if (n == 0) continue;
-            cpu_.ticks = std::max(cpu_.ticks, guest_now());
+            cpu_.set_ticks(std::max(cpu_.ticks(), guest_now()));
             for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
             if (woken()) return true;
         }
     }
-    cpu_.ticks = std::max(cpu_.ticks, wake);
+    cpu_.set_ticks(std::max(cpu_.ticks(), wake));
     poll_devices();
     return true;
 }
@@ -277,7 +277,7 @@ StopReason Machine::run(uint64_t budget) {
         const bool host_clock = opts_.clock == "host";
         uint64_t slice = std::min(host_clock ? kHostClockSliceInsns : kSliceInsns, limit - cpu_.instret);
         engine_->run(cpu_, slice);
-        if (host_clock) cpu_.ticks = std::max(cpu_.ticks, host_ticks());
+        if (host_clock) cpu_.set_ticks(std::max(cpu_.ticks(), host_ticks()));
         if (console_->quit_requested()) return StopReason::QUIT;
         switch (cpu_.stop) {
             case StopReason::IDLE:
@@ -322,7 +322,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     add_to_totals(r, v);
     auto& totals = *r.mutable_totals();
     totals["instructions"] = cpu_.instret;
-    totals["virtual_ticks"] = cpu_.ticks;
+    totals["virtual_ticks"] = cpu_.ticks();
     totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
     totals["uart_bytes_sent"] = uart_.bytes_sent();
     r.set_stop_reason(kStopNames[size_t(cpu_.stop)]);

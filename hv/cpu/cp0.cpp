@@ -46,7 +46,7 @@ void write_status(Cpu& c, uint64_t v) {
 void write_entryhi(Cpu& c, uint64_t v) {
     uint64_t old = c.cp0.entryhi;
     c.cp0.entryhi = v & kEntryHiMask;
-    if (uint8_t(old) != uint8_t(c.cp0.entryhi)) flush_translations(c);
+    if (uint8_t(old) != uint8_t(c.cp0.entryhi)) flush_mapped_translations(c);
 }
 }  // namespace
 
@@ -64,18 +64,18 @@ void cp0_reset(Cpu& c, unsigned cpu_number) {
     r.config[5] = kConfig5;
     r.intctl = kIntCtl;
     r.compare = 0;
-    r.count_base = c.ticks;
+    r.count_base = c.ticks();
     update_mmu_mode(c);
     cp0_schedule_timer(c);
 }
 
 uint32_t cp0_count(const Cpu& c) {
-    return uint32_t(c.cp0.count_at_base + (c.ticks - c.cp0.count_base) / kTicksPerCount);
+    return uint32_t(c.cp0.count_at_base + (c.ticks() - c.cp0.count_base) / kTicksPerCount);
 }
 
 void cp0_set_count(Cpu& c, uint32_t count) {
     c.cp0.count_at_base = count;
-    c.cp0.count_base = c.ticks;
+    c.cp0.count_base = c.ticks();
     cp0_schedule_timer(c);
 }
 
@@ -84,12 +84,12 @@ void cp0_schedule_timer(Cpu& c) {
     uint64_t counts = uint32_t(uint32_t(c.cp0.compare) - cp0_count(c));
     if (counts == 0) counts = 1ull << 32;  // equal now: the match happens after a full wrap
     // Ticks left until the next Count increment, then one increment per kTicksPerCount.
-    uint64_t phase = (c.ticks - c.cp0.count_base) % kTicksPerCount;
-    c.timer_deadline = c.ticks + (counts * kTicksPerCount) - phase;
+    uint64_t phase = (c.ticks() - c.cp0.count_base) % kTicksPerCount;
+    c.timer_deadline = c.ticks() + (counts * kTicksPerCount) - phase;
 }
 
 void cp0_advance_timer(Cpu& c) {
-    if (c.ticks < c.timer_deadline) return;
+    if (c.ticks() < c.timer_deadline) return;
     c.cp0.cause |= cause::TI | (1ull << (8 + cause::IP_TIMER));
     c.timer_deadline += (1ull << 32) * kTicksPerCount;
 }
@@ -154,7 +154,6 @@ uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
 
 void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
     Cp0State& r = c.cp0;
-    c.request_check();  // Status, Cause or Compare may make an interrupt pending
     switch (reg * 8 + sel) {
         case INDEX * 8: r.index = (r.index & 0x80000000u) | (v % kTlbEntries); break;
         case ENTRYLO0 * 8: r.entrylo0 = v & kEntryLoMask; break;
@@ -189,6 +188,7 @@ void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
             if (reg == DESAVE && (kKScratchMask >> sel) & 1) r.kscratch[sel - 2] = v;
             break;  // read-only or not implemented: the write is ignored
     }
+    check_interrupts_at_next_block(c);  // Status or Cause may have let one in
 }
 
 }  // namespace mipshv

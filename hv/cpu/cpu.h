@@ -64,7 +64,11 @@ public:
 
     // Virtual time: advances one tick per retired instruction and jumps
     // forward over WAIT; Count derives from it, so runs are deterministic.
-    uint64_t ticks = 0;
+    // It is kept as an offset from instret, so that translated code moves
+    // the clock by counting instructions alone.
+    uint64_t ticks() const { return instret * ticks_per_insn + tick_offset; }
+    void set_ticks(uint64_t t) { tick_offset = t - instret * ticks_per_insn; }
+    uint64_t tick_offset = 0;
     uint64_t ticks_per_insn = 1;  // 0 when the machine sets ticks from the host clock
     uint64_t instret = 0;
     // Translated code goes back to the run loop before instret would pass

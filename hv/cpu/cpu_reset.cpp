@@ -8,7 +8,7 @@ namespace mipshv {
 void cpu_reset(Cpu& c, unsigned cpu_number) {
     cp0_reset(c, cpu_number);
     fpu_reset(c);
-    c.soft_tlb.flush();
+    c.soft_tlb.flush_all();
 }
 
 }  // namespace mipshv

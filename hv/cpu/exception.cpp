@@ -111,7 +111,6 @@ bool take_interrupt_if_pending(Cpu& c) {
 
 void exception_return(Cpu& c) {
     Cp0State& r = c.cp0;
-    c.request_check();  // clearing EXL/ERL may let a pending interrupt in
     if (r.status & status::ERL) {
         c.pc = r.errorepc;
         r.status &= ~status::ERL;
@@ -121,6 +120,7 @@ void exception_return(Cpu& c) {
     }
     c.llbit = false;
     update_mmu_mode(c);
+    check_interrupts_at_next_block(c);  // clearing EXL/ERL may let one in
 }
 
 }  // namespace mipshv

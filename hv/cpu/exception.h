@@ -27,6 +27,12 @@ inline bool interrupt_pending(const Cpu& c) {
     return (s & (cp0::status::IE | cp0::status::EXL | cp0::status::ERL)) == cp0::status::IE &&
            (c.cp0.cause & s & cp0::cause::IP) != 0;
 }
+// After a change to Status, Cause or an interrupt line: translated code
+// goes back to the run loop at the next block only if an interrupt is now
+// pending (the run loop would do nothing else with the change).
+inline void check_interrupts_at_next_block(Cpu& c) {
+    if (interrupt_pending(c)) c.request_check();
+}
 // ERET: back to EPC (or ErrorEPC), clearing EXL (or ERL) and the LL bit.
 void exception_return(Cpu& c);
 

@@ -39,7 +39,7 @@ DEF_INSN(ei) {
     REQUIRE_CP0;
     WRITE_DST(sext32(c.cp0.status));
     c.cp0.status |= cp0::status::IE;
-    c.request_check();
+    check_interrupts_at_next_block(c);
     CONTINUE;
 }
 
@@ -75,7 +75,7 @@ DEF_INSN(deret) { return raise(c, i, Exc::RI); }
 DEF_INSN(wait) {
     REQUIRE_CP0;
     if (c.exit_on_idle) c.request_stop(StopReason::IDLE);
-    else if (!(c.cp0.cause & cp0::cause::IP) && c.ticks < c.timer_deadline) c.ticks = c.timer_deadline;
+    else if (!(c.cp0.cause & cp0::cause::IP) && c.ticks() < c.timer_deadline) c.set_ticks(c.timer_deadline);
     c.request_check();  // time jumped
     CONTINUE;
 }

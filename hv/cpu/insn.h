@@ -22,6 +22,12 @@ constexpr uint8_t IN_DELAY_SLOT = 1;  // EPC of a fault here is the branch's
 constexpr uint8_t ZERO_WEIGHT = 2;
 // Patched words end their block where the original instruction would.
 constexpr uint8_t ENDS_BLOCK = 4, CONTINUES_BLOCK = 8;
+// An unconditional jump the block builder followed within the page: its
+// target's instructions come next in the block (after its delay slot), so
+// running it changes nothing but the instruction count. Its delay slot
+// then checks that the block's code was not written meanwhile; if it was,
+// the block stops there and the target is fetched anew.
+constexpr uint8_t FOLLOWED_JUMP = 16;
 }
 
 // What the hypervisor decided for one guest instruction. The decision is

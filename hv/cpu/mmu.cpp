@@ -82,6 +82,13 @@ Translation translate(const Cpu& c, uint64_t va, Access access) {
     return kernel ? mapped(c, va, access) : bad();                                                 // ckseg3
 }
 
+bool translated_by_tlb(const Cpu& c, uint64_t va) {
+    if (va <= 0x7fffffffull) return c.mmu_mode != kModeKernelErl;  // kuseg, unless ERL
+    if (va >= 0x8000000000000000ull && va < 0xc000000000000000ull) return false;  // xkphys
+    if (va >= 0xffffffff80000000ull && va < 0xffffffffc0000000ull) return false;  // ckseg0, ckseg1
+    return !(c.comm_window_va && va >= c.comm_window_va);
+}
+
 bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa) {
     Translation t = translate(c, va, access);
     const bool is_store = access == Access::STORE;
@@ -117,7 +124,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
             c.bus->overlay->restore_originals(pa, size, value);  // patches are invisible to data reads
             return true;
         }
-        SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va);
+        SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, translated_by_tlb(c, va));
         e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
         e.read_tag = va & kHostPageMask;
         e.write_tag = ~0ull;
@@ -140,7 +147,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
             // this path every time so the engine can drop the stale blocks.
             c.engine->invalidate_code(pa, size);
         } else {
-            SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va);
+            SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, translated_by_tlb(c, va));
             e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
             e.read_tag = va & kHostPageMask;
             e.write_tag = va & kHostPageMask;
@@ -154,7 +161,13 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
 
 void flush_translations(Cpu& c) {
     ++c.counters.soft_tlb_flushes;
-    c.soft_tlb.flush();
+    c.soft_tlb.flush_all();
+    if (c.engine) c.engine->flush_lookup_cache();
+}
+
+void flush_mapped_translations(Cpu& c) {
+    ++c.counters.soft_tlb_flushes;
+    c.soft_tlb.flush_mapped();
     if (c.engine) c.engine->flush_lookup_cache();
 }
 

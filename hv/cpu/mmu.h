@@ -55,8 +55,12 @@ inline bool store(Cpu& c, const Insn& i, uint64_t va, uint64_t value) {
     return store_slow(c, i, va, sizeof(T), value);
 }
 
-// Every change that can alter a translation calls this.
+// A change to the segments (Status.UX/SX/KX): every translation may differ.
 void flush_translations(Cpu& c);
+// A change of ASID: only translations through the TLB may differ.
+void flush_mapped_translations(Cpu& c);
+// The translation of `va` in the current mode comes from the TLB.
+bool translated_by_tlb(const Cpu& c, uint64_t va);
 // A TLB entry was overwritten: only what it mapped can have changed (a new
 // entry maps addresses that missed before, and nothing was cached for them).
 void tlb_entry_replaced(Cpu& c, const TlbEntry& old);

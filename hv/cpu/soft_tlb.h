@@ -1,7 +1,9 @@
 // The software TLB: a direct-mapped cache from guest virtual page to host
 // pointer, one table per privilege mode, so that most loads and stores cost
-// one compare. Filled by the slow path after a full translation; flushed
-// whenever the translation could change (TLB write, ASID or Status change).
+// one compare. Filled by the slow path after a full translation. Entries
+// for TLB-mapped pages go when the TLB or the ASID changes; entries for
+// unmapped segments (kseg0, kseg1, xkphys) stay, since the kernel's own
+// data is most of what it touches between two context switches.
 #pragma once
 #include <cstdint>
 
@@ -25,22 +27,28 @@ struct SoftTlb {
     SoftTlbEntry e[kModes][kSoftTlbSize];
 
     SoftTlbEntry& entry(unsigned mode, uint64_t va) { return e[mode][(va >> 12) & (kSoftTlbSize - 1)]; }
-    // The entry the slow path fills for `va`; remembered so that a flush
-    // clears only the entries filled since the last one (a guest changes
-    // its mappings far more often than it touches many pages in between).
-    SoftTlbEntry& fill(unsigned mode, uint64_t va) {
+    // The entry the slow path fills for `va`. One whose page is mapped
+    // through the TLB is remembered, so that flush_mapped clears only the
+    // entries filled since the last flush (a guest changes its mappings far
+    // more often than it touches many pages in between).
+    SoftTlbEntry& fill(unsigned mode, uint64_t va, bool through_tlb) {
         const unsigned index = unsigned(mode * kSoftTlbSize + ((va >> 12) & (kSoftTlbSize - 1)));
-        if (filled_count_ < kFillLog) filled_[filled_count_] = uint16_t(index);
-        ++filled_count_;
+        if (through_tlb) {
+            if (filled_count_ < kFillLog) filled_[filled_count_] = uint16_t(index);
+            ++filled_count_;
+        }
         return e[index / kSoftTlbSize][index % kSoftTlbSize];
     }
-    void flush() {
-        if (filled_count_ <= kFillLog) {
-            for (unsigned k = 0; k < filled_count_; ++k) e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize] = SoftTlbEntry{};
-        } else {
-            for (auto& table : e)
-                for (auto& x : table) x = SoftTlbEntry{};
-        }
+    // The TLB or the ASID changed: forget every TLB-mapped page.
+    void flush_mapped() {
+        if (filled_count_ > kFillLog) return flush_all();
+        for (unsigned k = 0; k < filled_count_; ++k) e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize] = SoftTlbEntry{};
+        filled_count_ = 0;
+    }
+    // The segments themselves changed (Status.UX/SX/KX, reset): forget everything.
+    void flush_all() {
+        for (auto& table : e)
+            for (auto& x : table) x = SoftTlbEntry{};
         filled_count_ = 0;
     }
     // Forgets the entries of every page whose (address & mask) == vpn2: the
@@ -76,7 +84,7 @@ struct SoftTlb {
 private:
     static constexpr unsigned kFillLog = 1024;
     uint16_t filled_[kFillLog];
-    unsigned filled_count_ = kFillLog + 1;  // unknown: the first flush clears all
+    unsigned filled_count_ = kFillLog + 1;  // unknown: the first flush_mapped clears all
 };
 
 }  // namespace mipshv

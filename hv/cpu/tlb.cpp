@@ -4,20 +4,10 @@
 
 namespace mipshv {
 
-namespace {
-constexpr uint64_t kRegionBits = 3ull << 62;
-constexpr uint64_t kVpn2Bits = ((1ull << kSegBits) - 1) & ~0x1fffull;
-}  // namespace
-
-uint64_t tlb_vpn2_mask(uint64_t pagemask) {
-    return kRegionBits | (kVpn2Bits & ~(pagemask & 0x1fffe000ull));
-}
-
 std::optional<TlbHit> Tlb::lookup(uint64_t va, uint8_t asid) const {
     for (unsigned i = 0; i < kTlbEntries; ++i) {
         const TlbEntry& e = entries[i];
-        uint64_t m = tlb_vpn2_mask(e.pagemask);
-        if ((va & m) != (e.entryhi & m)) continue;
+        if ((va & e.vpn2_mask) != e.entryhi) continue;
         if (!e.global && e.asid != asid) continue;
         // The page size is the lowest VPN2 bit that takes part in the match.
         uint64_t page_size = ((e.pagemask & 0x1fffe000ull) | 0x1fffull) / 2 + 1;
@@ -31,8 +21,7 @@ std::optional<unsigned> Tlb::probe(uint64_t entryhi) const {
     uint8_t asid = uint8_t(entryhi);
     for (unsigned i = 0; i < kTlbEntries; ++i) {
         const TlbEntry& e = entries[i];
-        uint64_t m = tlb_vpn2_mask(e.pagemask);
-        if ((entryhi & m) == (e.entryhi & m) && (e.global || e.asid == asid)) return i;
+        if ((entryhi & e.vpn2_mask) == e.entryhi && (e.global || e.asid == asid)) return i;
     }
     return std::nullopt;
 }
@@ -40,7 +29,8 @@ std::optional<unsigned> Tlb::probe(uint64_t entryhi) const {
 void Tlb::write(unsigned index, uint64_t entryhi, uint64_t pagemask, uint64_t lo0, uint64_t lo1) {
     TlbEntry& e = entries[index % kTlbEntries];
     e.pagemask = pagemask & 0x1fffe000ull;
-    e.entryhi = entryhi & tlb_vpn2_mask(e.pagemask);
+    e.vpn2_mask = tlb_vpn2_mask(e.pagemask);
+    e.entryhi = entryhi & e.vpn2_mask;
     e.asid = uint8_t(entryhi);
     // An entry is global only when both halves say so (PRA: G = G0 & G1).
     e.global = (lo0 & lo1 & cp0::entrylo::G) != 0;

@@ -11,9 +11,19 @@ constexpr unsigned kTlbEntries = 64;
 constexpr unsigned kSegBits = 40;  // virtual address bits per 64-bit segment
 constexpr unsigned kPaBits = 36;   // physical address bits
 
+// The bits of a virtual address a TLB entry compares: R and VPN2.
+constexpr uint64_t kTlbRegionBits = 3ull << 62;
+constexpr uint64_t kTlbVpn2Bits = ((1ull << kSegBits) - 1) & ~0x1fffull;
+
+// The VPN2 bits of an address for a given PageMask (R and VPN2 fields).
+constexpr uint64_t tlb_vpn2_mask(uint64_t pagemask) {
+    return kTlbRegionBits | (kTlbVpn2Bits & ~(pagemask & 0x1fffe000ull));
+}
+
 struct TlbEntry {
     uint64_t entryhi = 0;   // R | VPN2 (ASID kept separately)
     uint64_t pagemask = 0;  // as written to PageMask
+    uint64_t vpn2_mask = tlb_vpn2_mask(0);  // tlb_vpn2_mask(pagemask), kept for lookups
     uint64_t lo[2] = {};    // EntryLo0/1 without the G bit
     uint8_t asid = 0;
     bool global = false;
@@ -35,8 +45,5 @@ public:
     std::optional<unsigned> probe(uint64_t entryhi) const;
     void write(unsigned index, uint64_t entryhi, uint64_t pagemask, uint64_t lo0, uint64_t lo1);
 };
-
-// The VPN2 bits of an address for a given PageMask (R and VPN2 fields).
-uint64_t tlb_vpn2_mask(uint64_t pagemask);
 
 }  // namespace mipshv

@@ -1,6 +1,8 @@
-// A basic block of pre-decoded guest instructions: straight-line code up to
-// a branch and its delay slot, an instruction that must end the block, the
-// end of the guest page, or kMaxBlockInsns.
+// A block of pre-decoded guest instructions: straight-line code up to a
+// branch and its delay slot, an instruction that must end the block, the
+// end of the guest page, or kMaxBlockInsns. Unconditional jumps to the same
+// page are followed (insn_state::FOLLOWED_JUMP), so a loop whose back edge
+// is `b` is one block.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -15,9 +17,13 @@ struct Block {
     uint64_t vpc = 0;     // guest virtual address of the first instruction
     uint64_t pa = 0;      // its guest physical address
     uint64_t end_pc = 0;  // fall-through address after the last instruction
-    uint64_t pa_end = 0;  // physical end of the instructions decoded from pa's page
+    uint64_t pa_lo = 0;   // physical range of the instructions decoded from pa's page
+    uint64_t pa_end = 0;  //   (followed jumps may go below pa)
     uint32_t guest_insns = 0;  // instructions that count as guest time (see ZERO_WEIGHT)
     bool hypervisor_code = false;  // stub code: never interrupted, takes no guest time
+    // Invalidated (its code was written) while it may still be running: the
+    // code after a followed jump then must not run (see block_engine.cpp).
+    bool dropped = false;
     std::vector<Insn> insns;
 
     // Direct links to the blocks that followed this one (fall-through and

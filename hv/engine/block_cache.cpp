@@ -3,11 +3,14 @@
 #include <algorithm>
 
 #include "hv/board/bus.h"
+#include "hv/cpu/tlb.h"
 
 namespace mipshv {
 
 namespace {
-constexpr uint64_t kPageMask = ~0xfffull;
+// A virtual page as the TLB sees it: region, VPN2 and the even/odd bit.
+constexpr uint64_t kMappedPageBits = kTlbRegionBits | kTlbVpn2Bits | 0x1000;
+uint64_t mapped_page_key(uint64_t va) { return va & kMappedPageBits; }
 }
 
 Block* BlockCache::find(uint64_t pa, uint64_t vpc) const {
@@ -15,9 +18,23 @@ Block* BlockCache::find(uint64_t pa, uint64_t vpc) const {
     return it == blocks_.end() ? nullptr : it->second.get();
 }
 
+bool BlockCache::has_mapped_code(uint64_t mask, uint64_t vpn2) const {
+    // The entry's pages, one lookup each, unless it maps more than a few
+    // (a huge page): then look through what is there.
+    const uint64_t pages = ((kTlbVpn2Bits & ~mask) >> 12) + 2;
+    if (pages <= 64) {
+        for (uint64_t k = 0; k < pages; ++k)
+            if (mapped_code_pages_.count((vpn2 & kMappedPageBits) | (k << 12))) return true;
+        return false;
+    }
+    for (const auto& [page, blocks] : mapped_code_pages_)
+        if ((page & mask) == vpn2) return true;
+    return false;
+}
+
 void BlockCache::count_mapped_code(const Block& b, int delta) {
     if (in_compat_kernel_segment(b.vpc)) return;
-    const uint64_t page = b.vpc & kPageMask;
+    const uint64_t page = mapped_page_key(b.vpc);
     if (delta > 0) {
         ++mapped_code_pages_[page];
     } else if (auto it = mapped_code_pages_.find(page); it != mapped_code_pages_.end() && --it->second == 0) {
@@ -40,7 +57,10 @@ Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
 }
 
 void BlockCache::drop_all() {
-    for (auto& [key, block] : blocks_) graveyard_.push_back(std::move(block));
+    for (auto& [key, block] : blocks_) {
+        block->dropped = true;
+        graveyard_.push_back(std::move(block));
+    }
     for (auto& [page, list] : by_page_) bus_.set_code_page(page << 12, false);
     blocks_.clear();
     by_page_.clear();
@@ -57,11 +77,12 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
     }
     std::vector<Block*>& list = it->second;
     unsigned dropped = 0;
-    auto overlaps = [&](const Block* b) { return b->pa < pa + len && pa < b->pa_end; };
+    auto overlaps = [&](const Block* b) { return b->pa_lo < pa + len && pa < b->pa_end; };
     for (Block* b : list) {
         if (!overlaps(b)) continue;
         count_mapped_code(*b, -1);
         auto node = blocks_.find(Key{b->pa, b->vpc});
+        b->dropped = true;
         graveyard_.push_back(std::move(node->second));
         blocks_.erase(node);
         ++dropped;

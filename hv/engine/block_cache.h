@@ -44,12 +44,8 @@ public:
     // Drops every block overlapping [pa, pa+len); returns how many.
     unsigned invalidate(uint64_t pa, uint64_t len);
     // Some block was found through a TLB-mapped page whose (address & mask)
-    // == vpn2.
-    bool has_mapped_code(uint64_t mask, uint64_t vpn2) const {
-        for (const auto& [page, blocks] : mapped_code_pages_)
-            if ((page & mask) == vpn2) return true;
-        return false;
-    }
+    // == vpn2 (mask and vpn2 as a TLB entry compares them).
+    bool has_mapped_code(uint64_t mask, uint64_t vpn2) const;
     // Drops every block (they are freed at the next collect_garbage).
     void clear() { drop_all(); }
     // Mappings changed: forget lookups that depended on them.
@@ -94,7 +90,8 @@ private:
     std::array<JumpEntry, kJumpEntries> jump_{};
     std::unordered_map<Key, std::unique_ptr<Block>, KeyHash> blocks_;
     std::unordered_map<uint64_t, std::vector<Block*>> by_page_;  // physical page -> blocks
-    // Virtual pages (outside kseg0/kseg1) blocks were found through -> how many.
+    // Virtual pages (outside kseg0/kseg1) blocks were found through, by the
+    // address bits a TLB entry compares (mapped_page_key) -> how many.
     std::unordered_map<uint64_t, uint32_t> mapped_code_pages_;
     void count_mapped_code(const Block& b, int delta);
     std::vector<std::unique_ptr<Block>> graveyard_;

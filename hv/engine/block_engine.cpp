@@ -33,17 +33,53 @@ const Insn* stop_at(const Block& b, uint64_t guest_insns) {
 }
 
 constexpr uint64_t kMaxDispatchesWithoutProgress = 10'000'000;
+constexpr unsigned kMaxFollowedJumps = 4;
+
+bool exec_followed_jump(Cpu&, const Insn&) { return true; }
+
+// The delay slot of a followed jump, under the interpreter: the slot runs,
+// then if a store (here or earlier in the block) dropped the block, the
+// decoded instructions after it may be stale: stop, and go to the target.
+bool exec_slot_of_followed_jump(Cpu& c, const Insn& slot) {
+    if (!slot.inner(c, slot)) return false;
+    if (!static_cast<BlockEngine*>(c.engine)->interpreting()->dropped) return true;
+    c.pc = (&slot)[-1].target;  // the jump, just before it in the block
+    return false;
+}
+
+// An unconditional jump with a fixed target that the block may follow: it
+// runs as itself, and stays in the page, at an address not decoded yet.
+bool followable_jump(const Insn& i, const Block& b) {
+    const bool unconditional = i.op == Opcode::j || (i.op == Opcode::beq && i.rs == 0 && i.rt == 0);
+    if (!unconditional || i.action != Action::RUN || (i.target >> 12) != (b.vpc >> 12)) return false;
+    for (const Insn& d : b.insns)
+        if (d.pc == i.target) return false;
+    return true;
+}
+
+// A delay slot the followed jump may keep: it runs as itself, unwrapped,
+// and neither branches nor ends the block (nothing then looks for the
+// jump's target).
+bool keeps_following(const Insn& slot) {
+    const uint8_t flags = opcode_info(slot.op).flags;
+    return runs_plain(slot) && !(flags & (insn_flag::BRANCH | insn_flag::ENDS)) &&
+           !(slot.state & insn_state::ENDS_BLOCK);
+}
 
 }  // namespace
 
 Block* BlockEngine::build(Cpu& c, uint64_t pa) {
-    const uint8_t* host = c.bus->ram_ptr(pa, 4);
-    if (!host) return nullptr;
+    const uint64_t page_pa = pa & kHostPageMask;
+    const uint8_t* page = c.bus->ram_ptr(page_pa, 4096);
+    if (!page) return nullptr;
     auto b = std::make_unique<Block>();
     b->vpc = c.pc;
     b->pa = pa;
     uint64_t pc = c.pc;
     const uint64_t page_end = (pc | 0xfff) + 1;
+    uint64_t lo = pc, hi = pc;  // the page offsets decoded
+    unsigned followed = 0;
+    size_t following = SIZE_MAX;  // a jump being followed (index), while its delay slot is decoded
     // Instructions decoded from stub code (by physical address) take no
     // guest time. The flag follows the run loop's own test, by PC, of where
     // it must not interrupt, so the translator's entry check agrees with it.
@@ -59,16 +95,30 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
     };
     for (;;) {
         uint32_t word;
-        std::memcpy(&word, host + (pc - c.pc), 4);
+        std::memcpy(&word, page + (pc & 0xfff), 4);
         Insn i = decode_insn(pc, word);
         if (in_delay_slot) i.state = insn_state::IN_DELAY_SLOT;
-        decide(c, i, pa + (pc - c.pc));
+        decide(c, i, page_pa | (pc & 0xfff));
         add(i);
+        lo = std::min(lo, pc);
+        hi = std::max(hi, pc + 4);
         pc += 4;
         const uint8_t flags = opcode_info(i.op).flags;
         const bool ends = (i.state & insn_state::ENDS_BLOCK) ||
                           ((flags & insn_flag::ENDS) && !(i.state & insn_state::CONTINUES_BLOCK));
-        if (in_delay_slot) break;
+        if (in_delay_slot) {
+            if (following == SIZE_MAX || !keeps_following(i)) break;
+            // Go on at the jump's target, as if the jump had run.
+            Insn& jump = b->insns[following];
+            jump.state |= insn_state::FOLLOWED_JUMP;
+            jump.exec = jump.inner = exec_followed_jump;
+            b->insns.back().exec = exec_slot_of_followed_jump;  // (a RUN slot: inner is its routine)
+            pc = jump.target;
+            following = SIZE_MAX;
+            in_delay_slot = false;
+            ++followed;
+            continue;
+        }
         if (flags & insn_flag::BRANCH) {
             if (pc == page_end) {
                 Insn slot{};
@@ -82,12 +132,17 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
                 break;
             }
             in_delay_slot = true;
+            // (Room for the slot and at least one instruction at the target.)
+            if (!hypervisor_code && followed < kMaxFollowedJumps && b->insns.size() + 2 < kMaxBlockInsns &&
+                followable_jump(b->insns.back(), *b))
+                following = b->insns.size() - 1;
             continue;
         }
         if (ends || pc == page_end || b->insns.size() >= kMaxBlockInsns) break;
     }
     b->end_pc = pc;
-    b->pa_end = pa + std::min<uint64_t>(pc - c.pc, page_end - c.pc);
+    b->pa_lo = page_pa | (lo & 0xfff);
+    b->pa_end = page_pa + std::min<uint64_t>(hi - (page_end - 4096), 4096);
     ++blocks_built_;
     return cache_.insert(std::move(b), c.mmu_mode);
 }
@@ -146,16 +201,21 @@ Block* BlockEngine::next_block(Cpu& c, Block* prev) {
     return b;
 }
 
-void BlockEngine::credit(Cpu& c, uint64_t executed, uint64_t retired, unsigned mode) {
-    c.instret += retired;
-    c.ticks += retired * c.ticks_per_insn;
+void BlockEngine::credit(Cpu& c, uint64_t executed, uint64_t retired) {
+    c.instret += retired;  // (and so the clock)
     c.counters.hypervisor_stub_instructions += executed - retired;
+}
+
+// Every block an engine runs from one dispatch is in the MMU mode the
+// dispatch found (translated code checks it at each block it enters), so
+// the run loop counts instructions per mode, not the blocks.
+void BlockEngine::count_by_mode(Cpu& c, unsigned mode, uint64_t retired) {
     if (mode >= kModeKernel) c.counters.instructions_kernel += retired;
     else if (mode == kModeUser) c.counters.instructions_user += retired;
     else c.counters.instructions_supervisor += retired;
 }
 
-void BlockEngine::account(Cpu& c, const Block& b, const Insn* p, const Insn* stop, unsigned mode) {
+void BlockEngine::account(Cpu& c, const Block& b, const Insn* p, const Insn* stop) {
     const Insn* const first = b.insns.data();
     const Insn* const end = first + b.insns.size();
     uint64_t executed, retired;
@@ -169,11 +229,11 @@ void BlockEngine::account(Cpu& c, const Block& b, const Insn* p, const Insn* sto
         retired = p->seq + (completed && !(p->state & insn_state::ZERO_WEIGHT));
         c.exception_taken = false;
     }
-    credit(c, executed, retired, mode);
+    credit(c, executed, retired);
 }
 
 void BlockEngine::interpret(Cpu& c, Block& b, const Insn* stop) {
-    const unsigned mode = c.mmu_mode;
+    interpreting_ = &b;
     c.next_pc = b.end_pc;
     const Insn* p = b.insns.data();
     if (!c.trace) {
@@ -184,7 +244,7 @@ void BlockEngine::interpret(Cpu& c, Block& b, const Insn* stop) {
             if (!p->exec(c, *p)) break;
         }
     }
-    account(c, b, p, stop, mode);
+    account(c, b, p, stop);
 }
 
 void BlockEngine::run(Cpu& c, uint64_t budget) {
@@ -207,7 +267,7 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
             break;
         }
         if (cache_.collect_garbage()) prev = nullptr;  // it may have been freed
-        if (c.ticks >= c.timer_deadline) cp0_advance_timer(c);
+        if (c.ticks() >= c.timer_deadline) cp0_advance_timer(c);
         if (interrupt_pending(c) && !c.in_hypervisor_code(c.pc) && take_interrupt_if_pending(c)) c.exception_taken = false;
         Block* b = next_block(c, prev);
         prev = b;
@@ -220,10 +280,12 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
         // that interrupts land on the same guest instruction whatever the
         // block boundaries (they differ between execution modes) and engines.
         uint64_t room = limit - std::min(limit, c.instret);
-        if (c.ticks_per_insn) room = std::min(room, (c.timer_deadline - std::min(c.timer_deadline, c.ticks)) / c.ticks_per_insn);
+        if (c.ticks_per_insn) room = std::min(room, (c.timer_deadline - std::min(c.timer_deadline, c.ticks())) / c.ticks_per_insn);
         c.exit_instret = c.instret + room;
+        const unsigned mode = c.mmu_mode;
         if (b->guest_insns <= room) run_whole(c, *b);
         else interpret(c, *b, stop_at(*b, room));
+        count_by_mode(c, mode, c.instret - before);
         if (c.instret != before) dispatches_without_progress = 0;
     }
 }

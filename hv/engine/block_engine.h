@@ -22,6 +22,8 @@ public:
         if (cache_.has_mapped_code(mask, vpn2)) flush_lookup_cache();
     }
     void fill_record(stats::EngineRecord& r) const override;
+    // The block `interpret` is running.
+    const Block* interpreting() const { return interpreting_; }
 
 protected:
     // Runs `b`, which fits in what is left of the budget and before the
@@ -32,17 +34,19 @@ protected:
 
     // Runs b's instructions one by one up to `stop` (or an earlier stop),
     // then accounts them.
-    static void interpret(Cpu& c, Block& b, const Insn* stop);
+    void interpret(Cpu& c, Block& b, const Insn* stop);
     // Accounts a block run that ended at `p`: p == stop when it ran up to
     // `stop`, else the instruction at p stopped it (exception or redirect).
-    static void account(Cpu& c, const Block& b, const Insn* p, const Insn* stop, unsigned mode);
+    static void account(Cpu& c, const Block& b, const Insn* p, const Insn* stop);
     // Credits retired (guest) and executed (guest + stub) instructions.
-    static void credit(Cpu& c, uint64_t executed, uint64_t retired, unsigned mode);
+    static void credit(Cpu& c, uint64_t executed, uint64_t retired);
+    static void count_by_mode(Cpu& c, unsigned mode, uint64_t retired);
 
     BlockCache cache_;
     uint64_t blocks_built_ = 0;
     uint64_t blocks_invalidated_ = 0;
     uint64_t dispatches_ = 0;
+    const Block* interpreting_ = nullptr;
 
 private:
     Block* next_block(Cpu& c, Block* prev);

@@ -1217,7 +1217,17 @@ void Generator::close_loop() {
     // Back while counter > 0 (never != 0: entered from the side with the
     // counter at 0, the loop must still end). Only the decrement may be
     // landed on by a forward branch.
-    const unsigned kind = unsigned(r_.below(6));
+    const unsigned kind = unsigned(r_.below(7));
+    if (kind == 6) {
+        // Out while counter <= 0, else back through `b`: an unconditional
+        // jump backwards, which the block builder follows.
+        for (uint32_t w : {I(0x06, l.counter, 0, 3), slot_word(), beq(0, 0, int64_t(l.top) - int64_t(here() + 3)), slot_word()}) {
+            protected_.insert(here());
+            no_land_.insert(here());
+            emit(w);
+        }
+        return;
+    }
     const unsigned t = gpool_[r_.below(gpool_.size())];
     if (kind >= 2) {
         protected_.insert(here());
@@ -1566,7 +1576,7 @@ void visit_state(Machine& m, F&& f) {
         f("tlb.global", k, uint64_t(e.global));
     }
     f("instret", -1, c.instret);
-    f("ticks", -1, c.ticks);
+    f("ticks", -1, c.ticks());
     f("timer_deadline", -1, c.timer_deadline);
     f("irq_lines", -1, c.irq_lines);
     f("mmu_mode", -1, c.mmu_mode);

@@ -131,10 +131,10 @@ TEST_CASE("Count advances with virtual time and Compare raises IP7", "[cp0]") {
     Fixture f;
     cp0_set_count(f.c, 100);
     cp0_write(f.c, COMPARE, 0, 110);
-    f.c.ticks += 10 * kTicksPerCount - 1;
+    f.c.set_ticks(f.c.ticks() + 10 * kTicksPerCount - 1);
     cp0_advance_timer(f.c);
     CHECK_FALSE(f.c.cp0.cause & cause::TI);
-    f.c.ticks += 1;
+    f.c.set_ticks(f.c.ticks() + 1);
     CHECK(cp0_count(f.c) == 110);
     cp0_advance_timer(f.c);
     CHECK((f.c.cp0.cause & cause::TI));

@@ -225,7 +225,7 @@ Snapshot take_snapshot(Machine& m, StopReason stop) {
     s.lo = c.lo;
     s.pc = c.pc;
     s.instret = c.instret;
-    s.ticks = c.ticks;
+    s.ticks = c.ticks();
     s.exceptions = c.counters.exceptions;
     s.interrupts = c.counters.interrupts;
     s.user_instructions = c.counters.instructions_user;
@@ -290,7 +290,7 @@ Restart capture(const Cpu& c) {
     s.hi = c.hi;
     s.lo = c.lo;
     s.pc = c.pc;
-    s.ticks = c.ticks;
+    s.ticks = c.ticks();
     s.instret = c.instret;
     s.timer_deadline = c.timer_deadline;
     s.cp0 = c.cp0;
@@ -302,8 +302,8 @@ void restart(Cpu& c, const Restart& s) {
     c.hi = s.hi;
     c.lo = s.lo;
     c.pc = s.pc;
-    c.ticks = s.ticks;
     c.instret = s.instret;
+    c.set_ticks(s.ticks);  // (an offset from instret: after it)
     c.timer_deadline = s.timer_deadline;
     c.cp0 = s.cp0;  // the communication page in hypervisor modes
     c.llbit = false;

@@ -1,10 +1,13 @@
 #include "hv/engine/jit/jit.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <new>
 
 #include "hv/common/error.h"
@@ -27,9 +30,15 @@ Jit::Jit(Bus& bus, size_t code_cache_bytes) : BlockEngine(bus), code_(code_cache
     void* p = mmap(nullptr, sizeof(jit::Context), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw Error(std::string("mipshv: cannot map the translator's data: ") + std::strerror(errno));
     ctx_ = new (p) jit::Context{};
+    // perf's convention for code made at run time: /tmp/perf-PID.map, one
+    // "start size name" line per block, so profiles name guest addresses.
+    if (const char* v = std::getenv("MIPSHV_PERF_MAP"); v && *v && std::strcmp(v, "0") != 0)
+        perf_map_ = std::fopen(("/tmp/perf-" + std::to_string(getpid()) + ".map").c_str(), "w");
+    if (perf_map_) std::setvbuf(perf_map_, nullptr, _IOLBF, 0);
 }
 
 Jit::~Jit() {
+    if (perf_map_) std::fclose(perf_map_);
     ctx_->~Context();
     munmap(ctx_, sizeof(jit::Context));
 }
@@ -88,6 +97,9 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
     n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
     code_.end_write(n);
     hc.generation = generation_;
+    if (perf_map_)
+        std::fprintf(perf_map_, "%lx %zx guest_%llx_m%u_n%zu\n", static_cast<unsigned long>(reinterpret_cast<uintptr_t>(hc.entry)),
+                     n, static_cast<unsigned long long>(b.vpc), mode, b.insns.size());
     host_bytes_ += n;
     ++translations_;
     translate_ns_ += steady_ns() - start;
@@ -98,7 +110,9 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
 void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
     const Pending kind = pending_;
     pending_ = Pending::NONE;
-    if (kind == Pending::NONE || b.vpc != pending_pc_ || ctx_->code_epoch != pending_code_epoch_) return;
+    // (A slot links blocks of one mode only: translated code relies on it.)
+    if (kind == Pending::NONE || b.vpc != pending_pc_ || mode != pending_mode_ || ctx_->code_epoch != pending_code_epoch_)
+        return;
     // Stub code links only to guest code, so that no loop of linked blocks
     // retires nothing (the run loop is what detects a stuck guest).
     if (kind == Pending::SLOT && pending_from_stub_ && b.guest_insns == 0) return;
@@ -111,8 +125,10 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
         link = &e.link;
     }
     // Code reached through ckseg0/ckseg1 stays valid whatever the TLB
-    // does; anything else holds only until the next mapping change.
-    const bool mapped = !in_compat_kernel_segment(b.vpc);
+    // does, and so does a slot's link within a user page (see
+    // link_survives_map_changes); anything else holds only until the next
+    // mapping change.
+    const bool mapped = kind == Pending::SLOT ? !pending_survives_ : !in_compat_kernel_segment(b.vpc);
     link->target = code.entry;
     link->epoch_offset = mapped ? offsetof(jit::Context, any_epoch) : offsetof(jit::Context, code_epoch);
     link->stamp = mapped ? ctx_->any_epoch : ctx_->code_epoch;
@@ -131,13 +147,14 @@ void Jit::run_whole(Cpu& c, Block& b) {
         case jit::EXIT_STOPPED: {
             Block& at = *reinterpret_cast<Block*>(ctx_->exit_block);
             const Insn* p = at.insns.data() + ctx_->exit_index;
-            account(c, at, p, at.insns.data() + at.insns.size(), unsigned(ctx_->exit_mode));
+            account(c, at, p, at.insns.data() + at.insns.size());
             break;
         }
         case jit::EXIT_CHAIN:
             pending_ = Pending::SLOT;
-            pending_slot_ = uint32_t(ctx_->exit_slot & ~jit::kSlotFromStub);
+            pending_slot_ = uint32_t(ctx_->exit_slot & ~(jit::kSlotFromStub | jit::kSlotSurvivesMapChanges));
             pending_from_stub_ = ctx_->exit_slot & jit::kSlotFromStub;
+            pending_survives_ = ctx_->exit_slot & jit::kSlotSurvivesMapChanges;
             break;
         case jit::EXIT_INDIRECT:
             pending_ = Pending::INDIRECT;
@@ -145,6 +162,7 @@ void Jit::run_whole(Cpu& c, Block& b) {
         default: break;
     }
     pending_pc_ = c.pc;
+    pending_mode_ = c.mmu_mode;
     pending_code_epoch_ = ctx_->code_epoch;
 }
 

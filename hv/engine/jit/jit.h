@@ -7,6 +7,7 @@
 // with the interpreter in BlockEngine.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 
 #include "hv/engine/block_engine.h"
 #include "hv/engine/jit/code_cache.h"
@@ -48,10 +49,13 @@ private:
     enum class Pending : uint8_t { NONE, SLOT, INDIRECT } pending_ = Pending::NONE;
     uint64_t pending_pc_ = 0, pending_code_epoch_ = 0;
     uint32_t pending_slot_ = 0;
+    unsigned pending_mode_ = 0;
     bool pending_from_stub_ = false;
+    bool pending_survives_ = false;
 
     uint64_t host_bytes_ = 0, flushes_ = 0, links_ = 0, translations_ = 0;
     uint64_t translate_ns_ = 0;
+    std::FILE* perf_map_ = nullptr;  // MIPSHV_PERF_MAP: symbols for `perf report`
 };
 
 }  // namespace mipshv

@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "hv/cpu/segments.h"
+#include "hv/cpu/soft_tlb.h"
+
 namespace mipshv::jit {
 
 // One way from translated code to a block: a chaining slot (a block's exit
@@ -34,8 +37,20 @@ enum Exit : uint32_t {
 
 // In exit_slot: the slot belongs to a block of hypervisor stub code.
 constexpr uint64_t kSlotFromStub = 1u << 30;
+// In exit_slot: the link survives mapping changes (see below).
+constexpr uint64_t kSlotSurvivesMapChanges = 1u << 29;
 
-constexpr size_t kIndirectEntries = 1u << 13;
+// A link from a block at `from_pc`, translated for MMU mode `mode`, to a
+// fixed target needs only the code epoch to hold when the target is in an
+// unmapped segment, or when it stays in the source's virtual page in user
+// mode: user code is entered only through a lookup or link that checked its
+// page's current mapping, and cannot change the TLB or the ASID itself (an
+// exception leaves translated code). Anything else needs the any epoch.
+inline bool link_survives_map_changes(uint64_t from_pc, uint64_t to_pc, unsigned mode) {
+    return in_compat_kernel_segment(to_pc) || (mode == kModeUser && (from_pc >> 12) == (to_pc >> 12));
+}
+
+constexpr size_t kIndirectEntries = 1u << 16;
 constexpr size_t kSlots = 1u << 20;
 
 struct Context {
@@ -46,8 +61,7 @@ struct Context {
     uint64_t any_epoch = 1;
     uint64_t exit_block = 0;  // EXIT_STOPPED: the Block*
     uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
-    uint64_t exit_mode = 0;   //   and the MMU mode it was translated for
-    uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link
+    uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link, and kSlot* flags
     IndirectEntry indirect[kIndirectEntries];
     Link slots[kSlots];
 };

@@ -1,6 +1,7 @@
 #include "hv/engine/jit/translate.h"
 
 #include <xbyak/xbyak.h>
+#include <xbyak/xbyak_util.h>
 
 #include <deque>
 #include <functional>
@@ -23,8 +24,8 @@ using Xbyak::Label;
 // Where each piece of vCPU state sits relative to the Cpu, so translated
 // code reaches every vCPU's state through rbx alone.
 struct Layout {
-    int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, ticks, mode, cp0, soft_tlb;
-    int32_t counter_by_mode[kModes], stub_insns, patched_sites;
+    int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, mode, cp0, soft_tlb;
+    int32_t stub_insns, patched_sites;
 
     explicit Layout(const Cpu& c) {
         auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
@@ -35,14 +36,10 @@ struct Layout {
         next_pc = at(&c.next_pc);
         branch_taken = at(&c.branch_taken);
         instret = at(&c.instret);
-        ticks = at(&c.ticks);
         exit_instret = at(&c.exit_instret);
         mode = at(&c.mmu_mode);
         cp0 = at(&c.cp0_state);
         soft_tlb = at(&c.soft_tlb.e[0][0]);
-        counter_by_mode[kModeUser] = at(&c.counters.instructions_user);
-        counter_by_mode[kModeSupervisor] = at(&c.counters.instructions_supervisor);
-        counter_by_mode[kModeKernel] = counter_by_mode[kModeKernelErl] = at(&c.counters.instructions_kernel);
         stub_insns = at(&c.counters.hypervisor_stub_instructions);
         patched_sites = at(&c.counters.patched_site_executions);
     }
@@ -52,7 +49,6 @@ constexpr int32_t kCodeEpoch = int32_t(offsetof(Context, code_epoch));
 constexpr int32_t kAnyEpoch = int32_t(offsetof(Context, any_epoch));
 constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
 constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
-constexpr int32_t kExitMode = int32_t(offsetof(Context, exit_mode));
 constexpr int32_t kExitSlot = int32_t(offsetof(Context, exit_slot));
 constexpr int32_t kIndirect = int32_t(offsetof(Context, indirect));
 constexpr int32_t kSlots = int32_t(offsetof(Context, slots));
@@ -193,6 +189,28 @@ private:
         return true;
     }
 
+    // rax (eax) = src rotated right: rorx where the host has BMI2 (no copy).
+    void rotate32(const Xbyak::Reg32& src, unsigned n) {
+        if (has_bmi2()) {
+            rorx(eax, src, uint8_t(n));
+        } else {
+            mov(eax, src);
+            ror(eax, n);
+        }
+    }
+    void rotate64(const Xbyak::Reg64& src, unsigned n) {
+        if (has_bmi2()) {
+            rorx(rax, src, uint8_t(n));
+        } else {
+            mov(rax, src);
+            ror(rax, n);
+        }
+    }
+    static bool has_bmi2() {
+        static const bool yes = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tBMI2);
+        return yes;
+    }
+
     // ---- Pieces -------------------------------------------------------------
     void prologue(Label& recheck);
     void account(uint64_t executed, uint64_t retired);
@@ -206,10 +224,13 @@ private:
     void call_routine_raw(size_t k, ExecFn fn = nullptr);
     void emit(size_t k);
     void emit_patched_in_kernel(size_t k);
+    void emit_slot_of_followed_jump(size_t k);
     bool emit_native(size_t k);
     bool emit_alu(const Insn& i);
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store);
     bool emit_branch_decision(const Insn& i);
+    bool can_defer_decision(const Insn& branch, const Insn& slot) const;
+    void jump_if_not_taken(const Insn& branch, Label& fall);
     Label& cold(std::function<void()> body);
 
     const Request& r_;
@@ -219,6 +240,11 @@ private:
     std::vector<std::pair<Label*, std::function<void()>>> cold_;
     Label stopped_;
     RegCache regs_;
+    // A routine ran that may have changed the MMU mode (a Status write):
+    // the block's chaining exits then check the mode (see prologue).
+    bool may_change_mode_ = false;
+    // A store or a routine ran, which may have written this block's code.
+    bool may_write_memory_ = false;
 };
 
 Label& Translator::cold(std::function<void()> body) {
@@ -228,14 +254,15 @@ Label& Translator::cold(std::function<void()> body) {
 }
 
 // What the run loop checks between two blocks, for a block entered through
-// a link: the MMU mode it was translated for; that the block fits before
+// a link: that the block fits before
 // c.exit_instret (the budget, the timer deadline, or 0 after a stop request
 // or any change that may make an interrupt pending: see Cpu::request_check);
 // and, in the hypervisor modes, a pending enabled interrupt, since there
-// the guest kernel writes its virtual Status with plain stores.
+// the guest kernel writes its virtual Status with plain stores. The MMU
+// mode needs no check here: a slot links only blocks of one mode, and a
+// block whose routines may change the mode checks it before it chains
+// (chain); an indirect-table entry is tagged with its mode.
 void Translator::prologue(Label& recheck) {
-    cmp(dword[rbx + L_.mode], int32_t(r_.mode));
-    jne(recheck, T_NEAR);
     mov(rax, cpu64(L_.instret));
     add(rax, int32_t(std::max<uint64_t>(b_.guest_insns, 1)));
     cmp(rax, cpu64(L_.exit_instret));
@@ -257,11 +284,7 @@ void Translator::prologue(Label& recheck) {
 
 // The run loop's `credit`, inline.
 void Translator::account(uint64_t executed, uint64_t retired) {
-    if (retired) {
-        add(cpu64(L_.instret), int32_t(retired));
-        if (r_.cpu.ticks_per_insn) add(cpu64(L_.ticks), int32_t(retired * r_.cpu.ticks_per_insn));
-        add(cpu64(L_.counter_by_mode[r_.mode]), int32_t(retired));
-    }
+    if (retired) add(cpu64(L_.instret), int32_t(retired));  // (the clock and the mode counts follow)
     if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
 }
 
@@ -270,16 +293,26 @@ void Translator::account(uint64_t executed, uint64_t retired) {
 // which links the slot.
 void Translator::chain(uint64_t target_pc, uint32_t slot) {
     const int32_t link = kSlots + int32_t(slot * sizeof(Link));
-    Label& miss = cold([this, target_pc, slot] {
+    // The epoch that validates the link is known here (Jit::link_to is told
+    // through the slot's flags): one load fewer than a table entry.
+    const bool survives = link_survives_map_changes(b_.vpc, target_pc, r_.mode);
+    Label& miss = cold([this, target_pc, slot, survives] {
         store_imm(cpu64(L_.pc), target_pc);
         // A stub block's slot is marked: the run loop links it only to guest code.
-        mov(qword[r12 + kExitSlot], int32_t(slot | (b_.guest_insns == 0 ? kSlotFromStub : 0)));
+        mov(qword[r12 + kExitSlot], int32_t(slot | (b_.guest_insns == 0 ? kSlotFromStub : 0) |
+                                            (survives ? kSlotSurvivesMapChanges : 0)));
         mov(eax, EXIT_CHAIN);
         jmp(written(r_.runtime.epilogue), T_NEAR);
     });
-    // The epoch that validates the link is known from the target address
-    // (Jit::link_to uses the same rule): one load fewer than a table entry.
-    const int32_t epoch = in_compat_kernel_segment(target_pc) ? kCodeEpoch : kAnyEpoch;
+    const int32_t epoch = survives ? kCodeEpoch : kAnyEpoch;
+    if (may_change_mode_) {
+        Label& other_mode = cold([this, target_pc] {
+            mov(rax, target_pc);
+            leave_to_dispatch(rax);
+        });
+        cmp(dword[rbx + L_.mode], int32_t(r_.mode));
+        jne(other_mode, T_NEAR);
+    }
     mov(rax, qword[r12 + epoch]);
     cmp(rax, qword[r12 + link + kLinkStamp]);
     jne(miss, T_NEAR);
@@ -331,6 +364,8 @@ void Translator::end_dynamic(const Xbyak::Reg64& target) {
 void Translator::call_routine(size_t k, ExecFn fn) {
     write_back(regs_);
     regs_.clear();
+    may_change_mode_ = true;
+    may_write_memory_ = true;
     call_routine_raw(k, fn);
 }
 
@@ -427,7 +462,7 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::sll: mov(eax, G32(i.rt)); shl(eax, i.sa); set_dst_sext32_eax(i); return true;
         case Opcode::srl: mov(eax, G32(i.rt)); shr(eax, i.sa); set_dst_sext32_eax(i); return true;
         case Opcode::sra: mov(eax, G32(i.rt)); sar(eax, i.sa); set_dst_sext32_eax(i); return true;
-        case Opcode::rotr: mov(eax, G32(i.rt)); ror(eax, i.sa); set_dst_sext32_eax(i); return true;
+        case Opcode::rotr: rotate32(G32(i.rt), i.sa); set_dst_sext32_eax(i); return true;
         case Opcode::sllv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shl(eax, cl); set_dst_sext32_eax(i); return true;
         case Opcode::srlv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shr(eax, cl); set_dst_sext32_eax(i); return true;
         case Opcode::srav: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); sar(eax, cl); set_dst_sext32_eax(i); return true;
@@ -435,16 +470,32 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::dsll: mov(rax, G(i.rt)); shl(rax, i.sa); set_dst_from_rax(i); return true;
         case Opcode::dsrl: mov(rax, G(i.rt)); shr(rax, i.sa); set_dst_from_rax(i); return true;
         case Opcode::dsra: mov(rax, G(i.rt)); sar(rax, i.sa); set_dst_from_rax(i); return true;
-        case Opcode::drotr: mov(rax, G(i.rt)); ror(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::drotr: rotate64(G(i.rt), i.sa); set_dst_from_rax(i); return true;
         case Opcode::dsll32: mov(rax, G(i.rt)); shl(rax, i.sa + 32); set_dst_from_rax(i); return true;
         case Opcode::dsrl32: mov(rax, G(i.rt)); shr(rax, i.sa + 32); set_dst_from_rax(i); return true;
         case Opcode::dsra32: mov(rax, G(i.rt)); sar(rax, i.sa + 32); set_dst_from_rax(i); return true;
-        case Opcode::drotr32: mov(rax, G(i.rt)); ror(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::drotr32: rotate64(G(i.rt), i.sa + 32); set_dst_from_rax(i); return true;
         case Opcode::dsllv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shl(rax, cl); set_dst_from_rax(i); return true;
         case Opcode::dsrlv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shr(rax, cl); set_dst_from_rax(i); return true;
         case Opcode::dsrav: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); sar(rax, cl); set_dst_from_rax(i); return true;
         case Opcode::drotrv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); ror(rax, cl); set_dst_from_rax(i); return true;
         case Opcode::seb: movsx(rax, G(i.rt).cvt8()); set_dst_from_rax(i); return true;
+        // Byte shuffles: bytes k -> k^1 within a word (wsbh) is a byte
+        // reversal and a half turn; k -> k^1 (dsbh) and k -> k^6 (dshd) in a
+        // doubleword, a swap of alternate bytes, after a reversal for dshd.
+        case Opcode::wsbh: mov(eax, G32(i.rt)); bswap(eax); ror(eax, 16); set_dst_sext32_eax(i); return true;
+        case Opcode::dsbh: case Opcode::dshd:
+            mov(rax, G(i.rt));
+            if (i.op == Opcode::dshd) bswap(rax);
+            mov(rcx, 0x00ff00ff00ff00ffull);
+            mov(rdx, rax);
+            shr(rdx, 8);
+            and_(rdx, rcx);
+            and_(rax, rcx);
+            shl(rax, 8);
+            or_(rax, rdx);
+            set_dst_from_rax(i);
+            return true;
         case Opcode::seh: movsx(rax, G(i.rt).cvt16()); set_dst_from_rax(i); return true;
         case Opcode::mfhi: mov(rax, cpu64(L_.hi)); set_dst_from_rax(i); return true;
         case Opcode::mflo: mov(rax, cpu64(L_.lo)); set_dst_from_rax(i); return true;
@@ -519,6 +570,7 @@ bool Translator::emit_alu(const Insn& i) {
 // routine (which raises the exception or goes through the bus).
 void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store) {
     const Insn& i = b_.insns[k];
+    if (is_store) may_write_memory_ = true;
     const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
     const int32_t tag = table + int32_t(is_store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
     const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
@@ -601,12 +653,59 @@ bool Translator::emit_branch_decision(const Insn& i) {
     return true;
 }
 
+// A conditional branch whose delay slot leaves its operands alone can be
+// decided at the block's end, straight into a host jump, instead of through
+// c.branch_taken.
+bool Translator::can_defer_decision(const Insn& branch, const Insn& slot) const {
+    switch (branch.op) {
+        case Opcode::beq: case Opcode::bne: case Opcode::blez: case Opcode::bgtz: case Opcode::bltz: case Opcode::bgez:
+            return runs_plain(slot) && slot.dst != branch.rs && slot.dst != branch.rt;
+        default: return false;
+    }
+}
+
+void Translator::jump_if_not_taken(const Insn& i, Label& fall) {
+    const Xbyak::Reg64 a = G(i.rs);
+    const bool two = (i.op == Opcode::beq || i.op == Opcode::bne) && i.rt != 0;
+    if (two) cmp(a, G(i.rt));
+    else test(a, a);
+    switch (i.op) {
+        case Opcode::beq: jne(fall, T_NEAR); break;
+        case Opcode::bne: je(fall, T_NEAR); break;
+        case Opcode::blez: jg(fall, T_NEAR); break;
+        case Opcode::bgtz: jle(fall, T_NEAR); break;
+        case Opcode::bltz: jns(fall, T_NEAR); break;
+        default: js(fall, T_NEAR); break;  // bgez
+    }
+}
+
 // One instruction, as its decision says.
 void Translator::emit(size_t k) {
     const Insn& i = b_.insns[k];
+    if (i.state & insn_state::FOLLOWED_JUMP) return;  // its target's code follows
+    if (k > 0 && (b_.insns[k - 1].state & insn_state::FOLLOWED_JUMP)) return emit_slot_of_followed_jump(k);
     if (runs_plain(i) && emit_native(k)) return;
     if (i.action == Action::PATCHED && r_.mode >= kModeKernel && !reads_time(i)) return emit_patched_in_kernel(k);
     call_routine(k);
+}
+
+// The delay slot of a followed jump (see exec_slot_of_followed_jump): if
+// anything before might have written code, the block's own `dropped` flag
+// says whether the instructions after the slot are still what memory holds.
+void Translator::emit_slot_of_followed_jump(size_t k) {
+    if (!emit_native(k)) call_routine(k, b_.insns[k].inner);  // (exec is the interpreter's check)
+    if (!may_write_memory_) return;
+    const Insn& slot = b_.insns[k];
+    const uint64_t target = b_.insns[k - 1].target;
+    Label& stale = cold([this, k, target, at = regs_, retired = slot.seq + !(slot.state & insn_state::ZERO_WEIGHT)] {
+        write_back(at);
+        account(k + 1, retired);
+        mov(rax, target);
+        leave_to_dispatch(rax);
+    });
+    mov(rax, reinterpret_cast<uint64_t>(&b_.dropped));
+    cmp(byte[rax], 0);
+    jne(stale, T_NEAR);
 }
 
 // A patched word in a block translated for kernel mode runs as written,
@@ -619,6 +718,7 @@ void Translator::emit_patched_in_kernel(size_t k) {
     Label& done = labels_.emplace_back();
     cmp(dword[rbx + L_.mode], int32_t(kModeKernel));
     jb(elsewhere, T_NEAR);
+    may_change_mode_ = may_write_memory_ = true;  // (the routine on the other path)
     add(cpu64(L_.patched_sites), 1);
     if (!emit_native(k)) call_routine(k, i.inner);
     L(done);
@@ -656,6 +756,7 @@ size_t Translator::run(Block::HostCode& out) {
     const size_t branch_at = has_slot ? n - 2 : n;
     const Insn* branch = has_slot ? &b_.insns[branch_at] : nullptr;
     const bool branch_native = branch && runs_plain(*branch) && is_native_branch(branch->op);
+    const bool deferred = branch_native && can_defer_decision(*branch, b_.insns[n - 1]);
 
     Label recheck;
     out.entry = runnable(getCurr());
@@ -669,7 +770,7 @@ size_t Translator::run(Block::HostCode& out) {
     for (size_t k = 0; k < n; ++k) {
         const Insn& i = b_.insns[k];
         if (k == branch_at && branch_native) {
-            emit_branch_decision(i);
+            if (!deferred) emit_branch_decision(i);
             native_decision = true;
             if (opcode_info(i.op).flags & insn_flag::LIKELY) {
                 // Not taken: the delay slot is annulled and the block ends here.
@@ -698,8 +799,12 @@ size_t Translator::run(Block::HostCode& out) {
                 break;
             default: {
                 Label fall;
-                cmp(byte[rbx + L_.branch_taken], 0);
-                jz(fall, T_NEAR);
+                if (deferred) {
+                    jump_if_not_taken(*branch, fall);
+                } else {
+                    cmp(byte[rbx + L_.branch_taken], 0);
+                    jz(fall, T_NEAR);
+                }
                 end_static(branch->target, r_.slot_taken);
                 L(fall);
                 end_static(b_.end_pc, r_.slot_fall);
@@ -723,7 +828,6 @@ size_t Translator::run(Block::HostCode& out) {
     mov(qword[r12 + kExitIndex], rcx);
     mov(rax, reinterpret_cast<uint64_t>(&b_));
     mov(qword[r12 + kExitBlock], rax);
-    mov(qword[r12 + kExitMode], int32_t(r_.mode));
     mov(eax, EXIT_STOPPED);
     jmp(written(r_.runtime.epilogue), T_NEAR);
     L(recheck);

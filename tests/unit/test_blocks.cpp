@@ -1,0 +1,100 @@
+// How blocks are shaped (followed jumps) and what that must not change:
+// exact stops, self-modifying code, the same result under both engines.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <memory>
+
+#include "hv/board/machine.h"
+#include "hv/cpu/soft_tlb.h"
+#include "hv/isa/encode.h"
+
+using namespace mipshv;
+
+namespace {
+constexpr uint64_t kCodeVa = 0xffffffff80010000ull;  // kseg0 view of physical 0x10000
+constexpr unsigned AT = 1, V0 = 2, T0 = 8, T1 = 9, T2 = 10, T3 = 11, S2 = 18;
+
+std::unique_ptr<Machine> machine_with(const char* engine, const std::vector<uint32_t>& code) {
+    Options o;
+    o.memory_bytes = 16 << 20;
+    o.engine = engine;
+    auto m = std::make_unique<Machine>(o);
+    std::memcpy(m->bus().ram_ptr(0x10000, code.size() * 4), code.data(), code.size() * 4);
+    m->cpu().pc = kCodeVa;
+    return m;
+}
+uint64_t at(unsigned index) { return kCodeVa + 4 * index; }
+}  // namespace
+
+TEST_CASE("a jump within the page is followed, and a budget still stops exactly", "[blocks]") {
+    using namespace encode;
+    const std::vector<uint32_t> code = {
+        addiu(T0, T0, 1),  // 0
+        j(at(4)),          // 1: followed: 4.. come next in the block
+        addiu(T1, T1, 1),  // 2: its delay slot
+        addiu(T2, T2, 1),  // 3: never runs
+        addiu(T3, T3, 1),  // 4
+        beq(0, 0, -1),     // 5: b 5 (to itself: not followed, it is decoded already)
+        nop(),             // 6
+    };
+    for (const char* engine : {"jit", "interp"}) {
+        INFO(engine);
+        auto m = machine_with(engine, code);
+        Cpu& c = m->cpu();
+        // Three instructions: the stop lands after the delay slot, at the target.
+        CHECK(m->run(3) == StopReason::BUDGET);
+        CHECK(c.pc == at(4));
+        CHECK(c.instret == 3);
+        CHECK(c.gpr[T0] == 1);
+        CHECK(c.gpr[T1] == 1);
+        CHECK(c.gpr[T3] == 0);
+        CHECK(m->run(1) == StopReason::BUDGET);
+        CHECK(c.pc == at(5));
+        CHECK(c.gpr[T3] == 1);
+        CHECK(c.gpr[T2] == 0);
+        CHECK(m->run(100) == StopReason::BUDGET);
+        CHECK(c.instret == 104);
+        CHECK((c.pc == at(5) || c.pc == at(6)));
+    }
+}
+
+TEST_CASE("a store over code after a followed jump runs the new instruction", "[blocks]") {
+    using namespace encode;
+    // The block is 0..8 and, through the jump, 10..: the store rewrites 10
+    // (in this very block) before the jump reaches it.
+    const uint32_t replacement = addiu(V0, 0, 0x77);
+    const std::vector<uint32_t> code = {
+        lui(AT, 0x8001),                  // 0: AT = kseg0 view of the code
+        lui(S2, replacement >> 16),       // 1
+        ori(S2, S2, replacement & 0xffff),  // 2
+        sw(S2, 4 * 10, AT),               // 3: over instruction 10
+        nop(), nop(), nop(),              // 4..6
+        j(at(10)),                        // 7
+        nop(),                            // 8
+        nop(),                            // 9
+        addiu(V0, 0, 0x11),               // 10: replaced before it runs
+        beq(0, 0, -1),                    // 11: b 11
+        nop(),                            // 12
+    };
+    for (const char* engine : {"jit", "interp"}) {
+        INFO(engine);
+        auto m = machine_with(engine, code);
+        CHECK(m->run(40) == StopReason::BUDGET);
+        CHECK(m->cpu().gpr[V0] == 0x77);
+    }
+}
+
+TEST_CASE("a change of ASID forgets mapped pages in the software TLB, not kseg0's", "[blocks]") {
+    SoftTlb t;
+    t.flush_all();
+    SoftTlbEntry& kernel = t.fill(kModeKernel, 0xffffffff80123000ull, false);
+    kernel.read_tag = 0xffffffff80123000ull;
+    SoftTlbEntry& user = t.fill(kModeUser, 0x400000, true);
+    user.read_tag = 0x400000;
+    t.flush_mapped();
+    CHECK(t.entry(kModeKernel, 0xffffffff80123000ull).read_tag == 0xffffffff80123000ull);
+    CHECK(t.entry(kModeUser, 0x400000).read_tag == ~0ull);
+    t.flush_all();
+    CHECK(t.entry(kModeKernel, 0xffffffff80123000ull).read_tag == ~0ull);
+}
