@@ -47,6 +47,9 @@ struct Block {
         uint64_t generation = 0;  // the code cache's generation it was written in
     };
     HostCode host[4];
+    // Direct chaining slots (the translator's) that jump into this block's
+    // code: pointed elsewhere when the block is dropped.
+    std::vector<uint32_t> incoming_slots;
 };
 
 }  // namespace mipshv

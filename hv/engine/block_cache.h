@@ -50,6 +50,8 @@ public:
     void clear() { drop_all(); }
     // Mappings changed: forget lookups that depended on them.
     void flush_lookup() { ++epoch_; }
+    // Blocks dropped and not yet freed, the latest last.
+    const std::vector<std::unique_ptr<Block>>& dropped() const { return graveyard_; }
     // Frees the blocks invalidated since the last call; true if any were.
     bool collect_garbage() {
         if (graveyard_.empty()) return false;

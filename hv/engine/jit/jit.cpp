@@ -50,8 +50,29 @@ void Jit::new_epochs(bool code_changed) {
 
 void Jit::invalidate_code(uint64_t pa, uint64_t len) {
     const uint64_t before = blocks_invalidated_;
+    const size_t dropped_before = cache_.dropped().size();
     BlockEngine::invalidate_code(pa, len);
-    if (blocks_invalidated_ != before) new_epochs(true);
+    if (blocks_invalidated_ == before) return;
+    new_epochs(true);
+    const auto& dropped = cache_.dropped();
+    for (size_t k = dropped_before; k < dropped.size(); ++k) unlink_incoming(*dropped[k]);
+}
+
+// Rewrites a direct slot's jump (a rel32 after the E9 opcode), in the
+// cache's writable view.
+void Jit::point_direct(uint32_t slot, const void* destination) {
+    uint8_t* const jump = direct_[slot].site.jump;
+    const int32_t rel = int32_t(static_cast<const uint8_t*>(destination) - (jump + 5));
+    std::memcpy(jump - code_.exec_delta() + 1, &rel, sizeof rel);
+}
+
+void Jit::unlink_incoming(Block& b) {
+    for (uint32_t slot : b.incoming_slots)
+        if (slot < direct_.size() && direct_[slot].target == &b) {
+            point_direct(slot, direct_[slot].site.miss);
+            direct_[slot].target = nullptr;
+        }
+    b.incoming_slots.clear();
 }
 
 void Jit::flush_lookup_cache() {
@@ -65,6 +86,7 @@ void Jit::flush_all() {
     cache_.clear();
     code_.reset_to(runtime_bytes_);
     next_slot_ = 0;
+    direct_.clear();
     ++generation_;
     ++flushes_;
     pending_ = Pending::NONE;
@@ -90,12 +112,16 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
         buf = code_.begin_write(jit::kMaxBlockCodeBytes);
         if (!buf) throw Error("mipshv: the code cache is too small for one block");
     }
-    const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_, code_.exec_delta()};
+    jit::DirectSite sites[2];
+    const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_, code_.exec_delta(), sites};
     ctx_->slots[next_slot_] = ctx_->slots[next_slot_ + 1] = jit::Link{};
     next_slot_ += 2;
     size_t n = 0;
     n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
     code_.end_write(n);
+    if (direct_.size() < next_slot_) direct_.resize(next_slot_ + (next_slot_ >> 1));
+    direct_[next_slot_ - 2] = {sites[0], nullptr};
+    direct_[next_slot_ - 1] = {sites[1], nullptr};
     hc.generation = generation_;
     if (perf_map_)
         std::fprintf(perf_map_, "%lx %zx guest_%llx_m%u_n%zu\n", static_cast<unsigned long>(reinterpret_cast<uintptr_t>(hc.entry)),
@@ -116,6 +142,13 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
     // Stub code links only to guest code, so that no loop of linked blocks
     // retires nothing (the run loop is what detects a stuck guest).
     if (kind == Pending::SLOT && pending_from_stub_ && b.guest_insns == 0) return;
+    if (kind == Pending::SLOT && pending_slot_ < direct_.size() && direct_[pending_slot_].site.jump) {
+        point_direct(pending_slot_, code.entry);
+        direct_[pending_slot_].target = &b;
+        b.incoming_slots.push_back(pending_slot_);
+        ++links_;
+        return;
+    }
     jit::Link* link;
     if (kind == Pending::SLOT) {
         link = &ctx_->slots[pending_slot_];

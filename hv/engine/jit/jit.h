@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <vector>
 
 #include "hv/engine/block_engine.h"
 #include "hv/engine/jit/code_cache.h"
@@ -33,6 +34,8 @@ private:
     using EnterFn = uint32_t (*)(Cpu*, jit::Context*, const void*);
     const Block::HostCode& code_for(Cpu& c, Block& b, unsigned mode);
     void link_to(Block& b, const Block::HostCode& code, unsigned mode);
+    void point_direct(uint32_t slot, const void* destination);
+    void unlink_incoming(Block& b);
     void flush_all();
     void new_epochs(bool code_changed);
 
@@ -43,6 +46,11 @@ private:
     size_t runtime_bytes_ = 0;
     uint64_t generation_ = 1;  // code cache generation: HostCode of older ones is gone
     uint32_t next_slot_ = 0;
+    struct DirectSlot {
+        jit::DirectSite site;
+        Block* target = nullptr;
+    };
+    std::vector<DirectSlot> direct_;  // by slot number; empty site: an epoch-checked slot
 
     // How the last native run ended, so the block the run loop finds next
     // can be linked in for next time.

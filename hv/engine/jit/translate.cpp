@@ -240,6 +240,10 @@ private:
     std::vector<std::pair<Label*, std::function<void()>>> cold_;
     Label stopped_;
     RegCache regs_;
+    // Direct chaining sites (see DirectSite), [0] taken, [1] fall-through.
+    Label direct_label_[2];
+    bool direct_emitted_[2] = {false, false};
+    Label* direct_miss_[2] = {nullptr, nullptr};
     // A routine ran that may have changed the MMU mode (a Status write):
     // the block's chaining exits then check the mode (see prologue).
     bool may_change_mode_ = false;
@@ -293,6 +297,11 @@ void Translator::account(uint64_t executed, uint64_t retired) {
 // which links the slot.
 void Translator::chain(uint64_t target_pc, uint32_t slot) {
     const int32_t link = kSlots + int32_t(slot * sizeof(Link));
+    const int which = slot == r_.slot_taken ? 0 : 1;
+    if (direct_emitted_[which]) {  // (a likely branch's two fall-through exits share one)
+        jmp(direct_label_[which], T_NEAR);
+        return;
+    }
     // The epoch that validates the link is known here (Jit::link_to is told
     // through the slot's flags): one load fewer than a table entry.
     const bool survives = link_survives_map_changes(b_.vpc, target_pc, r_.mode);
@@ -312,6 +321,15 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         });
         cmp(dword[rbx + L_.mode], int32_t(r_.mode));
         jne(other_mode, T_NEAR);
+    }
+    if (survives) {
+        // A direct jump, to `miss` until the run loop links it.
+        L(direct_label_[which]);
+        direct_emitted_[which] = true;
+        r_.direct[which].jump = const_cast<uint8_t*>(static_cast<const uint8_t*>(runnable(getCurr())));
+        jmp(miss, T_NEAR);
+        direct_miss_[which] = &miss;
+        return;
     }
     mov(rax, qword[r12 + epoch]);
     cmp(rax, qword[r12 + link + kLinkStamp]);
@@ -821,6 +839,8 @@ size_t Translator::run(Block::HostCode& out) {
     // Cold paths, out of the straight line (they may add more).
     for (size_t k = 0; k < cold_.size(); ++k) {
         L(*cold_[k].first);
+        for (int w = 0; w < 2; ++w)
+            if (direct_miss_[w] == cold_[k].first) r_.direct[w].miss = runnable(getCurr());
         auto body = cold_[k].second;
         body();
     }

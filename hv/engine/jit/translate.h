@@ -28,6 +28,15 @@ struct Runtime {
     const void* indirect_miss = nullptr;  // a computed target not in the indirect table
 };
 
+// A chaining slot whose link needs only the code epoch (see
+// link_survives_map_changes) is a direct `jmp rel32` in the block's code:
+// linking rewrites its target (through the cache's writable view), and
+// unlinking, when the target block is dropped, points it back at `miss`.
+struct DirectSite {
+    uint8_t* jump = nullptr;     // executable address of the jmp instruction
+    const void* miss = nullptr;  // where it jumps while unlinked
+};
+
 struct Request {
     Block& block;
     unsigned mode;         // MMU mode the code is for
@@ -36,6 +45,7 @@ struct Request {
     uint32_t slot_fall;
     Runtime runtime;
     ptrdiff_t exec_delta;  // executable address - written address (code_cache.h)
+    DirectSite* direct;    // out: [0] for slot_taken, [1] for slot_fall, if direct
 };
 
 // Worst case for one block: kMaxBlockInsns instructions plus a delay slot.
