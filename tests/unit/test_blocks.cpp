@@ -98,3 +98,47 @@ TEST_CASE("a change of ASID forgets mapped pages in the software TLB, not kseg0'
     t.flush_all();
     CHECK(t.entry(kModeKernel, 0xffffffff80123000ull).read_tag == ~0ull);
 }
+
+TEST_CASE("32-bit results feed 64-bit operations as their sign extensions", "[blocks]") {
+    // The translator leaves 32-bit results unextended in host registers
+    // until something needs all 64 bits; every consumer here does.
+    using namespace encode;
+    constexpr unsigned T4 = 12, T5 = 13, T6 = 14, T7 = 15, S0 = 16, S1 = 17, S3 = 19, S4 = 20, S5 = 21;
+    const std::vector<uint32_t> code = {
+        lui(T0, 0x8000),                      // t0 = 0xffffffff80000000
+        addiu(T1, T0, -1),                    // t1 = 0x7fffffff (32-bit wrap)
+        addu(T2, T1, T1),                     // t2 = -2
+        r_type(0, T1, T2, T3, 0, 0x2f),       // dsubu t3 = t1 - t2 = 0x80000001, not sign-extended
+        xor_(T4, T1, T2),                     // t4 = sext32(0x80000001)
+        daddu(T5, T4, 0),                     // t5 = t4 (a 64-bit move)
+        sll(T6, T1, 1),                       // t6 = -2
+        r_type(0, T6, 0, T7, 0, 0x2a),        // slt t7 = t6 < 0
+        andi(S0, T2, 0xffff),                 // s0 = 0xfffe
+        ori(S1, T2, 1),                       // s1 = -1
+        r_type(0, T1, T2, S2, 0, 0x27),       // nor s2 = 0
+        dsll(S3, T6, 4),                      // s3 = -32
+        r_type(0x1c, T1, T1, S4, 0, 0x02),    // mul s4 = low 32 bits of t1 * t1 = 1
+        subu(S5, T0, T1),                     // s5 = 1
+        beq(0, 0, -1),                        // b .
+        nop(),
+    };
+    for (const char* engine : {"jit", "interp"}) {
+        INFO(engine);
+        auto m = machine_with(engine, code);
+        m->run(40);
+        const uint64_t* r = m->cpu().gpr;
+        CHECK(r[T1] == 0x7fffffffull);
+        CHECK(r[T2] == ~1ull);
+        CHECK(r[T3] == 0x80000001ull);
+        CHECK(r[T4] == 0xffffffff80000001ull);
+        CHECK(r[T5] == 0xffffffff80000001ull);
+        CHECK(r[T6] == ~1ull);
+        CHECK(r[T7] == 1);
+        CHECK(r[S0] == 0xfffe);
+        CHECK(r[S1] == ~0ull);
+        CHECK(r[S2] == 0);
+        CHECK(r[S3] == ~31ull);
+        CHECK(r[S4] == 1);
+        CHECK(r[S5] == 1);
+    }
+}

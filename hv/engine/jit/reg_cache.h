@@ -22,6 +22,10 @@ struct RegCache {
     std::array<int8_t, 33> host_of;              // guest register -> index in kHost, or kNone
     std::array<int8_t, kHost.size()> guest_of;   // index in kHost -> guest register, or kNone
     std::array<bool, kHost.size()> dirty{};
+    // The host register holds the guest value in its low 32 bits only (the
+    // value is their sign extension, the upper half is stale): what 32-bit
+    // operations leave, fixed by one movsxd when a full value is needed.
+    std::array<bool, kHost.size()> low32{};
     std::array<uint32_t, kHost.size()> last_use{};
     uint32_t clock = 0;
 
@@ -30,6 +34,7 @@ struct RegCache {
         host_of.fill(kNone);
         guest_of.fill(kNone);
         dirty.fill(false);
+        low32.fill(false);
     }
     // The host register to use for a guest register not yet held: a free
     // one, else the least recently used (the caller writes it back first).
@@ -45,13 +50,16 @@ struct RegCache {
         host_of[guest] = int8_t(h);
         guest_of[h] = int8_t(guest);
         dirty[h] = is_dirty;
+        low32[h] = false;
         last_use[h] = ++clock;
     }
     void unbind(int h) {
         host_of[guest_of[h]] = kNone;
         guest_of[h] = kNone;
         dirty[h] = false;
+        low32[h] = false;
     }
+    bool is_low32(unsigned guest) const { return host_of[guest] != kNone && low32[size_t(host_of[guest])]; }
 };
 
 }  // namespace mipshv::jit

@@ -83,8 +83,9 @@ private:
     // ---- Operands ---------------------------------------------------------
     // A guest register's home in the Cpu.
     Xbyak::Address home(unsigned reg) { return qword[rbx + L_.gpr + 8 * int32_t(reg)]; }
-    // A guest register's value, in a host register (loaded on first use).
-    Xbyak::Reg64 G(unsigned reg) {
+    // A guest register's value, in a host register (loaded on first use),
+    // as it is in the host register: possibly low 32 bits only (low32).
+    Xbyak::Reg64 raw(unsigned reg) {
         int h = regs_.host_of[reg];
         if (h == RegCache::kNone) {
             h = take_host();
@@ -95,9 +96,20 @@ private:
         }
         return RegCache::kHost[size_t(h)];
     }
-    Xbyak::Reg32 G32(unsigned reg) { return G(reg).cvt32(); }
+    // The full 64-bit value.
+    Xbyak::Reg64 G(unsigned reg) {
+        const Xbyak::Reg64 r = raw(reg);
+        const size_t h = size_t(regs_.host_of[reg]);
+        if (regs_.low32[h]) {
+            movsxd(r, r.cvt32());
+            regs_.low32[h] = false;
+        }
+        return r;
+    }
+    // The low 32 bits, for operations that read no more.
+    Xbyak::Reg32 G32(unsigned reg) { return raw(reg).cvt32(); }
     // A host register a guest register is about to be written through.
-    Xbyak::Reg64 def(unsigned reg) {
+    Xbyak::Reg64 def(unsigned reg, bool low32 = false) {
         int h = regs_.host_of[reg];
         if (h == RegCache::kNone) {
             h = take_host();
@@ -106,20 +118,54 @@ private:
             regs_.dirty[size_t(h)] = true;
             regs_.last_use[size_t(h)] = ++regs_.clock;
         }
+        regs_.low32[size_t(h)] = low32;
         return RegCache::kHost[size_t(h)];
     }
+    // Stores host register h, holding guest register g, to g's home; a
+    // low32 value is sign-extended in place first (no scratch register is
+    // free here: callers may hold values in rax, rcx, rdx).
+    void store_home(unsigned g, size_t h, const RegCache& state) {
+        if (state.low32[h]) movsxd(RegCache::kHost[h], RegCache::kHost[h].cvt32());
+        mov(home(g), RegCache::kHost[h]);
+    }
     int take_host() {
-        const int h = regs_.victim();
+        const int h = victim();
         if (regs_.guest_of[size_t(h)] != RegCache::kNone) {
-            if (regs_.dirty[size_t(h)]) mov(home(unsigned(regs_.guest_of[size_t(h)])), RegCache::kHost[size_t(h)]);
+            if (regs_.dirty[size_t(h)]) store_home(unsigned(regs_.guest_of[size_t(h)]), size_t(h), regs_);
             regs_.unbind(h);
         }
         return h;
     }
+    // The host register to give up: a free one, else the one whose guest
+    // register the block needs again latest (or never), a clean one when
+    // that ties (Belady's choice: the whole block is known).
+    int victim() const {
+        int best = -1;
+        size_t best_next = 0;
+        for (int h = 0; h < int(RegCache::kHost.size()); ++h) {
+            const int g = regs_.guest_of[size_t(h)];
+            if (g == RegCache::kNone) return h;
+            const size_t next = next_use(unsigned(g));
+            if (best < 0 || next > best_next || (next == best_next && regs_.dirty[size_t(best)] && !regs_.dirty[size_t(h)])) {
+                best = h;
+                best_next = next;
+            }
+        }
+        return best;
+    }
+    // Index of the next instruction (from the one being emitted) that
+    // names guest register g, or past the end.
+    size_t next_use(unsigned g) const {
+        for (size_t k = current_; k < b_.insns.size(); ++k) {
+            const Insn& i = b_.insns[k];
+            if (i.rs == g || i.rt == g || i.dst == g) return k;
+        }
+        return b_.insns.size() + 1;
+    }
     // Writes every changed guest register held in `state` to its home.
     void write_back(const RegCache& state) {
         for (size_t h = 0; h < RegCache::kHost.size(); ++h)
-            if (state.guest_of[h] != RegCache::kNone && state.dirty[h]) mov(home(unsigned(state.guest_of[h])), RegCache::kHost[h]);
+            if (state.guest_of[h] != RegCache::kNone && state.dirty[h]) store_home(unsigned(state.guest_of[h]), h, state);
     }
     // Loads every guest register `state` holds from its home.
     void reload(const RegCache& state) {
@@ -151,19 +197,25 @@ private:
     // dst = src (sign-extended from 32 bits if asked): the move idioms.
     bool copy(const Insn& i, unsigned src, bool sext32) {
         if (i.dst == 32) return true;
-        const Xbyak::Reg64 s = G(src);
-        const Xbyak::Reg64 d = def(i.dst);
+        const bool low32 = !sext32 && regs_.is_low32(src);
+        const Xbyak::Reg64 s = raw(src);
+        const Xbyak::Reg64 d = def(i.dst, low32);
         if (sext32) movsxd(d, s.cvt32());
         else if (d != s) mov(d, s);
         return true;
     }
+
     // dst = rs OP rt in two-operand form, without a detour through rax
     // unless dst is rt and OP does not commute.
+    // A bitwise operation of two low32 values is the low32 value of the
+    // operation (sign extension commutes with it): `bitwise` keeps them so.
     template <typename Op>
-    bool binary64(const Insn& i, Op op, bool commutative) {
+    bool binary64(const Insn& i, Op op, bool commutative, bool bitwise = false) {
         if (i.dst == 32) return true;
-        const Xbyak::Reg64 a = G(i.rs), b = G(i.rt);
-        const Xbyak::Reg64 d = def(i.dst);
+        const bool low32 = bitwise && regs_.is_low32(i.rs) && regs_.is_low32(i.rt);
+        const Xbyak::Reg64 a = low32 ? raw(i.rs) : G(i.rs);
+        const Xbyak::Reg64 b = low32 ? raw(i.rt) : G(i.rt);
+        const Xbyak::Reg64 d = def(i.dst, low32);
         if (d == a) {
             op(d, b);
         } else if (d == b && commutative) {
@@ -179,25 +231,30 @@ private:
         return true;
     }
     // dst = rs OP immediate.
+    // With a zero-extended 16-bit immediate: AND clears the upper half (a
+    // low32 input gives a full result); OR and XOR keep a low32 input low32.
     template <typename Op>
-    bool immediate64(const Insn& i, Op op, int32_t v) {
+    bool immediate64(const Insn& i, Op op, int32_t v, bool clears_upper) {
         if (i.dst == 32) return true;
-        const Xbyak::Reg64 a = G(i.rs);
-        const Xbyak::Reg64 d = def(i.dst);
+        const bool low32 = regs_.is_low32(i.rs);
+        const Xbyak::Reg64 a = raw(i.rs);
+        const Xbyak::Reg64 d = def(i.dst, low32 && !clears_upper);
         if (d != a) mov(d, a);
         op(d, v);
         return true;
     }
 
-    // rax (eax) = src rotated right: rorx where the host has BMI2 (no copy).
-    void rotate32(const Xbyak::Reg32& src, unsigned n) {
-        if (has_bmi2()) {
-            rorx(eax, src, uint8_t(n));
-        } else {
-            mov(eax, src);
-            ror(eax, n);
-        }
+    // dst = rt shifted by sa, in 32 bits, straight into dst (left low32).
+    template <typename Op>
+    bool shift32(const Insn& i, Op op) {
+        if (i.dst == 32) return true;
+        const Xbyak::Reg32 s = G32(i.rt);
+        const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+        if (d != s) mov(d, s);
+        op(d, i.sa);
+        return true;
     }
+    // rax = src rotated right: rorx where the host has BMI2 (no copy).
     void rotate64(const Xbyak::Reg64& src, unsigned n) {
         if (has_bmi2()) {
             rorx(rax, src, uint8_t(n));
@@ -240,6 +297,7 @@ private:
     std::vector<std::pair<Label*, std::function<void()>>> cold_;
     Label stopped_;
     RegCache regs_;
+    size_t current_ = 0;  // the instruction being emitted (see victim)
     // Direct chaining sites (see DirectSite), [0] taken, [1] fall-through.
     Label direct_label_[2];
     bool direct_emitted_[2] = {false, false};
@@ -408,14 +466,31 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::nop: case Opcode::ssnop: case Opcode::ehb: return true;
         case Opcode::addu:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, true);
-            lea(eax, ptr[G(i.rs) + G(i.rt)]);
-            set_dst_sext32_eax(i);
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = raw(i.rs), b = raw(i.rt);
+                lea(def(i.dst, true).cvt32(), ptr[a + b]);
+            }
             return true;
-        case Opcode::subu: mov(eax, G32(i.rs)); sub(eax, G32(i.rt)); set_dst_sext32_eax(i); return true;
+        case Opcode::subu:
+            if (i.dst != 32) {
+                const Xbyak::Reg32 a = G32(i.rs), b = G32(i.rt);
+                const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+                if (d == b && d != a) {
+                    mov(eax, a);
+                    sub(eax, b);
+                    mov(d, eax);
+                } else {
+                    if (d != a) mov(d, a);
+                    sub(d, b);
+                }
+            }
+            return true;
         case Opcode::addiu:
             if (simm == 0) return copy(i, i.rs, true);
-            lea(eax, ptr[G(i.rs) + simm]);
-            set_dst_sext32_eax(i);
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = raw(i.rs);
+                lea(def(i.dst, true).cvt32(), ptr[a + simm]);
+            }
             return true;
         case Opcode::daddu:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
@@ -439,21 +514,21 @@ bool Translator::emit_alu(const Insn& i) {
                 xor_(d, d);
                 return true;
             }
-            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { and_(d, b); }, true);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { and_(d, b); }, true, true);
         case Opcode::or_:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
-            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true, true);
         case Opcode::xor_:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
-            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { xor_(d, b); }, true);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { xor_(d, b); }, true, true);
         case Opcode::nor:
             if (i.rs == 0 || i.rt == 0) copy(i, i.rs == 0 ? i.rt : i.rs, false);
-            else binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true);
-            if (i.dst != 32) not_(def(i.dst));
+            else binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true, true);
+            if (i.dst != 32) not_(def(i.dst, regs_.is_low32(i.dst)));  // (NOT keeps low32 low32)
             return true;
-        case Opcode::andi: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { and_(d, v); }, uimm);
-        case Opcode::ori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { or_(d, v); }, uimm);
-        case Opcode::xori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { xor_(d, v); }, uimm);
+        case Opcode::andi: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { and_(d, v); }, uimm, true);
+        case Opcode::ori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { or_(d, v); }, uimm, false);
+        case Opcode::xori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { xor_(d, v); }, uimm, false);
         case Opcode::lui:
             if (i.dst != 32) mov(def(i.dst), int64_t(int32_t(uint32_t(uimm) << 16)));
             return true;
@@ -477,10 +552,21 @@ bool Translator::emit_alu(const Insn& i) {
             set_dst_from_rax(i);
             return true;
         }
-        case Opcode::sll: mov(eax, G32(i.rt)); shl(eax, i.sa); set_dst_sext32_eax(i); return true;
-        case Opcode::srl: mov(eax, G32(i.rt)); shr(eax, i.sa); set_dst_sext32_eax(i); return true;
-        case Opcode::sra: mov(eax, G32(i.rt)); sar(eax, i.sa); set_dst_sext32_eax(i); return true;
-        case Opcode::rotr: rotate32(G32(i.rt), i.sa); set_dst_sext32_eax(i); return true;
+        case Opcode::sll: return shift32(i, [this](const Xbyak::Reg32& d, unsigned n) { shl(d, n); });
+        case Opcode::srl: return shift32(i, [this](const Xbyak::Reg32& d, unsigned n) { shr(d, n); });
+        case Opcode::sra: return shift32(i, [this](const Xbyak::Reg32& d, unsigned n) { sar(d, n); });
+        case Opcode::rotr:
+            if (i.dst != 32) {
+                const Xbyak::Reg32 s = G32(i.rt);
+                const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+                if (has_bmi2()) {
+                    rorx(d, s, uint8_t(i.sa));
+                } else {
+                    if (d != s) mov(d, s);
+                    ror(d, i.sa);
+                }
+            }
+            return true;
         case Opcode::sllv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shl(eax, cl); set_dst_sext32_eax(i); return true;
         case Opcode::srlv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shr(eax, cl); set_dst_sext32_eax(i); return true;
         case Opcode::srav: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); sar(eax, cl); set_dst_sext32_eax(i); return true;
@@ -534,11 +620,19 @@ bool Translator::emit_alu(const Insn& i) {
             movsxd(rax, eax);
             mov(cpu64(L_.hi), rax);
             return true;
-        case Opcode::mul:
-            movsxd(rax, G32(i.rs));
-            movsxd(rcx, G32(i.rt));
-            imul(rax, rcx);
-            set_dst_sext32_eax(i);
+        case Opcode::mul:  // the low 32 bits of the product, whatever the signs
+            if (i.dst != 32) {
+                const Xbyak::Reg32 a = G32(i.rs), b = G32(i.rt);
+                const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+                if (d == a) {
+                    imul(d, b);
+                } else if (d == b) {
+                    imul(d, a);
+                } else {
+                    mov(d, a);
+                    imul(d, b);
+                }
+            }
             return true;
         case Opcode::dmult: case Opcode::dmultu:
             mov(rax, G(i.rs));
@@ -593,7 +687,7 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const int32_t tag = table + int32_t(is_store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
     const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
     const Xbyak::Reg64 base = G(i.rs);
-    const Xbyak::Reg64 value = is_store ? G(i.rt) : rax;
+    const Xbyak::Reg64 value = is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
     const RegCache at_branch = regs_;
     Label& slow = labels_.emplace_back();
     Label& done = labels_.emplace_back();
@@ -683,6 +777,7 @@ bool Translator::can_defer_decision(const Insn& branch, const Insn& slot) const 
 }
 
 void Translator::jump_if_not_taken(const Insn& i, Label& fall) {
+    current_ = size_t(&i - b_.insns.data());  // (keeps both operands while they load)
     const Xbyak::Reg64 a = G(i.rs);
     const bool two = (i.op == Opcode::beq || i.op == Opcode::bne) && i.rt != 0;
     if (two) cmp(a, G(i.rt));
@@ -788,6 +883,7 @@ size_t Translator::run(Block::HostCode& out) {
     for (size_t k = 0; k < n; ++k) {
         const Insn& i = b_.insns[k];
         if (k == branch_at && branch_native) {
+            current_ = k;
             if (!deferred) emit_branch_decision(i);
             native_decision = true;
             if (opcode_info(i.op).flags & insn_flag::LIKELY) {
@@ -803,6 +899,7 @@ size_t Translator::run(Block::HostCode& out) {
             }
             continue;
         }
+        current_ = k;
         emit(k);
     }
 
