@@ -1,0 +1,225 @@
+// Integer operations in host code: ALU, shifts and rotates, bit fields,
+// HI/LO and multiplies, byte shuffles.
+#include "hv/engine/jit/translator.h"
+
+namespace mipshv::jit {
+
+bool Translator::emit_alu(const Insn& i) {
+    const int32_t simm = int16_t(i.word);
+    const int32_t uimm = uint16_t(i.word);
+    switch (i.op) {
+        case Opcode::nop: case Opcode::ssnop: case Opcode::ehb: return true;
+        case Opcode::addu:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, true);
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = raw(i.rs), b = raw(i.rt);
+                lea(def(i.dst, true).cvt32(), ptr[a + b]);
+            }
+            return true;
+        case Opcode::subu:
+            if (i.dst != 32) {
+                const Xbyak::Reg32 a = G32(i.rs), b = G32(i.rt);
+                const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+                if (d == b && d != a) {
+                    mov(eax, a);
+                    sub(eax, b);
+                    mov(d, eax);
+                } else {
+                    if (d != a) mov(d, a);
+                    sub(d, b);
+                }
+            }
+            return true;
+        case Opcode::addiu:
+            if (simm == 0) return copy(i, i.rs, true);
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = raw(i.rs);
+                lea(def(i.dst, true).cvt32(), ptr[a + simm]);
+            }
+            return true;
+        case Opcode::daddu:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = G(i.rs), b = G(i.rt);
+                lea(def(i.dst), ptr[a + b]);
+            }
+            return true;
+        case Opcode::dsubu:
+            if (i.rt == 0) return copy(i, i.rs, false);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { sub(d, b); }, false);
+        case Opcode::daddiu:
+            if (i.dst != 32) {
+                const Xbyak::Reg64 a = G(i.rs);
+                lea(def(i.dst), ptr[a + simm]);
+            }
+            return true;
+        case Opcode::and_:
+            if ((i.rs == 0 || i.rt == 0) && i.dst != 32) {
+                const Xbyak::Reg32 d = def(i.dst).cvt32();
+                xor_(d, d);
+                return true;
+            }
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { and_(d, b); }, true, true);
+        case Opcode::or_:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true, true);
+        case Opcode::xor_:
+            if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { xor_(d, b); }, true, true);
+        case Opcode::nor:
+            if (i.rs == 0 || i.rt == 0) copy(i, i.rs == 0 ? i.rt : i.rs, false);
+            else binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true, true);
+            if (i.dst != 32) not_(def(i.dst, regs_.is_low32(i.dst)));  // (NOT keeps low32 low32)
+            return true;
+        case Opcode::andi: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { and_(d, v); }, uimm, true);
+        case Opcode::ori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { or_(d, v); }, uimm, false);
+        case Opcode::xori: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { xor_(d, v); }, uimm, false);
+        case Opcode::lui:
+            if (i.dst != 32) mov(def(i.dst), int64_t(int32_t(uint32_t(uimm) << 16)));
+            return true;
+        case Opcode::slt: case Opcode::sltu: case Opcode::slti: case Opcode::sltiu: {
+            mov(rax, G(i.rs));
+            const bool imm = i.op == Opcode::slti || i.op == Opcode::sltiu;
+            if (imm) cmp(rax, simm);
+            else cmp(rax, G(i.rt));
+            if (i.op == Opcode::slt || i.op == Opcode::slti) setl(al);
+            else setb(al);
+            movzx(eax, al);
+            set_dst_from_rax(i);
+            return true;
+        }
+        case Opcode::movz: case Opcode::movn: {
+            if (i.dst == 32) return true;
+            mov(rax, G(i.dst));
+            test(G(i.rt), G(i.rt));
+            if (i.op == Opcode::movz) cmove(rax, G(i.rs));
+            else cmovne(rax, G(i.rs));
+            set_dst_from_rax(i);
+            return true;
+        }
+        case Opcode::sll: return shift32(i, [this](const Xbyak::Reg32& d, unsigned n) { shl(d, n); });
+        case Opcode::srl: return shift32(i, [this](const Xbyak::Reg32& d, unsigned n) { shr(d, n); });
+        case Opcode::sra: return shift32(i, [this](const Xbyak::Reg32& d, unsigned n) { sar(d, n); });
+        case Opcode::rotr:
+            if (i.dst != 32) {
+                const Xbyak::Reg32 s = G32(i.rt);
+                const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+                if (has_bmi2()) {
+                    rorx(d, s, uint8_t(i.sa));
+                } else {
+                    if (d != s) mov(d, s);
+                    ror(d, i.sa);
+                }
+            }
+            return true;
+        case Opcode::sllv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shl(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::srlv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shr(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::srav: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); sar(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::rotrv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); ror(eax, cl); set_dst_sext32_eax(i); return true;
+        case Opcode::dsll: mov(rax, G(i.rt)); shl(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::dsrl: mov(rax, G(i.rt)); shr(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::dsra: mov(rax, G(i.rt)); sar(rax, i.sa); set_dst_from_rax(i); return true;
+        case Opcode::drotr: rotate64(G(i.rt), i.sa); set_dst_from_rax(i); return true;
+        case Opcode::dsll32: mov(rax, G(i.rt)); shl(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::dsrl32: mov(rax, G(i.rt)); shr(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::dsra32: mov(rax, G(i.rt)); sar(rax, i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::drotr32: rotate64(G(i.rt), i.sa + 32); set_dst_from_rax(i); return true;
+        case Opcode::dsllv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shl(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::dsrlv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shr(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::dsrav: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); sar(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::drotrv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); ror(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::seb: movsx(rax, G(i.rt).cvt8()); set_dst_from_rax(i); return true;
+        // Byte shuffles: bytes k -> k^1 within a word (wsbh) is a byte
+        // reversal and a half turn; k -> k^1 (dsbh) and k -> k^6 (dshd) in a
+        // doubleword, a swap of alternate bytes, after a reversal for dshd.
+        case Opcode::wsbh: mov(eax, G32(i.rt)); bswap(eax); ror(eax, 16); set_dst_sext32_eax(i); return true;
+        case Opcode::dsbh: case Opcode::dshd:
+            mov(rax, G(i.rt));
+            if (i.op == Opcode::dshd) bswap(rax);
+            mov(rcx, 0x00ff00ff00ff00ffull);
+            mov(rdx, rax);
+            shr(rdx, 8);
+            and_(rdx, rcx);
+            and_(rax, rcx);
+            shl(rax, 8);
+            or_(rax, rdx);
+            set_dst_from_rax(i);
+            return true;
+        case Opcode::seh: movsx(rax, G(i.rt).cvt16()); set_dst_from_rax(i); return true;
+        case Opcode::mfhi: mov(rax, cpu64(L_.hi)); set_dst_from_rax(i); return true;
+        case Opcode::mflo: mov(rax, cpu64(L_.lo)); set_dst_from_rax(i); return true;
+        case Opcode::mthi: mov(rax, G(i.rs)); mov(cpu64(L_.hi), rax); return true;
+        case Opcode::mtlo: mov(rax, G(i.rs)); mov(cpu64(L_.lo), rax); return true;
+        case Opcode::mult: case Opcode::multu:
+            if (i.op == Opcode::mult) {
+                movsxd(rax, G32(i.rs));
+                movsxd(rcx, G32(i.rt));
+            } else {
+                mov(eax, G32(i.rs));
+                mov(ecx, G32(i.rt));
+            }
+            imul(rax, rcx);
+            movsxd(rdx, eax);
+            mov(cpu64(L_.lo), rdx);
+            shr(rax, 32);
+            movsxd(rax, eax);
+            mov(cpu64(L_.hi), rax);
+            return true;
+        case Opcode::mul:  // the low 32 bits of the product, whatever the signs
+            if (i.dst != 32) {
+                const Xbyak::Reg32 a = G32(i.rs), b = G32(i.rt);
+                const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+                if (d == a) {
+                    imul(d, b);
+                } else if (d == b) {
+                    imul(d, a);
+                } else {
+                    mov(d, a);
+                    imul(d, b);
+                }
+            }
+            return true;
+        case Opcode::dmult: case Opcode::dmultu:
+            mov(rax, G(i.rs));
+            if (i.op == Opcode::dmult) imul(G(i.rt));
+            else mul(G(i.rt));
+            mov(cpu64(L_.lo), rax);
+            mov(cpu64(L_.hi), rdx);
+            return true;
+        case Opcode::ext: case Opcode::dext: case Opcode::dextm: case Opcode::dextu: {
+            unsigned pos = i.sa, size = i.rd + 1u;
+            if (i.op == Opcode::dextm) size = i.rd + 33u;
+            if (i.op == Opcode::dextu) pos = i.sa + 32u;
+            mov(rax, G(i.rs));
+            if (pos) shr(rax, pos);
+            const uint64_t m = field_mask(size);
+            if (m == 0xffffffffull) mov(eax, eax);
+            else if (m != ~0ull) {
+                mov(rcx, m);
+                and_(rax, rcx);
+            }
+            if (i.op == Opcode::ext) set_dst_sext32_eax(i);
+            else set_dst_from_rax(i);
+            return true;
+        }
+        case Opcode::ins: case Opcode::dins: case Opcode::dinsm: case Opcode::dinsu: {
+            unsigned pos = i.sa, size = i.rd - i.sa + 1u;
+            if (i.op == Opcode::dinsm) size = i.rd + 32u - i.sa + 1u;
+            if (i.op == Opcode::dinsu) pos = i.sa + 32u;
+            const uint64_t m = field_mask(size) << pos;
+            mov(rax, G(i.rs));
+            if (pos) shl(rax, pos);
+            mov(rcx, m);
+            and_(rax, rcx);
+            not_(rcx);
+            and_(rcx, G(i.rt));
+            or_(rax, rcx);
+            if (i.op == Opcode::ins) set_dst_sext32_eax(i);
+            else set_dst_from_rax(i);
+            return true;
+        }
+        default: return false;
+    }
+}
+
+}  // namespace mipshv::jit

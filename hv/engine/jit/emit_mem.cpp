@@ -1,0 +1,64 @@
+// Loads and stores in host code: the software-TLB hit path inline.
+#include "hv/engine/jit/translator.h"
+
+#include "hv/cpu/soft_tlb.h"
+
+namespace mipshv::jit {
+
+// A load or store with the software-TLB hit path inline; a miss, a
+// misaligned address or anything not plain RAM takes the instruction's own
+// routine (which raises the exception or goes through the bus).
+void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store) {
+    const Insn& i = b_.insns[k];
+    if (is_store) may_write_memory_ = true;
+    const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
+    const int32_t tag = table + int32_t(is_store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
+    const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
+    const Xbyak::Reg64 base = G(i.rs);
+    const Xbyak::Reg64 value = is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
+    const RegCache at_branch = regs_;
+    Label& slow = labels_.emplace_back();
+    Label& done = labels_.emplace_back();
+    lea(rax, ptr[base + int32_t(int16_t(i.word))]);
+    mov(rcx, rax);
+    shr(rcx, 12);
+    and_(ecx, int32_t(kSoftTlbSize - 1));
+    lea(rcx, ptr[rcx + rcx * 2]);
+    // Tags are page addresses: a misaligned address (low bits kept here)
+    // never matches, and takes the slow path, which raises the error.
+    mov(rdx, rax);
+    and_(rdx, int32_t(kHostPageMask | (size - 1)));
+    cmp(rdx, qword[rbx + rcx * 8 + tag]);
+    jne(slow, T_NEAR);
+    add(rax, qword[rbx + rcx * 8 + addend]);
+    if (is_store) {
+        switch (size) {
+            case 1: mov(byte[rax], value.cvt8()); break;
+            case 2: mov(word[rax], value.cvt16()); break;
+            case 4: mov(dword[rax], value.cvt32()); break;
+            default: mov(qword[rax], value); break;
+        }
+    } else {
+        // Straight into the destination's host register (writes to $0 still
+        // load, so that faults happen).
+        const Xbyak::Reg64 d = i.dst == 32 ? rax : def(i.dst);
+        switch (size) {
+            case 1: if (is_signed) movsx(d, byte[rax]); else movzx(d.cvt32(), byte[rax]); break;
+            case 2: if (is_signed) movsx(d, word[rax]); else movzx(d.cvt32(), word[rax]); break;
+            case 4: if (is_signed) movsxd(d, dword[rax]); else mov(d.cvt32(), dword[rax]); break;
+            default: mov(d, qword[rax]); break;
+        }
+    }
+    L(done);
+    // The slow path leaves with the registers held as the fast path does.
+    const RegCache after = regs_;
+    cold_.emplace_back(&slow, [this, k, at_branch, after, &done] {
+        write_back(at_branch);
+        call_routine_raw(k, b_.insns[k].inner);  // the plain semantics (a patched site counted already)
+        reload(after);
+        jmp(done, T_NEAR);
+    });
+}
+
+
+}  // namespace mipshv::jit

@@ -1,0 +1,314 @@
+// The translator's class, shared by the files that emit its pieces
+// (translate.cpp: block structure, exits and chaining; emit_alu.cpp:
+// integer operations; emit_mem.cpp: loads and stores). Internal to
+// hv/engine/jit.
+#pragma once
+#include <xbyak/xbyak.h>
+#include <xbyak/xbyak_util.h>
+
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "hv/cpu/cpu.h"
+#include "hv/cpu/insn_time.h"
+#include "hv/engine/decision.h"
+#include "hv/engine/jit/translate.h"
+#include "hv/engine/jit/jit_context.h"
+#include "hv/engine/jit/reg_cache.h"
+#include "hv/isa/opcode.h"
+
+namespace mipshv::jit {
+
+using namespace Xbyak::util;
+using Xbyak::Label;
+
+// Where each piece of vCPU state sits relative to the Cpu, so translated
+// code reaches every vCPU's state through rbx alone.
+struct Layout {
+    int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, mode, cp0, soft_tlb;
+    int32_t stub_insns, patched_sites;
+
+    explicit Layout(const Cpu& c) {
+        auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
+        gpr = at(&c.gpr[0]);
+        hi = at(&c.hi);
+        lo = at(&c.lo);
+        pc = at(&c.pc);
+        next_pc = at(&c.next_pc);
+        branch_taken = at(&c.branch_taken);
+        instret = at(&c.instret);
+        exit_instret = at(&c.exit_instret);
+        mode = at(&c.mmu_mode);
+        cp0 = at(&c.cp0_state);
+        soft_tlb = at(&c.soft_tlb.e[0][0]);
+        stub_insns = at(&c.counters.hypervisor_stub_instructions);
+        patched_sites = at(&c.counters.patched_site_executions);
+    }
+};
+
+inline constexpr int32_t kCodeEpoch = int32_t(offsetof(Context, code_epoch));
+inline constexpr int32_t kAnyEpoch = int32_t(offsetof(Context, any_epoch));
+inline constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
+inline constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
+inline constexpr int32_t kExitSlot = int32_t(offsetof(Context, exit_slot));
+inline constexpr int32_t kIndirect = int32_t(offsetof(Context, indirect));
+inline constexpr int32_t kSlotTable = int32_t(offsetof(Context, slots));
+inline constexpr int32_t kLinkTarget = int32_t(offsetof(Link, target));
+inline constexpr int32_t kLinkEpoch = int32_t(offsetof(Link, epoch_offset));
+inline constexpr int32_t kLinkStamp = int32_t(offsetof(Link, stamp));
+static_assert(sizeof(IndirectEntry) == 32 && offsetof(IndirectEntry, link) == 8);
+static_assert(sizeof(SoftTlbEntry) == 24);
+
+inline bool is_native_branch(Opcode op) {
+    switch (op) {
+        case Opcode::beq: case Opcode::beql: case Opcode::bne: case Opcode::bnel: case Opcode::blez:
+        case Opcode::blezl: case Opcode::bgtz: case Opcode::bgtzl: case Opcode::bltz: case Opcode::bltzl:
+        case Opcode::bltzal: case Opcode::bltzall: case Opcode::bgez: case Opcode::bgezl: case Opcode::bgezal:
+        case Opcode::bgezall: case Opcode::j: case Opcode::jal: case Opcode::jr: case Opcode::jr_hb:
+        case Opcode::jalr: case Opcode::jalr_hb: return true;
+        default: return false;
+    }
+}
+
+inline bool fits_imm32(int64_t v) { return v == int64_t(int32_t(v)); }
+inline uint64_t field_mask(unsigned size) { return size >= 64 ? ~0ull : (1ull << size) - 1; }
+
+class Translator : public Xbyak::CodeGenerator {
+public:
+    Translator(const Request& r, uint8_t* buf, size_t capacity)
+        : Xbyak::CodeGenerator(capacity, buf), r_(r), b_(r.block), L_(r.cpu) {}
+
+    size_t run(Block::HostCode& out);
+
+private:
+    // ---- Operands ---------------------------------------------------------
+    // A guest register's home in the Cpu.
+    Xbyak::Address home(unsigned reg) { return qword[rbx + L_.gpr + 8 * int32_t(reg)]; }
+    // A guest register's value, in a host register (loaded on first use),
+    // as it is in the host register: possibly low 32 bits only (low32).
+    Xbyak::Reg64 raw(unsigned reg) {
+        int h = regs_.host_of[reg];
+        if (h == RegCache::kNone) {
+            h = take_host();
+            mov(RegCache::kHost[size_t(h)], home(reg));
+            regs_.bind(reg, h, false);
+        } else {
+            regs_.last_use[size_t(h)] = ++regs_.clock;
+        }
+        return RegCache::kHost[size_t(h)];
+    }
+    // The full 64-bit value.
+    Xbyak::Reg64 G(unsigned reg) {
+        const Xbyak::Reg64 r = raw(reg);
+        const size_t h = size_t(regs_.host_of[reg]);
+        if (regs_.low32[h]) {
+            movsxd(r, r.cvt32());
+            regs_.low32[h] = false;
+        }
+        return r;
+    }
+    // The low 32 bits, for operations that read no more.
+    Xbyak::Reg32 G32(unsigned reg) { return raw(reg).cvt32(); }
+    // A host register a guest register is about to be written through.
+    Xbyak::Reg64 def(unsigned reg, bool low32 = false) {
+        int h = regs_.host_of[reg];
+        if (h == RegCache::kNone) {
+            h = take_host();
+            regs_.bind(reg, h, true);
+        } else {
+            regs_.dirty[size_t(h)] = true;
+            regs_.last_use[size_t(h)] = ++regs_.clock;
+        }
+        regs_.low32[size_t(h)] = low32;
+        return RegCache::kHost[size_t(h)];
+    }
+    // Stores host register h, holding guest register g, to g's home; a
+    // low32 value is sign-extended in place first (no scratch register is
+    // free here: callers may hold values in rax, rcx, rdx).
+    void store_home(unsigned g, size_t h, const RegCache& state) {
+        if (state.low32[h]) movsxd(RegCache::kHost[h], RegCache::kHost[h].cvt32());
+        mov(home(g), RegCache::kHost[h]);
+    }
+    int take_host() {
+        const int h = victim();
+        if (regs_.guest_of[size_t(h)] != RegCache::kNone) {
+            if (regs_.dirty[size_t(h)]) store_home(unsigned(regs_.guest_of[size_t(h)]), size_t(h), regs_);
+            regs_.unbind(h);
+        }
+        return h;
+    }
+    // The host register to give up: a free one, else the one whose guest
+    // register the block needs again latest (or never), a clean one when
+    // that ties (Belady's choice: the whole block is known).
+    int victim() const {
+        int best = -1;
+        size_t best_next = 0;
+        for (int h = 0; h < int(RegCache::kHost.size()); ++h) {
+            const int g = regs_.guest_of[size_t(h)];
+            if (g == RegCache::kNone) return h;
+            const size_t next = next_use(unsigned(g));
+            if (best < 0 || next > best_next || (next == best_next && regs_.dirty[size_t(best)] && !regs_.dirty[size_t(h)])) {
+                best = h;
+                best_next = next;
+            }
+        }
+        return best;
+    }
+    // Index of the next instruction (from the one being emitted) that
+    // names guest register g, or past the end.
+    size_t next_use(unsigned g) const {
+        for (size_t k = current_; k < b_.insns.size(); ++k) {
+            const Insn& i = b_.insns[k];
+            if (i.rs == g || i.rt == g || i.dst == g) return k;
+        }
+        return b_.insns.size() + 1;
+    }
+    // Writes every changed guest register held in `state` to its home.
+    void write_back(const RegCache& state) {
+        for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+            if (state.guest_of[h] != RegCache::kNone && state.dirty[h]) store_home(unsigned(state.guest_of[h]), h, state);
+    }
+    // Loads every guest register `state` holds from its home.
+    void reload(const RegCache& state) {
+        for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+            if (state.guest_of[h] != RegCache::kNone) mov(RegCache::kHost[h], home(unsigned(state.guest_of[h])));
+    }
+    Xbyak::Address cpu64(int32_t off) { return qword[rbx + off]; }
+    // Code is written in the cache's writable view: a jump to shared code
+    // targets that code's place in the same view, at the same distance.
+    const void* written(const void* exec_address) const {
+        return static_cast<const uint8_t*>(exec_address) - r_.exec_delta;
+    }
+    const void* runnable(const uint8_t* written_address) const { return written_address + r_.exec_delta; }
+    void store_imm(const Xbyak::Address& dst, uint64_t v) {
+        if (fits_imm32(int64_t(v))) {
+            mov(dst, int32_t(v));
+        } else {
+            mov(rax, v);
+            mov(dst, rax);
+        }
+    }
+    void set_dst_from_rax(const Insn& i) {
+        if (i.dst != 32) mov(def(i.dst), rax);
+    }
+    void set_dst_sext32_eax(const Insn& i) {
+        if (i.dst != 32) movsxd(def(i.dst), eax);
+    }
+
+    // dst = src (sign-extended from 32 bits if asked): the move idioms.
+    bool copy(const Insn& i, unsigned src, bool sext32) {
+        if (i.dst == 32) return true;
+        const bool low32 = !sext32 && regs_.is_low32(src);
+        const Xbyak::Reg64 s = raw(src);
+        const Xbyak::Reg64 d = def(i.dst, low32);
+        if (sext32) movsxd(d, s.cvt32());
+        else if (d != s) mov(d, s);
+        return true;
+    }
+
+    // dst = rs OP rt in two-operand form, without a detour through rax
+    // unless dst is rt and OP does not commute.
+    // A bitwise operation of two low32 values is the low32 value of the
+    // operation (sign extension commutes with it): `bitwise` keeps them so.
+    template <typename Op>
+    bool binary64(const Insn& i, Op op, bool commutative, bool bitwise = false) {
+        if (i.dst == 32) return true;
+        const bool low32 = bitwise && regs_.is_low32(i.rs) && regs_.is_low32(i.rt);
+        const Xbyak::Reg64 a = low32 ? raw(i.rs) : G(i.rs);
+        const Xbyak::Reg64 b = low32 ? raw(i.rt) : G(i.rt);
+        const Xbyak::Reg64 d = def(i.dst, low32);
+        if (d == a) {
+            op(d, b);
+        } else if (d == b && commutative) {
+            op(d, a);
+        } else if (d == b) {
+            mov(rax, a);
+            op(rax, b);
+            mov(d, rax);
+        } else {
+            mov(d, a);
+            op(d, b);
+        }
+        return true;
+    }
+    // dst = rs OP immediate.
+    // With a zero-extended 16-bit immediate: AND clears the upper half (a
+    // low32 input gives a full result); OR and XOR keep a low32 input low32.
+    template <typename Op>
+    bool immediate64(const Insn& i, Op op, int32_t v, bool clears_upper) {
+        if (i.dst == 32) return true;
+        const bool low32 = regs_.is_low32(i.rs);
+        const Xbyak::Reg64 a = raw(i.rs);
+        const Xbyak::Reg64 d = def(i.dst, low32 && !clears_upper);
+        if (d != a) mov(d, a);
+        op(d, v);
+        return true;
+    }
+
+    // dst = rt shifted by sa, in 32 bits, straight into dst (left low32).
+    template <typename Op>
+    bool shift32(const Insn& i, Op op) {
+        if (i.dst == 32) return true;
+        const Xbyak::Reg32 s = G32(i.rt);
+        const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+        if (d != s) mov(d, s);
+        op(d, i.sa);
+        return true;
+    }
+    // rax = src rotated right: rorx where the host has BMI2 (no copy).
+    void rotate64(const Xbyak::Reg64& src, unsigned n) {
+        if (has_bmi2()) {
+            rorx(rax, src, uint8_t(n));
+        } else {
+            mov(rax, src);
+            ror(rax, n);
+        }
+    }
+    static bool has_bmi2() {
+        static const bool yes = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tBMI2);
+        return yes;
+    }
+
+    // ---- Pieces -------------------------------------------------------------
+    void prologue(Label& recheck);
+    void account(uint64_t executed, uint64_t retired);
+    void chain(uint64_t target_pc, uint32_t slot);
+    void to_indirect(const Xbyak::Reg64& target);
+    void leave_to_dispatch(const Xbyak::Reg64& target);
+    void end_static(uint64_t target_pc, uint32_t slot);
+    void end_dynamic(const Xbyak::Reg64& target);
+    // Calls `fn` (default: the routine the instruction's decision names).
+    void call_routine(size_t k, ExecFn fn = nullptr);
+    void call_routine_raw(size_t k, ExecFn fn = nullptr);
+    void emit(size_t k);
+    void emit_patched_in_kernel(size_t k);
+    void emit_slot_of_followed_jump(size_t k);
+    bool emit_native(size_t k);
+    bool emit_alu(const Insn& i);
+    void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store);
+    bool emit_branch_decision(const Insn& i);
+    bool can_defer_decision(const Insn& branch, const Insn& slot) const;
+    void jump_if_not_taken(const Insn& branch, Label& fall);
+    Label& cold(std::function<void()> body);
+
+    const Request& r_;
+    Block& b_;
+    Layout L_;
+    std::deque<Label> labels_;
+    std::vector<std::pair<Label*, std::function<void()>>> cold_;
+    Label stopped_;
+    RegCache regs_;
+    size_t current_ = 0;  // the instruction being emitted (see victim)
+    // Direct chaining sites (see DirectSite), [0] taken, [1] fall-through.
+    Label direct_label_[2];
+    bool direct_emitted_[2] = {false, false};
+    Label* direct_miss_[2] = {nullptr, nullptr};
+    // A routine ran that may have changed the MMU mode (a Status write):
+    // the block's chaining exits then check the mode (see prologue).
+    bool may_change_mode_ = false;
+    // A store or a routine ran, which may have written this block's code.
+    bool may_write_memory_ = false;
+};
+
+}  // namespace mipshv::jit
