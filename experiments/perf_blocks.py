@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""Where translated code spends its time, per guest block.
+
+Run mipshv with MIPSHV_PERF_MAP=1 (the translator then writes
+/tmp/perf-PID.map, a line per translated block), record it with
+`perf record -p PID -o perf.data`, then:
+
+  experiments/perf_blocks.py perf.data [--map /tmp/perf-PID.map] [--top 30]
+
+prints the share of all samples in translated code and the blocks with the
+most samples, by guest address, MMU mode (0 user, 1 supervisor, 2 kernel,
+3 kernel with ERL) and instruction count. perf cannot name code in a shared
+memory mapping itself; this script reads the map the translator wrote.
+"""
+import argparse
+import bisect
+import collections
+import glob
+import os
+import subprocess
+import sys
+
+
+def load_map(path):
+    blocks = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                blocks.append((int(parts[0], 16), int(parts[1], 16), parts[2]))
+    blocks.sort()
+    return blocks
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("perf_data")
+    ap.add_argument("--map", help="the translator's map (default: the newest /tmp/perf-*.map)")
+    ap.add_argument("--top", type=int, default=30)
+    args = ap.parse_args()
+    map_path = args.map or max(glob.glob("/tmp/perf-*.map"), key=os.path.getmtime, default=None)
+    if not map_path:
+        sys.exit("perf_blocks: no /tmp/perf-*.map (run mipshv with MIPSHV_PERF_MAP=1)")
+    blocks = load_map(map_path)
+    starts = [b[0] for b in blocks]
+    r = subprocess.run(["perf", "script", "-i", args.perf_data, "-F", "ip,dso"], capture_output=True, text=True)
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
+        sys.exit("perf_blocks: perf script failed: " + last)
+    counts, total, translated = collections.Counter(), 0, 0
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        total += 1
+        if "mipshv-code-cache" not in line:
+            continue
+        translated += 1
+        ip = int(parts[0], 16)
+        k = bisect.bisect_right(starts, ip) - 1
+        name = blocks[k][2] if k >= 0 and ip < blocks[k][0] + blocks[k][1] else "(runtime or unmapped)"
+        counts[name] += 1
+    if not total:
+        sys.exit("perf_blocks: no samples")
+    print(f"{total} samples, {100 * translated / total:.1f}% in translated code (map {map_path})")
+    for name, n in counts.most_common(args.top):
+        print(f"{100 * n / total:6.2f}%  {name}")
+
+
+if __name__ == "__main__":
+    main()
