@@ -32,10 +32,9 @@ template <typename T>
 inline bool load(Cpu& c, const Insn& i, uint64_t va, uint64_t& out) {
     if (va & (sizeof(T) - 1)) [[unlikely]]
         return raise_misaligned(c, i, va, Access::LOAD);
-    SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
-    if (e.read_tag == (va & kHostPageMask)) [[likely]] {
+    if (const SoftTlbEntry* e = c.soft_tlb.for_read(c.mmu_mode, va)) [[likely]] {
         T v;
-        std::memcpy(&v, reinterpret_cast<const void*>(e.addend + va), sizeof(T));
+        std::memcpy(&v, reinterpret_cast<const void*>(e->addend + va), sizeof(T));
         out = v;
         return true;
     }
@@ -46,10 +45,9 @@ template <typename T>
 inline bool store(Cpu& c, const Insn& i, uint64_t va, uint64_t value) {
     if (va & (sizeof(T) - 1)) [[unlikely]]
         return raise_misaligned(c, i, va, Access::STORE);
-    SoftTlbEntry& e = c.soft_tlb.entry(c.mmu_mode, va);
-    if (e.write_tag == (va & kHostPageMask)) [[likely]] {
+    if (const SoftTlbEntry* e = c.soft_tlb.for_write(c.mmu_mode, va)) [[likely]] {
         T v = T(value);
-        std::memcpy(reinterpret_cast<void*>(e.addend + va), &v, sizeof(T));
+        std::memcpy(reinterpret_cast<void*>(e->addend + va), &v, sizeof(T));
         return true;
     }
     return store_slow(c, i, va, sizeof(T), value);

@@ -23,65 +23,95 @@ struct SoftTlbEntry {
 constexpr unsigned kModeUser = 0, kModeSupervisor = 1, kModeKernel = 2, kModeKernelErl = 3;
 constexpr unsigned kModes = 4;
 
-struct SoftTlb {
-    SoftTlbEntry e[kModes][kSoftTlbSize];
+// Two ways per set: a page that a fill pushes out of way 0 moves to way 1,
+// so that two hot pages whose addresses share an index (which address-space
+// randomization makes a matter of luck) both stay; one way alone made some
+// runs of a workload twice as slow as others.
+constexpr unsigned kSoftTlbWays = 2;
 
-    SoftTlbEntry& entry(unsigned mode, uint64_t va) { return e[mode][(va >> 12) & (kSoftTlbSize - 1)]; }
-    // The entry the slow path fills for `va`. One whose page is mapped
-    // through the TLB is remembered, so that flush_mapped clears only the
-    // entries filled since the last flush (a guest changes its mappings far
-    // more often than it touches many pages in between).
+struct SoftTlb {
+    SoftTlbEntry e[kSoftTlbWays][kModes][kSoftTlbSize];
+
+    static unsigned index(uint64_t va) { return unsigned((va >> 12) & (kSoftTlbSize - 1)); }
+    static uint64_t page_of(const SoftTlbEntry& x) { return x.read_tag != ~0ull ? x.read_tag : x.write_tag; }
+    // The entry that lets `va` be read (or written) directly, or null.
+    SoftTlbEntry* for_read(unsigned mode, uint64_t va) {
+        const unsigned k = index(va);
+        const uint64_t page = va & kHostPageMask;
+        if (e[0][mode][k].read_tag == page) return &e[0][mode][k];
+        if (e[1][mode][k].read_tag == page) return &e[1][mode][k];
+        return nullptr;
+    }
+    SoftTlbEntry* for_write(unsigned mode, uint64_t va) {
+        const unsigned k = index(va);
+        const uint64_t page = va & kHostPageMask;
+        if (e[0][mode][k].write_tag == page) return &e[0][mode][k];
+        if (e[1][mode][k].write_tag == page) return &e[1][mode][k];
+        return nullptr;
+    }
+    // The entry the slow path fills for `va` (way 0; its old page, if
+    // another, moves to way 1). A set holding a page mapped through the TLB
+    // is remembered, so that flush_mapped clears only the sets filled since
+    // the last flush (a guest changes its mappings far more often than it
+    // touches many pages in between).
     SoftTlbEntry& fill(unsigned mode, uint64_t va, bool through_tlb) {
-        const unsigned index = unsigned(mode * kSoftTlbSize + ((va >> 12) & (kSoftTlbSize - 1)));
+        const unsigned k = index(va);
+        SoftTlbEntry& w0 = e[0][mode][k];
+        if (page_of(w0) != (va & kHostPageMask)) e[1][mode][k] = w0;
         if (through_tlb) {
-            if (filled_count_ < kFillLog) filled_[filled_count_] = uint16_t(index);
+            if (filled_count_ < kFillLog) filled_[filled_count_] = uint16_t(mode * kSoftTlbSize + k);
             ++filled_count_;
         }
-        return e[index / kSoftTlbSize][index % kSoftTlbSize];
+        return w0;
     }
     // The TLB or the ASID changed: forget every TLB-mapped page.
     void flush_mapped() {
         if (filled_count_ > kFillLog) return flush_all();
-        for (unsigned k = 0; k < filled_count_; ++k) e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize] = SoftTlbEntry{};
+        for (unsigned k = 0; k < filled_count_; ++k)
+            for (auto& way : e) way[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize] = SoftTlbEntry{};
         filled_count_ = 0;
     }
     // The segments themselves changed (Status.UX/SX/KX, reset): forget everything.
     void flush_all() {
-        for (auto& table : e)
-            for (auto& x : table) x = SoftTlbEntry{};
+        each([](SoftTlbEntry& x) { x = SoftTlbEntry{}; });
         filled_count_ = 0;
     }
     // Forgets the entries of every page whose (address & mask) == vpn2: the
     // pages one TLB entry mapped, in any mode.
     void drop_matching(uint64_t mask, uint64_t vpn2) {
         auto drop = [&](SoftTlbEntry& x) {
-            const uint64_t page = x.read_tag != ~0ull ? x.read_tag : x.write_tag;
+            const uint64_t page = page_of(x);
             if (page != ~0ull && (page & mask) == vpn2) x = SoftTlbEntry{};
         };
         if (filled_count_ <= kFillLog) {
-            for (unsigned k = 0; k < filled_count_; ++k) drop(e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize]);
+            for (unsigned k = 0; k < filled_count_; ++k)
+                for (auto& way : e) drop(way[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize]);
         } else {
-            for (auto& table : e)
-                for (auto& x : table) drop(x);
+            each(drop);
         }
     }
     // Make every access to one host page take the slow path (the page now
     // holds hypervisor patches that loads must not see).
     void drop_page(uintptr_t host_page) {
-        for (auto& table : e)
-            for (auto& x : table)
-                if (((x.addend + (x.read_tag != ~0ull ? x.read_tag : x.write_tag)) & kHostPageMask) == host_page)
-                    x = SoftTlbEntry{};
+        each([&](SoftTlbEntry& x) {
+            if (((x.addend + page_of(x)) & kHostPageMask) == host_page) x = SoftTlbEntry{};
+        });
     }
     // Stop stores to one host page from bypassing the slow path (the page
     // now holds translated code that a store must invalidate).
     void drop_writes_to(uintptr_t host_page) {
-        for (auto& table : e)
-            for (auto& x : table)
-                if (x.write_tag != ~0ull && ((x.addend + x.write_tag) & kHostPageMask) == host_page) x.write_tag = ~0ull;
+        each([&](SoftTlbEntry& x) {
+            if (x.write_tag != ~0ull && ((x.addend + x.write_tag) & kHostPageMask) == host_page) x.write_tag = ~0ull;
+        });
     }
 
 private:
+    template <typename Fn>
+    void each(Fn fn) {
+        for (auto& way : e)
+            for (auto& table : way)
+                for (auto& x : table) fn(x);
+    }
     static constexpr unsigned kFillLog = 1024;
     uint16_t filled_[kFillLog];
     unsigned filled_count_ = kFillLog + 1;  // unknown: the first flush_mapped clears all

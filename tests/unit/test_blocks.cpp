@@ -93,10 +93,10 @@ TEST_CASE("a change of ASID forgets mapped pages in the software TLB, not kseg0'
     SoftTlbEntry& user = t.fill(kModeUser, 0x400000, true);
     user.read_tag = 0x400000;
     t.flush_mapped();
-    CHECK(t.entry(kModeKernel, 0xffffffff80123000ull).read_tag == 0xffffffff80123000ull);
-    CHECK(t.entry(kModeUser, 0x400000).read_tag == ~0ull);
+    CHECK(t.for_read(kModeKernel, 0xffffffff80123000ull) != nullptr);
+    CHECK(t.for_read(kModeUser, 0x400000) == nullptr);
     t.flush_all();
-    CHECK(t.entry(kModeKernel, 0xffffffff80123000ull).read_tag == ~0ull);
+    CHECK(t.for_read(kModeKernel, 0xffffffff80123000ull) == nullptr);
 }
 
 TEST_CASE("32-bit results feed 64-bit operations as their sign extensions", "[blocks]") {
@@ -141,4 +141,20 @@ TEST_CASE("32-bit results feed 64-bit operations as their sign extensions", "[bl
         CHECK(r[S4] == 1);
         CHECK(r[S5] == 1);
     }
+}
+
+TEST_CASE("two pages that share a software-TLB set both stay", "[blocks]") {
+    SoftTlb t;
+    t.flush_all();
+    const uint64_t a = 0x400000, b = a + (uint64_t(kSoftTlbSize) << 12), c = b + (uint64_t(kSoftTlbSize) << 12);
+    for (uint64_t va : {a, b}) t.fill(kModeUser, va, true).read_tag = va;
+    CHECK(t.for_read(kModeUser, a) != nullptr);
+    CHECK(t.for_read(kModeUser, b) != nullptr);
+    t.fill(kModeUser, c, true).read_tag = c;  // the oldest of the three goes
+    CHECK(t.for_read(kModeUser, a) == nullptr);
+    CHECK(t.for_read(kModeUser, b) != nullptr);
+    CHECK(t.for_read(kModeUser, c) != nullptr);
+    t.flush_mapped();
+    CHECK(t.for_read(kModeUser, b) == nullptr);
+    CHECK(t.for_read(kModeUser, c) == nullptr);
 }

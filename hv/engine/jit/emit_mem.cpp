@@ -14,11 +14,13 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
     const int32_t tag = table + int32_t(is_store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
     const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
+    constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));  // way 0 to way 1
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 value = is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
     const RegCache at_branch = regs_;
     Label& slow = labels_.emplace_back();
     Label& done = labels_.emplace_back();
+    Label& access = labels_.emplace_back();
     lea(rax, ptr[base + int32_t(int16_t(i.word))]);
     mov(rcx, rax);
     shr(rcx, 12);
@@ -29,8 +31,16 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     mov(rdx, rax);
     and_(rdx, int32_t(kHostPageMask | (size - 1)));
     cmp(rdx, qword[rbx + rcx * 8 + tag]);
-    jne(slow, T_NEAR);
+    // Way 1, out of line: a hit there joins the access below.
+    Label& second_way = cold([this, tag, addend, &slow, &access] {
+        cmp(rdx, qword[rbx + rcx * 8 + tag + kWay]);
+        jne(slow, T_NEAR);
+        add(rax, qword[rbx + rcx * 8 + addend + kWay]);
+        jmp(access, T_NEAR);
+    });
+    jne(second_way, T_NEAR);
     add(rax, qword[rbx + rcx * 8 + addend]);
+    L(access);
     if (is_store) {
         switch (size) {
             case 1: mov(byte[rax], value.cvt8()); break;
@@ -59,6 +69,5 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
         jmp(done, T_NEAR);
     });
 }
-
 
 }  // namespace mipshv::jit

@@ -41,7 +41,7 @@ struct Layout {
         exit_instret = at(&c.exit_instret);
         mode = at(&c.mmu_mode);
         cp0 = at(&c.cp0_state);
-        soft_tlb = at(&c.soft_tlb.e[0][0]);
+        soft_tlb = at(&c.soft_tlb.e[0][0][0]);
         stub_insns = at(&c.counters.hypervisor_stub_instructions);
         patched_sites = at(&c.counters.patched_site_executions);
     }
