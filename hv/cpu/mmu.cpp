@@ -173,10 +173,9 @@ void flush_mapped_translations(Cpu& c) {
 
 void tlb_entry_replaced(Cpu& c, const TlbEntry& old) {
     if (!((old.lo[0] | old.lo[1]) & cp0::entrylo::V)) return;  // it mapped nothing
-    const uint64_t mask = tlb_vpn2_mask(old.pagemask), vpn2 = old.entryhi & mask;
     ++c.counters.soft_tlb_flushes;
-    c.soft_tlb.drop_matching(mask, vpn2);
-    if (c.engine) c.engine->unmapped(mask, vpn2);
+    c.soft_tlb.drop_matching(old.vpn2_mask, old.entryhi);  // (entryhi holds only R and VPN2)
+    if (c.engine) c.engine->unmapped(old.vpn2_mask, old.entryhi);
 }
 
 }  // namespace mipshv

@@ -35,20 +35,8 @@ struct SoftTlb {
     static unsigned index(uint64_t va) { return unsigned((va >> 12) & (kSoftTlbSize - 1)); }
     static uint64_t page_of(const SoftTlbEntry& x) { return x.read_tag != ~0ull ? x.read_tag : x.write_tag; }
     // The entry that lets `va` be read (or written) directly, or null.
-    SoftTlbEntry* for_read(unsigned mode, uint64_t va) {
-        const unsigned k = index(va);
-        const uint64_t page = va & kHostPageMask;
-        if (e[0][mode][k].read_tag == page) return &e[0][mode][k];
-        if (e[1][mode][k].read_tag == page) return &e[1][mode][k];
-        return nullptr;
-    }
-    SoftTlbEntry* for_write(unsigned mode, uint64_t va) {
-        const unsigned k = index(va);
-        const uint64_t page = va & kHostPageMask;
-        if (e[0][mode][k].write_tag == page) return &e[0][mode][k];
-        if (e[1][mode][k].write_tag == page) return &e[1][mode][k];
-        return nullptr;
-    }
+    SoftTlbEntry* for_read(unsigned mode, uint64_t va) { return find(mode, va, &SoftTlbEntry::read_tag); }
+    SoftTlbEntry* for_write(unsigned mode, uint64_t va) { return find(mode, va, &SoftTlbEntry::write_tag); }
     // The entry the slow path fills for `va` (way 0; its old page, if
     // another, moves to way 1). A set holding a page mapped through the TLB
     // is remembered, so that flush_mapped clears only the sets filled since
@@ -106,6 +94,12 @@ struct SoftTlb {
     }
 
 private:
+    SoftTlbEntry* find(unsigned mode, uint64_t va, uint64_t SoftTlbEntry::*tag) {
+        const unsigned k = index(va);
+        for (auto& way : e)
+            if (way[mode][k].*tag == (va & kHostPageMask)) return &way[mode][k];
+        return nullptr;
+    }
     template <typename Fn>
     void each(Fn fn) {
         for (auto& way : e)

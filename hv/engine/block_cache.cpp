@@ -57,10 +57,7 @@ Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
 }
 
 void BlockCache::drop_all() {
-    for (auto& [key, block] : blocks_) {
-        block->dropped = true;
-        graveyard_.push_back(std::move(block));
-    }
+    for (auto& [key, block] : blocks_) bury(std::move(block));
     for (auto& [page, list] : by_page_) bus_.set_code_page(page << 12, false);
     blocks_.clear();
     by_page_.clear();
@@ -82,8 +79,7 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
         if (!overlaps(b)) continue;
         count_mapped_code(*b, -1);
         auto node = blocks_.find(Key{b->pa, b->vpc});
-        b->dropped = true;
-        graveyard_.push_back(std::move(node->second));
+        bury(std::move(node->second));
         blocks_.erase(node);
         ++dropped;
     }

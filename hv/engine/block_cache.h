@@ -97,6 +97,11 @@ private:
     std::unordered_map<uint64_t, uint32_t> mapped_code_pages_;
     void count_mapped_code(const Block& b, int delta);
     std::vector<std::unique_ptr<Block>> graveyard_;
+    // A dropped block stays until the next collect_garbage (it may be running).
+    void bury(std::unique_ptr<Block> b) {
+        b->dropped = true;
+        graveyard_.push_back(std::move(b));
+    }
     uint64_t epoch_ = 1;       // changes with any mapping change or dropped block
     uint64_t code_epoch_ = 1;  // changes when blocks are dropped
 };

@@ -207,7 +207,8 @@ void BlockEngine::credit(Cpu& c, uint64_t executed, uint64_t retired) {
 }
 
 // Every block an engine runs from one dispatch is in the MMU mode the
-// dispatch found (translated code checks it at each block it enters), so
+// dispatch found (translated code links only blocks of one mode, and a
+// block whose routines may change the mode checks it before it chains), so
 // the run loop counts instructions per mode, not the blocks.
 void BlockEngine::count_by_mode(Cpu& c, unsigned mode, uint64_t retired) {
     if (mode >= kModeKernel) c.counters.instructions_kernel += retired;

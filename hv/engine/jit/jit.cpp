@@ -116,8 +116,7 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
     const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_, code_.exec_delta(), sites};
     ctx_->slots[next_slot_] = ctx_->slots[next_slot_ + 1] = jit::Link{};
     next_slot_ += 2;
-    size_t n = 0;
-    n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
+    const size_t n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
     code_.end_write(n);
     if (direct_.size() < next_slot_) direct_.resize(next_slot_ + (next_slot_ >> 1));
     direct_[next_slot_ - 2] = {sites[0], nullptr};
@@ -157,11 +156,10 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
         e.tag = b.vpc | mode;
         link = &e.link;
     }
-    // Code reached through ckseg0/ckseg1 stays valid whatever the TLB
-    // does, and so does a slot's link within a user page (see
-    // link_survives_map_changes); anything else holds only until the next
-    // mapping change.
-    const bool mapped = kind == Pending::SLOT ? !pending_survives_ : !in_compat_kernel_segment(b.vpc);
+    // A slot here is one whose link holds only until the next mapping change
+    // (the others are direct); an indirect entry to code reached through
+    // ckseg0/ckseg1 stays valid whatever the TLB does.
+    const bool mapped = kind == Pending::SLOT || !in_compat_kernel_segment(b.vpc);
     link->target = code.entry;
     link->epoch_offset = mapped ? offsetof(jit::Context, any_epoch) : offsetof(jit::Context, code_epoch);
     link->stamp = mapped ? ctx_->any_epoch : ctx_->code_epoch;
@@ -185,9 +183,8 @@ void Jit::run_whole(Cpu& c, Block& b) {
         }
         case jit::EXIT_CHAIN:
             pending_ = Pending::SLOT;
-            pending_slot_ = uint32_t(ctx_->exit_slot & ~(jit::kSlotFromStub | jit::kSlotSurvivesMapChanges));
+            pending_slot_ = uint32_t(ctx_->exit_slot & ~jit::kSlotFromStub);
             pending_from_stub_ = ctx_->exit_slot & jit::kSlotFromStub;
-            pending_survives_ = ctx_->exit_slot & jit::kSlotSurvivesMapChanges;
             break;
         case jit::EXIT_INDIRECT:
             pending_ = Pending::INDIRECT;

@@ -59,7 +59,6 @@ private:
     uint32_t pending_slot_ = 0;
     unsigned pending_mode_ = 0;
     bool pending_from_stub_ = false;
-    bool pending_survives_ = false;
 
     uint64_t host_bytes_ = 0, flushes_ = 0, links_ = 0, translations_ = 0;
     uint64_t translate_ns_ = 0;

@@ -37,15 +37,14 @@ enum Exit : uint32_t {
 
 // In exit_slot: the slot belongs to a block of hypervisor stub code.
 constexpr uint64_t kSlotFromStub = 1u << 30;
-// In exit_slot: the link survives mapping changes (see below).
-constexpr uint64_t kSlotSurvivesMapChanges = 1u << 29;
 
 // A link from a block at `from_pc`, translated for MMU mode `mode`, to a
-// fixed target needs only the code epoch to hold when the target is in an
-// unmapped segment, or when it stays in the source's virtual page in user
-// mode: user code is entered only through a lookup or link that checked its
+// fixed target holds until its target block is dropped when the target is
+// in an unmapped segment, or when it stays in the source's virtual page in
+// user mode: user code is entered only through a lookup or link that checked its
 // page's current mapping, and cannot change the TLB or the ASID itself (an
-// exception leaves translated code). Anything else needs the any epoch.
+// exception leaves translated code). Such links are direct jumps (DirectSite
+// in translate.h); anything else needs the any epoch.
 inline bool link_survives_map_changes(uint64_t from_pc, uint64_t to_pc, unsigned mode) {
     return in_compat_kernel_segment(to_pc) || (mode == kModeUser && (from_pc >> 12) == (to_pc >> 12));
 }

@@ -26,8 +26,6 @@ struct RegCache {
     // value is their sign extension, the upper half is stale): what 32-bit
     // operations leave, fixed by one movsxd when a full value is needed.
     std::array<bool, kHost.size()> low32{};
-    std::array<uint32_t, kHost.size()> last_use{};
-    uint32_t clock = 0;
 
     RegCache() { clear(); }
     void clear() {
@@ -36,22 +34,11 @@ struct RegCache {
         dirty.fill(false);
         low32.fill(false);
     }
-    // The host register to use for a guest register not yet held: a free
-    // one, else the least recently used (the caller writes it back first).
-    int victim() const {
-        int best = 0;
-        for (int h = 0; h < int(kHost.size()); ++h) {
-            if (guest_of[h] == kNone) return h;
-            if (last_use[h] < last_use[best]) best = h;
-        }
-        return best;
-    }
     void bind(unsigned guest, int h, bool is_dirty) {
         host_of[guest] = int8_t(h);
         guest_of[h] = int8_t(guest);
         dirty[h] = is_dirty;
         low32[h] = false;
-        last_use[h] = ++clock;
     }
     void unbind(int h) {
         host_of[guest_of[h]] = kNone;

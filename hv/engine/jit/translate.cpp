@@ -45,9 +45,10 @@ void Translator::account(uint64_t executed, uint64_t retired) {
     if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
 }
 
-// Continue at a fixed guest address through a chaining slot: straight into
-// the linked block while the slot's epoch holds, else back to the run loop,
-// which links the slot.
+// Continue at a fixed guest address through a chaining slot: a direct jump
+// where the link needs only the code epoch (see DirectSite), else a slot in
+// data memory valid while the any epoch holds; unlinked, back to the run
+// loop, which links the slot.
 void Translator::chain(uint64_t target_pc, uint32_t slot) {
     const int32_t link = kSlotTable + int32_t(slot * sizeof(Link));
     const int which = slot == r_.slot_taken ? 0 : 1;
@@ -55,18 +56,13 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         jmp(direct_label_[which], T_NEAR);
         return;
     }
-    // The epoch that validates the link is known here (Jit::link_to is told
-    // through the slot's flags): one load fewer than a table entry.
-    const bool survives = link_survives_map_changes(b_.vpc, target_pc, r_.mode);
-    Label& miss = cold([this, target_pc, slot, survives] {
+    Label& miss = cold([this, target_pc, slot] {
         store_imm(cpu64(L_.pc), target_pc);
         // A stub block's slot is marked: the run loop links it only to guest code.
-        mov(qword[r12 + kExitSlot], int32_t(slot | (b_.guest_insns == 0 ? kSlotFromStub : 0) |
-                                            (survives ? kSlotSurvivesMapChanges : 0)));
+        mov(qword[r12 + kExitSlot], int32_t(slot | (b_.guest_insns == 0 ? kSlotFromStub : 0)));
         mov(eax, EXIT_CHAIN);
         jmp(written(r_.runtime.epilogue), T_NEAR);
     });
-    const int32_t epoch = survives ? kCodeEpoch : kAnyEpoch;
     if (may_change_mode_) {
         Label& other_mode = cold([this, target_pc] {
             mov(rax, target_pc);
@@ -75,7 +71,7 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         cmp(dword[rbx + L_.mode], int32_t(r_.mode));
         jne(other_mode, T_NEAR);
     }
-    if (survives) {
+    if (link_survives_map_changes(b_.vpc, target_pc, r_.mode)) {
         // A direct jump, to `miss` until the run loop links it.
         L(direct_label_[which]);
         direct_emitted_[which] = true;
@@ -84,7 +80,7 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         direct_miss_[which] = &miss;
         return;
     }
-    mov(rax, qword[r12 + epoch]);
+    mov(rax, qword[r12 + kAnyEpoch]);
     cmp(rax, qword[r12 + link + kLinkStamp]);
     jne(miss, T_NEAR);
     jmp(qword[r12 + link + kLinkTarget]);
@@ -153,6 +149,8 @@ void Translator::call_routine_raw(size_t k, ExecFn fn) {
     });
     jz(fail, T_NEAR);
 }
+
+// A branch's decision, taken before its delay slot runs (which may change
 // the registers it reads): c.branch_taken, or a jump register's target in
 // c.next_pc (where the interpreter's routines leave it too).
 bool Translator::emit_branch_decision(const Insn& i) {

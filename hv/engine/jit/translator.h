@@ -47,7 +47,6 @@ struct Layout {
     }
 };
 
-inline constexpr int32_t kCodeEpoch = int32_t(offsetof(Context, code_epoch));
 inline constexpr int32_t kAnyEpoch = int32_t(offsetof(Context, any_epoch));
 inline constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
 inline constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
@@ -93,8 +92,6 @@ private:
             h = take_host();
             mov(RegCache::kHost[size_t(h)], home(reg));
             regs_.bind(reg, h, false);
-        } else {
-            regs_.last_use[size_t(h)] = ++regs_.clock;
         }
         return RegCache::kHost[size_t(h)];
     }
@@ -118,7 +115,6 @@ private:
             regs_.bind(reg, h, true);
         } else {
             regs_.dirty[size_t(h)] = true;
-            regs_.last_use[size_t(h)] = ++regs_.clock;
         }
         regs_.low32[size_t(h)] = low32;
         return RegCache::kHost[size_t(h)];
