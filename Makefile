@@ -11,13 +11,16 @@ DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev lib
         python3-protobuf python3-pytest libcapstone-dev gcc-mips64el-linux-gnuabi64 \
         qemu-system-mips device-tree-compiler libssl-dev \
         python3-tqdm python3-pandas python3-matplotlib python3-nbclient python3-nbformat \
-        python3-ipykernel snakemake
+        python3-ipykernel snakemake e2fsprogs
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # The guest: Debian's mips64r2el kernel and an initramfs with busybox,
-# fetched from the Debian archive and verified against datasets/guest-manifest.json.
+# fetched from the Debian archive and verified against datasets/guest-manifest.json;
+# and its ext4 disks (datasets/make_disk.py): test-disk.img, rebuilt byte-identical
+# every time, and demo-disk.img, made once and then kept (the demo's files persist).
 GUEST := datasets/cache
-DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio.gz -m 512M -append "console=ttyS0"
+DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio.gz -m 512M -append "console=ttyS0" \
+             -drive file=$(GUEST)/demo-disk.img,format=raw,if=virtio
 
 .PHONY: deps build guest test demo bench paper clean
 .DEFAULT_GOAL := build
@@ -40,13 +43,16 @@ build:
 
 guest:
 	/usr/bin/python3 datasets/fetch_guest.py
+	/usr/bin/python3 datasets/make_disk.py
+	/usr/bin/python3 datasets/make_disk.py --demo
 
 test: deps build guest
 	@ctest --test-dir $(BUILD) --output-on-failure -j2 \
 	    && echo "make test: all tests passed" \
 	    || { echo "make test: FAILED (see the output above)"; exit 1; }
 
-# Boots Linux to a busybox shell on this terminal; `poweroff -f` or Ctrl-A x ends it.
+# Boots Linux to a busybox shell on this terminal, with the demo disk at /mnt;
+# `poweroff` (which unmounts it cleanly) or Ctrl-A x ends it.
 demo: deps build guest
 	$(BUILD)/mipshv $(DEMO_ARGS)
 

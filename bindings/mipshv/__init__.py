@@ -38,7 +38,8 @@ class VM:
     """One virtual machine. Keyword names follow the command-line options."""
 
     def __init__(self, kernel, initrd=None, append=None, memory="512M", smp=1, mode="on-demand",
-                 machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None, engine="jit"):
+                 machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None, engine="jit",
+                 drives=()):
         if smp != 1:
             raise Error(f"mipshv: smp={smp}: only one vCPU is supported so far")
         argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "--mode", mode, "--engine", engine,
@@ -53,6 +54,10 @@ class VM:
             argv.append("-semihosting")
         if system_map is not None:
             argv += ["--system-map", str(system_map)]
+        if isinstance(drives, str):
+            drives = [drives]
+        for drive in drives:  # "file=disk.img,format=raw,if=virtio[,...]", as -drive takes it
+            argv += ["-drive", str(drive)]
         self._machine = Machine(argv)
         self._started = time.monotonic()
         self._cursor = 0

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "hv/common/error.h"
+#include "hv/engine/engine.h"
 
 namespace mipshv {
 
@@ -39,7 +40,65 @@ uint8_t* Bus::ram_ptr(uint64_t pa, uint64_t len) {
 
 uint64_t Bus::ram_offset(uint64_t pa) const { return pa < low_window_ ? pa : pa - high_base_ + low_window_; }
 
-void Bus::map_device(uint64_t base, uint64_t size, MmioDevice* dev) { windows_.push_back({base, size, dev}); }
+bool Bus::is_guest_ram(uint64_t pa, uint64_t len) const {
+    const bool overlaps_kept = kept_len_ && pa < kept_pa_ + kept_len_ && kept_pa_ < pa + len;
+    return ram_ptr(pa, len) != nullptr && !overlaps_kept;
+}
+
+template <typename Fn>
+bool Bus::for_each_ram_piece(uint64_t pa, uint64_t len, Fn fn) {
+    if (!is_guest_ram(pa, len)) return false;
+    while (len > 0) {
+        const uint64_t n = std::min<uint64_t>(len, 4096 - (pa & 0xfff));
+        fn(pa, n);
+        pa += n;
+        len -= n;
+    }
+    return true;
+}
+
+void Bus::before_write(uint64_t pa, uint64_t len) {
+    for_each_ram_piece(pa, len, [&](uint64_t piece, uint64_t n) {
+        if (is_patched_page(piece)) overlay->guest_writes(piece, n);
+        if (is_code_page(piece) && engine) engine->invalidate_code(piece, n);
+    });
+}
+
+bool Bus::read(uint64_t pa, void* dst, uint64_t len) {
+    auto* out = static_cast<uint8_t*>(dst);
+    return for_each_ram_piece(pa, len, [&](uint64_t piece, uint64_t n) {
+        std::memcpy(out, ram_ptr(piece, n), n);
+        if (is_patched_page(piece))  // patched words read as their originals, 8 bytes at a time
+            for (uint64_t k = 0; k < n; k += 8) {
+                uint64_t chunk = std::min<uint64_t>(8, n - k), value = 0;
+                std::memcpy(&value, out + k, chunk);
+                overlay->restore_originals(piece + k, unsigned(chunk), value);
+                std::memcpy(out + k, &value, chunk);
+            }
+        out += n;
+    });
+}
+
+bool Bus::write(uint64_t pa, const void* src, uint64_t len) {
+    auto* in = static_cast<const uint8_t*>(src);
+    return for_each_ram_piece(pa, len, [&](uint64_t piece, uint64_t n) {
+        before_write(piece, n);
+        std::memcpy(ram_ptr(piece, n), in, n);
+        in += n;
+    });
+}
+
+void Bus::map_device(uint64_t base, uint64_t size, MmioDevice* dev) {
+    auto overlaps = [&](uint64_t b, uint64_t s) { return base < b + s && b < base + size; };
+    const bool on_ram = overlaps(0, std::min(low_window_, ram_size_)) ||
+                        (ram_size_ > low_window_ && overlaps(high_base_, ram_size_ - low_window_));
+    if (size == 0 || base + size < base || on_ram)
+        throw Error("mipshv: device " + dev->name() + " at " + std::to_string(base) + " overlaps RAM");
+    for (const Window& w : windows_)
+        if (overlaps(w.base, w.size))
+            throw Error("mipshv: device " + dev->name() + " overlaps device " + w.dev->name());
+    windows_.push_back({base, size, dev});
+}
 
 const Bus::Window* Bus::find(uint64_t pa, unsigned size) const {
     for (const Window& w : windows_)
@@ -49,29 +108,35 @@ const Bus::Window* Bus::find(uint64_t pa, unsigned size) const {
 
 // Each page is reported once, and at most kMaxReports pages in all, so a
 // guest probing the address space cannot flood the log or host memory.
-void Bus::report_unmapped(uint64_t pa, bool write) {
+void Bus::report_bus_error(uint64_t pa, unsigned size, bool write, const Window* w) {
     constexpr size_t kMaxReports = 64;
-    ++unmapped_accesses_;
+    ++(w ? refused_accesses_ : unmapped_accesses_);
     if (reported_pages_.size() >= kMaxReports || !reported_pages_.insert(pa >> 12).second) return;
-    std::fprintf(stderr, "mipshv: guest %s unmapped physical address 0x%llx (bus error)\n",
-                 write ? "wrote" : "read", static_cast<unsigned long long>(pa));
+    if (w)
+        std::fprintf(stderr, "mipshv: guest %s %s at 0x%llx with a %u-byte access it does not accept (bus error)\n",
+                     write ? "wrote" : "read", w->dev->name().c_str(), static_cast<unsigned long long>(pa), size);
+    else
+        std::fprintf(stderr, "mipshv: guest %s unmapped physical address 0x%llx (bus error)\n",
+                     write ? "wrote" : "read", static_cast<unsigned long long>(pa));
 }
 
 bool Bus::mmio_read(uint64_t pa, unsigned size, uint64_t& value) {
-    if (const Window* w = find(pa, size)) {
+    const Window* w = find(pa, size);
+    if (w && w->dev->accepts(pa - w->base, size)) {
         value = w->dev->read(pa - w->base, size);
         return true;
     }
-    report_unmapped(pa, false);
+    report_bus_error(pa, size, false, w);
     return false;
 }
 
 bool Bus::mmio_write(uint64_t pa, unsigned size, uint64_t value) {
-    if (const Window* w = find(pa, size)) {
+    const Window* w = find(pa, size);
+    if (w && w->dev->accepts(pa - w->base, size)) {
         w->dev->write(pa - w->base, size, value);
         return true;
     }
-    report_unmapped(pa, true);
+    report_bus_error(pa, size, true, w);
     return false;
 }
 

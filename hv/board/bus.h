@@ -11,6 +11,8 @@
 
 namespace mipshv {
 
+class ExecutionEngine;
+
 // What the hypervisor's patcher needs from guest memory: patched words must
 // read as their originals, and a guest write over a patch ends the patch.
 class PatchOverlay {
@@ -34,6 +36,7 @@ public:
     // Host pointer to `len` bytes of RAM at `pa`, or nullptr when any byte of
     // the range is not RAM (or the range crosses between RAM regions).
     uint8_t* ram_ptr(uint64_t pa, uint64_t len);
+    const uint8_t* ram_ptr(uint64_t pa, uint64_t len) const { return const_cast<Bus*>(this)->ram_ptr(pa, len); }
     uint64_t ram_size() const { return ram_size_; }
     // Offset of a physical RAM address inside the host buffer (for per-page
     // bookkeeping such as the code-page map); pa must be RAM.
@@ -61,14 +64,39 @@ public:
         if (page < patched_pages_.size()) patched_pages_[page] = patched;
     }
     PatchOverlay* overlay = nullptr;
+    // The engine whose translated code comes from this RAM.
+    ExecutionEngine* engine = nullptr;
 
+    // The one write path to guest RAM. Every writer other than a store on
+    // the software TLB's fast path (which never covers code or patched
+    // pages) calls this before [pa, pa+len) changes: CPU stores that take
+    // the slow path, device DMA, hypervisor services. Patches there are
+    // dropped and translated code from there is invalidated.
+    void before_write(uint64_t pa, uint64_t len);
+
+    // Device and hypervisor-service access to guest-physical RAM: false,
+    // touching nothing, when any byte of [pa, pa+len) is not guest RAM.
+    // Reads see patched words as their originals; writes go through
+    // before_write.
+    bool read(uint64_t pa, void* dst, uint64_t len);
+    bool write(uint64_t pa, const void* src, uint64_t len);
+    // RAM the guest may reach: all of RAM but the range kept from it.
+    bool is_guest_ram(uint64_t pa, uint64_t len) const;
+    // [pa, pa+len) is the hypervisor's: not guest RAM for devices either,
+    // just as guest loads and stores there are bus errors.
+    void keep_from_guest(uint64_t pa, uint64_t len) { kept_pa_ = pa, kept_len_ = len; }
+
+    // Adds a device window; throws Error when it overlaps RAM or another window.
     void map_device(uint64_t base, uint64_t size, MmioDevice* dev);
-    // MMIO access; false when nothing is mapped there (a bus error).
+    // MMIO access; false when nothing is mapped there or the device does
+    // not accept an access of that size there (a bus error).
     bool mmio_read(uint64_t pa, unsigned size, uint64_t& value);
     bool mmio_write(uint64_t pa, unsigned size, uint64_t value);
 
     // Each unmapped physical page the guest touched, reported once.
     uint64_t unmapped_accesses() const { return unmapped_accesses_; }
+    // Each access a device refused (wrong size or alignment), also a bus error.
+    uint64_t refused_accesses() const { return refused_accesses_; }
 
 private:
     struct Window {
@@ -76,14 +104,19 @@ private:
         MmioDevice* dev;
     };
     const Window* find(uint64_t pa, unsigned size) const;
-    void report_unmapped(uint64_t pa, bool write);
+    // Splits [pa, pa+len) into pieces that lie in one RAM page each; false
+    // (and no call) when any byte is not RAM.
+    template <typename Fn>
+    bool for_each_ram_piece(uint64_t pa, uint64_t len, Fn fn);
+    void report_bus_error(uint64_t pa, unsigned size, bool write, const Window* w);
 
     uint8_t* ram_;  // mmap'ed so untouched guest RAM costs no host memory
     uint64_t ram_size_, low_window_, high_base_;
     std::vector<Window> windows_;
     std::vector<uint8_t> code_pages_, patched_pages_;
     std::unordered_set<uint64_t> reported_pages_;
-    uint64_t unmapped_accesses_ = 0;
+    uint64_t unmapped_accesses_ = 0, refused_accesses_ = 0;
+    uint64_t kept_pa_ = 0, kept_len_ = 0;
 };
 
 }  // namespace mipshv

@@ -134,6 +134,13 @@ std::vector<uint8_t> build_device_tree(const BoardDescription& b) {
         w.end();
     }
 
+    // Occupied slots only: an empty slot is unmapped, so nothing probes it.
+    for (const DeviceSlot& slot : b.virtio) {
+        device(w, "virtio_mmio", "virtio,mmio", slot);
+        w.empty("dma-coherent");  // guest RAM is the device's memory: no cache maintenance needed
+        w.end();
+    }
+
     w.begin("chosen");
     w.prop("bootargs", b.bootargs);
     w.prop("stdout-path", node_name("/serial", kUart.base));

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "hv/board/memory_map.h"
+
 namespace mipshv {
 
 struct BoardDescription {
@@ -13,6 +15,7 @@ struct BoardDescription {
     unsigned cpus = 1;
     std::string bootargs;
     uint64_t initrd_start = 0, initrd_end = 0;  // physical; 0/0 when there is none
+    std::vector<memory_map::DeviceSlot> virtio;  // the occupied virtio-mmio slots
 };
 
 std::vector<uint8_t> build_device_tree(const BoardDescription& board);

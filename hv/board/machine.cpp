@@ -16,6 +16,7 @@
 #include "hv/common/error.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
+#include "hv/dev/virtio/block.h"
 #include "hv/isa/disasm.h"
 
 namespace mipshv {
@@ -84,11 +85,11 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
       // Hypervisor modes keep the virtual CP0 in the communication page.
       cpu_(mode_ == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus_, hypervisor_region_)),
+      intc_(cpu_),
       engine_(make_engine(opts.engine, bus_, opts.code_cache_bytes)),
       console_(console ? std::move(console) : std::make_unique<HostConsole>(opts.serial)),
-      uart_(*console_, [this](bool level) { cp0_set_irq_line(cpu_, kUart.irq, level); }),
-      rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); },
-           [this](bool level) { cp0_set_irq_line(cpu_, kRtc.irq, level); }),
+      uart_(*console_, intc_.source(kUart.irq)),
+      rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); }, intc_.source(kRtc.irq)),
       syscon_([this](SysconRequest r) {
           cpu_.exit_code = 0;
           cpu_.request_stop(r == SysconRequest::POWEROFF ? StopReason::HALT : StopReason::REBOOT);
@@ -113,6 +114,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     bus_.map_device(kUart.base, kUart.size, &uart_);
     bus_.map_device(kRtc.base, kRtc.size, &rtc_);
     bus_.map_device(kSyscon.base, kSyscon.size, &syscon_);
+    attach_drives();
     if (opts.semihosting) {
         semihosting_ = std::make_unique<Semihosting>(semihosting_argv(opts));
         if (console_->carries_semihosting()) semihosting_->set_console(console_.get());
@@ -125,7 +127,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     // the initrd; the kernel loads and decompresses itself low.
     const uint64_t low_ram = std::min(opts.memory_bytes, kRamLowWindow);
     const uint64_t dtb_slot = 64 * 1024, dtb_pa = hypervisor_region_ - dtb_slot;
-    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, 1, opts.append, 0, 0};
+    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, 1, opts.append, 0, 0, virtio_slots_};
     if (!opts.initrd.empty()) {
         board.initrd_start = load_initrd(opts.initrd, dtb_pa);
         board.initrd_end = board.initrd_start + std::filesystem::file_size(opts.initrd);
@@ -156,6 +158,19 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.
     cpu_.gpr[4] = uint64_t(-2);
     cpu_.gpr[5] = kKseg0 + dtb_pa;
+}
+
+// Each -drive in the next virtio slot: vda, vdb, ...
+void Machine::attach_drives() {
+    for (const DriveOptions& drive : opts_.drives) {
+        const unsigned n = unsigned(virtio_.size());
+        const DeviceSlot slot = virtio_slot(n);
+        auto disk = std::make_unique<virtio::BlockDevice>(std::make_unique<DiskImage>(drive),
+                                                          std::string("vd") + char('a' + n));
+        virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(disk), intc_.source(slot.irq)));
+        bus_.map_device(slot.base, slot.size, virtio_.back().get());
+        virtio_slots_.push_back(slot);
+    }
 }
 
 void Machine::load_kernel(const std::string& path) {
@@ -324,12 +339,24 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     totals["instructions"] = cpu_.instret;
     totals["virtual_ticks"] = cpu_.ticks();
     totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
+    totals["refused_device_accesses"] = bus_.refused_accesses();
     totals["uart_bytes_sent"] = uart_.bytes_sent();
     r.set_stop_reason(kStopNames[size_t(cpu_.stop)]);
     r.set_exit_code(cpu_.exit_code);
     r.set_wall_seconds(wall_seconds);
     engine_->fill_record(*r.mutable_engine());
-    if (hypervisor_) hypervisor_->fill_record(r, wall_seconds);
+    for (size_t n = 0; n < virtio_.size(); ++n) {
+        stats::DeviceRecord& d = *r.add_devices();
+        d.set_name(virtio_[n]->device().name());
+        d.set_kind(virtio_[n]->device().kind());
+        d.set_path(opts_.drives[n].file);
+        virtio_[n]->each_counter([&](const char* name, uint64_t value, const char*) { (*d.mutable_counters())[name] = value; });
+    }
+    if (hypervisor_) {
+        hypervisor_->fill_record(r, wall_seconds);
+        // Device register accesses exit to the hypervisor too: an exit kind of their own.
+        if (cpu_.counters.exits_mmio) (*r.mutable_hypervisor()->mutable_exits_by_kind())["mmio"] = cpu_.counters.exits_mmio;
+    }
     return r;
 }
 

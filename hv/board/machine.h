@@ -9,13 +9,16 @@
 #include <vector>
 
 #include "hv/board/bus.h"
+#include "hv/board/cpu_intc.h"
 #include "hv/board/host_console.h"
+#include "hv/board/memory_map.h"
 #include "hv/cli/options.h"
 #include "hv/cpu/cpu.h"
 #include "hv/dev/goldfish_rtc.h"
 #include "hv/dev/semihosting.h"
 #include "hv/dev/syscon.h"
 #include "hv/dev/uart16550.h"
+#include "hv/dev/virtio/mmio_transport.h"
 #include "hv/engine/engine.h"
 #include "hv/loader/elf_image.h"
 #include "hv/stats/run_record.h"
@@ -55,17 +58,21 @@ private:
     bool idle();
     void deliver_console_input();
     void poll_devices();
+    void attach_drives();
 
     Options opts_;
     ExecMode mode_;
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;
     Cpu cpu_;
+    CpuIntc intc_;
     std::unique_ptr<ExecutionEngine> engine_;
     std::unique_ptr<ConsoleBackend> console_;
     Uart16550 uart_;
     GoldfishRtc rtc_;
     Syscon syscon_;
+    std::vector<std::unique_ptr<virtio::MmioTransport>> virtio_;  // in slot order
+    std::vector<memory_map::DeviceSlot> virtio_slots_;
     std::unique_ptr<Semihosting> semihosting_;
     ElfImage kernel_;
     std::unique_ptr<Hypervisor> hypervisor_;  // hypervisor modes only

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "hv/board/memory_map.h"
 #include "hv/common/error.h"
 #include "hv/vmm/exec_mode.h"
 
@@ -120,6 +121,7 @@ Options parse_options(int argc, char** argv) {
         else if (name == "semihosting") options.semihosting = true;
         else if (name == "nographic") continue;  // QEMU habit; mipshv never opens a window
         else if (name == "serial") options.serial = value();
+        else if (name == "drive") options.drives.push_back(parse_drive(value()));
         else if (name == "mode") options.mode = parse_mode(arg, value());
         else if (name == "max-insns") options.max_instructions = parse_count(arg, value());
         else if (name == "trace") options.trace_file = value();
@@ -137,6 +139,8 @@ Options parse_options(int argc, char** argv) {
     }
     if (options.kernel.empty() && !options.show_help && !options.show_version)
         fail("no guest image given; use -kernel FILE (see --help)");
+    if (options.drives.size() > memory_map::kVirtioSlotCount)
+        fail("at most " + std::to_string(memory_map::kVirtioSlotCount) + " virtio devices (-drive) fit on the board");
     if (options.stop_on_sensitive && options.mode != "bare-metal")
         fail("--stop-on-sensitive works with --mode bare-metal only");
     return options;
@@ -155,6 +159,10 @@ std::string usage() {
            "  -semihosting        enable UHI semihosting calls from the guest\n"
            "  -nographic          accepted for QEMU compatibility; always implied\n"
            "  -serial SPEC        UART backend: stdio (default), file:PATH, null\n"
+           "  -drive file=PATH,format=raw,if=virtio[,readonly=on][,snapshot=on]\n"
+           "         [,cache=writeback|writethrough|unsafe][,serial=STR]\n"
+           "                      attach a raw disk image as a virtio block device\n"
+           "                      (vda, vdb, ... in order; repeatable)\n"
            "  -rtc base=WHEN      RTC start: utc (host time, default) or YYYY-MM-DD[THH:MM:SS]\n"
            "  --clock NAME        virtual (default: deterministic, time advances with\n"
            "                      instructions) or host (follows the host clock)\n"

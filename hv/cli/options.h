@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "hv/block/drive.h"
+
 namespace mipshv {
 
 struct Options {
@@ -21,6 +23,7 @@ struct Options {
     std::string dump_dtb;           // write the generated device tree here
     std::string stats_file;         // write a RunRecord (binary Protobuf) here at exit
     std::string system_map;         // kernel symbols for the trap-site report
+    std::vector<DriveOptions> drives;  // -drive, in order: vda, vdb, ...
     bool stop_on_sensitive = false; // bare-metal debugging: stop at the first sensitive instruction
     std::vector<std::string> argv;  // the command line, recorded in the RunRecord
     bool show_help = false, show_version = false;

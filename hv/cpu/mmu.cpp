@@ -130,6 +130,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
         e.write_tag = ~0ull;
         return true;
     }
+    if (c.vmm) ++c.counters.exits_mmio;
     if (!c.bus->mmio_read(pa, size, value)) return raise(c, i, Exc::DBE);
     return true;
 }
@@ -140,12 +141,10 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
     if (!translate_or_raise(c, i, va, Access::STORE, pa)) return false;
     if (hidden_from_guest(c, va, pa)) return raise(c, i, Exc::DBE);
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
-        const bool patched = c.bus->is_patched_page(pa);
-        if (patched) c.bus->overlay->guest_writes(pa, size);
-        if (c.bus->is_code_page(pa) || patched) {
+        if (c.bus->is_code_page(pa) || c.bus->is_patched_page(pa)) {
             // Translated code or patches live here: the store must go through
-            // this path every time so the engine can drop the stale blocks.
-            c.engine->invalidate_code(pa, size);
+            // this path every time so they can be dropped.
+            c.bus->before_write(pa, size);
         } else {
             SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, translated_by_tlb(c, va));
             e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
@@ -155,6 +154,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
         std::memcpy(host + (pa & 0xfff), &value, size);
         return true;
     }
+    if (c.vmm) ++c.counters.exits_mmio;
     if (!c.bus->mmio_write(pa, size, value)) return raise(c, i, Exc::DBE);
     return true;
 }
@@ -183,16 +183,16 @@ void tlb_entry_replaced(Cpu& c, const TlbEntry& old) {
 namespace mipshv {
 
 namespace {
-// Walks [va, va+len) page by page, handing each RAM piece to `fn`.
+// Walks [va, va+len) page by page, handing each RAM piece's physical
+// address to `fn`; false (after the pieces before) at the first byte that
+// is unmapped or not RAM.
 template <typename Fn>
 bool for_each_guest_piece(Cpu& c, uint64_t va, uint64_t len, Access access, Fn fn) {
     while (len > 0) {
         uint64_t chunk = std::min<uint64_t>(len, 4096 - (va & 0xfff));
         Translation t = translate(c, va, access);
-        if (t.fault != TranslateFault::NONE) return false;
-        uint8_t* host = c.bus->ram_ptr(t.pa, chunk);
-        if (!host) return false;
-        fn(host, t.pa, chunk);
+        if (t.fault != TranslateFault::NONE || !c.bus->is_guest_ram(t.pa, chunk)) return false;
+        fn(t.pa, chunk);
         va += chunk;
         len -= chunk;
     }
@@ -202,25 +202,16 @@ bool for_each_guest_piece(Cpu& c, uint64_t va, uint64_t len, Access access, Fn f
 
 bool copy_from_guest(Cpu& c, uint64_t va, void* dst, uint64_t len) {
     auto* out = static_cast<uint8_t*>(dst);
-    return for_each_guest_piece(c, va, len, Access::LOAD, [&](uint8_t* host, uint64_t pa, uint64_t n) {
-        std::memcpy(out, host, n);
-        if (c.bus->is_patched_page(pa))  // patched words read as their originals, 8 bytes at a time
-            for (uint64_t k = 0; k < n; k += 8) {
-                uint64_t chunk = std::min<uint64_t>(8, n - k), value = 0;
-                std::memcpy(&value, out + k, chunk);
-                c.bus->overlay->restore_originals(pa + k, unsigned(chunk), value);
-                std::memcpy(out + k, &value, chunk);
-            }
+    return for_each_guest_piece(c, va, len, Access::LOAD, [&](uint64_t pa, uint64_t n) {
+        c.bus->read(pa, out, n);
         out += n;
     });
 }
 
 bool copy_to_guest(Cpu& c, uint64_t va, const void* src, uint64_t len) {
     auto* in = static_cast<const uint8_t*>(src);
-    return for_each_guest_piece(c, va, len, Access::STORE, [&](uint8_t* host, uint64_t pa, uint64_t n) {
-        if (c.bus->is_patched_page(pa)) c.bus->overlay->guest_writes(pa, n);
-        if (c.bus->is_code_page(pa)) c.engine->invalidate_code(pa, n);
-        std::memcpy(host, in, n);
+    return for_each_guest_piece(c, va, len, Access::STORE, [&](uint64_t pa, uint64_t n) {
+        c.bus->write(pa, in, n);
         in += n;
     });
 }

@@ -16,6 +16,7 @@ public:
     GoldfishRtc(uint64_t base_ns, std::function<uint64_t()> now_ns, std::function<void(bool)> irq);
 
     std::string name() const override { return "goldfish-rtc"; }
+    bool accepts(uint64_t offset, unsigned size) const override { return aligned_access_of(4, offset, size); }
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 

@@ -14,6 +14,8 @@ class Syscon final : public MmioDevice {
 public:
     explicit Syscon(std::function<void(SysconRequest)> on_request) : on_request_(std::move(on_request)) {}
     std::string name() const override { return "syscon"; }
+    // A 32-bit register map (regmap's default width).
+    bool accepts(uint64_t offset, unsigned size) const override { return aligned_access_of(4, offset, size); }
     uint64_t read(uint64_t, unsigned) override { return 0; }
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 

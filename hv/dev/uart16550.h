@@ -18,6 +18,8 @@ public:
     Uart16550(ConsoleBackend& console, std::function<void(bool)> irq = {});
 
     std::string name() const override { return "uart16550"; }
+    // Byte registers (reg-io-width 1), as Linux's 8250 driver accesses them.
+    bool accepts(uint64_t offset, unsigned size) const override { return aligned_access_of(1, offset, size); }
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 

@@ -5,6 +5,7 @@
 // how many instructions a block retired, and when a guest is stuck. An
 // engine supplies only how a whole block runs (`run_whole`).
 #pragma once
+#include "hv/board/bus.h"
 #include "hv/engine/block_cache.h"
 #include "hv/engine/engine.h"
 
@@ -12,7 +13,11 @@ namespace mipshv {
 
 class BlockEngine : public ExecutionEngine {
 public:
-    explicit BlockEngine(Bus& bus) : cache_(bus) {}
+    // The engine hears of every write to guest RAM through the bus (Bus::before_write).
+    explicit BlockEngine(Bus& bus) : cache_(bus), bus_(bus) { bus.engine = this; }
+    ~BlockEngine() override {
+        if (bus_.engine == this) bus_.engine = nullptr;
+    }
 
     void run(Cpu& c, uint64_t budget) final;
     void invalidate_code(uint64_t pa, uint64_t len) override;
@@ -43,6 +48,7 @@ protected:
     static void count_by_mode(Cpu& c, unsigned mode, uint64_t retired);
 
     BlockCache cache_;
+    Bus& bus_;
     uint64_t blocks_built_ = 0;
     uint64_t blocks_invalidated_ = 0;
     uint64_t dispatches_ = 0;

@@ -77,6 +77,8 @@ Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t reg
       region_size_(region_size),
       patcher_(bus, region_pa + comm_page::kStubsOffset, region_pa + region_size) {
     static_assert(sizeof(Cp0State) <= comm_page::kSaveSlot0, "the virtual CP0 must fit below the save slots");
+    // Device DMA cannot reach the region either (the CPU's side: Cpu::is_hypervisor_memory).
+    bus.keep_from_guest(region_pa, region_size);
 }
 
 void Hypervisor::attach(Cpu& c) {
