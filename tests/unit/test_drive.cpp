@@ -16,42 +16,13 @@
 #include <vector>
 
 #include "hv/block/drive.h"
+#include "temp_file.h"
 #include "hv/common/error.h"
 
 using namespace mipshv;
 
 namespace {
 
-std::string temp_dir() {
-    const char* dir = std::getenv("TMPDIR");
-    return dir && *dir ? dir : "/tmp";
-}
-
-// A temporary file holding `bytes`, removed at the end of the test.
-struct TempFile {
-    std::string path;
-    explicit TempFile(const std::vector<uint8_t>& bytes) {
-        std::string pattern = temp_dir() + "/mipshv-drive-XXXXXX";
-        const int fd = mkstemp(pattern.data());
-        REQUIRE(fd >= 0);
-        path = pattern;
-        REQUIRE(::write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size()));
-        ::close(fd);
-    }
-    ~TempFile() { ::unlink(path.c_str()); }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-
-    std::vector<uint8_t> contents() const {
-        std::vector<uint8_t> out;
-        const int fd = ::open(path.c_str(), O_RDONLY);
-        REQUIRE(fd >= 0);
-        uint8_t buf[4096];
-        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.insert(out.end(), buf, buf + n);
-        ::close(fd);
-        return out;
-    }
-};
 
 // `sectors` sectors, byte i holding (i * 7 + 3) & 0xff.
 std::vector<uint8_t> pattern(uint64_t sectors) {

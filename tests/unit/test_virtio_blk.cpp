@@ -15,9 +15,11 @@
 #include <vector>
 
 #include "hv/block/drive.h"
+#include "temp_file.h"
 #include "hv/board/bus.h"
 #include "hv/board/memory_map.h"
 #include "hv/dev/virtio/block.h"
+#include "hv/dev/virtio/mmio_registers.h"
 #include "hv/dev/virtio/mmio_transport.h"
 
 using namespace mipshv;
@@ -28,15 +30,7 @@ namespace {
 constexpr uint64_t kRam = 1 << 20, kLow = 256ull << 20, kHigh = 512ull << 20;
 constexpr uint64_t kBase = memory_map::virtio_slot(0).base, kWindow = memory_map::virtio_slot(0).size;
 
-// virtio-mmio v2 registers.
-enum Reg : uint64_t {
-    MAGIC = 0x000, VERSION = 0x004, DEVICE_ID = 0x008, VENDOR_ID = 0x00c,
-    DEVICE_FEATURES = 0x010, DEVICE_FEATURES_SEL = 0x014, DRIVER_FEATURES = 0x020, DRIVER_FEATURES_SEL = 0x024,
-    QUEUE_SEL = 0x030, QUEUE_NUM_MAX = 0x034, QUEUE_NUM = 0x038, QUEUE_READY = 0x044, QUEUE_NOTIFY = 0x050,
-    INTERRUPT_STATUS = 0x060, INTERRUPT_ACK = 0x064, STATUS = 0x070,
-    QUEUE_DESC_LOW = 0x080, QUEUE_DESC_HIGH = 0x084, QUEUE_DRIVER_LOW = 0x090, QUEUE_DRIVER_HIGH = 0x094,
-    QUEUE_DEVICE_LOW = 0x0a0, QUEUE_DEVICE_HIGH = 0x0a4, CONFIG_GENERATION = 0x0fc, CONFIG = 0x100,
-};
+using namespace mmio;
 constexpr uint32_t S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8, S_NEEDS_RESET = 0x40;
 constexpr uint64_t F_SEG_MAX = 1ull << 2, F_RO = 1ull << 5, F_FLUSH = 1ull << 9, F_INDIRECT = 1ull << 28,
                    F_VERSION_1 = 1ull << 32;
@@ -49,11 +43,6 @@ constexpr uint64_t kHeader = 0x10000, kData = 0x20000, kData2 = 0x60000, kStatus
 constexpr uint32_t kQueueSize = 16;
 constexpr uint16_t D_NEXT = 1, D_WRITE = 2;
 
-std::string temp_dir() {
-    const char* dir = std::getenv("TMPDIR");
-    return dir && *dir ? dir : "/tmp";
-}
-
 // `sectors` sectors, byte i holding (i * 7 + 3) & 0xff.
 std::vector<uint8_t> pattern(uint64_t sectors) {
     std::vector<uint8_t> v(sectors * 512);
@@ -61,29 +50,6 @@ std::vector<uint8_t> pattern(uint64_t sectors) {
     return v;
 }
 
-struct TempImage {
-    std::string path;
-    explicit TempImage(const std::vector<uint8_t>& bytes) {
-        std::string name = temp_dir() + "/mipshv-vblk-XXXXXX";
-        const int fd = mkstemp(name.data());
-        REQUIRE(fd >= 0);
-        path = name;
-        REQUIRE(::write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size()));
-        ::close(fd);
-    }
-    ~TempImage() { ::unlink(path.c_str()); }
-    TempImage(const TempImage&) = delete;
-    TempImage& operator=(const TempImage&) = delete;
-    std::vector<uint8_t> contents() const {
-        std::vector<uint8_t> out;
-        const int fd = ::open(path.c_str(), O_RDONLY);
-        REQUIRE(fd >= 0);
-        uint8_t buf[8192];
-        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.insert(out.end(), buf, buf + n);
-        ::close(fd);
-        return out;
-    }
-};
 
 struct Seg {
     uint64_t addr;
@@ -98,7 +64,7 @@ struct Result {
 
 // One virtio-blk disk on a bus of 1 MiB RAM, and a minimal driver for it.
 struct Disk {
-    TempImage image;
+    TempFile image;
     Bus bus;
     std::unique_ptr<MmioTransport> transport;
     bool irq = false;

@@ -1,23 +1,16 @@
 #include "hv/dev/virtio/mmio_transport.h"
 
+#include "hv/dev/virtio/mmio_registers.h"
+
 #include <cstring>
 
 namespace mipshv::virtio {
 
 namespace {
-enum Reg : uint64_t {
-    MAGIC = 0x000, VERSION = 0x004, DEVICE_ID = 0x008, VENDOR_ID = 0x00c,
-    DEVICE_FEATURES = 0x010, DEVICE_FEATURES_SEL = 0x014, DRIVER_FEATURES = 0x020, DRIVER_FEATURES_SEL = 0x024,
-    QUEUE_SEL = 0x030, QUEUE_NUM_MAX = 0x034, QUEUE_NUM = 0x038, QUEUE_READY = 0x044, QUEUE_NOTIFY = 0x050,
-    INTERRUPT_STATUS = 0x060, INTERRUPT_ACK = 0x064, STATUS = 0x070,
-    QUEUE_DESC_LOW = 0x080, QUEUE_DESC_HIGH = 0x084, QUEUE_DRIVER_LOW = 0x090, QUEUE_DRIVER_HIGH = 0x094,
-    QUEUE_DEVICE_LOW = 0x0a0, QUEUE_DEVICE_HIGH = 0x0a4, SHM_LEN_LOW = 0x0b0, SHM_LEN_HIGH = 0x0b4,
-    SHM_BASE_LOW = 0x0b8, SHM_BASE_HIGH = 0x0bc, CONFIG_GENERATION = 0x0fc, CONFIG = 0x100,
-};
+using namespace mmio;
+
 constexpr uint32_t kMagic = 0x74726976;    // "virt"
 constexpr uint32_t kVendor = 0x5653484d;   // "MHSV"
-constexpr uint32_t kStatusDriverOk = 4, kStatusFeaturesOk = 8, kStatusNeedsReset = 0x40;
-constexpr uint32_t kIsrUsedBuffer = 1, kIsrConfigChange = 2;
 
 // Replaces the 32-bit half `high` of a 64-bit address.
 void set_half(uint64_t& addr, bool high, uint64_t value) {
