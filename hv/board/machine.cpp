@@ -166,7 +166,7 @@ void Machine::attach_drives() {
         const unsigned n = unsigned(virtio_.size());
         const DeviceSlot slot = virtio_slot(n);
         auto disk = std::make_unique<virtio::BlockDevice>(std::make_unique<DiskImage>(drive),
-                                                          std::string("vd") + char('a' + n));
+                                                          std::string("vd") + char('a' + n), bus_);
         virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(disk), intc_.source(slot.irq)));
         bus_.map_device(slot.base, slot.size, virtio_.back().get());
         virtio_slots_.push_back(slot);

@@ -75,7 +75,7 @@ struct Disk {
                   uint64_t ram_bytes = kRam)
         : image(pattern(sectors)), bus(ram_bytes, kLow, kHigh) {
         auto disk = std::make_unique<DiskImage>(parse_drive("file=" + image.path + ",format=raw,if=virtio" + extra));
-        transport = std::make_unique<MmioTransport>(bus, std::make_unique<BlockDevice>(std::move(disk), name),
+        transport = std::make_unique<MmioTransport>(bus, std::make_unique<BlockDevice>(std::move(disk), name, bus),
                                                     [this](bool level) {
                                                         irq = level;
                                                         ++irq_calls;

@@ -25,8 +25,8 @@ struct Config {
 };
 }  // namespace
 
-BlockDevice::BlockDevice(std::unique_ptr<DiskImage> image, std::string name)
-    : image_(std::move(image)), name_(std::move(name)), log_(name_, kind()) {
+BlockDevice::BlockDevice(std::unique_ptr<DiskImage> image, std::string name, Bus& memory)
+    : image_(std::move(image)), memory_(memory), name_(std::move(name)), log_(name_, kind()) {
     serial_ = image_->options().serial.empty() ? "mipshv-" + name_ : image_->options().serial;
 }
 
@@ -40,7 +40,8 @@ uint64_t BlockDevice::config_read(uint64_t offset, unsigned size) const {
     return read_config_bytes(&c, sizeof c, offset, size);
 }
 
-uint32_t BlockDevice::serve(unsigned, const Chain& chain, Bus& memory) {
+uint32_t BlockDevice::handle(unsigned, const Chain& chain) {
+    Bus& memory = memory_;
     // The status byte is the last byte of the last buffer, which must be device-writable.
     const Buffer* last = chain.buffers.empty() ? nullptr : &chain.buffers.back();
     const bool has_status = last && last->device_writable && last->len > 0 && memory.is_guest_ram(last->addr, last->len);

@@ -23,7 +23,7 @@ struct BlockCounters {
 class BlockDevice final : public VirtioDevice {
 public:
     // `name`: the guest's name for it (vda, vdb, ...), the default serial.
-    BlockDevice(std::unique_ptr<DiskImage> image, std::string name);
+    BlockDevice(std::unique_ptr<DiskImage> image, std::string name, Bus& memory);
 
     uint32_t device_id() const override { return 2; }
     const char* kind() const override { return "virtio-blk"; }
@@ -31,7 +31,7 @@ public:
     uint64_t features() const override;
     unsigned queue_count() const override { return 1; }
     uint64_t config_read(uint64_t offset, unsigned size) const override;
-    uint32_t serve(unsigned q, const Chain& chain, Bus& memory) override;
+    uint32_t handle(unsigned q, const Chain& chain) override;
     void each_counter(const CounterVisitor& visit) const override;
 
 private:
@@ -41,6 +41,7 @@ private:
     uint8_t transfer(bool to_guest, uint64_t sector, uint64_t bytes, ChainCursor& cursor, Bus& memory);
 
     std::unique_ptr<DiskImage> image_;
+    Bus& memory_;
     std::string name_;
     std::string serial_;
     std::vector<uint8_t> bounce_;  // host-side staging of one piece of a transfer

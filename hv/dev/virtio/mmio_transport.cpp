@@ -25,7 +25,9 @@ uint64_t read_config_bytes(const void* bytes, uint64_t length, uint64_t offset, 
 }
 
 MmioTransport::MmioTransport(Bus& memory, std::unique_ptr<VirtioDevice> device, std::function<void(bool)> irq)
-    : memory_(memory), device_(std::move(device)), irq_(std::move(irq)), log_(device_->name(), device_->kind()) {}
+    : memory_(memory), device_(std::move(device)), irq_(std::move(irq)), log_(device_->name(), device_->kind()) {
+    device_->attach(*this);
+}
 
 // Registers: aligned 32-bit accesses. Configuration space: aligned 1, 2, 4 or 8 bytes.
 bool MmioTransport::accepts(uint64_t offset, unsigned size) const {
@@ -130,27 +132,36 @@ void MmioTransport::set_status(uint32_t value) {
     status_ = value | (status_ & kStatusNeedsReset);
 }
 
+bool MmioTransport::live() const { return (status_ & kStatusDriverOk) && !(status_ & kStatusNeedsReset); }
+
 void MmioTransport::notify(uint32_t index) {
-    Virtqueue* q = index < device_->queue_count() && index < kMaxQueues ? &queues_[index] : nullptr;
-    if (!q || !q->ready() || !(status_ & kStatusDriverOk) || (status_ & kStatusNeedsReset)) {
+    const bool exists = index < device_->queue_count() && index < kMaxQueues;
+    if (!exists || !queues_[index].ready() || !live()) {
         ++counters_.ignored_notifications;
         return;
     }
     ++counters_.queue_notifications;
-    bool used = false;
+    device_->queue_notified(index, *this);
+}
+
+unsigned MmioTransport::serve(unsigned index, const ChainHandler& handler, unsigned max) {
+    if (index >= device_->queue_count() || index >= kMaxQueues || !live()) return 0;
+    Virtqueue& q = queues_[index];
+    unsigned served = 0;
     Chain chain;
     QueueFault fault = QueueFault::NONE;
-    while (q->pop(memory_, chain, fault)) {
+    while (served < max && q.pop(memory_, chain, fault)) {
         ++counters_.requests;
         if (chain.fault != ChainFault::NONE) {
             ++counters_.malformed_chains;
             log_.report(chain_fault_name(chain.fault));
         }
-        q->push_used(memory_, chain.head, device_->serve(index, chain, memory_));
-        used = true;
+        q.push_used(memory_, chain.head, handler(chain));
+        ++served;
     }
-    if (used && !q->interrupt_suppressed(memory_)) raise(kIsrUsedBuffer);
+    if (served && !q.interrupt_suppressed(memory_)) raise(kIsrUsedBuffer);
     if (fault != QueueFault::NONE) queue_broken(fault);
+    return served;
 }
 
 void MmioTransport::raise(uint32_t isr_bits) {

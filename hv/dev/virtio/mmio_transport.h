@@ -23,7 +23,7 @@ struct TransportCounters {
 #undef COUNTER
 };
 
-class MmioTransport final : public MmioDevice {
+class MmioTransport final : public MmioDevice, private QueueAccess {
 public:
     static constexpr unsigned kMaxQueues = 4;
     MmioTransport(Bus& memory, std::unique_ptr<VirtioDevice> device, std::function<void(bool)> irq);
@@ -42,6 +42,8 @@ private:
     void reset();
     void set_status(uint32_t value);
     void notify(uint32_t q);
+    unsigned serve(unsigned q, const ChainHandler& handler, unsigned max) override;
+    bool live() const;
     void raise(uint32_t isr_bits);
     void queue_broken(QueueFault fault);
     Virtqueue* selected();

@@ -15,6 +15,21 @@ constexpr uint64_t kFeatureVersion1 = 1ull << 32;
 // Visits a named counter: (name, value, description).
 using CounterVisitor = std::function<void(const char*, uint64_t, const char*)>;
 
+// Serves one chain; returns the bytes written into it (the used length).
+using ChainHandler = std::function<uint32_t(const Chain&)>;
+
+// What a device may ask of its transport, on a notification or on its own
+// (a network card receiving a frame).
+class QueueAccess {
+public:
+    virtual ~QueueAccess() = default;
+    // Serves up to `max` available chains of queue `q` with `handler`,
+    // returns them to the driver and interrupts it once if any was served.
+    // Returns how many were served: 0 when the queue has none, is not
+    // ready, or the device is not live (not DRIVER_OK, or needs reset).
+    virtual unsigned serve(unsigned q, const ChainHandler& handler, unsigned max = ~0u) = 0;
+};
+
 class VirtioDevice {
 public:
     virtual ~VirtioDevice() = default;
@@ -27,10 +42,17 @@ public:
     // 1-, 2-, 4- or 8-byte pieces; bytes past its end read as 0.
     virtual uint64_t config_read(uint64_t offset, unsigned size) const = 0;
     virtual void reset() {}
-    // Serves one request from queue `q`; returns the bytes written into
-    // the chain (the used length). Chains with a ChainFault come here too,
-    // so the device can fail them the way its protocol says.
-    virtual uint32_t serve(unsigned q, const Chain& chain, Bus& memory) = 0;
+    // The transport gives the device its queues once, at construction.
+    virtual void attach(QueueAccess& queues) { (void)queues; }
+    // The driver notified queue `q`. By default every available chain is
+    // served at once with `handle` (request/response devices).
+    virtual void queue_notified(unsigned q, QueueAccess& queues) {
+        queues.serve(q, [&](const Chain& chain) { return handle(q, chain); });
+    }
+    // Serves one chain of queue `q`; returns the bytes written into it.
+    // Chains with a ChainFault come here too, so the device can fail them
+    // the way its protocol says.
+    virtual uint32_t handle(unsigned q, const Chain& chain) = 0;
     virtual void each_counter(const CounterVisitor& visit) const = 0;
 };
 
