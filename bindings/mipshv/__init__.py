@@ -39,7 +39,7 @@ class VM:
 
     def __init__(self, kernel, initrd=None, append=None, memory="512M", smp=1, mode="on-demand",
                  machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None, engine="jit",
-                 drives=()):
+                 drives=(), netdevs=(), devices=(), nics=(), pcap=None):
         if smp != 1:
             raise Error(f"mipshv: smp={smp}: only one vCPU is supported so far")
         argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "--mode", mode, "--engine", engine,
@@ -54,10 +54,13 @@ class VM:
             argv.append("-semihosting")
         if system_map is not None:
             argv += ["--system-map", str(system_map)]
-        if isinstance(drives, str):
-            drives = [drives]
-        for drive in drives:  # "file=disk.img,format=raw,if=virtio[,...]", as -drive takes it
-            argv += ["-drive", str(drive)]
+        # Each as the option of that name takes it: drives=["file=disk.img,format=raw,if=virtio"],
+        # nics=["user,hostfwd=tcp::8080-:80"], netdevs=["user,id=n0"] with devices=["virtio-net,netdev=n0"].
+        for option, values in (("-drive", drives), ("-netdev", netdevs), ("-device", devices), ("-nic", nics)):
+            for value in [values] if isinstance(values, str) else values:
+                argv += [option, str(value)]
+        if pcap is not None:
+            argv += ["--pcap", str(pcap)]
         self._machine = Machine(argv)
         self._started = time.monotonic()
         self._cursor = 0

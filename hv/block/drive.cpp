@@ -11,29 +11,13 @@
 #include <unistd.h>
 
 #include "hv/common/error.h"
+#include "hv/common/option_list.h"
 
 namespace mipshv {
 
 namespace {
 constexpr const char* kKeys = "file, format, if, readonly, snapshot, cache, serial";
 constexpr size_t kMaxSerial = 20;  // VIRTIO_BLK_ID_BYTES
-
-// Splits at commas; ",," stands for a comma inside a value, as in QEMU.
-std::vector<std::string> split_options(const std::string& spec) {
-    std::vector<std::string> parts{""};
-    for (size_t i = 0; i < spec.size(); ++i) {
-        if (spec[i] != ',') parts.back() += spec[i];
-        else if (i + 1 < spec.size() && spec[i + 1] == ',') parts.back() += ',', ++i;
-        else parts.emplace_back();
-    }
-    return parts;
-}
-
-bool on_off(const std::string& key, const std::string& value) {
-    if (value == "on") return true;
-    if (value == "off") return false;
-    throw Error("mipshv: -drive " + key + "=" + value + ": expected on or off");
-}
 
 [[noreturn]] void fail(const DriveOptions& o, const std::string& what) {
     throw Error("mipshv: -drive file=" + o.file + ": " + what);
@@ -43,19 +27,17 @@ bool on_off(const std::string& key, const std::string& value) {
 DriveOptions parse_drive(const std::string& spec) {
     DriveOptions o;
     std::map<std::string, std::string> seen;
-    for (const std::string& part : split_options(spec)) {
-        const size_t eq = part.find('=');
-        if (eq == std::string::npos || eq == 0)
-            throw Error("mipshv: -drive '" + part + "': expected key=value (keys: " + kKeys + ")");
-        const std::string key = part.substr(0, eq), value = part.substr(eq + 1);
+    for (const std::string& part : split_option_list(spec)) {
+        const auto [key, value] = split_key_value(part);
+        if (key.empty()) throw Error("mipshv: -drive '" + part + "': expected key=value (keys: " + kKeys + ")");
         if (!seen.emplace(key, value).second) throw Error("mipshv: -drive: '" + key + "' given twice");
         if (key == "file") o.file = value;
         else if (key == "format") {
             if (value != "raw") throw Error("mipshv: -drive format=" + value + ": unknown format (available: raw)");
         } else if (key == "if") {
             if (value != "virtio") throw Error("mipshv: -drive if=" + value + ": unknown interface (available: virtio)");
-        } else if (key == "readonly") o.read_only = on_off(key, value);
-        else if (key == "snapshot") o.snapshot = on_off(key, value);
+        } else if (key == "readonly") o.read_only = parse_on_off("-drive", key, value);
+        else if (key == "snapshot") o.snapshot = parse_on_off("-drive", key, value);
         else if (key == "cache") {
             if (value == "writeback") o.cache = CacheMode::WRITEBACK;
             else if (value == "writethrough") o.cache = CacheMode::WRITETHROUGH;

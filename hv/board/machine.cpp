@@ -74,6 +74,9 @@ ExecMode mode_of(const Options& o) {
 // at least this often even when the guest never idles, so Ctrl-C reaches a
 // busy shell and host-clock timers fire on time.
 constexpr uint64_t kSliceInsns = 10'000'000, kHostClockSliceInsns = 1'000'000;
+// With a network card, host sockets and slirp's TCP timers (its fast timer
+// is 2 ms) are serviced every 2 ms of guest time.
+constexpr uint64_t kNetworkSliceInsns = 200'000;
 
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 }  // namespace
@@ -115,6 +118,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     bus_.map_device(kRtc.base, kRtc.size, &rtc_);
     bus_.map_device(kSyscon.base, kSyscon.size, &syscon_);
     attach_drives();
+    attach_nics();
     if (opts.semihosting) {
         semihosting_ = std::make_unique<Semihosting>(semihosting_argv(opts));
         if (console_->carries_semihosting()) semihosting_->set_console(console_.get());
@@ -171,6 +175,36 @@ void Machine::attach_drives() {
         bus_.map_device(slot.base, slot.size, virtio_.back().get());
         virtio_slots_.push_back(slot);
     }
+}
+
+// Each network card in the next virtio slot after the drives: eth0, eth1, ...
+void Machine::attach_nics() {
+    if (!opts_.pcap_file.empty()) pcap_ = std::make_unique<PcapWriter>(opts_.pcap_file);
+    for (size_t k = 0; k < opts_.nics.size(); ++k) {
+        const NicOptions& nic = opts_.nics[k];
+        const NetdevOptions& netdev = *std::find_if(opts_.netdevs.begin(), opts_.netdevs.end(),
+                                                    [&](const NetdevOptions& n) { return n.id == nic.netdev; });
+        const DeviceSlot slot = virtio_slot(unsigned(virtio_.size()));
+        auto card = std::make_unique<virtio::NetDevice>("eth" + std::to_string(k),
+                                                        nic.mac_given ? nic.mac : default_mac(unsigned(k)), bus_);
+        virtio::NetDevice& device = *card;
+        auto& network = networks_.emplace_back(std::make_unique<SlirpBackend>(
+            netdev, [this] { return machine_time_ns(); },
+            [&device](const uint8_t* frame, size_t len) { device.receive(frame, len); }));
+        device.connect([&network](const uint8_t* frame, size_t len) { network->from_guest(frame, len); },
+                       pcap_ ? virtio::NetDevice::FrameSink([this](const uint8_t* frame, size_t len) {
+                           pcap_->write(frame, len, machine_time_ns());
+                       })
+                             : nullptr,
+                       [&network] { return network->guest_errors(); });
+        virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(card), intc_.source(slot.irq)));
+        bus_.map_device(slot.base, slot.size, virtio_.back().get());
+        virtio_slots_.push_back(slot);
+    }
+}
+
+void Machine::poll_network(int timeout_ms) {
+    for (auto& network : networks_) network->poll(networks_.size() == 1 ? timeout_ms : 0);
 }
 
 void Machine::load_kernel(const std::string& path) {
@@ -235,6 +269,7 @@ void Machine::deliver_console_input() {
 }
 
 void Machine::poll_devices() {
+    poll_network(0);
     rtc_.fire_alarm_if_due();
     cp0_advance_timer(cpu_);
 }
@@ -258,15 +293,23 @@ bool Machine::idle() {
     // a sane clock (`sleep 2` takes two seconds). Scripted input is already
     // available, so it never waits here and such runs stay deterministic.
     // With --clock host, guest time simply is the host clock.
+    // With a network card the same holds, and the wait sleeps on the host's
+    // sockets: a packet from the host wakes the guest when it arrives.
     const bool host_clock = opts_.clock == "host";
     const bool listening = console_->input_open() && uart_.ready_for_input();
-    if (listening || host_clock) {
+    if (listening || host_clock || !networks_.empty()) {
         const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu_.ticks();
         auto guest_now = [&] {
             return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
         };
         for (uint64_t now = guest_now(); now < wake && !console_->quit_requested(); now = guest_now()) {
             int ms = int(std::min<uint64_t>((wake - now) * 1000 / kCpuClockHz + 1, 50));
+            if (!networks_.empty()) {
+                cpu_.set_ticks(std::max(cpu_.ticks(), now));  // slirp's clock is the machine's
+                poll_network(ms);
+                if (woken()) return true;
+                ms = 0;
+            }
             if (!console_->input_open() || !uart_.ready_for_input()) {
                 ::poll(nullptr, 0, ms);
                 continue;
@@ -290,7 +333,8 @@ StopReason Machine::run(uint64_t budget) {
         if (cpu_.instret >= limit) return StopReason::BUDGET;
         cpu_.stop = StopReason::NONE;
         const bool host_clock = opts_.clock == "host";
-        uint64_t slice = std::min(host_clock ? kHostClockSliceInsns : kSliceInsns, limit - cpu_.instret);
+        const uint64_t period = !networks_.empty() ? kNetworkSliceInsns : host_clock ? kHostClockSliceInsns : kSliceInsns;
+        uint64_t slice = std::min(period, limit - cpu_.instret);
         engine_->run(cpu_, slice);
         if (host_clock) cpu_.set_ticks(std::max(cpu_.ticks(), host_ticks()));
         if (console_->quit_requested()) return StopReason::QUIT;
@@ -349,7 +393,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
         stats::DeviceRecord& d = *r.add_devices();
         d.set_name(virtio_[n]->device().name());
         d.set_kind(virtio_[n]->device().kind());
-        d.set_path(opts_.drives[n].file);
+        if (n < opts_.drives.size()) d.set_path(opts_.drives[n].file);
         virtio_[n]->each_counter([&](const char* name, uint64_t value, const char*) { (*d.mutable_counters())[name] = value; });
     }
     if (hypervisor_) {

@@ -19,6 +19,9 @@
 #include "hv/dev/syscon.h"
 #include "hv/dev/uart16550.h"
 #include "hv/dev/virtio/mmio_transport.h"
+#include "hv/dev/virtio/net.h"
+#include "hv/net/pcap_writer.h"
+#include "hv/net/slirp_backend.h"
 #include "hv/engine/engine.h"
 #include "hv/loader/elf_image.h"
 #include "hv/stats/run_record.h"
@@ -59,6 +62,8 @@ private:
     void deliver_console_input();
     void poll_devices();
     void attach_drives();
+    void attach_nics();
+    void poll_network(int timeout_ms);
 
     Options opts_;
     ExecMode mode_;
@@ -73,6 +78,8 @@ private:
     Syscon syscon_;
     std::vector<std::unique_ptr<virtio::MmioTransport>> virtio_;  // in slot order
     std::vector<memory_map::DeviceSlot> virtio_slots_;
+    std::unique_ptr<PcapWriter> pcap_;
+    std::vector<std::unique_ptr<SlirpBackend>> networks_;  // one per card, in card order
     std::unique_ptr<Semihosting> semihosting_;
     ElfImage kernel_;
     std::unique_ptr<Hypervisor> hypervisor_;  // hypervisor modes only

@@ -122,6 +122,10 @@ Options parse_options(int argc, char** argv) {
         else if (name == "nographic") continue;  // QEMU habit; mipshv never opens a window
         else if (name == "serial") options.serial = value();
         else if (name == "drive") options.drives.push_back(parse_drive(value()));
+        else if (name == "netdev") options.netdevs.push_back(parse_netdev(value()));
+        else if (name == "device") options.nics.push_back(parse_nic_device(value()));
+        else if (name == "nic") parse_nic(value(), options.netdevs, options.nics);
+        else if (name == "pcap") options.pcap_file = value();
         else if (name == "mode") options.mode = parse_mode(arg, value());
         else if (name == "max-insns") options.max_instructions = parse_count(arg, value());
         else if (name == "trace") options.trace_file = value();
@@ -139,8 +143,10 @@ Options parse_options(int argc, char** argv) {
     }
     if (options.kernel.empty() && !options.show_help && !options.show_version)
         fail("no guest image given; use -kernel FILE (see --help)");
-    if (options.drives.size() > memory_map::kVirtioSlotCount)
-        fail("at most " + std::to_string(memory_map::kVirtioSlotCount) + " virtio devices (-drive) fit on the board");
+    check_network(options.netdevs, options.nics);
+    if (options.drives.size() + options.nics.size() > memory_map::kVirtioSlotCount)
+        fail("at most " + std::to_string(memory_map::kVirtioSlotCount) + " virtio devices (-drive, -nic, -device) fit on the board");
+    if (!options.pcap_file.empty() && options.nics.empty()) fail("--pcap needs a network card (-nic or -device virtio-net)");
     if (options.stop_on_sensitive && options.mode != "bare-metal")
         fail("--stop-on-sensitive works with --mode bare-metal only");
     return options;
@@ -163,6 +169,14 @@ std::string usage() {
            "         [,cache=writeback|writethrough|unsafe][,serial=STR]\n"
            "                      attach a raw disk image as a virtio block device\n"
            "                      (vda, vdb, ... in order; repeatable)\n"
+           "  -netdev user,id=ID[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...[,restrict=on]\n"
+           "                      user-mode network backend (libslirp): 10.0.2.0/24, host\n"
+           "                      10.0.2.2, DNS 10.0.2.3, DHCP from 10.0.2.15\n"
+           "  -device virtio-net,netdev=ID[,mac=MAC]\n"
+           "                      a virtio network card on that backend (eth0, eth1, ...)\n"
+           "  -nic user[,hostfwd=...][,restrict=on][,mac=MAC]\n"
+           "                      both at once\n"
+           "  --pcap FILE         write every frame of every card to FILE (libpcap)\n"
            "  -rtc base=WHEN      RTC start: utc (host time, default) or YYYY-MM-DD[THH:MM:SS]\n"
            "  --clock NAME        virtual (default: deterministic, time advances with\n"
            "                      instructions) or host (follows the host clock)\n"

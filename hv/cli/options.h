@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hv/block/drive.h"
+#include "hv/net/net_options.h"
 
 namespace mipshv {
 
@@ -24,6 +25,9 @@ struct Options {
     std::string stats_file;         // write a RunRecord (binary Protobuf) here at exit
     std::string system_map;         // kernel symbols for the trap-site report
     std::vector<DriveOptions> drives;  // -drive, in order: vda, vdb, ...
+    std::vector<NetdevOptions> netdevs;  // -netdev (and the backends -nic makes)
+    std::vector<NicOptions> nics;        // -device virtio-net (and -nic): eth0, eth1, ...
+    std::string pcap_file;               // --pcap: every frame of every card
     bool stop_on_sensitive = false; // bare-metal debugging: stop at the first sensitive instruction
     std::vector<std::string> argv;  // the command line, recorded in the RunRecord
     bool show_help = false, show_version = false;
