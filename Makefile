@@ -18,9 +18,12 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # fetched from the Debian archive and verified against datasets/guest-manifest.json;
 # and its ext4 disks (datasets/make_disk.py): test-disk.img, rebuilt byte-identical
 # every time, and demo-disk.img, made once and then kept (the demo's files persist).
+# The demo guest also has a network card (user-mode networking, DHCP at boot)
+# with the host's 127.0.0.1:8080 forwarded to its port 80 (MANUAL.md section 3).
 GUEST := datasets/cache
 DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio.gz -m 512M -append "console=ttyS0" \
-             -drive file=$(GUEST)/demo-disk.img,format=raw,if=virtio
+             -drive file=$(GUEST)/demo-disk.img,format=raw,if=virtio \
+             -nic user,hostfwd=tcp::8080-:80
 
 .PHONY: deps build guest test demo bench paper clean
 .DEFAULT_GOAL := build
@@ -51,7 +54,8 @@ test: deps build guest
 	    && echo "make test: all tests passed" \
 	    || { echo "make test: FAILED (see the output above)"; exit 1; }
 
-# Boots Linux to a busybox shell on this terminal, with the demo disk at /mnt;
+# Boots Linux to a busybox shell on this terminal, with the demo disk at /mnt
+# and a network card (host port 8080 to the guest's port 80);
 # `poweroff` (which unmounts it cleanly) or Ctrl-A x ends it.
 demo: deps build guest
 	$(BUILD)/mipshv $(DEMO_ARGS)

@@ -69,11 +69,15 @@ DiskImage::DiskImage(const DriveOptions& opts) : opts_(opts) {
         fail(opts, "size " + std::to_string(end) + " is not a multiple of 512 bytes");
     }
     size_ = uint64_t(end);
+    if (size_ == 0) {
+        ::close(fd_);
+        fail(opts, "the image is empty");
+    }
     // One writer at a time; readers (read-only, snapshot) may share.
     if (flock(fd_, (write_image ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
         const int err = errno;
         ::close(fd_);
-        fail(opts, err == EWOULDBLOCK ? "the image is locked by another process that uses it" +
+        fail(opts, err == EWOULDBLOCK ? "the image is locked: another process, or another -drive of this one, uses it" +
                                             std::string(write_image ? "" : " for writing")
                                       : std::string("cannot lock: ") + std::strerror(err));
     }
@@ -136,11 +140,13 @@ int DiskImage::write(uint64_t offset, const void* buf, uint64_t len) {
     }
     if (overlay_fd_ >= 0)
         for (uint64_t s = offset / kSectorSize; s < (offset + len) / kSectorSize; ++s) sector_in_overlay_[s] = true;
-    else if (opts_.cache == CacheMode::WRITETHROUGH) {
-        ++syncs_;
-        if (fdatasync(fd_) != 0) return errno;
-    }
     return 0;
+}
+
+int DiskImage::write_done() {
+    if (overlay_fd_ >= 0 || opts_.cache != CacheMode::WRITETHROUGH) return 0;
+    ++syncs_;
+    return fdatasync(fd_) == 0 ? 0 : errno;
 }
 
 int DiskImage::flush() {

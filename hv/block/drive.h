@@ -35,12 +35,15 @@ public:
     // Whether the guest may write (snapshot disks are writable: the overlay takes the writes).
     bool writable() const { return !opts_.read_only; }
     // Whether the device should offer a flush command (a volatile write cache).
-    bool has_write_cache() const { return opts_.cache != CacheMode::WRITETHROUGH; }
+    bool has_write_cache() const { return opts_.cache != CacheMode::WRITETHROUGH && writable(); }
     const DriveOptions& options() const { return opts_; }
 
     // 0 or an errno. The range must be inside the disk (the device checks).
     int read(uint64_t offset, void* buf, uint64_t len);
     int write(uint64_t offset, const void* buf, uint64_t len);
+    // A write request's pieces are all written: with cache=writethrough it
+    // becomes durable now, once per request. 0 or an errno.
+    int write_done();
     // Makes completed writes durable, as the cache mode says. 0 or an errno.
     int flush();
     // Host calls that made data durable (fdatasync), for the counters.

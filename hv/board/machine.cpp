@@ -188,23 +188,24 @@ void Machine::attach_nics() {
         auto card = std::make_unique<virtio::NetDevice>("eth" + std::to_string(k),
                                                         nic.mac_given ? nic.mac : default_mac(unsigned(k)), bus_);
         virtio::NetDevice& device = *card;
-        auto& network = networks_.emplace_back(std::make_unique<SlirpBackend>(
+        SlirpBackend* network = networks_.emplace_back(std::make_unique<SlirpBackend>(
             netdev, [this] { return machine_time_ns(); },
-            [&device](const uint8_t* frame, size_t len) { device.receive(frame, len); }));
-        device.connect([&network](const uint8_t* frame, size_t len) { network->from_guest(frame, len); },
+            [&device](const uint8_t* frame, size_t len) { device.receive(frame, len); })).get();
+        device.connect([network](const uint8_t* frame, size_t len) { network->from_guest(frame, len); },
                        pcap_ ? virtio::NetDevice::FrameSink([this](const uint8_t* frame, size_t len) {
                            pcap_->write(frame, len, machine_time_ns());
                        })
                              : nullptr,
-                       [&network] { return network->guest_errors(); });
+                       [network] { return network->guest_errors(); });
         virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(card), intc_.source(slot.irq)));
         bus_.map_device(slot.base, slot.size, virtio_.back().get());
         virtio_slots_.push_back(slot);
     }
 }
 
+// Waits (up to timeout_ms) on the last card's sockets after a look at the others'.
 void Machine::poll_network(int timeout_ms) {
-    for (auto& network : networks_) network->poll(networks_.size() == 1 ? timeout_ms : 0);
+    for (size_t k = 0; k < networks_.size(); ++k) networks_[k]->poll(k + 1 == networks_.size() ? timeout_ms : 0);
 }
 
 void Machine::load_kernel(const std::string& path) {

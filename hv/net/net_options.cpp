@@ -1,7 +1,7 @@
 #include "hv/net/net_options.h"
 
 #include <arpa/inet.h>
-#include <cstdio>
+#include <cctype>
 #include <set>
 
 #include "hv/common/error.h"
@@ -33,8 +33,8 @@ uint16_t parse_port(const std::string& text, const std::string& context) {
 }
 
 // tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT
-HostForward parse_hostfwd(const std::string& text) {
-    const std::string context = "hostfwd=" + text;
+HostForward parse_hostfwd(const std::string& option, const std::string& text) {
+    const std::string context = option + " hostfwd=" + text;
     HostForward f;
     const size_t colon = text.find(':'), dash = text.find('-');
     if (colon == std::string::npos || dash == std::string::npos || dash < colon)
@@ -50,28 +50,34 @@ HostForward parse_hostfwd(const std::string& text) {
     f.host_port = parse_port(host.substr(hc + 1), context);
     f.guest_addr = parse_ipv4(guest.substr(0, gc), 0, context);
     f.guest_port = parse_port(guest.substr(gc + 1), context);
+    if (f.guest_addr && (f.guest_addr & 0xffffff00) != 0x0a000200)
+        fail(context + ": the guest address must be in the guest network 10.0.2.0/24");
     return f;
 }
 
-MacAddress parse_mac(const std::string& text) {
+MacAddress parse_mac(const std::string& option, const std::string& text) {
     MacAddress m{};
-    unsigned b[6];
-    char tail;
-    if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6 ||
-        text.size() != 17)
-        fail("mac=" + text + ": expected six hexadecimal bytes, 52:54:00:12:34:56");
-    for (int k = 0; k < 6; ++k) m[k] = uint8_t(b[k]);
-    if (m[0] & 1) fail("mac=" + text + ": a multicast address cannot be a card's address");
+    auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    bool ok = text.size() == 17;
+    for (size_t k = 0; ok && k < 17; ++k) ok = k % 3 == 2 ? text[k] == ':' : hex(text[k]);
+    if (!ok) fail(option + " mac=" + text + ": expected six hexadecimal bytes, 52:54:00:12:34:56");
+    for (int k = 0; k < 6; ++k) m[k] = uint8_t(std::stoul(text.substr(size_t(3 * k), 2), nullptr, 16));
+    if (m[0] & 1) fail(option + " mac=" + text + ": a multicast address cannot be a card's address");
     return m;
 }
 
 // The options of a user netdev after its type word: id, hostfwd (repeatable), restrict.
-void user_netdev_option(NetdevOptions& n, const std::string& option, const std::string& part, bool id_allowed) {
+// `valid` names every option the caller takes, for the error message.
+void user_netdev_option(NetdevOptions& n, const std::string& option, const std::string& part, bool id_allowed,
+                        const char* valid) {
     const auto [key, value] = split_key_value(part);
-    if (key == "id" && id_allowed) n.id = value;
-    else if (key == "hostfwd") n.forwards.push_back(parse_hostfwd(value));
+    if (key == "id" && id_allowed) {
+        if (!n.id.empty()) fail(option + ": id given twice");
+        n.id = value;
+    }
+    else if (key == "hostfwd") n.forwards.push_back(parse_hostfwd(option, value));
     else if (key == "restrict") n.restrict = parse_on_off(option, key, value);
-    else fail(option + ": unknown option '" + part + "' (valid: " + (id_allowed ? "id, " : "") + "hostfwd, restrict)");
+    else fail(option + ": unknown option '" + part + "' (valid: " + valid + ")");
 }
 }  // namespace
 
@@ -81,7 +87,7 @@ NetdevOptions parse_netdev(const std::string& spec) {
     const std::vector<std::string> parts = split_option_list(spec);
     if (parts[0] != "user") fail("-netdev " + parts[0] + ": unknown network backend (available: user)");
     NetdevOptions n;
-    for (size_t k = 1; k < parts.size(); ++k) user_netdev_option(n, "-netdev", parts[k], true);
+    for (size_t k = 1; k < parts.size(); ++k) user_netdev_option(n, "-netdev", parts[k], true, "id, hostfwd, restrict");
     if (n.id.empty()) fail("-netdev user: id=ID is missing");
     return n;
 }
@@ -94,7 +100,7 @@ NicOptions parse_nic_device(const std::string& spec) {
     for (size_t k = 1; k < parts.size(); ++k) {
         const auto [key, value] = split_key_value(parts[k]);
         if (key == "netdev") nic.netdev = value;
-        else if (key == "mac") nic.mac = parse_mac(value), nic.mac_given = true;
+        else if (key == "mac") nic.mac = parse_mac("-device virtio-net", value), nic.mac_given = true;
         else fail("-device virtio-net: unknown option '" + parts[k] + "' (valid: netdev, mac)");
     }
     if (nic.netdev.empty()) fail("-device virtio-net: netdev=ID is missing");
@@ -108,10 +114,10 @@ void parse_nic(const std::string& spec, std::vector<NetdevOptions>& netdevs, std
     NicOptions nic;
     for (size_t k = 1; k < parts.size(); ++k) {
         const auto [key, value] = split_key_value(parts[k]);
-        if (key == "mac") nic.mac = parse_mac(value), nic.mac_given = true;
+        if (key == "mac") nic.mac = parse_mac("-nic", value), nic.mac_given = true;
         else if (key == "model") {
             if (value != "virtio-net" && value != "virtio") fail("-nic model=" + value + ": unknown model (available: virtio-net)");
-        } else user_netdev_option(n, "-nic", parts[k], false);
+        } else user_netdev_option(n, "-nic", parts[k], false, "hostfwd, restrict, mac, model");
     }
     n.id = nic.netdev = "nic." + std::to_string(nics.size());
     netdevs.push_back(n);

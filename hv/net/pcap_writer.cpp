@@ -24,6 +24,7 @@ PcapWriter::PcapWriter(const std::string& path) : file_(std::fopen(path.c_str(),
     if (!file_) throw Error("mipshv: --pcap " + path + ": cannot create: " + std::strerror(errno));
     const FileHeader h;
     std::fwrite(&h, sizeof h, 1, file_);
+    std::fflush(file_);
 }
 
 PcapWriter::~PcapWriter() { std::fclose(file_); }

@@ -71,7 +71,8 @@ struct SlirpCallbacks {
 
 SlirpBackend::SlirpBackend(const NetdevOptions& opts, std::function<uint64_t()> now_ns,
                            std::function<void(const uint8_t*, size_t)> to_guest)
-    : now_ns_(std::move(now_ns)), to_guest_(std::move(to_guest)), name_("netdev " + opts.id) {
+    : now_ns_(std::move(now_ns)), to_guest_(std::move(to_guest)),
+      name_(opts.id.rfind("nic.", 0) == 0 ? "-nic user" : "-netdev user,id=" + opts.id) {
     SlirpConfig cfg{};
     cfg.version = 4;
     cfg.restricted = opts.restrict;
@@ -102,7 +103,7 @@ SlirpBackend::SlirpBackend(const NetdevOptions& opts, std::function<uint64_t()> 
         if (slirp_add_hostfwd(slirp_, f.udp, ipv4(f.host_addr), f.host_port, ipv4(f.guest_addr), f.guest_port) < 0) {
             slirp_cleanup(slirp_);
             slirp_ = nullptr;
-            throw Error("mipshv: -netdev " + opts.id + " hostfwd: cannot listen on " + (f.udp ? "udp " : "tcp ") +
+            throw Error("mipshv: " + name_ + " hostfwd: cannot listen on " + (f.udp ? "udp " : "tcp ") +
                         dotted(f.host_addr) + ":" + std::to_string(f.host_port) + " (port in use?)");
         }
 }

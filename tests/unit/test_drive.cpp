@@ -271,12 +271,16 @@ TEST_CASE("DiskImage: snapshot=on keeps writes in a discarded overlay", "[drive]
 TEST_CASE("DiskImage: cache modes decide when data is synced", "[drive]") {
     TempFile f(pattern(4));
     std::vector<uint8_t> data(512, 0x11);
-    SECTION("writethrough: every write, no flush feature") {
+    SECTION("writethrough: once per completed write request, no flush feature") {
         DiskImage image(drive(f.path, ",cache=writethrough"));
         CHECK_FALSE(image.has_write_cache());
         REQUIRE(image.write(0, data.data(), 512) == 0);
+        REQUIRE(image.write(512, data.data(), 512) == 0);
+        CHECK(image.syncs() == 0);
+        REQUIRE(image.write_done() == 0);
         CHECK(image.syncs() == 1);
         REQUIRE(image.write(512, data.data(), 512) == 0);
+        REQUIRE(image.write_done() == 0);
         CHECK(image.syncs() == 2);
         CHECK(image.flush() == 0);
         CHECK(image.syncs() == 2);

@@ -141,6 +141,7 @@ uint8_t BlockDevice::transfer(bool to_guest, uint64_t sector, uint64_t bytes, Ch
         }
         done += n;
     }
+    if (!to_guest && status == OK && image_->write_done() != 0) status = IOERR;
     counters_.host_syncs += image_->syncs() - syncs_before;
     if (status != OK) ++counters_.errors_host_io;
     return status;

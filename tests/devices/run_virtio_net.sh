@@ -1,0 +1,231 @@
+#!/bin/bash
+# run_virtio_net.sh MIPSHV ELF MODE OUTDIR ENGINE...
+#
+# Runs the bare-metal program virtio_net_misuse.elf against a virtio-net card
+# on user-mode networking (libslirp) and checks the host side:
+#   MODE nic      -nic user and no drive (the card in slot 0), under ENGINE
+#   MODE trap     the same in a hypervisor mode (--mode trap), where the
+#                 program also points buffers into the hypervisor's region
+#   MODE drive    a raw drive first, then the card in the next slot (slot 1,
+#                 IP5) spelled -netdev user,id=n0 -device virtio-net,netdev=n0
+#   MODE twocards -nic user twice: the program drives the first card (slot 0)
+#                 while a second one sits in slot 1; each card must reach its
+#                 own network
+#   MODE engines  nic under every ENGINE given: console logs and captured
+#                 frames identical
+# Every run is
+#   mipshv --engine E --mode bare-metal|trap -m 128M -kernel ELF -semihosting
+#          [-drive file=IMG,format=raw,if=virtio] -nic user [-nic user]|-netdev/-device
+#          -append "[hvregion] [slot=N] [after=net]" --stats REC --pcap PCAP
+# and must: exit with status 0 (the program passed every check; the host
+# process was not killed by a signal and reported no crash), end its console
+# with "<N> checks passed", log no stderr line twice (each guest-error kind
+# is logged once), hold in the run record's virtio-net counters exactly what
+# the program printed as "expect NAME VALUE" (tx_dropped_malformed,
+# rx_dropped_queue_full, rx_backlog_peak, ...), with at least one malformed
+# frame and one frame dropped for a full backlog, and capture in PCAP
+# exactly tx_frames + rx_frames frames, the first a well-formed ARP request
+# for 10.0.2.2 and the second slirp's well-formed reply from
+# 52:55:0a:00:02:02.  nic, trap and drive run twice: console logs and
+# captures (timestamps are machine time) must be identical.
+# Logs, captures and run records stay in OUTDIR.
+set -u
+if [ $# -lt 5 ]; then
+  echo "usage: $0 MIPSHV ELF nic|trap|drive|twocards|engines OUTDIR ENGINE..." >&2
+  exit 2
+fi
+mipshv=$1 elf=$2 mode=$3 out=$4
+shift 4
+engines=("$@")
+py=${PYTHON:-python3}
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+mkdir -p "$out" || exit 2
+rm -f "$out"/*.img "$out"/*.console "$out"/*.stderr "$out"/*.pb "$out"/*.json "$out"/*.pcap
+
+# check_record JSON CONSOLE PCAP: the counters the program expects, and the capture.
+check_record() {
+  "$py" - "$1" "$2" "$3" <<'EOF'
+import json, struct, sys
+record, console, pcap = sys.argv[1:4]
+bad = []
+cards = [d for d in json.load(open(record)).get("devices", []) if d.get("kind") == "virtio-net"]
+if not cards or cards[0].get("name") != "eth0":
+    print("FAIL: no virtio-net device eth0 in the run record")
+    sys.exit(1)
+card = cards[0]  # the card the program drives; any other one stays idle
+for other in cards[1:]:
+    if any(int(v) for v in other.get("counters", {}).values()):
+        bad.append("card %s was never touched, yet has counters %s" % (other.get("name"), other.get("counters")))
+counters = {k: int(v) for k, v in card.get("counters", {}).items()}
+print("   card %s: %s" % (card.get("name"), " ".join("%s=%d" % kv for kv in sorted(counters.items()))))
+expect = {}
+for line in open(console, errors="replace"):
+    w = line.split()
+    if len(w) == 3 and w[0] == "expect":
+        expect[w[1]] = int(w[2])
+if not expect:
+    bad.append("no 'expect NAME VALUE' lines on the console")
+for name, value in sorted(expect.items()):
+    if name not in counters:
+        bad.append("counter %s missing from the run record" % name)
+    elif counters[name] != value:
+        bad.append("counter %s = %d, the program expects %d" % (name, counters[name], value))
+if counters.get("tx_dropped_malformed", 0) == 0:
+    bad.append("tx_dropped_malformed is 0")
+if counters.get("rx_dropped_queue_full", 0) == 0 or counters.get("rx_backlog_peak", 0) != 256:
+    bad.append("the backlog did not fill: rx_dropped_queue_full %d, rx_backlog_peak %d"
+               % (counters.get("rx_dropped_queue_full", 0), counters.get("rx_backlog_peak", 0)))
+
+# The capture: every frame the card sent and every frame it delivered.
+data = open(pcap, "rb").read()
+frames = []
+if len(data) < 24:
+    bad.append("capture shorter than its header")
+else:
+    magic, major, minor, _, _, snaplen, linktype = struct.unpack("<IHHiIII", data[:24])
+    if (magic, major, minor, linktype) != (0xa1b23c4d, 2, 4, 1):
+        bad.append("capture header: magic %#x version %d.%d linktype %d" % (magic, major, minor, linktype))
+    off, last = 24, (0, 0)
+    while off < len(data):
+        if off + 16 > len(data):
+            bad.append("capture ends inside a record header")
+            break
+        sec, nsec, caplen, length = struct.unpack("<IIII", data[off:off + 16])
+        if caplen != length or nsec >= 10**9 or (sec, nsec) < last:
+            bad.append("record %d: captured %d of %d bytes at %d.%09d" % (len(frames), caplen, length, sec, nsec))
+        last = (sec, nsec)
+        frames.append(data[off + 16:off + 16 + caplen])
+        off += 16 + caplen
+want = counters.get("tx_frames", -1) + counters.get("rx_frames", -1)
+print("   capture: %d frames" % len(frames))
+if len(frames) != want:
+    bad.append("capture holds %d frames, want tx_frames + rx_frames = %d" % (len(frames), want))
+if any(not 14 <= len(f) <= 1518 for f in frames):
+    bad.append("a captured frame of impossible length")
+guest = bytes.fromhex("525400123456")
+slirp = bytes.fromhex("52550a000202")
+if len(frames) >= 2:
+    req, rep = frames[0], frames[1]
+    want_req = (b"\xff" * 6 + guest + b"\x08\x06" + bytes.fromhex("0001080006040001") + guest
+                + bytes([10, 0, 2, 15]) + b"\0" * 6 + bytes([10, 0, 2, 2]))
+    if len(req) != 60 or req[:42] != want_req or req[42:] != b"\0" * 18:
+        bad.append("first captured frame is not the program's ARP request: %s" % req.hex())
+    want_rep = (guest + slirp + b"\x08\x06" + bytes.fromhex("0001080006040002") + slirp
+                + bytes([10, 0, 2, 2]) + guest + bytes([10, 0, 2, 15]))
+    if len(rep) < 42 or rep[:42] != want_rep:
+        bad.append("second captured frame is not slirp's ARP reply: %s" % rep.hex())
+for b in bad:
+    print("FAIL: " + b)
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# run_one NAME ENGINE nic|drive [MODE]
+run_one() {
+  local name=$1 engine=$2 kind=$3 xmode=${4:-bare-metal}
+  local con=$out/$name.console err=$out/$name.stderr rec=$out/$name.pb pcap=$out/$name.pcap
+  local args="" net=(-nic user) drive=()
+  [ "$xmode" = bare-metal ] || args="hvregion"
+  if [ "$kind" = drive ]; then
+    "$py" -c "open('$out/$name.img', 'wb').write(bytes(1 << 20))" || { fail "$name: cannot create the image"; return; }
+    drive=(-drive "file=$out/$name.img,format=raw,if=virtio")
+    net=(-netdev user,id=n0 -device virtio-net,netdev=n0)
+    args="$args slot=1"
+  elif [ "$kind" = twocards ]; then
+    net=(-nic user -nic user)
+    args="$args after=net"
+  fi
+  echo "== $name: --engine $engine --mode $xmode, ${drive[*]} ${net[*]}"
+  "$mipshv" --engine "$engine" --mode "$xmode" -m 128M -kernel "$elf" -semihosting \
+    "${drive[@]}" "${net[@]}" -append "$args" --stats "$rec" --pcap "$pcap" \
+    </dev/null >"$con" 2>"$err"
+  local rc=$?
+  if [ $rc -ge 128 ]; then
+    fail "$name: mipshv killed by signal $((rc - 128)) (host crash)"
+  elif [ $rc -ne 0 ]; then
+    fail "$name: exit status $rc, want 0"
+  fi
+  if grep -Eq "Assertion .*failed|terminate called|Sanitizer|runtime error:|Segmentation fault|core dumped|Aborted" "$err"; then
+    fail "$name: crash report on stderr"
+  fi
+  grep "^FAIL" "$con" | head -100
+  local last
+  last=$(tail -n 1 "$con")
+  echo "   console: $last"
+  if ! [[ "$last" =~ ^[0-9]+\ checks\ passed$ ]]; then
+    fail "$name: console does not end with '<N> checks passed' (last line: $last)"
+  fi
+  if [ -s "$err" ]; then
+    echo "   stderr:"
+    sed 's/^/     /' "$err"
+  fi
+  local dup
+  dup=$(sort "$err" | uniq -d)
+  [ -z "$dup" ] || fail "$name: stderr lines logged more than once: $dup"
+  if [ -s "$rec" ] && "$mipshv" stats "$rec" >"$out/$name.json" 2>>"$err"; then
+    check_record "$out/$name.json" "$con" "$pcap" || fail "$name: run record or capture"
+  else
+    fail "$name: no readable run record ($rec)"
+  fi
+}
+
+# same NAME1 NAME2 WHAT [frames]: console logs identical, and the captures
+# (or, with "frames", the captured frames without their timestamps)
+same() {
+  cmp -s "$out/$1.console" "$out/$2.console" ||
+    fail "$3: console logs differ ($(diff "$out/$1.console" "$out/$2.console" | head -5 | tr '\n' ' '))"
+  if [ "${4:-}" = frames ]; then
+    "$py" - "$out/$1.pcap" "$out/$2.pcap" <<'EOF' || fail "$3: captured frames differ"
+import struct, sys
+def frames(path):
+    d, off, out = open(path, "rb").read(), 24, []
+    while off + 16 <= len(d):
+        n = struct.unpack("<I", d[off + 8:off + 12])[0]
+        out.append(d[off + 16:off + 16 + n])
+        off += 16 + n
+    return out
+a, b = frames(sys.argv[1]), frames(sys.argv[2])
+sys.exit(0 if a == b else 1)
+EOF
+  else
+    cmp -s "$out/$1.pcap" "$out/$2.pcap" || fail "$3: captures differ"
+  fi
+}
+
+case $mode in
+  nic | drive | twocards)
+    [ ${#engines[@]} -eq 1 ] || { echo "MODE $mode takes one ENGINE" >&2; exit 2; }
+    run_one "$mode-1" "${engines[0]}" "$mode"
+    run_one "$mode-2" "${engines[0]}" "$mode"
+    same "$mode-1" "$mode-2" "two runs (determinism)"
+    ;;
+  trap)
+    [ ${#engines[@]} -eq 1 ] || { echo "MODE $mode takes one ENGINE" >&2; exit 2; }
+    run_one "trap-1" "${engines[0]}" nic trap
+    run_one "trap-2" "${engines[0]}" nic trap
+    same "trap-1" "trap-2" "two runs (determinism)"
+    ;;
+  engines)
+    [ ${#engines[@]} -ge 2 ] || { echo "MODE engines takes two ENGINEs or more" >&2; exit 2; }
+    for e in "${engines[@]}"; do
+      run_one "nic-$e" "$e" nic
+    done
+    for e in "${engines[@]:1}"; do
+      same "nic-${engines[0]}" "nic-$e" "${engines[0]} against $e" frames
+    done
+    ;;
+  *)
+    echo "unknown MODE $mode" >&2
+    exit 2
+    ;;
+esac
+
+if [ $fails -eq 0 ]; then
+  echo "all checks passed ($mode)"
+  exit 0
+fi
+echo "$fails check(s) failed ($mode); logs in $out"
+exit 1
