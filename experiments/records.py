@@ -1,5 +1,5 @@
 """Loading RunRecords into pandas: one row per run, and long tables of exits
-by instruction kind and of the top exit sites."""
+by instruction kind, of the top exit sites and of device counters."""
 import glob
 import os
 import sys
@@ -33,6 +33,7 @@ def runs(records):
             "instructions": t["instructions"], "exits": sum(t[k] for k in EXITS),
             "traps": t["exits_sensitive_trap"], "hypercalls": t["exits_hypercall"],
             "exception_exits": t["exits_exception_injection"] + t["exits_interrupt_injection"],
+            "mmio_exits": t["exits_mmio"],
             "wall_seconds": r.wall_seconds, "hypervisor_seconds": r.hypervisor.hypervisor_seconds,
         })
     return pd.DataFrame(rows)
@@ -48,6 +49,13 @@ def top_sites(records):
     rows = [{"mode": r.config.mode, "pc": f"{s.pc:#018x}", "symbol": s.symbol, "exits": s.count}
             for _, r in records for s in r.hypervisor.top_sites]
     return pd.DataFrame(rows, columns=["mode", "pc", "symbol", "exits"])
+
+
+def devices(records):
+    """One row per device counter: mode, device (vda, eth0, ...), kind, counter, value."""
+    rows = [{"mode": r.config.mode, "device": d.name, "kind": d.kind, "counter": name, "value": value}
+            for _, r in records for d in r.devices for name, value in d.counters.items()]
+    return pd.DataFrame(rows, columns=["mode", "device", "kind", "counter", "value"])
 
 
 def comparison(frame):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Execute a notebook headless (nbclient), as `make test` does.
 
-usage: notebooks/execute.py NOTEBOOK [--records DIR] [--figures DIR]
+usage: notebooks/execute.py NOTEBOOK [--records DIR] [--net-records DIR] [--figures DIR]
 """
 import argparse
 import os
@@ -14,10 +14,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebook")
     ap.add_argument("--records")
+    ap.add_argument("--net-records")
     ap.add_argument("--figures")
     args = ap.parse_args()
     if args.records:
         os.environ["MIPSHV_RECORDS"] = os.path.abspath(args.records)
+    if args.net_records:
+        os.environ["MIPSHV_NET_RECORDS"] = os.path.abspath(args.net_records)
     if args.figures:
         os.environ["MIPSHV_FIGURES"] = os.path.abspath(args.figures)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets ipykernel's debugger notice
