@@ -8,7 +8,7 @@ CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin
 
 DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev libfdt-dev libxbyak-dev \
         libprotobuf-dev protobuf-compiler pybind11-dev python3-pybind11 python3-dev \
-        python3-protobuf python3-pytest libcapstone-dev gcc-mips64el-linux-gnuabi64 \
+        python3-protobuf python3-pytest python3-scapy libcapstone-dev gcc-mips64el-linux-gnuabi64 \
         qemu-system-mips device-tree-compiler libssl-dev libslirp-dev libglib2.0-dev \
         python3-tqdm python3-pandas python3-matplotlib python3-nbclient python3-nbformat \
         python3-ipykernel snakemake e2fsprogs

@@ -187,11 +187,32 @@ def main():
     up = nets.tcp_bytes(cap, src=nets.GUEST_IP, sport=80)
     check("capture: TCP payload host->guest >= the file", down >= size, down)
     check("capture: TCP payload guest:80->host >= the guest's file", up >= size, up)
+    check_with_scapy(check, pcap, cap, http.port, dhcp_ran=how in ("init", "udhcpc"))
     if udptool:
         check(f"capture: UDP to 10.0.2.2:{echo.port} and from the guest's port {GUEST_UDP_PORT}",
               any(k.endswith(f">{nets.HOST_IP}:{echo.port}") for k in cap["udp"])
               and any(k.startswith(f"{nets.GUEST_IP}:{GUEST_UDP_PORT}>") for k in cap["udp"]), cap["udp"])
     return check.summary()
+
+
+def check_with_scapy(check, pcap, cap, http_port, dhcp_ran):
+    """The same capture as an independent reader (scapy, Debian's python3-scapy) sees it."""
+    try:
+        from scapy.all import DHCP, IP, TCP, rdpcap
+    except ImportError:
+        check("scapy reads the capture (install python3-scapy: make deps)", False)
+        return
+    packets = rdpcap(pcap)
+    check("scapy: as many frames as our reader", len(packets) == cap["frames"], (len(packets), cap["frames"]))
+    if dhcp_ran:
+        types = [dict(o for o in p[DHCP].options if isinstance(o, tuple) and len(o) == 2).get("message-type")
+                 for p in packets if DHCP in p]
+        check("scapy: DHCP discover (1), offer (2), request (3), ack (5)", [1, 2, 3, 5] == list(dict.fromkeys(types))[:4],
+              types)
+    syns = {(p[IP].src, p[IP].dst, p[TCP].dport) for p in packets if TCP in p and (p[TCP].flags & 0x12) == 0x02}
+    check("scapy: the guest's SYN to the host's server and the host's SYN to the guest's port 80",
+          (nets.GUEST_IP, nets.HOST_IP, http_port) in syns and any(d == nets.GUEST_IP and port == 80 for _, d, port in syns),
+          sorted(syns)[:6])
 
 
 def udp_to_guest(port, count=20):
