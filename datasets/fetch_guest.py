@@ -138,6 +138,13 @@ if grep -qs 'Cvirtio,mmio' /sys/bus/platform/devices/*/modalias; then
         else
             ip link set lo up
             ip link set eth0 up
+            # The carrier comes up a moment later (and the kernel says so on
+            # the console): wait for it, so that message precedes the prompt.
+            tries=0
+            while [ "$(cat /sys/class/net/eth0/operstate)" != up ] && [ $tries -lt 30 ]; do
+                usleep 100000
+                tries=$((tries + 1))
+            done
             timeout 10 udhcpc -i eth0 -t 5 -T 1 -n -q >/dev/null 2>&1
             addr=$(ip -4 addr show dev eth0 |
                    awk '$1 == "inet" { sub("/.*", "", $2); print $2; exit }')

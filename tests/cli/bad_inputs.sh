@@ -6,22 +6,7 @@ mipshv=$1 guests=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 good=$(ls "$guests"/*.elf | head -n 1)
-cases=0 failures=0
-
-expect_error() {  # expect_error DESCRIPTION PATTERN ARGS...
-    local what=$1 pattern=$2
-    shift 2
-    cases=$((cases + 1))
-    "$mipshv" "$@" >"$work/out" 2>"$work/err" </dev/null
-    local rc=$? lines
-    lines=$(wc -l <"$work/err")
-    if [ $rc -ne 1 ] || [ "$lines" -ne 1 ] || ! grep -Eq "^mipshv: .*($pattern)" "$work/err"; then
-        echo "FAIL $what: exit $rc, stderr:"; cat "$work/err"
-        failures=$((failures + 1))
-    else
-        echo "ok   $what: $(cat "$work/err")"
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 printf 'not an elf at all' >"$work/garbage.elf"
 head -c 40 "$good" >"$work/truncated.elf"
@@ -44,5 +29,4 @@ expect_error "unknown mode" "mode" -kernel "$good" --mode warp
 expect_error "unknown machine" "machine" -kernel "$good" -M nosuchboard
 expect_error "unknown engine" "engine" -kernel "$good" --engine bogus
 
-echo "$((cases - failures)) passed, $failures failed"
-[ $failures -eq 0 ]
+summary

@@ -14,22 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 good=$(ls "$guests"/*.elf | head -n 1)
-cases=0 failures=0
-
-expect_error() {  # expect_error DESCRIPTION PATTERN ARGS...
-    local what=$1 pattern=$2
-    shift 2
-    cases=$((cases + 1))
-    "$mipshv" "$@" >"$work/out" 2>"$work/err" </dev/null
-    local rc=$? lines
-    lines=$(wc -l <"$work/err")
-    if [ $rc -ne 1 ] || [ "$lines" -ne 1 ] || ! grep -Eq "^mipshv: .*($pattern)" "$work/err"; then
-        echo "FAIL $what: exit $rc, stderr:"; cat "$work/err"
-        failures=$((failures + 1))
-    else
-        echo "ok   $what: $(cat "$work/err")"
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 img=$work/disk.img
 truncate -s 1M "$img"
@@ -99,5 +84,4 @@ else
     failures=$((failures + 1))
 fi
 
-echo "$((cases - failures)) passed, $failures failed"
-[ $failures -eq 0 ]
+summary

@@ -15,22 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 good=$(ls "$guests"/*.elf | head -n 1)
-cases=0 failures=0
-
-expect_error() {  # expect_error DESCRIPTION PATTERN ARGS...
-    local what=$1 pattern=$2
-    shift 2
-    cases=$((cases + 1))
-    "$mipshv" -kernel "$good" --max-insns 100000 "$@" >"$work/out" 2>"$work/err" </dev/null
-    local rc=$? lines
-    lines=$(wc -l <"$work/err")
-    if [ $rc -ne 1 ] || [ "$lines" -ne 1 ] || ! grep -Eq "^mipshv: .*($pattern)" "$work/err"; then
-        echo "FAIL $what: exit $rc, stderr:"; cat "$work/err"
-        failures=$((failures + 1))
-    else
-        echo "ok   $what: $(cat "$work/err")"
-    fi
-}
+. "$(dirname "$0")/lib.sh"
+expect_error_prefix=(-kernel "$good" --max-insns 100000)
 
 dev="-device virtio-net,netdev=n0"
 # -nic
@@ -100,5 +86,4 @@ else
     failures=$((failures + 1))
 fi
 
-echo "$((cases - failures)) passed, $failures failed"
-[ $failures -eq 0 ]
+summary

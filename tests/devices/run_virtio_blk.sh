@@ -37,8 +37,7 @@ py=${PYTHON:-python3}
 SECTORS=2048
 RO_SERIAL=mipshv-serial-0020ch   # 20 bytes: GET_ID returns it without a NUL
 
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 mkdir -p "$out" || exit 2
 rm -f "$out"/*.img "$out"/*.console "$out"/*.stderr "$out"/*.pb "$out"/*.json
@@ -93,35 +92,10 @@ run_one() {
   "$mipshv" --engine "$engine" --mode "$xmode" -m 128M -kernel "$elf" -semihosting \
     -drive "file=$img,format=raw,if=virtio$opts" -append "$args" --stats "$rec" \
     </dev/null >"$con" 2>"$err"
-  local rc=$?
-
-  if [ $rc -ge 128 ]; then
-    fail "$name: mipshv killed by signal $((rc - 128)) (host crash)"
-  elif [ $rc -ne 0 ]; then
-    fail "$name: exit status $rc, want 0"
-  fi
-  if grep -Eq "Assertion .*failed|terminate called|Sanitizer|runtime error:|Segmentation fault|core dumped|Aborted" "$err"; then
-    fail "$name: crash report on stderr"
-  fi
-  grep "^FAIL" "$con" | head -100
-  local last
-  last=$(tail -n 1 "$con")
-  echo "   console: $last"
-  if ! [[ "$last" =~ ^[0-9]+\ checks\ passed$ ]]; then
-    fail "$name: console does not end with '<N> checks passed' (last line: $last)"
-  fi
-  if [ -s "$err" ]; then
-    echo "   stderr:"
-    sed 's/^/     /' "$err"
-  fi
-  local dup
-  dup=$(sort "$err" | uniq -d)
-  if [ -n "$dup" ]; then
-    fail "$name: stderr lines logged more than once: $dup"
-  fi
+  check_run "$name" $? "$con" "$err"
 
   # violations are counted (the program commits dozens of them)
-  if [ -s "$rec" ] && "$mipshv" stats "$rec" >"$out/$name.json" 2>>"$err"; then
+  if read_record "$name" "$rec" "$out/$name.json" "$err"; then
     local counters
     counters=$(grep -Eo '"malformed_[A-Za-z0-9_]*": *"?[0-9]+' "$out/$name.json")
     if [ -z "$counters" ]; then
@@ -130,8 +104,6 @@ run_one() {
       fail "$name: every malformed_* counter is 0"
     fi
     echo "$counters" | tr -d '"' | sed 's/^/   /'
-  else
-    fail "$name: no readable run record ($rec)"
   fi
 
   # the image file
@@ -146,27 +118,26 @@ run_one() {
 
 # same NAME1 NAME2 WHAT: console logs and images of two runs identical
 same() {
-  cmp -s "$out/$1.console" "$out/$2.console" ||
-    fail "$3: console logs differ ($(diff "$out/$1.console" "$out/$2.console" | head -5 | tr '\n' ' '))"
+  same_console "$1" "$2" "$3"
   cmp -s "$out/$1.img" "$out/$2.img" ||
     fail "$3: images differ: $(differing_sectors "$out/$1.img" "$out/$2.img")"
 }
 
 case $mode in
   rw | ro | snapshot)
-    [ ${#engines[@]} -eq 1 ] || { echo "MODE $mode takes one ENGINE" >&2; exit 2; }
+    need_one_engine
     run_one "$mode-1" "${engines[0]}" "$mode"
     run_one "$mode-2" "${engines[0]}" "$mode"
     same "$mode-1" "$mode-2" "two runs on the same image (determinism)"
     ;;
   trap)
-    [ ${#engines[@]} -eq 1 ] || { echo "MODE $mode takes one ENGINE" >&2; exit 2; }
+    need_one_engine
     run_one "trap-1" "${engines[0]}" rw trap
     run_one "trap-2" "${engines[0]}" rw trap
     same "trap-1" "trap-2" "two runs on the same image (determinism)"
     ;;
   engines)
-    [ ${#engines[@]} -ge 2 ] || { echo "MODE engines takes two ENGINEs or more" >&2; exit 2; }
+    need_engines
     for e in "${engines[@]}"; do
       run_one "rw-$e" "$e" rw
     done
@@ -180,9 +151,4 @@ case $mode in
     ;;
 esac
 
-if [ $fails -eq 0 ]; then
-  echo "all checks passed ($mode)"
-  exit 0
-fi
-echo "$fails check(s) failed ($mode); logs in $out"
-exit 1
+finish

@@ -39,8 +39,7 @@ shift 4
 engines=("$@")
 py=${PYTHON:-python3}
 
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 mkdir -p "$out" || exit 2
 rm -f "$out"/*.img "$out"/*.console "$out"/*.stderr "$out"/*.pb "$out"/*.json "$out"/*.pcap
@@ -142,41 +141,16 @@ run_one() {
   "$mipshv" --engine "$engine" --mode "$xmode" -m 128M -kernel "$elf" -semihosting \
     "${drive[@]}" "${net[@]}" -append "$args" --stats "$rec" --pcap "$pcap" \
     </dev/null >"$con" 2>"$err"
-  local rc=$?
-  if [ $rc -ge 128 ]; then
-    fail "$name: mipshv killed by signal $((rc - 128)) (host crash)"
-  elif [ $rc -ne 0 ]; then
-    fail "$name: exit status $rc, want 0"
-  fi
-  if grep -Eq "Assertion .*failed|terminate called|Sanitizer|runtime error:|Segmentation fault|core dumped|Aborted" "$err"; then
-    fail "$name: crash report on stderr"
-  fi
-  grep "^FAIL" "$con" | head -100
-  local last
-  last=$(tail -n 1 "$con")
-  echo "   console: $last"
-  if ! [[ "$last" =~ ^[0-9]+\ checks\ passed$ ]]; then
-    fail "$name: console does not end with '<N> checks passed' (last line: $last)"
-  fi
-  if [ -s "$err" ]; then
-    echo "   stderr:"
-    sed 's/^/     /' "$err"
-  fi
-  local dup
-  dup=$(sort "$err" | uniq -d)
-  [ -z "$dup" ] || fail "$name: stderr lines logged more than once: $dup"
-  if [ -s "$rec" ] && "$mipshv" stats "$rec" >"$out/$name.json" 2>>"$err"; then
+  check_run "$name" $? "$con" "$err"
+  if read_record "$name" "$rec" "$out/$name.json" "$err"; then
     check_record "$out/$name.json" "$con" "$pcap" || fail "$name: run record or capture"
-  else
-    fail "$name: no readable run record ($rec)"
   fi
 }
 
 # same NAME1 NAME2 WHAT [frames]: console logs identical, and the captures
 # (or, with "frames", the captured frames without their timestamps)
 same() {
-  cmp -s "$out/$1.console" "$out/$2.console" ||
-    fail "$3: console logs differ ($(diff "$out/$1.console" "$out/$2.console" | head -5 | tr '\n' ' '))"
+  same_console "$1" "$2" "$3"
   if [ "${4:-}" = frames ]; then
     "$py" - "$out/$1.pcap" "$out/$2.pcap" <<'EOF' || fail "$3: captured frames differ"
 import struct, sys
@@ -197,19 +171,19 @@ EOF
 
 case $mode in
   nic | drive | twocards)
-    [ ${#engines[@]} -eq 1 ] || { echo "MODE $mode takes one ENGINE" >&2; exit 2; }
+    need_one_engine
     run_one "$mode-1" "${engines[0]}" "$mode"
     run_one "$mode-2" "${engines[0]}" "$mode"
     same "$mode-1" "$mode-2" "two runs (determinism)"
     ;;
   trap)
-    [ ${#engines[@]} -eq 1 ] || { echo "MODE $mode takes one ENGINE" >&2; exit 2; }
+    need_one_engine
     run_one "trap-1" "${engines[0]}" nic trap
     run_one "trap-2" "${engines[0]}" nic trap
     same "trap-1" "trap-2" "two runs (determinism)"
     ;;
   engines)
-    [ ${#engines[@]} -ge 2 ] || { echo "MODE engines takes two ENGINEs or more" >&2; exit 2; }
+    need_engines
     for e in "${engines[@]}"; do
       run_one "nic-$e" "$e" nic
     done
@@ -223,9 +197,4 @@ case $mode in
     ;;
 esac
 
-if [ $fails -eq 0 ]; then
-  echo "all checks passed ($mode)"
-  exit 0
-fi
-echo "$fails check(s) failed ($mode); logs in $out"
-exit 1
+finish

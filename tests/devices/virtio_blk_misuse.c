@@ -45,58 +45,19 @@
 #include "check.h"
 #include "cp0.h"
 
-#define EXC_DBE 7
+#define SLOT0 0xffffffffbfe10000ul /* kseg1 alias of 0x1fe10000 */
+#define VIRTIO_MMIO_BASE SLOT0
+#include "virtio_mmio_driver.h"
 
 /* The board (MANUAL.md section 3); the test runs with -m 128M. */
 #define RAM_END 0x08000000ul
-#define SLOT0 0xffffffffbfe10000ul /* kseg1 alias of 0x1fe10000 */
 #define SLOT1 0xffffffffbfe11000ul
 #define UART_PA 0x1fe00000ul
-
-/* virtio-mmio version 2 registers */
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_VENDOR_ID 0x00c
-#define R_DEV_FEATURES 0x010
-#define R_DEV_FEATURES_SEL 0x014
-#define R_DRV_FEATURES 0x020
-#define R_DRV_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_INT_STATUS 0x060
-#define R_INT_ACK 0x064
-#define R_STATUS 0x070
-#define R_QUEUE_DESC_LO 0x080
-#define R_QUEUE_DESC_HI 0x084
-#define R_QUEUE_DRIVER_LO 0x090
-#define R_QUEUE_DRIVER_HI 0x094
-#define R_QUEUE_DEVICE_LO 0x0a0
-#define R_QUEUE_DEVICE_HI 0x0a4
-#define R_CONFIG_GEN 0x0fc
-#define R_CONFIG 0x100
-
-/* Device status */
-#define S_ACK 0x01
-#define S_DRIVER 0x02
-#define S_DRIVER_OK 0x04
-#define S_FEATURES_OK 0x08
-#define S_NEEDS_RESET 0x40
-#define S_ALL_OK (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)
-
-/* InterruptStatus */
-#define ISR_USED 1
-#define ISR_CONFIG 2
 
 /* Feature bits */
 #define F_SEG_MAX (1ul << 2)
 #define F_RO (1ul << 5)
 #define F_FLUSH (1ul << 9)
-#define F_INDIRECT_DESC (1ul << 28)
-#define F_VERSION_1 (1ul << 32)
 
 /* Requests */
 #define T_IN 0
@@ -108,20 +69,8 @@
 #define ST_UNSUPP 2
 #define ST_UNTOUCHED 0xff /* what the driver put in the status byte */
 
-/* Descriptor flags */
-#define D_NEXT 1
-#define D_WRITE 2
-#define D_INDIRECT 4
-
 #define QN 16		/* the queue size used for normal operation */
-#define QMAX 256	/* MANUAL: one request queue of up to 256 entries */
 
-static inline u32 rd(unsigned off) { return *(volatile u32 *)(SLOT0 + off); }
-static inline void wr(unsigned off, u32 v)
-{
-	*(volatile u32 *)(SLOT0 + off) = v;
-}
-static inline void mb(void) { __asm__ volatile("sync" ::: "memory"); }
 static inline int ip4(void) { return (read_cause() & CA_IP(4)) != 0; }
 
 /*
@@ -144,12 +93,6 @@ static u8 dma_area[0x8000] __attribute__((aligned(4096)));
 static u64 unc(u64 off) { return (u64)dma_area + 0x20000000ul + off; }
 static u64 pa(u64 off) { return ((u64)dma_area & 0x1ffffffful) + off; }
 static volatile u8 *p8(u64 off) { return (volatile u8 *)unc(off); }
-
-struct vdesc {
-	u64 addr;
-	u32 len;
-	u16 flags, next;
-};
 
 /* The driver's view of queue 0. */
 static struct {
@@ -182,26 +125,6 @@ static char expect_serial[21] = "mipshv-vda";
 
 /* ---- small helpers ---- */
 
-static const char *nm(const char *a, const char *b)
-{
-	static char buf[4][192];
-	static unsigned k;
-	char *p = buf[k++ & 3], *d = p;
-	while (*a && d < p + 190)
-		*d++ = *a++;
-	while (*b && d < p + 190)
-		*d++ = *b++;
-	*d = 0;
-	return p;
-}
-
-static int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 static int prefix(const char *s, const char *p)
 {
 	while (*p)
@@ -210,34 +133,26 @@ static int prefix(const char *s, const char *p)
 	return 1;
 }
 
-static void parse_args(void)
+static void parse_arg(const char *buf)
 {
-	char buf[64];
-	long argc = uhi_call(UHI_ARGC, 0, 0, 0);
-	for (long i = 1; i < argc; i++) {
-		long len = uhi_call(UHI_ARGNLEN, i, 0, 0);
-		if (len <= 0 || len >= (long)sizeof(buf))
-			continue;
-		if (uhi_call(UHI_ARGN, i, (long)buf, 0) != 0)
-			continue;
-		buf[len] = 0;
-		if (streq(buf, "ro")) {
-			expect_ro = 1;
-		} else if (streq(buf, "hvregion")) {
-			hv_region = 1;
-		} else if (prefix(buf, "sectors=")) {
-			u64 v = 0;
-			for (const char *s = buf + 8; *s >= '0' && *s <= '9'; s++)
-				v = v * 10 + (u64)(*s - '0');
-			expect_sectors = v;
-		} else if (prefix(buf, "serial=")) {
-			unsigned j = 0;
-			for (const char *s = buf + 7; *s && j < 20; s++)
-				expect_serial[j++] = *s;
-			expect_serial[j] = 0;
-		}
+	if (streq(buf, "ro")) {
+		expect_ro = 1;
+	} else if (streq(buf, "hvregion")) {
+		hv_region = 1;
+	} else if (prefix(buf, "sectors=")) {
+		u64 v = 0;
+		for (const char *s = buf + 8; *s >= '0' && *s <= '9'; s++)
+			v = v * 10 + (u64)(*s - '0');
+		expect_sectors = v;
+	} else if (prefix(buf, "serial=")) {
+		unsigned j = 0;
+		for (const char *s = buf + 7; *s && j < 20; s++)
+			expect_serial[j++] = *s;
+		expect_serial[j] = 0;
 	}
 }
+
+static void parse_args(void) { for_each_arg(parse_arg); }
 
 /* The image: byte j of sector s; good writes store pat ^ 0xa5. */
 static u8 pat(u64 s, u32 j)
@@ -254,12 +169,6 @@ static u8 pat(u64 s, u32 j)
 #define CODE_VALUE 0x1234
 
 static volatile u8 *data(unsigned i) { return p8(O_DATA + 0x800ul * i); }
-
-static void fill(volatile u8 *p, u8 v, u32 len)
-{
-	for (u32 i = 0; i < len; i++)
-		p[i] = v;
-}
 
 static void fill_pattern(volatile u8 *p, u64 sector, unsigned nsec, u8 x)
 {
@@ -279,17 +188,6 @@ static int same_pattern(volatile u8 *p, u64 sector, unsigned nsec, u8 x)
 			return 0;
 		}
 	}
-	return 1;
-}
-
-static int same_fill(volatile u8 *p, u8 v, u32 len)
-{
-	for (u32 i = 0; i < len; i++)
-		if (p[i] != v) {
-			tprintf("  (byte %u: got 0x%02x want 0x%02x)\n", i, p[i],
-				v);
-			return 0;
-		}
 	return 1;
 }
 
@@ -316,22 +214,6 @@ static void ring_state_reset(unsigned n, u64 d_off, u64 a_off, u64 u_off)
 	mb();
 }
 
-static u64 device_features(void)
-{
-	wr(R_DEV_FEATURES_SEL, 1);
-	u64 hi = rd(R_DEV_FEATURES);
-	wr(R_DEV_FEATURES_SEL, 0);
-	return hi << 32 | rd(R_DEV_FEATURES);
-}
-
-static void set_driver_features(u64 f)
-{
-	wr(R_DRV_FEATURES_SEL, 0);
-	wr(R_DRV_FEATURES, (u32)f);
-	wr(R_DRV_FEATURES_SEL, 1);
-	wr(R_DRV_FEATURES, (u32)(f >> 32));
-}
-
 /*
  * Reset, ACKNOWLEDGE, DRIVER, write the driver features (what we use of the
  * offered ones, plus `add`, minus `remove`) and set FEATURES_OK.  Returns 1
@@ -349,26 +231,6 @@ static int negotiate(u64 add, u64 remove)
 	return (rd(R_STATUS) & S_FEATURES_OK) != 0;
 }
 
-static void queue_program(u32 num, u64 dpa, u64 apa, u64 upa)
-{
-	mb();
-	wr(R_QUEUE_SEL, 0);
-	wr(R_QUEUE_NUM, num);
-	wr(R_QUEUE_DESC_LO, (u32)dpa);
-	wr(R_QUEUE_DESC_HI, (u32)(dpa >> 32));
-	wr(R_QUEUE_DRIVER_LO, (u32)apa);
-	wr(R_QUEUE_DRIVER_HI, (u32)(apa >> 32));
-	wr(R_QUEUE_DEVICE_LO, (u32)upa);
-	wr(R_QUEUE_DEVICE_HI, (u32)(upa >> 32));
-	wr(R_QUEUE_READY, 1);
-}
-
-static int detail(const char *what, u64 got, u64 want)
-{
-	tprintf("  (%s: got 0x%lx want 0x%lx)\n", what, got, want);
-	return 0;
-}
-
 /* The whole initialisation with the rings at the given offsets. */
 static int dev_init_at(unsigned n, u64 d_off, u64 a_off, u64 u_off)
 {
@@ -376,7 +238,7 @@ static int dev_init_at(unsigned n, u64 d_off, u64 a_off, u64 u_off)
 	if (!negotiate(0, 0))
 		return detail("Status after FEATURES_OK", rd(R_STATUS),
 			      S_ACK | S_DRIVER | S_FEATURES_OK);
-	queue_program(n, pa(d_off), pa(a_off), pa(u_off));
+	queue_program(0, n, pa(d_off), pa(a_off), pa(u_off));
 	if (rd(R_QUEUE_READY) != 1)
 		return detail("QueueReady", rd(R_QUEUE_READY), 1);
 	wr(R_STATUS, S_ALL_OK);
@@ -389,16 +251,10 @@ static int dev_init_at(unsigned n, u64 d_off, u64 a_off, u64 u_off)
 
 static int dev_init(void) { return dev_init_at(QN, O_DESC, O_AVAIL, O_USED); }
 
-struct seg {
-	u64 pa;
-	u32 len;
-	u16 flags;
-};
 #define HDR(k) { pa(O_HDR + 16ul * (k)), 16, 0 }
 #define STS(k) { pa(O_STATUS + (k)), 1, D_WRITE }
 #define DIN(i, len) { pa(O_DATA + 0x800ul * (i)), (len), D_WRITE }
 #define DOUT(i, len) { pa(O_DATA + 0x800ul * (i)), (len), 0 }
-#define NSEG(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Write a chain at descriptors base, base+1, ...; returns the head. */
 static u16 chain_at(unsigned base, const struct seg *s, unsigned ns)
@@ -531,34 +387,10 @@ static void recover(const char *name)
 
 /* ---- 1. register window and access sizes ---- */
 
-static void dbe_load(const char *name, u64 (*probe)(u64, u64), char *pc,
-		     u64 addr)
-{
-	exc_arm(1);
-	probe(addr, 0);
-	chk_exc(name, EXC_DBE, (u64)pc, 0);
-}
-
-static void dbe_store(const char *name, void (*probe)(u64, u64), char *pc,
-		      u64 addr, u64 val)
-{
-	exc_arm(1);
-	probe(addr, val);
-	chk_exc(name, EXC_DBE, (u64)pc, 0);
-}
-
 static void registers(void)
 {
 	tprintf("-- register window\n");
-	exc_arm(1);
-	(void)probe_lw(SLOT0 + R_MAGIC, 0);
-	if (exc_state.count) {
-		chk_noexc("a device in slot 0 (lw MagicValue)");
-		test_finish();
-	}
-	exc_disarm();
-	CHECK_EQ("MagicValue", rd(R_MAGIC), 0x74726976);
-	CHECK_EQ("Version", rd(R_VERSION), 2);
+	require_device("a device in slot 0 (lw MagicValue)");
 	CHECK_EQ("DeviceID (block)", rd(R_DEVICE_ID), 2);
 	exc_arm(1);
 	CHECK_EQ("lwu MagicValue", probe_lwu(SLOT0 + R_MAGIC, 0), 0x74726976);
@@ -646,7 +478,7 @@ static void handshake(void)
 	CHECK_EQ("queue 0: QueueNumMax", rd(R_QUEUE_NUM_MAX), QMAX);
 	CHECK_EQ("queue 0: QueueReady before set-up", rd(R_QUEUE_READY), 0);
 	ring_state_reset(QN, O_DESC, O_AVAIL, O_USED);
-	queue_program(QN, pa(O_DESC), pa(O_AVAIL), pa(O_USED));
+	queue_program(0, QN, pa(O_DESC), pa(O_AVAIL), pa(O_USED));
 	CHECK_EQ("queue 0: QueueReady", rd(R_QUEUE_READY), 1);
 
 	/* QueueNotify before DRIVER_OK: ignored; the request stays queued */
@@ -1235,7 +1067,7 @@ static void notify_not_ready(void)
 	n = "notify with FEATURES_OK and a ready queue, before DRIVER_OK";
 	ring_state_reset(QN, O_DESC, O_AVAIL, O_USED);
 	negotiate(0, 0);
-	queue_program(QN, pa(O_DESC), pa(O_AVAIL), pa(O_USED));
+	queue_program(0, QN, pa(O_DESC), pa(O_AVAIL), pa(O_USED));
 	*p8(ST_OFF(0)) = ST_UNTOUCHED;
 	push(chain(s, 3));
 	notify();
@@ -1300,7 +1132,7 @@ static void bad_queue(const char *name, u32 num, u64 dpa, u64 apa, u64 upa)
 	ring_state_reset(QN, O_DESC, O_AVAIL, O_USED);
 	if (!negotiate(0, 0))
 		CHECK_TRUE(nm(name, ": FEATURES_OK"), 0);
-	queue_program(num, dpa, apa, upa);
+	queue_program(0, num, dpa, apa, upa);
 	CHECK_EQ(nm(name, ": QueueReady stays 0"), rd(R_QUEUE_READY), 0);
 	needs_reset(name);
 	recover(name);

@@ -36,75 +36,31 @@
 #include "check.h"
 #include "cp0.h"
 
-#define EXC_DBE 7
+#define SLOT(n) (0xffffffffbfe10000ul + 0x1000ul * (n)) /* kseg1 alias of 0x1fe10000 + n * 0x1000 */
+/* The card's slot (the UHI argument slot=N: the drives come first) and
+ * its interrupt line IP(4 + N mod 3). */
+static unsigned slot;
+#define CARD SLOT(slot)
+#define VIRTIO_MMIO_BASE CARD
+#include "virtio_mmio_driver.h"
 
 /* The board; the test runs with -m 128M. */
 #define RAM_END 0x08000000ul
-#define SLOT(n) (0xffffffffbfe10000ul + 0x1000ul * (n)) /* kseg1 alias of 0x1fe10000 + n * 0x1000 */
 #define UART_PA 0x1fe00000ul
 #define HV_REGION (RAM_END - 0x100000ul)
-
-/* virtio-mmio version 2 registers */
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_VENDOR_ID 0x00c
-#define R_DEV_FEATURES 0x010
-#define R_DEV_FEATURES_SEL 0x014
-#define R_DRV_FEATURES 0x020
-#define R_DRV_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_INT_STATUS 0x060
-#define R_INT_ACK 0x064
-#define R_STATUS 0x070
-#define R_QUEUE_DESC_LO 0x080
-#define R_QUEUE_DESC_HI 0x084
-#define R_QUEUE_DRIVER_LO 0x090
-#define R_QUEUE_DRIVER_HI 0x094
-#define R_QUEUE_DEVICE_LO 0x0a0
-#define R_QUEUE_DEVICE_HI 0x0a4
-#define R_CONFIG 0x100
-
-#define S_ACK 0x01
-#define S_DRIVER 0x02
-#define S_DRIVER_OK 0x04
-#define S_FEATURES_OK 0x08
-#define S_NEEDS_RESET 0x40
-#define S_ALL_OK (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)
-
-#define ISR_USED 1
-#define ISR_CONFIG 2
 
 #define F_CSUM (1ul << 0)
 #define F_MAC (1ul << 5)
 #define F_MRG_RXBUF (1ul << 15)
 #define F_STATUS (1ul << 16)
-#define F_INDIRECT_DESC (1ul << 28)
-#define F_VERSION_1 (1ul << 32)
-
-#define D_NEXT 1
-#define D_WRITE 2
-#define D_INDIRECT 4
 
 #define RXQ 0
 #define TXQ 1
 #define QN 16		/* both queues */
-#define QMAX 256
 #define HDR_LEN 12	/* virtio_net_hdr with VERSION_1 */
 #define RXBUF_LEN 0x800
 #define ARP_LEN 60	/* the ARP request, padded to the Ethernet minimum */
 
-/* The card's slot (the UHI argument slot=N: the drives come first) and
- * its interrupt line IP(4 + N mod 3). */
-static unsigned slot;
-#define CARD SLOT(slot)
-static inline u32 rd(unsigned off) { return *(volatile u32 *)(CARD + off); }
-static inline void wr(unsigned off, u32 v) { *(volatile u32 *)(CARD + off) = v; }
-static inline void mb(void) { __asm__ volatile("sync" ::: "memory"); }
 /* The card's interrupt line is pending (IP4 in slot 0). */
 static inline int ip4(void) { return (read_cause() & CA_IP(4 + slot % 3)) != 0; }
 /* Any other device interrupt line (IP2..IP6) pending. */
@@ -136,12 +92,6 @@ static u64 unc(u64 off) { return (u64)dma_area + 0x20000000ul + off; }
 static u64 pa(u64 off) { return ((u64)dma_area & 0x1ffffffful) + off; }
 static volatile u8 *p8(u64 off) { return (volatile u8 *)unc(off); }
 static volatile u8 *rxbuf(unsigned k) { return p8(O_RXBUF + (u64)RXBUF_LEN * k); }
-
-struct vdesc {
-	u64 addr;
-	u32 len;
-	u16 flags, next;
-};
 
 static struct queue {
 	u64 d_off, a_off, u_off;
@@ -181,63 +131,17 @@ static const u8 guest_ip[4] = { 10, 0, 2, 15 };
 static const u8 host_ip[4] = { 10, 0, 2, 2 };
 static const u8 dns_ip[4] = { 10, 0, 2, 3 };
 
-/* ---- small helpers ---- */
-
-static const char *nm(const char *a, const char *b)
+static void parse_arg(const char *buf)
 {
-	static char buf[4][192];
-	static unsigned k;
-	char *p = buf[k++ & 3], *d = p;
-	while (*a && d < p + 190)
-		*d++ = *a++;
-	while (*b && d < p + 190)
-		*d++ = *b++;
-	*d = 0;
-	return p;
+	if (streq(buf, "hvregion"))
+		hv_region = 1;
+	else if (streq(buf, "after=net"))
+		card_after = 1;
+	else if (buf[0] == 's' && buf[1] == 'l' && buf[2] == 'o' && buf[3] == 't' && buf[4] == '=')
+		slot = (unsigned)(buf[5] - '0');
 }
 
-static int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-static void parse_args(void)
-{
-	char buf[64];
-	long argc = uhi_call(UHI_ARGC, 0, 0, 0);
-	for (long i = 1; i < argc; i++) {
-		long len = uhi_call(UHI_ARGNLEN, i, 0, 0);
-		if (len <= 0 || len >= (long)sizeof(buf))
-			continue;
-		if (uhi_call(UHI_ARGN, i, (long)buf, 0) != 0)
-			continue;
-		buf[len] = 0;
-		if (streq(buf, "hvregion"))
-			hv_region = 1;
-		else if (streq(buf, "after=net"))
-			card_after = 1;
-		else if (buf[0] == 's' && buf[1] == 'l' && buf[2] == 'o' && buf[3] == 't' && buf[4] == '=')
-			slot = (unsigned)(buf[5] - '0');
-	}
-}
-
-static void fill(volatile u8 *p, u8 v, u32 len)
-{
-	for (u32 i = 0; i < len; i++)
-		p[i] = v;
-}
-
-static int same_fill(volatile u8 *p, u8 v, u32 len)
-{
-	for (u32 i = 0; i < len; i++)
-		if (p[i] != v) {
-			tprintf("  (byte %u: got 0x%02x want 0x%02x)\n", i, p[i], v);
-			return 0;
-		}
-	return 1;
-}
+static void parse_args(void) { for_each_arg(parse_arg); }
 
 static int same_bytes(volatile u8 *p, const u8 *want, u32 len)
 {
@@ -247,29 +151,7 @@ static int same_bytes(volatile u8 *p, const u8 *want, u32 len)
 	return 1;
 }
 
-static int detail(const char *what, u64 got, u64 want)
-{
-	tprintf("  (%s: got 0x%lx want 0x%lx)\n", what, got, want);
-	return 0;
-}
-
 /* ---- driver ---- */
-
-static u64 device_features(void)
-{
-	wr(R_DEV_FEATURES_SEL, 1);
-	u64 hi = rd(R_DEV_FEATURES);
-	wr(R_DEV_FEATURES_SEL, 0);
-	return hi << 32 | rd(R_DEV_FEATURES);
-}
-
-static void set_driver_features(u64 f)
-{
-	wr(R_DRV_FEATURES_SEL, 0);
-	wr(R_DRV_FEATURES, (u32)f);
-	wr(R_DRV_FEATURES_SEL, 1);
-	wr(R_DRV_FEATURES, (u32)(f >> 32));
-}
 
 static void reset(void)
 {
@@ -295,20 +177,6 @@ static void rings_clear(void)
 	for (unsigned q = 0; q < 2; q++)
 		qs[q].avail_idx = qs[q].used_seen = 0;
 	mb();
-}
-
-static void queue_program(unsigned q, u32 num, u64 dpa, u64 apa, u64 upa)
-{
-	mb();
-	wr(R_QUEUE_SEL, q);
-	wr(R_QUEUE_NUM, num);
-	wr(R_QUEUE_DESC_LO, (u32)dpa);
-	wr(R_QUEUE_DESC_HI, (u32)(dpa >> 32));
-	wr(R_QUEUE_DRIVER_LO, (u32)apa);
-	wr(R_QUEUE_DRIVER_HI, (u32)(apa >> 32));
-	wr(R_QUEUE_DEVICE_LO, (u32)upa);
-	wr(R_QUEUE_DEVICE_HI, (u32)(upa >> 32));
-	wr(R_QUEUE_READY, 1);
 }
 
 static void queue_program_std(unsigned q)
@@ -425,13 +293,6 @@ static int is_arp_reply(unsigned k, u32 len, const u8 *ip)
 	return 1;
 }
 
-struct seg {
-	u64 pa;
-	u32 len;
-	u16 flags;
-};
-#define NSEG(a) (sizeof(a) / sizeof((a)[0]))
-
 /* A transmit chain at descriptors 0, 1, ... (the card serves it during the notify). */
 static u16 tx_chain(const struct seg *s, unsigned ns)
 {
@@ -526,25 +387,10 @@ static void arp_round_trip(const char *name, unsigned k, const u8 *ip)
 
 /* ---- 1. register window and configuration space ---- */
 
-static void dbe_load(const char *name, u64 (*probe)(u64, u64), char *pc, u64 addr)
-{
-	exc_arm(1);
-	probe(addr, 0);
-	chk_exc(name, EXC_DBE, (u64)pc, 0);
-}
-
 static void registers(void)
 {
 	tprintf("-- register window and configuration space\n");
-	exc_arm(1);
-	(void)probe_lw(CARD + R_MAGIC, 0);
-	if (exc_state.count) {
-		chk_noexc("a device in the card's slot (lw MagicValue)");
-		test_finish();
-	}
-	exc_disarm();
-	CHECK_EQ("MagicValue", rd(R_MAGIC), 0x74726976);
-	CHECK_EQ("Version", rd(R_VERSION), 2);
+	require_device("a device in the card's slot (lw MagicValue)");
 	CHECK_EQ("DeviceID (network)", rd(R_DEVICE_ID), 1);
 	for (unsigned n = 0; n < slot; n++)
 		CHECK_EQ("DeviceID of a slot before the card's (block: the drives come first)",

@@ -1,10 +1,13 @@
 """The mipshv Python module: VM lifecycle, console, counters, errors."""
+import os
 import threading
 
 import pytest
 
 import mipshv
 from mipshv import run_record_pb2
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_version_matches_the_build():
@@ -136,3 +139,22 @@ def test_linux_console_session(linux):
         vm.send("poweroff -f\n")
         assert vm.run_until(timeout=60) == "halt"
         assert vm.exit_code == 0
+
+
+def test_linux_with_a_disk_and_a_network_card(linux, tmp_path):
+    """The VM takes -drive and -nic as the command line spells them; the guest mounts the
+    disk, gets its address by DHCP, and the RunRecord holds both devices' counters."""
+    image = os.path.join(ROOT, "datasets", "cache", "test-disk.img")
+    with mipshv.VM(mode="trap", drives=[f"file={image},format=raw,if=virtio,snapshot=on"], nics=["user"],
+                   pcap=tmp_path / "net.pcap", **linux) as vm:
+        vm.expect(mipshv.PROMPT, timeout=120)
+        assert "/dev/vda mounted at /mnt" in vm.output
+        assert "eth0 10.0.2.15 via 10.0.2.2" in vm.output
+        assert vm.run("cat /mnt/hello.txt") == "hello from the mipshv test disk"
+        devices = {d.name: d for d in vm.counters().devices}
+        assert devices["vda"].kind == "virtio-blk" and devices["vda"].counters["requests_in"] > 0
+        assert devices["eth0"].kind == "virtio-net" and devices["eth0"].counters["rx_frames"] >= 2  # DHCP offer, ack
+        assert vm.counters().totals["exits_mmio"] > 0
+        vm.send("poweroff\n")
+        assert vm.run_until(timeout=60) == "halt"
+    assert os.path.getsize(tmp_path / "net.pcap") > 24  # the header and the DHCP exchange

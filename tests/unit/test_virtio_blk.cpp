@@ -16,6 +16,7 @@
 
 #include "hv/block/drive.h"
 #include "temp_file.h"
+#include "virtio_test_driver.h"
 #include "hv/board/bus.h"
 #include "hv/board/memory_map.h"
 #include "hv/dev/virtio/block.h"
@@ -27,13 +28,8 @@ using namespace mipshv::virtio;
 
 namespace {
 
-constexpr uint64_t kRam = 1 << 20, kLow = 256ull << 20, kHigh = 512ull << 20;
-constexpr uint64_t kBase = memory_map::virtio_slot(0).base, kWindow = memory_map::virtio_slot(0).size;
-
-using namespace mmio;
-constexpr uint32_t S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8, S_NEEDS_RESET = 0x40;
-constexpr uint64_t F_SEG_MAX = 1ull << 2, F_RO = 1ull << 5, F_FLUSH = 1ull << 9, F_INDIRECT = 1ull << 28,
-                   F_VERSION_1 = 1ull << 32;
+using namespace virtio_test;
+constexpr uint64_t F_SEG_MAX = 1ull << 2, F_RO = 1ull << 5, F_FLUSH = 1ull << 9, F_INDIRECT = 1ull << 28;
 constexpr uint32_t T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8;
 constexpr uint8_t OK = 0, IOERR = 1, UNSUPP = 2;
 
@@ -41,7 +37,6 @@ constexpr uint8_t OK = 0, IOERR = 1, UNSUPP = 2;
 constexpr uint64_t kDesc = 0x1000, kAvail = 0x2000, kUsed = 0x3000;
 constexpr uint64_t kHeader = 0x10000, kData = 0x20000, kData2 = 0x60000, kStatus = 0xf0000;
 constexpr uint32_t kQueueSize = 16;
-constexpr uint16_t D_NEXT = 1, D_WRITE = 2;
 
 // `sectors` sectors, byte i holding (i * 7 + 3) & 0xff.
 std::vector<uint8_t> pattern(uint64_t sectors) {
@@ -51,21 +46,14 @@ std::vector<uint8_t> pattern(uint64_t sectors) {
 }
 
 
-struct Seg {
-    uint64_t addr;
-    uint32_t len;
-    bool writable;
-};
-
 struct Result {
     uint8_t status;
     uint32_t used_len;
 };
 
 // One virtio-blk disk on a bus of 1 MiB RAM, and a minimal driver for it.
-struct Disk {
+struct Disk : Driver {
     TempFile image;
-    Bus bus;
     std::unique_ptr<MmioTransport> transport;
     bool irq = false;
     unsigned irq_calls = 0;
@@ -73,7 +61,7 @@ struct Disk {
 
     explicit Disk(uint64_t sectors, const std::string& extra = "", const std::string& name = "vda",
                   uint64_t ram_bytes = kRam)
-        : image(pattern(sectors)), bus(ram_bytes, kLow, kHigh) {
+        : Driver(ram_bytes), image(pattern(sectors)) {
         auto disk = std::make_unique<DiskImage>(parse_drive("file=" + image.path + ",format=raw,if=virtio" + extra));
         transport = std::make_unique<MmioTransport>(bus, std::make_unique<BlockDevice>(std::move(disk), name, bus),
                                                     [this](bool level) {
@@ -83,50 +71,13 @@ struct Disk {
         bus.map_device(kBase, kWindow, transport.get());
     }
 
-    uint32_t rd(uint64_t off) {
-        uint64_t v = 0;
-        REQUIRE(bus.mmio_read(kBase + off, 4, v));
-        return uint32_t(v);
-    }
-    void wr(uint64_t off, uint32_t v) { REQUIRE(bus.mmio_write(kBase + off, 4, v)); }
-    uint64_t config(uint64_t off, unsigned size) {
-        uint64_t v = 0;
-        REQUIRE(bus.mmio_read(kBase + CONFIG + off, size, v));
-        return v;
-    }
-
-    uint64_t device_features() {
-        wr(DEVICE_FEATURES_SEL, 0);
-        const uint64_t lo = rd(DEVICE_FEATURES);
-        wr(DEVICE_FEATURES_SEL, 1);
-        return lo | uint64_t(rd(DEVICE_FEATURES)) << 32;
-    }
-    // ACKNOWLEDGE, DRIVER, the features, FEATURES_OK: whether it stuck.
-    bool negotiate(uint64_t features) {
-        wr(STATUS, S_ACK);
-        wr(STATUS, S_ACK | S_DRIVER);
-        wr(DRIVER_FEATURES_SEL, 0);
-        wr(DRIVER_FEATURES, uint32_t(features));
-        wr(DRIVER_FEATURES_SEL, 1);
-        wr(DRIVER_FEATURES, uint32_t(features >> 32));
-        wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-        return rd(STATUS) & S_FEATURES_OK;
-    }
     // Queue 0 of `size` entries at the test's rings (cleared), enabled.
     void program_queue(uint32_t size = kQueueSize) {
         const std::vector<uint8_t> zeros(0x1000, 0);
         REQUIRE(bus.write(kAvail, zeros.data(), zeros.size()));
         REQUIRE(bus.write(kUsed, zeros.data(), zeros.size()));
         avail_idx = 0;
-        wr(QUEUE_SEL, 0);
-        wr(QUEUE_NUM, size);
-        wr(QUEUE_DESC_LOW, uint32_t(kDesc));
-        wr(QUEUE_DESC_HIGH, 0);
-        wr(QUEUE_DRIVER_LOW, uint32_t(kAvail));
-        wr(QUEUE_DRIVER_HIGH, 0);
-        wr(QUEUE_DEVICE_LOW, uint32_t(kUsed));
-        wr(QUEUE_DEVICE_HIGH, 0);
-        wr(QUEUE_READY, 1);
+        queue_registers(0, size, {kDesc, kAvail, kUsed});
     }
     // The whole driver initialisation, up to DRIVER_OK.
     void setup(uint64_t features = F_VERSION_1) {
@@ -137,22 +88,6 @@ struct Disk {
         REQUIRE(rd(STATUS) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK));
     }
 
-    void put(uint64_t pa, const void* p, size_t n) { REQUIRE(bus.write(pa, p, n)); }
-    void fill(uint64_t pa, uint8_t byte, size_t n) {
-        const std::vector<uint8_t> v(n, byte);
-        put(pa, v.data(), n);
-    }
-    std::vector<uint8_t> get(uint64_t pa, size_t n) {
-        std::vector<uint8_t> v(n);
-        REQUIRE(bus.read(pa, v.data(), n));
-        return v;
-    }
-    template <typename T>
-    T get_as(uint64_t pa) {
-        T v{};
-        REQUIRE(bus.read(pa, &v, sizeof v));
-        return v;
-    }
     void header(uint32_t type, uint64_t sector, uint64_t at = kHeader) {
         struct {
             uint32_t type, reserved;
@@ -163,25 +98,13 @@ struct Disk {
 
     // Writes `segs` as a chain at descriptors 0.. and makes it available (no notify).
     uint16_t offer(const std::vector<Seg>& segs, uint16_t first = 0) {
-        for (size_t i = 0; i < segs.size(); ++i) {
-            const bool more = i + 1 < segs.size();
-            struct {
-                uint64_t addr;
-                uint32_t len;
-                uint16_t flags, next;
-            } d{segs[i].addr, segs[i].len, uint16_t((more ? D_NEXT : 0) | (segs[i].writable ? D_WRITE : 0)),
-                uint16_t(first + i + 1)};
-            put(kDesc + 16 * (first + i), &d, 16);
-        }
-        const uint16_t slot = avail_idx % kQueueSize;
-        put(kAvail + 4 + 2 * slot, &first, 2);
-        ++avail_idx;
-        put(kAvail + 2, &avail_idx, 2);
+        write_chain(kDesc, first, segs);
+        make_available(kAvail, kQueueSize, avail_idx, first);
         return first;
     }
-    uint16_t used_idx() { return get_as<uint16_t>(kUsed + 2); }
-    uint32_t used_id(uint16_t i) { return get_as<uint32_t>(kUsed + 4 + 8 * (i % kQueueSize)); }
-    uint32_t used_len(uint16_t i) { return get_as<uint32_t>(kUsed + 8 + 8 * (i % kQueueSize)); }
+    uint16_t used_idx() { return ring_used_idx(kUsed); }
+    uint32_t used_id(uint16_t i) { return ring_used_id(kUsed, kQueueSize, i); }
+    uint32_t used_len(uint16_t i) { return ring_used_len(kUsed, kQueueSize, i); }
 
     // Submits one chain and notifies: the request completes during the notify.
     Result submit(const std::vector<Seg>& segs, uint64_t status_at = kStatus) {

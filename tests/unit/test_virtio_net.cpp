@@ -18,28 +18,19 @@
 #include "hv/dev/virtio/mmio_registers.h"
 #include "hv/dev/virtio/mmio_transport.h"
 #include "hv/dev/virtio/net.h"
+#include "virtio_test_driver.h"
 
 using namespace mipshv;
 using namespace mipshv::virtio;
 
 namespace {
 
-constexpr uint64_t kRam = 1 << 20, kLow = 256ull << 20, kHigh = 512ull << 20;
-constexpr uint64_t kBase = memory_map::virtio_slot(0).base, kWindow = memory_map::virtio_slot(0).size;
-
-using namespace mmio;
-constexpr uint32_t S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8, S_NEEDS_RESET = 0x40;
-constexpr uint32_t S_ALL = S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK;
-constexpr uint64_t F_CSUM = 1ull << 0, F_MAC = 1ull << 5, F_STATUS = 1ull << 16, F_MRG_RXBUF = 1ull << 15,
-                   F_VERSION_1 = 1ull << 32;
-constexpr uint16_t D_NEXT = 1, D_WRITE = 2, D_INDIRECT = 4;
+using namespace virtio_test;
+constexpr uint64_t F_CSUM = 1ull << 0, F_MAC = 1ull << 5, F_STATUS = 1ull << 16, F_MRG_RXBUF = 1ull << 15;
 constexpr unsigned RX = 0, TX = 1;
 constexpr size_t kHdr = 12;
 
 // Guest RAM layout: rings of both queues, then buffers.
-struct Rings {
-    uint64_t desc, avail, used;
-};
 constexpr Rings kRings[2] = {{0x1000, 0x2000, 0x3000}, {0x4000, 0x5000, 0x6000}};
 constexpr uint64_t kTxBuf = 0x10000;   // transmitted frames (up to 0x20000 bytes)
 constexpr uint64_t kRxBuf = 0x40000;   // receive buffers: 0x800 each, up to 256 of them
@@ -56,15 +47,8 @@ std::vector<uint8_t> frame(size_t len, uint8_t seed = 0) {
     return f;
 }
 
-struct Seg {
-    uint64_t addr;
-    uint32_t len;
-    bool writable;
-};
-
 // One virtio-net card on a bus of 1 MiB RAM, and a minimal driver for it.
-struct Nic {
-    Bus bus;
+struct Nic : Driver {
     std::unique_ptr<MmioTransport> transport;
     NetDevice* card = nullptr;
     bool irq = false;
@@ -76,7 +60,7 @@ struct Nic {
     uint16_t used_seen[2] = {0, 0};
     uint16_t next_desc[2] = {0, 0};
 
-    explicit Nic(MacAddress mac = default_mac(0), bool connect = true) : bus(kRam, kLow, kHigh) {
+    explicit Nic(MacAddress mac = default_mac(0), bool connect = true) : Driver(kRam) {
         auto dev = std::make_unique<NetDevice>("eth0", mac, bus);
         card = dev.get();
         if (connect)
@@ -94,48 +78,13 @@ struct Nic {
         bus.map_device(kBase, kWindow, transport.get());
     }
 
-    uint32_t rd(uint64_t off) {
-        uint64_t v = 0;
-        REQUIRE(bus.mmio_read(kBase + off, 4, v));
-        return uint32_t(v);
-    }
-    void wr(uint64_t off, uint32_t v) { REQUIRE(bus.mmio_write(kBase + off, 4, v)); }
-    uint64_t config(uint64_t off, unsigned size) {
-        uint64_t v = 0;
-        REQUIRE(bus.mmio_read(kBase + CONFIG + off, size, v));
-        return v;
-    }
-    uint64_t device_features() {
-        wr(DEVICE_FEATURES_SEL, 0);
-        const uint64_t lo = rd(DEVICE_FEATURES);
-        wr(DEVICE_FEATURES_SEL, 1);
-        return lo | uint64_t(rd(DEVICE_FEATURES)) << 32;
-    }
-    bool negotiate(uint64_t features) {
-        wr(STATUS, S_ACK);
-        wr(STATUS, S_ACK | S_DRIVER);
-        wr(DRIVER_FEATURES_SEL, 0);
-        wr(DRIVER_FEATURES, uint32_t(features));
-        wr(DRIVER_FEATURES_SEL, 1);
-        wr(DRIVER_FEATURES, uint32_t(features >> 32));
-        wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-        return rd(STATUS) & S_FEATURES_OK;
-    }
     void program_queue(unsigned q, uint32_t size = kQueueSize) {
         const std::vector<uint8_t> zeros(0x1000, 0);
         put(kRings[q].desc, zeros.data(), zeros.size());
         put(kRings[q].avail, zeros.data(), zeros.size());
         put(kRings[q].used, zeros.data(), zeros.size());
         avail_idx[q] = used_seen[q] = next_desc[q] = 0;
-        wr(QUEUE_SEL, q);
-        wr(QUEUE_NUM, size);
-        wr(QUEUE_DESC_LOW, uint32_t(kRings[q].desc));
-        wr(QUEUE_DESC_HIGH, 0);
-        wr(QUEUE_DRIVER_LOW, uint32_t(kRings[q].avail));
-        wr(QUEUE_DRIVER_HIGH, 0);
-        wr(QUEUE_DEVICE_LOW, uint32_t(kRings[q].used));
-        wr(QUEUE_DEVICE_HIGH, 0);
-        wr(QUEUE_READY, 1);
+        queue_registers(q, size, kRings[q]);
         REQUIRE(rd(QUEUE_READY) == 1);
     }
     void setup(uint64_t features = F_VERSION_1 | F_MAC | F_STATUS) {
@@ -146,49 +95,21 @@ struct Nic {
         REQUIRE(rd(STATUS) == S_ALL);
     }
 
-    void put(uint64_t pa, const void* p, size_t n) { REQUIRE(bus.write(pa, p, n)); }
-    void fill(uint64_t pa, uint8_t byte, size_t n) {
-        const std::vector<uint8_t> v(n, byte);
-        put(pa, v.data(), n);
-    }
-    std::vector<uint8_t> get(uint64_t pa, size_t n) {
-        std::vector<uint8_t> v(n);
-        REQUIRE(bus.read(pa, v.data(), n));
-        return v;
-    }
-    template <typename T>
-    T get_as(uint64_t pa) {
-        T v{};
-        REQUIRE(bus.read(pa, &v, sizeof v));
-        return v;
-    }
-
     // Writes `segs` as a chain at the queue's next free descriptors and makes it available.
     uint16_t offer(unsigned q, const std::vector<Seg>& segs) {
         if (next_desc[q] + segs.size() > kQueueSize) next_desc[q] = 0;
         const uint16_t first = next_desc[q];
-        for (size_t i = 0; i < segs.size(); ++i) {
-            const bool more = i + 1 < segs.size();
-            struct {
-                uint64_t addr;
-                uint32_t len;
-                uint16_t flags, next;
-            } d{segs[i].addr, segs[i].len, uint16_t((more ? D_NEXT : 0) | (segs[i].writable ? D_WRITE : 0)),
-                uint16_t(first + i + 1)};
-            put(kRings[q].desc + 16 * (first + i), &d, 16);
-        }
+        write_chain(kRings[q].desc, first, segs);
         next_desc[q] = uint16_t(first + segs.size());
         push(q, first);
         return first;
     }
     void push(unsigned q, uint16_t head) {
-        put(kRings[q].avail + 4 + 2 * (avail_idx[q] % kQueueSize), &head, 2);
-        ++avail_idx[q];
-        put(kRings[q].avail + 2, &avail_idx[q], 2);
+        make_available(kRings[q].avail, kQueueSize, avail_idx[q], head);
     }
-    uint16_t used_idx(unsigned q) { return get_as<uint16_t>(kRings[q].used + 2); }
-    uint32_t used_id(unsigned q, uint16_t i) { return get_as<uint32_t>(kRings[q].used + 4 + 8 * (i % kQueueSize)); }
-    uint32_t used_len(unsigned q, uint16_t i) { return get_as<uint32_t>(kRings[q].used + 8 + 8 * (i % kQueueSize)); }
+    uint16_t used_idx(unsigned q) { return ring_used_idx(kRings[q].used); }
+    uint32_t used_id(unsigned q, uint16_t i) { return ring_used_id(kRings[q].used, kQueueSize, i); }
+    uint32_t used_len(unsigned q, uint16_t i) { return ring_used_len(kRings[q].used, kQueueSize, i); }
 
     // The header (zeros) and the frame at kTxBuf, as one readable buffer or
     // as given by `split`; returns the used length after the notify.
