@@ -53,9 +53,12 @@ class ConsoleSession:
     def run(self, command, prompt=r"\n[^\n]*# (?:\x1b\[6n)?$", timeout=60):
         """Run a shell command and return its output (without echo and prompt)."""
         self.send(command + "\n")
-        self.expect(re.escape(command) + r"\r?\n", timeout)
-        out = self.expect(prompt, timeout)
-        return out.replace("\r", "")
+        # The echo, but not its line end: the prompt pattern starts at a
+        # newline, and for a command that prints nothing that line end is
+        # the only newline before the prompt.
+        self.expect(re.escape(command) + r"(?=\r?\n)", timeout)
+        out = self.expect(prompt, timeout).replace("\r", "")
+        return out[1:] if out.startswith("\n") else out
 
     def wait_exit(self, timeout=60):
         deadline = time.monotonic() + timeout

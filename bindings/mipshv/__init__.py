@@ -94,10 +94,13 @@ class VM:
     def run(self, command, timeout=60.0, prompt=PROMPT):
         """Run a shell command; return its output without the echo and the prompt."""
         self.send(command + "\n")
-        self.expect(re.escape(command) + r"\r?\n", timeout)
+        # The echo, but not its line end: the prompt pattern starts at a newline,
+        # and for a command that prints nothing that is the only one before it.
+        self.expect(re.escape(command) + r"(?=\r?\n)", timeout)
         start = self._cursor
         match = self.expect(prompt, timeout)
-        return self.output[start:match.start()].replace("\r", "")
+        out = self.output[start:match.start()].replace("\r", "")
+        return out[1:] if out.startswith("\n") else out
 
     def run_until(self, condition=None, timeout=60.0):
         """Run until condition(vm) is true, or (without a condition) until the guest stops.

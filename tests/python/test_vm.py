@@ -134,6 +134,7 @@ def test_linux_console_session(linux):
         vm.expect(mipshv.PROMPT, timeout=120)
         assert "mips64" in vm.run("uname -m")
         assert vm.run("echo $((6 * 7))") == "42"
+        assert vm.run("cd /tmp") == ""  # a command that prints nothing returns at the prompt
         record = vm.counters()
         assert record.totals["exits_hypercall"] > 0
         vm.send("poweroff -f\n")
