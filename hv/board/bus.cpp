@@ -57,11 +57,13 @@ bool Bus::for_each_ram_piece(uint64_t pa, uint64_t len, Fn fn) {
     return true;
 }
 
+void Bus::before_write_piece(uint64_t pa, uint64_t len) {
+    if (is_patched_page(pa)) overlay->guest_writes(pa, len);
+    if (is_code_page(pa) && engine) engine->invalidate_code(pa, len);
+}
+
 void Bus::before_write(uint64_t pa, uint64_t len) {
-    for_each_ram_piece(pa, len, [&](uint64_t piece, uint64_t n) {
-        if (is_patched_page(piece)) overlay->guest_writes(piece, n);
-        if (is_code_page(piece) && engine) engine->invalidate_code(piece, n);
-    });
+    for_each_ram_piece(pa, len, [&](uint64_t piece, uint64_t n) { before_write_piece(piece, n); });
 }
 
 bool Bus::read(uint64_t pa, void* dst, uint64_t len) {
@@ -82,7 +84,7 @@ bool Bus::read(uint64_t pa, void* dst, uint64_t len) {
 bool Bus::write(uint64_t pa, const void* src, uint64_t len) {
     auto* in = static_cast<const uint8_t*>(src);
     return for_each_ram_piece(pa, len, [&](uint64_t piece, uint64_t n) {
-        before_write(piece, n);
+        before_write_piece(piece, n);
         std::memcpy(ram_ptr(piece, n), in, n);
         in += n;
     });

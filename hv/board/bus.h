@@ -108,6 +108,8 @@ private:
     // (and no call) when any byte is not RAM.
     template <typename Fn>
     bool for_each_ram_piece(uint64_t pa, uint64_t len, Fn fn);
+    // before_write for a range inside one RAM page.
+    void before_write_piece(uint64_t pa, uint64_t len);
     void report_bus_error(uint64_t pa, unsigned size, bool write, const Window* w);
 
     uint8_t* ram_;  // mmap'ed so untouched guest RAM costs no host memory

@@ -131,7 +131,8 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     // the initrd; the kernel loads and decompresses itself low.
     const uint64_t low_ram = std::min(opts.memory_bytes, kRamLowWindow);
     const uint64_t dtb_slot = 64 * 1024, dtb_pa = hypervisor_region_ - dtb_slot;
-    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, 1, opts.append, 0, 0, virtio_slots_};
+    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, 1, opts.append, 0, 0, {}};
+    for (unsigned n = 0; n < virtio_.size(); ++n) board.virtio.push_back(virtio_slot(n));
     if (!opts.initrd.empty()) {
         board.initrd_start = load_initrd(opts.initrd, dtb_pa);
         board.initrd_end = board.initrd_start + std::filesystem::file_size(opts.initrd);
@@ -167,13 +168,8 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
 // Each -drive in the next virtio slot: vda, vdb, ...
 void Machine::attach_drives() {
     for (const DriveOptions& drive : opts_.drives) {
-        const unsigned n = unsigned(virtio_.size());
-        const DeviceSlot slot = virtio_slot(n);
-        auto disk = std::make_unique<virtio::BlockDevice>(std::make_unique<DiskImage>(drive),
-                                                          std::string("vd") + char('a' + n), bus_);
-        virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(disk), intc_.source(slot.irq)));
-        bus_.map_device(slot.base, slot.size, virtio_.back().get());
-        virtio_slots_.push_back(slot);
+        const char letter = char('a' + virtio_.size());
+        plug_virtio(std::make_unique<virtio::BlockDevice>(std::make_unique<DiskImage>(drive), std::string("vd") + letter, bus_));
     }
 }
 
@@ -184,7 +180,6 @@ void Machine::attach_nics() {
         const NicOptions& nic = opts_.nics[k];
         const NetdevOptions& netdev = *std::find_if(opts_.netdevs.begin(), opts_.netdevs.end(),
                                                     [&](const NetdevOptions& n) { return n.id == nic.netdev; });
-        const DeviceSlot slot = virtio_slot(unsigned(virtio_.size()));
         auto card = std::make_unique<virtio::NetDevice>("eth" + std::to_string(k),
                                                         nic.mac_given ? nic.mac : default_mac(unsigned(k)), bus_);
         virtio::NetDevice& device = *card;
@@ -197,10 +192,15 @@ void Machine::attach_nics() {
                        })
                              : nullptr,
                        [network] { return network->guest_errors(); });
-        virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(card), intc_.source(slot.irq)));
-        bus_.map_device(slot.base, slot.size, virtio_.back().get());
-        virtio_slots_.push_back(slot);
+        plug_virtio(std::move(card));
     }
+}
+
+// A virtio device in the next free slot: its transport on the bus and on the slot's interrupt line.
+void Machine::plug_virtio(std::unique_ptr<virtio::VirtioDevice> device) {
+    const DeviceSlot slot = virtio_slot(unsigned(virtio_.size()));
+    virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(device), intc_.source(slot.irq)));
+    bus_.map_device(slot.base, slot.size, virtio_.back().get());
 }
 
 // Waits (up to timeout_ms) on the last card's sockets after a look at the others'.

@@ -63,6 +63,7 @@ private:
     void poll_devices();
     void attach_drives();
     void attach_nics();
+    void plug_virtio(std::unique_ptr<virtio::VirtioDevice> device);
     void poll_network(int timeout_ms);
 
     Options opts_;
@@ -76,8 +77,7 @@ private:
     Uart16550 uart_;
     GoldfishRtc rtc_;
     Syscon syscon_;
-    std::vector<std::unique_ptr<virtio::MmioTransport>> virtio_;  // in slot order
-    std::vector<memory_map::DeviceSlot> virtio_slots_;
+    std::vector<std::unique_ptr<virtio::MmioTransport>> virtio_;  // slot n holds virtio_[n]
     std::unique_ptr<PcapWriter> pcap_;
     std::vector<std::unique_ptr<SlirpBackend>> networks_;  // one per card, in card order
     std::unique_ptr<Semihosting> semihosting_;

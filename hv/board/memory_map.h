@@ -21,27 +21,25 @@ constexpr uint64_t kRamHighBase = 512 * kMiB;
 // guest the same memory.
 constexpr uint64_t kHypervisorRegionSize = 1 * kMiB;
 
-// Devices, between the RAM windows: each one's kind, window and CPU
-// interrupt line (IP2..IP6; 0 for none). The machine maps devices on the
+// Devices, between the RAM windows: each one's window and CPU interrupt
+// line (IP2..IP6; 0 for none). The machine maps devices on the
 // bus, wires their interrupts and describes them in the device tree from
 // these rows alone. Lines may be shared: every source is a level, and the
 // line is high while any of its sources is (board/cpu_intc.h).
-enum class DeviceKind { UART, RTC, SYSCON, VIRTIO_MMIO };
 struct DeviceSlot {
-    DeviceKind kind;
     uint64_t base, size;
     unsigned irq;
 };
-constexpr DeviceSlot kUart{DeviceKind::UART, 0x1fe00000, 0x100, 2};
-constexpr DeviceSlot kRtc{DeviceKind::RTC, 0x1fe01000, 0x100, 3};
-constexpr DeviceSlot kSyscon{DeviceKind::SYSCON, 0x1fe02000, 0x100, 0};
+constexpr DeviceSlot kUart{0x1fe00000, 0x100, 2};
+constexpr DeviceSlot kRtc{0x1fe01000, 0x100, 3};
+constexpr DeviceSlot kSyscon{0x1fe02000, 0x100, 0};
 
 // virtio-mmio slots, filled in order: drives first, then network cards.
 // A 0x200-byte register window each, in pages of their own; interrupts
 // spread over IP4..IP6.
 constexpr unsigned kVirtioSlotCount = 8;
 constexpr DeviceSlot virtio_slot(unsigned n) {
-    return {DeviceKind::VIRTIO_MMIO, 0x1fe10000 + uint64_t(n) * 0x1000, 0x200, 4 + n % 3};
+    return {0x1fe10000 + uint64_t(n) * 0x1000, 0x200, 4 + n % 3};
 }
 
 // The virtual CPU clock: one instruction per cycle of virtual time. Count

@@ -41,17 +41,16 @@ uint64_t BlockDevice::config_read(uint64_t offset, unsigned size) const {
 }
 
 uint32_t BlockDevice::handle(unsigned, const Chain& chain) {
-    Bus& memory = memory_;
     // The status byte is the last byte of the last buffer, which must be device-writable.
     const Buffer* last = chain.buffers.empty() ? nullptr : &chain.buffers.back();
-    const bool has_status = last && last->device_writable && last->len > 0 && memory.is_guest_ram(last->addr, last->len);
+    const bool has_status = last && last->device_writable && last->len > 0 && memory_.is_guest_ram(last->addr, last->len);
     auto finish = [&](uint8_t status, uint32_t data_written) -> uint32_t {
         if (!has_status) return 0;
-        memory.write(last->addr + last->len - 1, &status, 1);
+        memory_.write(last->addr + last->len - 1, &status, 1);
         return data_written + 1;
     };
     Header h{};
-    ChainCursor cursor(memory, chain);
+    ChainCursor cursor(memory_, chain);
     if (chain.fault != ChainFault::NONE) {  // the transport counted and logged it
         ++counters_.malformed_requests;
         return finish(IOERR, 0);
@@ -62,11 +61,11 @@ uint32_t BlockDevice::handle(unsigned, const Chain& chain) {
         return finish(IOERR, 0);
     }
     uint32_t data_written = 0;
-    const uint8_t status = execute(h.type, h.sector, cursor, chain, memory, data_written);
+    const uint8_t status = execute(h.type, h.sector, cursor, chain, data_written);
     return finish(status, data_written);
 }
 
-uint8_t BlockDevice::execute(uint32_t type, uint64_t sector, ChainCursor& cursor, const Chain& chain, Bus& memory,
+uint8_t BlockDevice::execute(uint32_t type, uint64_t sector, ChainCursor& cursor, const Chain& chain,
                              uint32_t& data_written) {
     const uint64_t readable = chain.readable_bytes(), writable = chain.writable_bytes();
     auto bad_layout = [&](const char* what) { return malformed(what), IOERR; };
@@ -80,7 +79,7 @@ uint8_t BlockDevice::execute(uint32_t type, uint64_t sector, ChainCursor& cursor
             if (readable != kHeaderBytes) return bad_layout("read request with device-readable data");
             if (bytes % kSector) return bad_layout("data length not a multiple of 512");
             if (!in_range(bytes)) return ++counters_.errors_out_of_range, IOERR;
-            const uint8_t s = transfer(true, sector, bytes, cursor, memory);
+            const uint8_t s = transfer(true, sector, bytes, cursor);
             if (s == OK) {
                 data_written = uint32_t(bytes);
                 counters_.sectors_read += bytes / kSector;
@@ -95,7 +94,7 @@ uint8_t BlockDevice::execute(uint32_t type, uint64_t sector, ChainCursor& cursor
             if (bytes % kSector) return bad_layout("data length not a multiple of 512");
             if (!in_range(bytes)) return ++counters_.errors_out_of_range, IOERR;
             if (!image_->writable()) return ++counters_.errors_read_only, IOERR;
-            const uint8_t s = transfer(false, sector, bytes, cursor, memory);
+            const uint8_t s = transfer(false, sector, bytes, cursor);
             if (s == OK) {
                 counters_.sectors_written += bytes / kSector;
                 counters_.bytes_written += bytes;
@@ -125,7 +124,7 @@ uint8_t BlockDevice::execute(uint32_t type, uint64_t sector, ChainCursor& cursor
 // Moves `bytes` between the image at `sector` and the chain's data buffers,
 // one bounce-buffer piece at a time, so a request costs bounded host memory
 // however large the guest makes it.
-uint8_t BlockDevice::transfer(bool to_guest, uint64_t sector, uint64_t bytes, ChainCursor& cursor, Bus&) {
+uint8_t BlockDevice::transfer(bool to_guest, uint64_t sector, uint64_t bytes, ChainCursor& cursor) {
     bounce_.resize(kBounceBytes);
     const uint64_t syncs_before = image_->syncs();
     uint8_t status = OK;

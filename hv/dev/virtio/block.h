@@ -35,10 +35,9 @@ public:
     void each_counter(const CounterVisitor& visit) const override;
 
 private:
-    uint8_t execute(uint32_t type, uint64_t sector, ChainCursor& cursor, const Chain& chain, Bus& memory,
-                    uint32_t& data_written);
+    uint8_t execute(uint32_t type, uint64_t sector, ChainCursor& cursor, const Chain& chain, uint32_t& data_written);
     void malformed(const char* what);
-    uint8_t transfer(bool to_guest, uint64_t sector, uint64_t bytes, ChainCursor& cursor, Bus& memory);
+    uint8_t transfer(bool to_guest, uint64_t sector, uint64_t bytes, ChainCursor& cursor);
 
     std::unique_ptr<DiskImage> image_;
     Bus& memory_;
