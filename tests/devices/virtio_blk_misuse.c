@@ -241,12 +241,7 @@ static int dev_init_at(unsigned n, u64 d_off, u64 a_off, u64 u_off)
 	queue_program(0, n, pa(d_off), pa(a_off), pa(u_off));
 	if (rd(R_QUEUE_READY) != 1)
 		return detail("QueueReady", rd(R_QUEUE_READY), 1);
-	wr(R_STATUS, S_ALL_OK);
-	if (rd(R_STATUS) != S_ALL_OK)
-		return detail("Status after DRIVER_OK", rd(R_STATUS), S_ALL_OK);
-	if (rd(R_INT_STATUS) != 0)
-		return detail("InterruptStatus", rd(R_INT_STATUS), 0);
-	return 1;
+	return driver_ok();
 }
 
 static int dev_init(void) { return dev_init_at(QN, O_DESC, O_AVAIL, O_USED); }

@@ -138,6 +138,18 @@ static inline int detail(const char *what, u64 got, u64 want)
 	return 0;
 }
 
+/* The last step of initialisation: DRIVER_OK reads back, and no interrupt
+ * is pending. 1, or 0 after printing what differed. */
+static inline int driver_ok(void)
+{
+	wr(R_STATUS, S_ALL_OK);
+	if (rd(R_STATUS) != S_ALL_OK)
+		return detail("Status after DRIVER_OK", rd(R_STATUS), S_ALL_OK);
+	if (rd(R_INT_STATUS) != 0)
+		return detail("InterruptStatus", rd(R_INT_STATUS), 0);
+	return 1;
+}
+
 /* Each UHI argument (the words of -append; up to 63 characters) to fn. */
 static inline void for_each_arg(void (*fn)(const char *arg))
 {

@@ -196,12 +196,7 @@ static int dev_init(void)
 		if (rd(R_QUEUE_READY) != 1)
 			return detail("QueueReady", rd(R_QUEUE_READY), 1);
 	}
-	wr(R_STATUS, S_ALL_OK);
-	if (rd(R_STATUS) != S_ALL_OK)
-		return detail("Status after DRIVER_OK", rd(R_STATUS), S_ALL_OK);
-	if (rd(R_INT_STATUS) != 0)
-		return detail("InterruptStatus", rd(R_INT_STATUS), 0);
-	return 1;
+	return driver_ok();
 }
 
 static void push(unsigned q, u16 head)
