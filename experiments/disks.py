@@ -101,7 +101,7 @@ def drive(image, **options):
 def argv(mipshv, drives, kernel=KERNEL, initrd=INITRD, mode="bare-metal", engine="jit", stats=None,
          memory="256M", rtc="2026-01-01T00:00:00", extra=()):
     """The mipshv command line booting Linux with `drives` (-drive arguments, see drive())."""
-    args = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", memory, "-append", "console=ttyS0 nokaslr",
+    args = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", memory, "-append", "console=ttyS0",
             "-rtc", f"base={rtc}", "--mode", mode, "--engine", engine]
     for d in ([drives] if isinstance(drives, str) else drives):
         args += ["-drive", d]

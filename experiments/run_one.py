@@ -19,8 +19,7 @@ from workloads import WORKLOADS  # noqa: E402
 
 CACHE = os.path.join(ROOT, "datasets", "cache")
 GUEST = {"kernel": os.path.join(CACHE, "vmlinuz-mips64r2el"), "initrd": os.path.join(CACHE, "initramfs.cpio.gz"),
-         # KASLR would move the kernel after the eager strategies scanned it.
-         "append": "console=ttyS0 nokaslr", "memory": "256M", "rtc": "2026-01-01"}
+         "append": "console=ttyS0", "memory": "256M", "rtc": "2026-01-01"}
 
 
 def run(mode, workload, out, engine="jit"):

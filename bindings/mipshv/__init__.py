@@ -3,7 +3,7 @@
     import mipshv
     with mipshv.VM(kernel="datasets/cache/vmlinuz-mips64r2el",
                    initrd="datasets/cache/initramfs.cpio.gz",
-                   append="console=ttyS0 nokaslr", mode="on-demand",
+                   append="console=ttyS0", mode="on-demand",
                    engine="jit") as vm:     # or "interp", the reference interpreter
         vm.expect(r"# ")
         print(vm.run("uname -a"))

@@ -23,6 +23,7 @@ namespace mipshv {
 namespace {
 constexpr size_t kTopSites = 20;
 constexpr size_t kMaxSites = 1u << 16;
+constexpr uint64_t kMaxScanBytes = 64ull << 20;
 
 uint64_t now_ns() {
     return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -121,42 +122,68 @@ void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
 }
 
 void Hypervisor::set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,
-                                 std::vector<std::pair<uint64_t, uint64_t>> keep_out, uint64_t ram_bytes) {
+                                 std::vector<std::pair<uint64_t, uint64_t>> keep_out) {
     image_ = std::move(image);
     keep_out_ = std::move(keep_out);
-    ram_bytes_ = ram_bytes;
     if (mode_ != ExecMode::ONE_TO_ONE && mode_ != ExecMode::ONE_TO_N) return;
-    for (auto [pa, end] : image_) scan(c, pa, end);
+    for (auto [pa, end] : image_) scan(c, "image", pa, end);
 }
 
-void Hypervisor::scan(Cpu& c, uint64_t pa, uint64_t end) {
+void Hypervisor::scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va) {
     HypervisorTime t{hypervisor_ns_};
-    patcher_.scan(c, pa, end, mode_ == ExecMode::ONE_TO_N);
+    const unsigned patched = patcher_.scan(c, pa, end, mode_ == ExecMode::ONE_TO_N, va);
+    if (scans_.size() < kMaxScansKept) scans_.push_back({trigger, pa, end, patched, c.instret});
+    ++scan_count_;
 }
 
-// A self-unpacking kernel (Debian's zboot image) writes the real kernel
-// and jumps to it: the first block outside the loaded image is that moment.
-// The eager strategies scan the unpacked kernel then, once: all of RAM but
-// the loaded image, the device tree, the initrd and the hypervisor's region.
-// Code written later (handlers Linux synthesises, modules) is not scanned.
-void Hypervisor::before_new_block(Cpu& c, uint64_t pa) {
-    if (unpacked_scanned_ || (mode_ != ExecMode::ONE_TO_ONE && mode_ != ExecMode::ONE_TO_N)) return;
+bool Hypervisor::in_image(uint64_t pa) const {
     for (auto [b, e] : image_)
-        if (pa >= b && pa < e) return;
-    unpacked_scanned_ = true;
-    std::vector<std::pair<uint64_t, uint64_t>> skip = keep_out_;
-    skip.insert(skip.end(), image_.begin(), image_.end());
-    std::sort(skip.begin(), skip.end());
-    auto scan_ram = [&](uint64_t from, uint64_t to) {
-        for (auto [b, e] : skip) {
-            if (e <= from || b >= to) continue;
-            if (b > from) scan(c, from, b);
-            from = std::max(from, e);
-        }
-        if (from < to) scan(c, from, to);
-    };
-    scan_ram(0, std::min<uint64_t>(ram_bytes_, 256ull << 20));
-    if (ram_bytes_ > (256ull << 20)) scan_ram(512ull << 20, (512ull << 20) + ram_bytes_ - (256ull << 20));
+        if (pa >= b && pa < e) return true;
+    return false;
+}
+
+// A page a code-following scan may read: guest RAM outside the device tree,
+// the initrd and the hypervisor's region, not scanned since it last changed,
+// and not all zero (a page nothing was written to holds no code).
+bool Hypervisor::may_scan(uint64_t page) const {
+    const uint8_t* host = bus_.ram_ptr(page, 4096);
+    if (!host || !bus_.is_guest_ram(page, 4096) || patcher_.scanned(page)) return false;
+    for (auto [b, e] : keep_out_)
+        if (page < e && b < page + 4096) return false;
+    return host[0] != 0 || std::memcmp(host, host + 1, 4095) != 0;
+}
+
+// The eager strategies follow the kernel wherever its code comes to be.
+// Debian's zboot image unpacks the kernel, which then moves itself to a
+// random address (KASLR) and later writes code of its own (exception
+// handlers, modules). So: when the guest kernel first runs code on a page
+// no scan read since it last changed, the whole run of written, unscanned
+// pages around it is scanned at once (at most kMaxScanBytes), before any
+// of it runs. A self-unpacking image is done with once execution leaves
+// it, so its pages may hold new code later. Only the guest kernel's own
+// code is followed: user programs cannot run what the patches replace.
+// Pages with translated code or patches see every write (slow path); any
+// other page is compared with its scanned contents when code first runs
+// there.
+void Hypervisor::before_new_block(Cpu& c, uint64_t pa) {
+    if (mode_ != ExecMode::ONE_TO_ONE && mode_ != ExecMode::ONE_TO_N) return;
+    if (!left_image_ && !in_image(pa)) {
+        left_image_ = true;
+        for (auto [b, e] : image_) patcher_.forget_scanned(b, e);
+    }
+    const uint64_t page = pa & ~0xfffull;
+    if (!in_kernel_mode(c)) return;
+    // Until a page holds translated code, stores to it take the fast path
+    // and the bus does not see them: compare it with what was scanned.
+    if (!bus_.is_code_page(page)) patcher_.recheck_scanned(page);
+    if (!may_scan(page)) return;
+    // Code run through a TLB mapping (modules): this page alone, at the
+    // address it runs at, since the pages around it may be mapped elsewhere.
+    if (!unmapped_segment_pa(c.pc)) return scan(c, "new mapped code", page, page + 4096, c.pc & ~0xfffull);
+    uint64_t begin = page, end = page + 4096;
+    while (begin > 0 && end - begin < kMaxScanBytes && may_scan(begin - 4096)) begin -= 4096;
+    while (end - begin < kMaxScanBytes && may_scan(end)) end += 4096;
+    scan(c, "new code", begin, end);
 }
 
 void Hypervisor::note_exit(const Insn& d, uint64_t pc) {
@@ -317,6 +344,15 @@ void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) cons
         s.set_pc(sites[k].first);
         s.set_symbol(symbolize(sites[k].first));
         s.set_count(sites[k].second);
+    }
+    h.set_eager_scans(scan_count_);
+    for (const Scan& s : scans_) {
+        stats::EagerScan& e = *h.add_scans();
+        e.set_trigger(s.trigger);
+        e.set_pa(s.pa);
+        e.set_end(s.end);
+        e.set_patches(s.patches);
+        e.set_instret(s.instret);
     }
     const double hyp = double(hypervisor_ns_) / 1e9;
     h.set_hypervisor_seconds(hyp);

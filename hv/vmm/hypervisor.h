@@ -39,9 +39,9 @@ public:
     void before_new_block(Cpu& c, uint64_t pa);
 
     // The boot image as loaded (scanned at once by the eager strategies) and
-    // what the later scan of the unpacked kernel must leave alone.
+    // what later scans must leave alone (device tree, initrd, own region).
     void set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,
-                        std::vector<std::pair<uint64_t, uint64_t>> keep_out, uint64_t ram_bytes);
+                        std::vector<std::pair<uint64_t, uint64_t>> keep_out);
 
     // Exit handlers (called through the engine's bound routines).
     bool trap(Cpu& c, const Insn& i);
@@ -59,7 +59,9 @@ private:
     bool emulate_tlb(Cpu& c, const Insn& d);
     void note_exit(const Insn& d, uint64_t pc);
     std::string symbolize(uint64_t pc) const;
-    void scan(Cpu& c, uint64_t pa, uint64_t end);
+    void scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va = std::nullopt);
+    bool in_image(uint64_t pa) const;
+    bool may_scan(uint64_t page) const;
 
     ExecMode mode_;
     Bus& bus_;
@@ -67,9 +69,15 @@ private:
     Patcher patcher_;
     Tlb guest_tlb_;  // the virtual TLB the guest programs
 
-    bool unpacked_scanned_ = false;
+    bool left_image_ = false;
     std::vector<std::pair<uint64_t, uint64_t>> image_, keep_out_;
-    uint64_t ram_bytes_ = 0;
+    struct Scan {
+        const char* trigger;
+        uint64_t pa, end, patches, instret;
+    };
+    static constexpr size_t kMaxScansKept = 256;
+    std::vector<Scan> scans_;  // the first kMaxScansKept, in order
+    uint64_t scan_count_ = 0;
 
     // Exits by instruction kind ((opcode, CP0 register, select) packed) and by site.
     std::unordered_map<uint32_t, uint64_t> exits_by_kind_;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/cpu.h"
@@ -297,7 +298,7 @@ bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
     return true;
 }
 
-unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub) {
+unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub, std::optional<uint64_t> va_of_pa) {
     unsigned patched = 0;
     for (uint64_t w = (pa + 3) & ~3ull; w + 4 <= end; w += 4) {
         // Skip untouched (all-zero) pages whole: zero decodes as NOP.
@@ -310,12 +311,14 @@ unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub) {
         }
         const uint8_t* host = bus_.ram_ptr(w, 4);
         if (!host) continue;
+        if (!scanned_pages_.count(bus_.ram_offset(w) >> 12)) scanned_pages_[bus_.ram_offset(w) >> 12] = page_hash(w);
         ++words_scanned_;
         uint32_t word;
         std::memcpy(&word, host, 4);
         if (opcode_info(decode_opcode(word)).sensitive == SensitiveClass::NONE) continue;
         // kseg0 reaches the first 512 MiB; the rest only through xkphys.
-        const uint64_t va = w < 0x20000000 ? 0xffffffff80000000ull + w : 0x9800000000000000ull | w;
+        const uint64_t va = va_of_pa ? *va_of_pa + (w - pa)
+                            : w < 0x20000000 ? 0xffffffff80000000ull + w : 0x9800000000000000ull | w;
         patched += patch(c, va, w, allow_stub);
     }
     return patched;
@@ -331,9 +334,27 @@ void Patcher::restore_originals(uint64_t pa, unsigned size, uint64_t& value) {
     }
 }
 
+void Patcher::forget_scanned(uint64_t pa, uint64_t end) {
+    if (scanned_pages_.empty()) return;
+    for (uint64_t page = pa & ~0xfffull; page < end; page += 4096)
+        if (bus_.ram_ptr(page, 1)) scanned_pages_.erase(bus_.ram_offset(page) >> 12);
+}
+
+uint64_t Patcher::page_hash(uint64_t pa) const {
+    const auto* host = reinterpret_cast<const char*>(bus_.ram_ptr(pa & ~0xfffull, 4096));
+    return host ? std::hash<std::string_view>{}(std::string_view(host, 4096)) : 0;
+}
+
+void Patcher::recheck_scanned(uint64_t pa) {
+    auto it = scanned_pages_.find(bus_.ram_offset(pa) >> 12);
+    if (it != scanned_pages_.end() && it->second != page_hash(pa)) scanned_pages_.erase(it);
+}
+
 // The original words come back before the write lands, so a partial
 // write merges with the original instruction, as it would on hardware.
+// The pages written may now hold new code: a later scan may read them again.
 void Patcher::guest_writes(uint64_t pa, uint64_t len) {
+    forget_scanned(pa, pa + len);
     // A site depends on up to kMaxBefore bytes before it and kMaxSpan from it.
     const uint64_t first = pa >= kMaxSpan ? (pa & ~3ull) - kMaxSpan : 0;
     for (uint64_t w = first; w < pa + len + kMaxBefore; w += 4) {

@@ -34,9 +34,17 @@ public:
     // `allow_stub`: try 1:n first. Returns false when nothing was done.
     bool patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub);
 
-    // Eager strategies: patch every sensitive word in [pa, end), assuming
-    // the code runs from kseg0 (as Linux does).
-    unsigned scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub);
+    // Eager strategies: patch every sensitive word in [pa, end), which runs
+    // at `va` (of pa) when given, else from kseg0 (as most of Linux does).
+    // Pages with content are marked scanned.
+    unsigned scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub, std::optional<uint64_t> va = std::nullopt);
+    // The page holding pa was scanned with content, and no write the bus
+    // sees (slow-path stores: code and patched pages; DMA) changed it since.
+    bool scanned(uint64_t pa) const { return scanned_pages_.count(bus_.ram_offset(pa) >> 12) != 0; }
+    void forget_scanned(uint64_t pa, uint64_t end);
+    // Fast-path stores change pages unseen: compares the page holding pa
+    // with its contents when scanned, and forgets the scan if they differ.
+    void recheck_scanned(uint64_t pa);
 
     // The emulation record of the hypercall at pa, if pa holds one.
     const Insn* hypercall_at(uint64_t pa) const;
@@ -77,6 +85,7 @@ private:
     void add_site(Cpu& c, uint64_t pa, Site site, uint32_t replacement);
     void remove_site(uint64_t pa);
     void remove_one(uint64_t pa);
+    uint64_t page_hash(uint64_t pa) const;  // of the RAM page holding pa
 
     static constexpr uint64_t kMaxSpan = 8, kMaxBefore = 4;
     Bus& bus_;
@@ -87,6 +96,7 @@ private:
     std::unordered_map<uint64_t, uint32_t> hypercall_sites_;  // pa -> record index
     std::vector<Insn> records_;                               // pre-decoded originals
     std::unordered_map<std::string, uint64_t> applied_;
+    std::unordered_map<uint64_t, uint64_t> scanned_pages_;  // RAM page (Bus::ram_offset) -> content hash
     uint64_t dropped_ = 0, words_scanned_ = 0;
 };
 

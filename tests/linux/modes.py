@@ -65,9 +65,19 @@ def main():
     trap, od = exits(runs["trap"][2]), exits(runs["on-demand"][2])
     check("trap mode: every sensitive instruction exits", int(runs["trap"][2]["totals"]["exits_sensitive_trap"]) > 0)
     check(f"on-demand exits far fewer than trap ({od} vs {trap})", od * 5 < trap)
-    for m in ("1:1", "1:n"):
-        traps = int(runs[m][2]["totals"].get("exits_sensitive_trap", 0))
-        check(f"{m}: code written at run time still traps ({traps} traps)", traps > 0)
+    # The default command line has KASLR on: the kernel unpacks itself, then
+    # copies itself to a random address; the eager strategies must follow.
+    hottest = int(runs["trap"][2]["hypervisor"]["top_sites"][0]["pc"]) & 0x1fffffff  # kseg0 -> physical
+    for m, most in (("1:1", 0.6), ("1:n", 0.1)):
+        record = runs[m][2]
+        n = exits(record)
+        check(f"{m}: far fewer exits than trap ({n} vs {trap})", n < most * trap)
+        kernels = [s for s in record["hypervisor"].get("scans", [])
+                   if s["trigger"] == "new code" and int(s.get("patches", 0)) >= 1000]
+        check(f"{m}: the unpacked kernel and its relocated copy were each scanned and patched",
+              len(kernels) >= 2 and int(kernels[0].get("pa", 0)) != int(kernels[-1].get("pa", 0)), kernels)
+        check(f"{m}: trap mode's hottest site ({hottest:#x}) lies in the relocated kernel's scan",
+              bool(kernels) and int(kernels[-1].get("pa", 0)) <= hottest < int(kernels[-1]["end"]), kernels[-1:])
     print(f"{sum(checks)} passed, {len(checks) - sum(checks)} failed")
     return 0 if all(checks) else 1
 

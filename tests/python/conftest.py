@@ -16,4 +16,4 @@ def guest():
 def linux():
     cache = os.path.join(ROOT, "datasets", "cache")
     return {"kernel": os.path.join(cache, "vmlinuz-mips64r2el"), "initrd": os.path.join(cache, "initramfs.cpio.gz"),
-            "append": "console=ttyS0 nokaslr", "memory": "256M", "rtc": "2026-01-01"}
+            "append": "console=ttyS0", "memory": "256M", "rtc": "2026-01-01"}
