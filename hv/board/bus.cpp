@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "hv/common/error.h"
+#include "hv/cpu/soft_tlb.h"
 #include "hv/engine/engine.h"
 
 namespace mipshv {
@@ -57,9 +58,19 @@ bool Bus::for_each_ram_piece(uint64_t pa, uint64_t len, Fn fn) {
     return true;
 }
 
+void Bus::invalidate_code(uint64_t pa, uint64_t len) {
+    for (ExecutionEngine* e : engines_) e->invalidate_code(pa, len);
+}
+
+void Bus::track_page(uint64_t pa, bool loads) {
+    const auto host = reinterpret_cast<uintptr_t>(ram_ptr(pa & ~0xfffull, 1));
+    if (!host) return;
+    for (SoftTlb* t : soft_tlbs_) loads ? t->drop_page(host) : t->drop_writes_to(host);
+}
+
 void Bus::before_write_piece(uint64_t pa, uint64_t len) {
     if (is_patched_page(pa)) overlay->guest_writes(pa, len);
-    if (is_code_page(pa) && engine) engine->invalidate_code(pa, len);
+    if (is_code_page(pa)) invalidate_code(pa, len);
 }
 
 void Bus::before_write(uint64_t pa, uint64_t len) {
@@ -122,20 +133,20 @@ void Bus::report_bus_error(uint64_t pa, unsigned size, bool write, const Window*
                      write ? "wrote" : "read", static_cast<unsigned long long>(pa));
 }
 
-bool Bus::mmio_read(uint64_t pa, unsigned size, uint64_t& value) {
+bool Bus::mmio_read(uint64_t pa, unsigned size, uint64_t& value, unsigned vcpu) {
     const Window* w = find(pa, size);
     if (w && w->dev->accepts(pa - w->base, size)) {
-        value = w->dev->read(pa - w->base, size);
+        value = w->dev->read_from(vcpu, pa - w->base, size);
         return true;
     }
     report_bus_error(pa, size, false, w);
     return false;
 }
 
-bool Bus::mmio_write(uint64_t pa, unsigned size, uint64_t value) {
+bool Bus::mmio_write(uint64_t pa, unsigned size, uint64_t value, unsigned vcpu) {
     const Window* w = find(pa, size);
     if (w && w->dev->accepts(pa - w->base, size)) {
-        w->dev->write(pa - w->base, size, value);
+        w->dev->write_from(vcpu, pa - w->base, size, value);
         return true;
     }
     report_bus_error(pa, size, true, w);

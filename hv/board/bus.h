@@ -12,6 +12,7 @@
 namespace mipshv {
 
 class ExecutionEngine;
+struct SoftTlb;
 
 // What the hypervisor's patcher needs from guest memory: patched words must
 // read as their originals, and a guest write over a patch ends the patch.
@@ -42,15 +43,22 @@ public:
     // bookkeeping such as the code-page map); pa must be RAM.
     uint64_t ram_offset(uint64_t pa) const;
 
-    // Pages of RAM that hold translated guest code: stores to them must
-    // invalidate the engine's blocks, so they never take the store fast path.
+    // Pages of RAM that hold translated guest code (of any engine): stores
+    // to them must invalidate blocks, so they never take the store fast path.
+    // Each engine (one per vCPU) says when it has code on a page and when
+    // no longer; the page is a code page while any engine has.
     bool is_code_page(uint64_t pa) const {
         uint64_t page = ram_offset(pa) >> 12;
         return page < code_pages_.size() && code_pages_[page];
     }
-    void set_code_page(uint64_t pa, bool has_code) {
+    // Returns true when the page just became a code page.
+    bool add_code_page(uint64_t pa) {
         uint64_t page = ram_offset(pa) >> 12;
-        if (page < code_pages_.size()) code_pages_[page] = has_code;
+        return page < code_pages_.size() && code_pages_[page]++ == 0;
+    }
+    void drop_code_page(uint64_t pa) {
+        uint64_t page = ram_offset(pa) >> 12;
+        if (page < code_pages_.size() && code_pages_[page]) --code_pages_[page];
     }
 
     // Pages holding hypervisor patches: loads and stores there go through
@@ -64,8 +72,19 @@ public:
         if (page < patched_pages_.size()) patched_pages_[page] = patched;
     }
     PatchOverlay* overlay = nullptr;
-    // The engine whose translated code comes from this RAM.
-    ExecutionEngine* engine = nullptr;
+
+    // What depends on guest memory: the engines whose translated code comes
+    // from it (one per vCPU), and each vCPU's software TLB, whose fast-path
+    // entries point straight into it.
+    void add_engine(ExecutionEngine* engine) { engines_.push_back(engine); }
+    void remove_engine(ExecutionEngine* engine) { std::erase(engines_, engine); }
+    void add_soft_tlb(SoftTlb* tlb) { soft_tlbs_.push_back(tlb); }
+    void remove_soft_tlb(SoftTlb* tlb) { std::erase(soft_tlbs_, tlb); }
+    // Translated code from [pa, pa+len) is stale: every engine drops it.
+    void invalidate_code(uint64_t pa, uint64_t len);
+    // Stores to the page holding pa (code) must take the slow path from now
+    // on, in every vCPU; loads too when `loads` (patched words are hidden).
+    void track_page(uint64_t pa, bool loads);
 
     // The one write path to guest RAM. Every writer other than a store on
     // the software TLB's fast path (which never covers code or patched
@@ -90,8 +109,9 @@ public:
     void map_device(uint64_t base, uint64_t size, MmioDevice* dev);
     // MMIO access; false when nothing is mapped there or the device does
     // not accept an access of that size there (a bus error).
-    bool mmio_read(uint64_t pa, unsigned size, uint64_t& value);
-    bool mmio_write(uint64_t pa, unsigned size, uint64_t value);
+    // `vcpu`: the vCPU making the access (devices with per-CPU views).
+    bool mmio_read(uint64_t pa, unsigned size, uint64_t& value, unsigned vcpu = 0);
+    bool mmio_write(uint64_t pa, unsigned size, uint64_t value, unsigned vcpu = 0);
 
     // Each unmapped physical page the guest touched, reported once.
     uint64_t unmapped_accesses() const { return unmapped_accesses_; }
@@ -115,7 +135,10 @@ private:
     uint8_t* ram_;  // mmap'ed so untouched guest RAM costs no host memory
     uint64_t ram_size_, low_window_, high_base_;
     std::vector<Window> windows_;
-    std::vector<uint8_t> code_pages_, patched_pages_;
+    std::vector<uint8_t> code_pages_;  // engines with code on the page (at most kMaxVcpus)
+    std::vector<uint8_t> patched_pages_;
+    std::vector<ExecutionEngine*> engines_;
+    std::vector<SoftTlb*> soft_tlbs_;
     std::unordered_set<uint64_t> reported_pages_;
     uint64_t unmapped_accesses_ = 0, refused_accesses_ = 0;
     uint64_t kept_pa_ = 0, kept_len_ = 0;

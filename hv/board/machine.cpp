@@ -79,6 +79,22 @@ constexpr uint64_t kSliceInsns = 10'000'000, kHostClockSliceInsns = 1'000'000;
 constexpr uint64_t kNetworkSliceInsns = 200'000;
 
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
+
+// The vCPUs, each with an engine of its own; only the boot CPU is powered
+// at reset. Hypervisor modes keep the virtual CP0 in the communication page.
+std::vector<Vcpu> make_vcpus(const Options& o, ExecMode mode, Bus& bus, uint64_t hypervisor_region) {
+    if (o.smp > 1 && mode != ExecMode::BARE_METAL)
+        throw Error("mipshv: -smp " + std::to_string(o.smp) + ": the hypervisor modes run one vCPU so far; use --mode bare-metal");
+    std::vector<Vcpu> vcpus(o.smp);
+    for (unsigned n = 0; n < o.smp; ++n) {
+        Cp0State* cp0 = mode == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus, hypervisor_region);
+        vcpus[n].cpu = std::make_unique<Cpu>(cp0);
+        vcpus[n].cpu->id = n;
+        vcpus[n].engine = make_engine(o.engine, bus, o.code_cache_bytes);
+    }
+    vcpus[0].powered = true;
+    return vcpus;
+}
 }  // namespace
 
 Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
@@ -86,33 +102,32 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       mode_(mode_of(opts)),
       hypervisor_region_(hypervisor_region_of(opts)),
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
-      // Hypervisor modes keep the virtual CP0 in the communication page.
-      cpu_(mode_ == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus_, hypervisor_region_)),
-      intc_(cpu_),
-      engine_(make_engine(opts.engine, bus_, opts.code_cache_bytes)),
+      vcpus_(make_vcpus(opts, mode_, bus_, hypervisor_region_)),
+      intc_(cpu()),
       console_(console ? std::move(console) : std::make_unique<HostConsole>(opts.serial)),
       uart_(*console_, intc_.source(kUart.irq)),
       rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); }, intc_.source(kRtc.irq)),
-      syscon_([this](SysconRequest r) {
-          cpu_.exit_code = 0;
-          cpu_.request_stop(r == SysconRequest::POWEROFF ? StopReason::HALT : StopReason::REBOOT);
-      }) {
+      syscon_([this](SysconRequest r) { stop_machine(r == SysconRequest::POWEROFF ? StopReason::HALT : StopReason::REBOOT, 0); }) {
     if (opts.machine != "virt") throw Error("mipshv: unknown machine '" + opts.machine + "' (available: virt)");
-    cpu_.bus = &bus_;
-    cpu_.engine = engine_.get();
-    cpu_.stop_on_sensitive = opts.stop_on_sensitive;
+    for (Vcpu& v : vcpus_) {
+        Cpu& c = *v.cpu;
+        c.bus = &bus_;
+        c.engine = v.engine.get();
+        bus_.add_soft_tlb(&c.soft_tlb);
+        c.stop_on_sensitive = opts.stop_on_sensitive;
+        c.exit_on_idle = true;
+        if (opts.clock == "host") c.ticks_per_insn = 0;  // time comes from the host clock instead
+    }
     if (mode_ != ExecMode::BARE_METAL) {
         hypervisor_ = std::make_unique<Hypervisor>(mode_, bus_, hypervisor_region_, kHypervisorRegionSize);
-        hypervisor_->attach(cpu_);
+        hypervisor_->attach(cpu());
         if (!opts.system_map.empty()) hypervisor_->load_system_map(opts.system_map);
     }
-    cpu_.exit_on_idle = true;
-    if (opts.clock == "host") cpu_.ticks_per_insn = 0;  // time comes from the host clock instead
     host_start_ns_ = host_monotonic_ns();
     if (!opts.trace_file.empty()) {
         trace_ = std::fopen(opts.trace_file.c_str(), "w");
         if (!trace_) throw Error("mipshv: --trace " + opts.trace_file + ": " + std::strerror(errno));
-        cpu_.trace = trace_;
+        for (Vcpu& v : vcpus_) v.cpu->trace = trace_;
     }
     bus_.map_device(kUart.base, kUart.size, &uart_);
     bus_.map_device(kRtc.base, kRtc.size, &rtc_);
@@ -122,9 +137,9 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     if (opts.semihosting) {
         semihosting_ = std::make_unique<Semihosting>(semihosting_argv(opts));
         if (console_->carries_semihosting()) semihosting_->set_console(console_.get());
-        cpu_.semihosting = semihosting_.get();
+        for (Vcpu& v : vcpus_) v.cpu->semihosting = semihosting_.get();
     }
-    cpu_reset(cpu_, 0);
+    for (Vcpu& v : vcpus_) cpu_reset(*v.cpu, v.cpu->id);
     if (!opts.kernel.empty()) load_kernel(opts.kernel);
 
     // Top of low RAM, downwards: the hypervisor's region, the device tree,
@@ -157,12 +172,12 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         std::vector<std::pair<uint64_t, std::string>> symbols;
         for (const ElfSymbol& sym : kernel_.symbols) symbols.emplace_back(sym.addr, sym.name);
         hypervisor_->add_symbols(symbols);
-        hypervisor_->set_boot_image(cpu_, image, keep_out);
+        hypervisor_->set_boot_image(cpu(), image, keep_out);
     }
 
     // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.
-    cpu_.gpr[4] = uint64_t(-2);
-    cpu_.gpr[5] = kKseg0 + dtb_pa;
+    cpu().gpr[4] = uint64_t(-2);
+    cpu().gpr[5] = kKseg0 + dtb_pa;
 }
 
 // Each -drive in the next virtio slot: vda, vdb, ...
@@ -224,7 +239,7 @@ void Machine::load_kernel(const std::string& path) {
         std::memcpy(dst, kernel_.bytes.data() + s.file_offset, s.file_size);
         std::memset(dst + s.file_size, 0, s.mem_size - s.file_size);
     }
-    cpu_.pc = kernel_.entry;
+    cpu().pc = kernel_.entry;
 }
 
 // Places the initrd page-aligned just below `top`; returns its physical start.
@@ -249,7 +264,7 @@ Machine::~Machine() {
 }
 
 uint64_t Machine::machine_time_ns() const {
-    return uint64_t((unsigned __int128)cpu_.ticks() * 1'000'000'000u / kCpuClockHz);
+    return uint64_t((unsigned __int128)cpu().ticks() * 1'000'000'000u / kCpuClockHz);
 }
 
 uint64_t Machine::host_ticks() const { return ns_to_ticks(host_monotonic_ns() - host_start_ns_); }
@@ -272,23 +287,47 @@ void Machine::deliver_console_input() {
 void Machine::poll_devices() {
     poll_network(0);
     rtc_.fire_alarm_if_due();
-    cp0_advance_timer(cpu_);
+    for (Vcpu& v : vcpus_)
+        if (v.powered) cp0_advance_timer(*v.cpu);
 }
 
-// The guest executed WAIT. Returns false when it can never wake again.
+uint64_t Machine::instructions() const {
+    uint64_t n = 0;
+    for (const Vcpu& v : vcpus_) n += v.cpu->instret;
+    return n;
+}
+
+bool Machine::woken(const Cpu& c) const { return (c.cp0.cause & c.cp0.status & cp0::cause::IP) != 0; }
+
+// A guest-requested stop (power-off, reboot) that may come from any vCPU:
+// the one running stops at once, and the run loop stops the machine.
+void Machine::stop_machine(StopReason why, int exit_code) {
+    machine_stop_ = why;
+    cpu(running_).exit_code = exit_code;
+    cpu(running_).request_stop(why);
+}
+
+// Every powered vCPU executed WAIT. Returns false when none can ever wake.
 bool Machine::idle() {
-    ++cpu_.counters.idle_waits;
     // Linux powers off (without a power-off driver) by masking every
     // interrupt and waiting: nothing can end that wait.
-    if ((cpu_.cp0.status & cp0::status::IM) == 0) {
-        cpu_.exit_code = 0;
-        cpu_.request_stop(StopReason::HALT);
+    if (std::none_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& v) { return v.powered && (v.cpu->cp0.status & cp0::status::IM); })) {
+        cpu().exit_code = 0;
+        cpu().request_stop(StopReason::HALT);
         return false;
     }
     deliver_console_input();
-    auto woken = [&] { return (cpu_.cp0.cause & cpu_.cp0.status & cp0::cause::IP) != 0; };
-    if (woken()) return true;
-    const uint64_t wake = std::min(cpu_.timer_deadline, ns_to_ticks(rtc_.alarm_deadline_ns()));
+    auto woken_any = [&] {
+        return std::any_of(vcpus_.begin(), vcpus_.end(), [&](const Vcpu& v) { return v.powered && woken(*v.cpu); });
+    };
+    auto set_time = [&](uint64_t t) {
+        for (Vcpu& v : vcpus_)
+            if (v.powered) v.cpu->set_ticks(std::max(v.cpu->ticks(), t));
+    };
+    if (woken_any()) return true;
+    uint64_t wake = ns_to_ticks(rtc_.alarm_deadline_ns());
+    for (const Vcpu& v : vcpus_)
+        if (v.powered) wake = std::min(wake, v.cpu->timer_deadline);
     // While the guest listens on its console, an idle period lasts as long
     // on the host as it does for the guest, so an interactive session keeps
     // a sane clock (`sleep 2` takes two seconds). Scripted input is already
@@ -299,16 +338,16 @@ bool Machine::idle() {
     const bool host_clock = opts_.clock == "host";
     const bool listening = console_->input_open() && uart_.ready_for_input();
     if (listening || host_clock || !networks_.empty()) {
-        const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu_.ticks();
+        const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu().ticks();
         auto guest_now = [&] {
             return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
         };
         for (uint64_t now = guest_now(); now < wake && !console_->quit_requested(); now = guest_now()) {
             int ms = int(std::min<uint64_t>((wake - now) * 1000 / kCpuClockHz + 1, 50));
             if (!networks_.empty()) {
-                cpu_.set_ticks(std::max(cpu_.ticks(), now));  // slirp's clock is the machine's
+                set_time(now);  // slirp's clock is the machine's
                 poll_network(ms);
-                if (woken()) return true;
+                if (woken_any()) return true;
                 ms = 0;
             }
             if (!console_->input_open() || !uart_.ready_for_input()) {
@@ -318,38 +357,63 @@ bool Machine::idle() {
             uint8_t buf[Uart16550::kFifoSize];
             size_t n = console_->read_input(buf, sizeof buf, ms);
             if (n == 0) continue;
-            cpu_.set_ticks(std::max(cpu_.ticks(), guest_now()));
+            set_time(guest_now());
             for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
-            if (woken()) return true;
+            if (woken_any()) return true;
         }
     }
-    cpu_.set_ticks(std::max(cpu_.ticks(), wake));
+    set_time(wake);
     poll_devices();
     return true;
 }
 
+// Rounds: each powered vCPU in turn runs a quantum of guest instructions
+// (a single vCPU runs a whole slice). Between rounds the machine delivers
+// console input and device time; a waiting vCPU's clock follows the
+// others'; when every vCPU waits, the machine idles until the next event.
 StopReason Machine::run(uint64_t budget) {
-    const uint64_t limit = budget ? cpu_.instret + budget : UINT64_MAX;
+    const uint64_t limit = budget ? instructions() + budget : UINT64_MAX;
+    const bool host_clock = opts_.clock == "host";
+    const uint64_t period = !networks_.empty() ? kNetworkSliceInsns : host_clock ? kHostClockSliceInsns : kSliceInsns;
+    const uint64_t quantum = vcpus_.size() == 1 ? period : std::min<uint64_t>(opts_.quantum, period);
+    machine_stop_ = StopReason::NONE;
     for (;;) {
-        if (cpu_.instret >= limit) return StopReason::BUDGET;
-        cpu_.stop = StopReason::NONE;
-        const bool host_clock = opts_.clock == "host";
-        const uint64_t period = !networks_.empty() ? kNetworkSliceInsns : host_clock ? kHostClockSliceInsns : kSliceInsns;
-        uint64_t slice = std::min(period, limit - cpu_.instret);
-        engine_->run(cpu_, slice);
-        if (host_clock) cpu_.set_ticks(std::max(cpu_.ticks(), host_ticks()));
-        if (console_->quit_requested()) return StopReason::QUIT;
-        switch (cpu_.stop) {
-            case StopReason::IDLE:
-                if (!idle()) return cpu_.stop;
-                break;
-            case StopReason::BUDGET:
-                if (cpu_.instret >= limit) return StopReason::BUDGET;
-                deliver_console_input();
-                poll_devices();
-                break;
-            default: return cpu_.stop;
+        uint64_t now = 0;  // the latest clock among the vCPUs that ran
+        for (running_ = 0; running_ < vcpus_.size(); ++running_) {
+            Vcpu& v = vcpus_[running_];
+            Cpu& c = *v.cpu;
+            if (!v.powered || (v.waiting && !woken(c))) continue;
+            v.waiting = false;
+            const uint64_t done = instructions();
+            if (done >= limit) return StopReason::BUDGET;
+            c.stop = StopReason::NONE;
+            v.engine->run(c, std::min(quantum, limit - done));
+            if (host_clock) c.set_ticks(std::max(c.ticks(), host_ticks()));
+            now = std::max(now, c.ticks());
+            if (console_->quit_requested()) return StopReason::QUIT;
+            if (machine_stop_ != StopReason::NONE) return machine_stop_;
+            if (!v.powered) continue;  // it powered itself down
+            switch (c.stop) {
+                case StopReason::IDLE:
+                    ++c.counters.idle_waits;
+                    v.waiting = true;
+                    break;
+                case StopReason::BUDGET: break;
+                default: return c.stop;
+            }
         }
+        running_ = 0;
+        if (std::all_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& v) { return !v.powered || v.waiting; })) {
+            if (!idle()) return cpu().stop;
+            for (Vcpu& v : vcpus_) v.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
+            continue;
+        }
+        if (instructions() >= limit) return StopReason::BUDGET;
+        // The clocks of waiting vCPUs move on with the rest of the machine.
+        for (Vcpu& v : vcpus_)
+            if (v.powered && v.waiting) v.cpu->set_ticks(std::max(v.cpu->ticks(), now));
+        deliver_console_input();
+        poll_devices();
     }
 }
 
@@ -363,10 +427,11 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     cfg.set_initrd(opts_.initrd);
     cfg.set_append(opts_.append);
     cfg.set_memory_bytes(opts_.memory_bytes);
-    cfg.set_smp(1);
+    cfg.set_smp(unsigned(vcpus_.size()));
+    if (vcpus_.size() > 1) cfg.set_quantum(opts_.quantum);
     cfg.set_mode(opts_.mode);
     cfg.set_clock(opts_.clock);
-    cfg.set_engine(engine_->name());
+    cfg.set_engine(vcpus_[0].engine->name());
     for (const std::string& a : opts_.argv) cfg.add_argv(a);
     for (auto [role, path] : {std::pair{"kernel", &opts_.kernel}, std::pair{"initrd", &opts_.initrd}}) {
         if (path->empty()) continue;
@@ -376,20 +441,24 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
         a.set_sha256(sha256_of_file(*path));
     }
     *r.mutable_host() = describe_host();
-    stats::VcpuCounters& v = *r.add_vcpus();
-    v.set_cpu(0);
-    fill_counters(v, cpu_.counters);
-    add_to_totals(r, v);
+    for (const Vcpu& vcpu : vcpus_) {
+        stats::VcpuCounters& v = *r.add_vcpus();
+        v.set_cpu(vcpu.cpu->id);
+        fill_counters(v, vcpu.cpu->counters);
+        add_to_totals(r, v);
+        stats::EngineRecord e;
+        vcpu.engine->fill_record(e);
+        add_engine_record(*r.mutable_engine(), e);
+    }
     auto& totals = *r.mutable_totals();
-    totals["instructions"] = cpu_.instret;
-    totals["virtual_ticks"] = cpu_.ticks();
+    totals["instructions"] = instructions();
+    totals["virtual_ticks"] = cpu().ticks();
     totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
     totals["refused_device_accesses"] = bus_.refused_accesses();
     totals["uart_bytes_sent"] = uart_.bytes_sent();
-    r.set_stop_reason(kStopNames[size_t(cpu_.stop)]);
-    r.set_exit_code(cpu_.exit_code);
+    r.set_stop_reason(kStopNames[size_t(cpu().stop)]);
+    r.set_exit_code(cpu().exit_code);
     r.set_wall_seconds(wall_seconds);
-    engine_->fill_record(*r.mutable_engine());
     for (size_t n = 0; n < virtio_.size(); ++n) {
         stats::DeviceRecord& d = *r.add_devices();
         d.set_name(virtio_[n]->device().name());
@@ -400,7 +469,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     if (hypervisor_) {
         hypervisor_->fill_record(r, wall_seconds);
         // Device register accesses exit to the hypervisor too: an exit kind of their own.
-        if (cpu_.counters.exits_mmio) (*r.mutable_hypervisor()->mutable_exits_by_kind())["mmio"] = cpu_.counters.exits_mmio;
+        if (cpu().counters.exits_mmio) (*r.mutable_hypervisor()->mutable_exits_by_kind())["mmio"] = cpu().counters.exits_mmio;
     }
     return r;
 }
@@ -409,7 +478,7 @@ std::string Machine::stop_report() const {
     static const char* const kNames[32] = {"zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
                                            "a7",   "t0", "t1", "t2", "t3", "s0", "s1", "s2", "s3", "s4", "s5",
                                            "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
-    const Cpu& c = cpu_;
+    const Cpu& c = cpu();
     std::ostringstream out;
     char line[200];
     if (c.stop == StopReason::SENSITIVE) {

@@ -1,7 +1,9 @@
-// The virtual board (`-M virt`): RAM and devices on a bus, one vCPU, the
-// execution engine and the loaded guest, described to the guest by a device
-// tree. It boots Linux (UHI boot protocol: a0 = -2, a1 = DTB) and runs
-// bare-metal programs that use UHI semihosting.
+// The virtual board (`-M virt`): RAM and devices on a bus, 1 to 8 vCPUs
+// each with its own execution engine, and the loaded guest, described to
+// the guest by a device tree. It boots Linux (UHI boot protocol: a0 = -2,
+// a1 = DTB) and runs bare-metal programs that use UHI semihosting.
+// vCPUs run interleaved on one host thread, in fixed quanta of guest
+// instructions, so a run is deterministic whatever their number.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -29,6 +31,16 @@
 
 namespace mipshv {
 
+// One vCPU of the board: its architectural state and the engine that runs
+// it. Translated code and lookup caches are per vCPU, so vCPUs share no
+// mutable host state but guest memory and the devices.
+struct Vcpu {
+    std::unique_ptr<Cpu> cpu;
+    std::unique_ptr<ExecutionEngine> engine;
+    bool powered = false;  // out of reset and not powered down
+    bool waiting = false;  // in WAIT: runs again once an interrupt is pending
+};
+
 class Machine {
 public:
     // Loads opts.kernel when given; without one, the caller places code in
@@ -39,9 +51,12 @@ public:
     Machine(const Machine&) = delete;
     Machine& operator=(const Machine&) = delete;
 
-    // Runs until the guest exits, stops, or `budget` instructions (0: none).
+    // Runs until the guest exits, stops, or `budget` instructions (0: none)
+    // retired by all vCPUs together.
     StopReason run(uint64_t budget = 0);
-    Cpu& cpu() { return cpu_; }
+    Cpu& cpu(unsigned n = 0) { return *vcpus_[n].cpu; }
+    const Cpu& cpu(unsigned n = 0) const { return *vcpus_[n].cpu; }
+    unsigned vcpu_count() const { return unsigned(vcpus_.size()); }
     ConsoleBackend& console() { return *console_; }
     Bus& bus() { return bus_; }
     const ElfImage& kernel() const { return kernel_; }
@@ -59,6 +74,9 @@ private:
     uint64_t ns_to_ticks(uint64_t ns) const;
     uint64_t host_ticks() const;  // host time since start, in guest clock cycles
     bool idle();
+    bool woken(const Cpu& c) const;
+    void stop_machine(StopReason why, int exit_code);
+    uint64_t instructions() const;  // retired by all vCPUs
     void deliver_console_input();
     void poll_devices();
     void attach_drives();
@@ -70,9 +88,8 @@ private:
     ExecMode mode_;
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;
-    Cpu cpu_;
+    std::vector<Vcpu> vcpus_;  // [0] is the boot CPU
     CpuIntc intc_;
-    std::unique_ptr<ExecutionEngine> engine_;
     std::unique_ptr<ConsoleBackend> console_;
     Uart16550 uart_;
     GoldfishRtc rtc_;
@@ -85,6 +102,8 @@ private:
     std::unique_ptr<Hypervisor> hypervisor_;  // hypervisor modes only
     std::vector<uint8_t> dtb_;
     std::FILE* trace_ = nullptr;
+    unsigned running_ = 0;  // the vCPU whose engine is running (or ran last)
+    StopReason machine_stop_ = StopReason::NONE;
     uint64_t host_start_ns_ = 0;  // --clock host: host time of tick 0
 };
 

@@ -88,6 +88,21 @@ uint64_t parse_code_cache(const std::string& option, const std::string& text) {
     return bytes;
 }
 
+// QEMU's -smp N or -smp cpus=N.
+unsigned parse_smp(const std::string& option, const std::string& text) {
+    const std::string number = text.rfind("cpus=", 0) == 0 ? text.substr(5) : text;
+    uint64_t n;
+    if (!parse_decimal(number, n) || n < 1 || n > kMaxVcpus)
+        fail(option + ": expected a number of vCPUs from 1 to " + std::to_string(kMaxVcpus) + " (N or cpus=N), got '" + text + "'");
+    return unsigned(n);
+}
+
+uint64_t parse_quantum(const std::string& option, const std::string& text) {
+    const uint64_t n = parse_count(option, text);
+    if (n < 100 || n > 10'000'000) fail(option + ": expected 100 to 10000000 instructions, got '" + text + "'");
+    return n;
+}
+
 std::string parse_engine(const std::string& option, const std::string& text) {
     if (text != "jit" && text != "interp") fail(option + ": unknown engine '" + text + "' (valid: jit, interp)");
     return text;
@@ -117,6 +132,8 @@ Options parse_options(int argc, char** argv) {
         else if (name == "initrd") options.initrd = value();
         else if (name == "append") options.append = value();
         else if (name == "m") options.memory_bytes = parse_memory_size(arg, value());
+        else if (name == "smp") options.smp = parse_smp(arg, value());
+        else if (name == "quantum") options.quantum = parse_quantum(arg, value());
         else if (name == "M" || name == "machine") options.machine = value();  // boards validate it
         else if (name == "semihosting") options.semihosting = true;
         else if (name == "nographic") continue;  // QEMU habit; mipshv never opens a window
@@ -162,6 +179,10 @@ std::string usage() {
            "  -m SIZE             guest RAM: MiB, or with a K/M/G suffix (default 128M;\n"
            "                      1M to 16G, a multiple of 4K)\n"
            "  -M, -machine NAME   board to emulate (default: virt)\n"
+           "  -smp N              vCPUs, 1 to 8 (default 1); with 2 or more the board\n"
+           "                      has a Coherent Processing System (CM, GIC, CPC)\n"
+           "  --quantum N         guest instructions each vCPU runs before the next\n"
+           "                      takes its turn (default 10000; 100 to 10000000)\n"
            "  -semihosting        enable UHI semihosting calls from the guest\n"
            "  -nographic          accepted for QEMU compatibility; always implied\n"
            "  -serial SPEC        UART backend: stdio (default), file:PATH, null\n"

@@ -11,9 +11,17 @@
 
 namespace mipshv {
 
+// vCPUs a board can have, and how long each runs before the next takes
+// its turn: 10000 instructions are 100 us of virtual time, short next to
+// the kernel's timer tick and long next to a block.
+constexpr unsigned kMaxVcpus = 8;
+constexpr uint64_t kDefaultQuantum = 10'000;
+
 struct Options {
     std::string kernel, initrd, append, machine = "virt", mode = "bare-metal", serial;
     uint64_t memory_bytes = 128ull << 20;
+    unsigned smp = 1;                  // vCPUs (-smp N, 1 to kMaxVcpus)
+    uint64_t quantum = kDefaultQuantum;  // guest instructions each vCPU runs in turn (--quantum)
     bool semihosting = false;
     uint64_t max_instructions = 0;  // 0 = unlimited
     std::string trace_file;

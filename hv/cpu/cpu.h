@@ -44,6 +44,7 @@ struct Cpu {
     Cpu(const Cpu&) = delete;
     Cpu& operator=(const Cpu&) = delete;
 
+    unsigned id = 0;        // vCPU number: CPU (core) number on the board, EBase.CPUNum
     uint64_t gpr[33] = {};  // [32] is the sink that writes to $0 land in
     uint64_t hi = 0, lo = 0;
     uint64_t pc = 0;

@@ -131,7 +131,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
         return true;
     }
     if (c.vmm) ++c.counters.exits_mmio;
-    if (!c.bus->mmio_read(pa, size, value)) return raise(c, i, Exc::DBE);
+    if (!c.bus->mmio_read(pa, size, value, c.id)) return raise(c, i, Exc::DBE);
     return true;
 }
 
@@ -155,7 +155,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
         return true;
     }
     if (c.vmm) ++c.counters.exits_mmio;
-    if (!c.bus->mmio_write(pa, size, value)) return raise(c, i, Exc::DBE);
+    if (!c.bus->mmio_write(pa, size, value, c.id)) return raise(c, i, Exc::DBE);
     return true;
 }
 

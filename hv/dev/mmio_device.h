@@ -17,6 +17,17 @@ public:
     virtual bool accepts(uint64_t offset, unsigned size) const = 0;
     virtual uint64_t read(uint64_t offset, unsigned size) = 0;
     virtual void write(uint64_t offset, unsigned size, uint64_t value) = 0;
+    // The same access, made by vCPU `vcpu`: what the bus calls. Devices
+    // with a per-CPU view of their registers (the GIC's and the CM's local
+    // sections) override these; the rest answer every vCPU alike.
+    virtual uint64_t read_from(unsigned vcpu, uint64_t offset, unsigned size) {
+        (void)vcpu;
+        return read(offset, size);
+    }
+    virtual void write_from(unsigned vcpu, uint64_t offset, unsigned size, uint64_t value) {
+        (void)vcpu;
+        write(offset, size, value);
+    }
 };
 
 // The common rule: only `size`-byte accesses, naturally aligned.

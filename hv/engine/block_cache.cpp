@@ -48,9 +48,13 @@ Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
     if (blocks_.size() >= kMaxBlocks) drop_all();
     Block* raw = b.get();
     uint64_t page = raw->pa >> 12;
-    by_page_[page].push_back(raw);
+    std::vector<Block*>& on_page = by_page_[page];
+    // A new code page: stores to it must take the slow path in every vCPU
+    // from now on. (A page that already held code has no fast store
+    // entries: the slow path never makes any for it.)
+    if (on_page.empty() && bus_.add_code_page(raw->pa)) bus_.track_page(raw->pa, false);
+    on_page.push_back(raw);
     count_mapped_code(*raw, +1);
-    bus_.set_code_page(raw->pa, true);
     blocks_[Key{raw->pa, raw->vpc}] = std::move(b);
     remember(raw->vpc, mode, raw);
     return raw;
@@ -58,7 +62,7 @@ Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
 
 void BlockCache::drop_all() {
     for (auto& [key, block] : blocks_) bury(std::move(block));
-    for (auto& [page, list] : by_page_) bus_.set_code_page(page << 12, false);
+    for (auto& [page, list] : by_page_) bus_.drop_code_page(page << 12);
     blocks_.clear();
     by_page_.clear();
     mapped_code_pages_.clear();
@@ -68,10 +72,7 @@ void BlockCache::drop_all() {
 unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
     uint64_t page = pa >> 12;
     auto it = by_page_.find(page);
-    if (it == by_page_.end()) {
-        bus_.set_code_page(pa, false);
-        return 0;
-    }
+    if (it == by_page_.end()) return 0;
     std::vector<Block*>& list = it->second;
     unsigned dropped = 0;
     auto overlaps = [&](const Block* b) { return b->pa_lo < pa + len && pa < b->pa_end; };
@@ -86,7 +87,7 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
     std::erase_if(list, overlaps);
     if (list.empty()) {
         by_page_.erase(it);
-        bus_.set_code_page(pa, false);
+        bus_.drop_code_page(pa);
     }
     if (dropped) forget_blocks();
     return dropped;

@@ -162,15 +162,7 @@ Block* BlockEngine::block_at_pc(Cpu& c) {
         cache_.remember(c.pc, c.mmu_mode, b);
         return b;
     }
-    const bool code_page_before = c.bus->is_code_page(pa);
-    if (Block* b = build(c, pa)) {
-        // New code page: stores to it must now take the slow path. (A page
-        // that already held code has no fast store entries: the slow path
-        // never makes any for it.)
-        if (!code_page_before)
-            c.soft_tlb.drop_writes_to(reinterpret_cast<uintptr_t>(c.bus->ram_ptr(pa & kHostPageMask, 1)));
-        return b;
-    }
+    if (Block* b = build(c, pa)) return b;
     raise(c, at, Exc::IBE);  // instruction fetch from something that is not RAM
     return nullptr;
 }

@@ -14,10 +14,8 @@ namespace mipshv {
 class BlockEngine : public ExecutionEngine {
 public:
     // The engine hears of every write to guest RAM through the bus (Bus::before_write).
-    explicit BlockEngine(Bus& bus) : cache_(bus), bus_(bus) { bus.engine = this; }
-    ~BlockEngine() override {
-        if (bus_.engine == this) bus_.engine = nullptr;
-    }
+    explicit BlockEngine(Bus& bus) : cache_(bus), bus_(bus) { bus.add_engine(this); }
+    ~BlockEngine() override { bus_.remove_engine(this); }
 
     void run(Cpu& c, uint64_t budget) final;
     void invalidate_code(uint64_t pa, uint64_t len) override;

@@ -84,7 +84,6 @@ Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t reg
 
 void Hypervisor::attach(Cpu& c) {
     c.vmm = this;
-    patcher_.set_engine(c.engine);
     c.comm_window_va = comm_page::kWindowVa;
     c.comm_window_pa = region_pa_;
     c.hyp_region_pa = region_pa_;
@@ -131,7 +130,7 @@ void Hypervisor::set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t
 
 void Hypervisor::scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va) {
     HypervisorTime t{hypervisor_ns_};
-    const unsigned patched = patcher_.scan(c, pa, end, mode_ == ExecMode::ONE_TO_N, va);
+    const unsigned patched = patcher_.scan(pa, end, mode_ == ExecMode::ONE_TO_N, va);
     if (scans_.size() < kMaxScansKept) scans_.push_back({trigger, pa, end, patched, c.instret});
     ++scan_count_;
 }
@@ -214,7 +213,7 @@ bool Hypervisor::trap(Cpu& c, const Insn& i) {
     // On demand: the instruction trapped in the guest kernel, so patch it
     // now (1:n where possible); the next execution needs no decode or exit.
     if (mode_ == ExecMode::ON_DEMAND && guest_kernel && tr.fault == TranslateFault::NONE)
-        patcher_.patch(c, i.pc, pa, true);
+        patcher_.patch(i.pc, pa, true);
     return ok;
 }
 

@@ -115,7 +115,7 @@ std::optional<uint32_t> Patcher::one_to_one(const Insn& d, uint64_t pa, PatchKin
     return hypercall_for(d, pa);
 }
 
-std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, uint64_t pa) {
+std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t pa) {
     // A jump needs a delay slot: not possible if the site is itself one.
     const uint8_t* prev = pa >= 4 ? bus_.ram_ptr(pa - 4, 4) : nullptr;
     if (!prev) return std::nullopt;
@@ -177,7 +177,7 @@ std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, u
     }
     code.insert(code.end(), {j(va + 4), nop()});
     const uint64_t stub_pa = stubs_next_;
-    auto stub_va = emit_stub(code, va, c);
+    auto stub_va = emit_stub(code, va);
     if (!stub_va) return std::nullopt;
     if (hypercall_slot) {
         const uint64_t slot_pa = stub_pa + *hypercall_slot * 4;
@@ -190,14 +190,14 @@ std::optional<uint32_t> Patcher::stub_jump(Cpu& c, const Insn& d, uint64_t va, u
 // Places a stub in the hypervisor's region where a jump from `site_va` can
 // reach it (same 256 MiB region, same unmapped segment); nothing when the
 // site cannot reach it or the region is full (the caller falls back to 1:1).
-std::optional<uint64_t> Patcher::emit_stub(const std::vector<uint32_t>& code, uint64_t site_va, Cpu& c) {
+std::optional<uint64_t> Patcher::emit_stub(const std::vector<uint32_t>& code, uint64_t site_va) {
     const auto stub_va = alias_like(site_va, stubs_next_);
     if (!stub_va || ((site_va + 4) >> 28) != (*stub_va >> 28)) return std::nullopt;
     const uint64_t bytes = code.size() * 4;
     uint8_t* dst = stubs_next_ + bytes <= stubs_end_ ? bus_.ram_ptr(stubs_next_, bytes) : nullptr;
     if (!dst) return std::nullopt;
     std::memcpy(dst, code.data(), bytes);
-    c.engine->invalidate_code(stubs_next_, bytes);
+    bus_.invalidate_code(stubs_next_, bytes);
     stubs_next_ += bytes;
     return stub_va;
 }
@@ -206,7 +206,7 @@ std::optional<uint64_t> Patcher::emit_stub(const std::vector<uint32_t>& code, ui
 // the DI sits in a delay slot, where no jump can go. The whole idiom becomes
 // "j stub; nop": the stub disables interrupts and returns to the EI when the
 // flags say so, else past it, so guest time stays instruction for instruction.
-bool Patcher::patch_irq_restore(Cpu& c, const Insn& d, uint64_t va, uint64_t pa) {
+bool Patcher::patch_irq_restore(const Insn& d, uint64_t va, uint64_t pa) {
     constexpr uint32_t kDi = 0x41606000, kEi = 0x41606020;
     if (d.op != Opcode::di || d.rt != 0 || pa < 8 || ((pa - 4) & 0xfff) == 0xffc) return false;
     const uint8_t* words = bus_.ram_ptr(pa - 8, 16);
@@ -223,10 +223,10 @@ bool Patcher::patch_irq_restore(Cpu& c, const Insn& d, uint64_t va, uint64_t pa)
     const std::vector<uint32_t> code = {sd(s1, save0, kZero), lw(s1, status, kZero), ori(s1, s1, 1), xori(s1, s1, 1),
                                         sw(s1, status, kZero), ld(s1, save0, kZero), bne(rs, kZero, 3), nop(),
                                         j(head_va + 12), nop(), j(head_va + 8), nop()};
-    auto stub_va = emit_stub(code, head_va, c);
+    auto stub_va = emit_stub(code, head_va);
     if (!stub_va) return false;
-    add_site(c, pa - 4, {w[1], PatchKind::STUB, 8, 4, false, pa - 4}, j(*stub_va));
-    add_site(c, pa, {w[2], PatchKind::NOP, 4, 0, false, pa - 4}, nop());
+    add_site(pa - 4, {w[1], PatchKind::STUB, 8, 4, false, pa - 4}, j(*stub_va));
+    add_site(pa, {w[2], PatchKind::NOP, 4, 0, false, pa - 4}, nop());
     ++applied_["1:n irq-restore"];
     return true;
 }
@@ -237,16 +237,16 @@ void for_each_page(uint64_t begin, uint64_t end, Fn fn) {
     for (uint64_t page = begin & ~0xfffull; page < end; page += 4096) fn(page);
 }
 
-void Patcher::add_site(Cpu& c, uint64_t pa, Site site, uint32_t replacement) {
+void Patcher::add_site(uint64_t pa, Site site, uint32_t replacement) {
     sites_[pa] = site;
     std::memcpy(bus_.ram_ptr(pa, 4), &replacement, 4);
     for_each_page(pa - site.before, pa + site.span, [&](uint64_t page) {
         if (!bus_.ram_ptr(page, 4096)) return;
         ++sites_per_page_[page];
         bus_.set_patched_page(page, true);
-        c.soft_tlb.drop_page(reinterpret_cast<uintptr_t>(bus_.ram_ptr(page, 1)));
+        bus_.track_page(page, true);
     });
-    c.engine->invalidate_code(pa, 4);
+    bus_.invalidate_code(pa, 4);
 }
 
 void Patcher::remove_site(uint64_t pa) {
@@ -260,7 +260,7 @@ void Patcher::remove_site(uint64_t pa) {
 void Patcher::remove_one(uint64_t pa) {
     auto it = sites_.find(pa);
     std::memcpy(bus_.ram_ptr(pa, 4), &it->second.original, 4);
-    if (engine_) engine_->invalidate_code(pa, 4);
+    bus_.invalidate_code(pa, 4);
     for_each_page(pa - it->second.before, pa + it->second.span, [&](uint64_t page) {
         auto count = sites_per_page_.find(page);
         if (count == sites_per_page_.end()) return;
@@ -274,7 +274,7 @@ void Patcher::remove_one(uint64_t pa) {
     ++dropped_;
 }
 
-bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
+bool Patcher::patch(uint64_t va, uint64_t pa, bool allow_stub) {
     if (sites_.count(pa) || (pa & 3)) return false;
     const uint8_t* host = bus_.ram_ptr(pa, 4);
     if (!host) return false;
@@ -283,9 +283,9 @@ bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
     const Insn d = decode_insn(va, word);
     if (opcode_info(d.op).sensitive == SensitiveClass::NONE) return false;
     if (allow_stub) {
-        if (patch_irq_restore(c, d, va, pa)) return true;
-        if (auto jump = stub_jump(c, d, va, pa)) {
-            add_site(c, pa, {word, PatchKind::STUB, 8, 4, true}, *jump);
+        if (patch_irq_restore(d, va, pa)) return true;
+        if (auto jump = stub_jump(d, va, pa)) {
+            add_site(pa, {word, PatchKind::STUB, 8, 4, true}, *jump);
             ++applied_["1:n stub"];
             return true;
         }
@@ -293,12 +293,12 @@ bool Patcher::patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub) {
     PatchKind kind;
     auto replacement = one_to_one(d, pa, kind);
     if (!replacement) return false;
-    add_site(c, pa, {word, kind, 4, 0}, *replacement);
+    add_site(pa, {word, kind, 4, 0}, *replacement);
     ++applied_[std::string("1:1 ") + kPatchKindNames[size_t(kind)]];
     return true;
 }
 
-unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub, std::optional<uint64_t> va_of_pa) {
+unsigned Patcher::scan(uint64_t pa, uint64_t end, bool allow_stub, std::optional<uint64_t> va_of_pa) {
     unsigned patched = 0;
     for (uint64_t w = (pa + 3) & ~3ull; w + 4 <= end; w += 4) {
         // Skip untouched (all-zero) pages whole: zero decodes as NOP.
@@ -319,7 +319,7 @@ unsigned Patcher::scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub, std::
         // kseg0 reaches the first 512 MiB; the rest only through xkphys.
         const uint64_t va = va_of_pa ? *va_of_pa + (w - pa)
                             : w < 0x20000000 ? 0xffffffff80000000ull + w : 0x9800000000000000ull | w;
-        patched += patch(c, va, w, allow_stub);
+        patched += patch(va, w, allow_stub);
     }
     return patched;
 }

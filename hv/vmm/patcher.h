@@ -15,8 +15,6 @@
 
 namespace mipshv {
 
-struct Cpu;
-class ExecutionEngine;
 
 enum class PatchKind : uint8_t { LOAD, STORE, NOP, HYPERCALL, STUB };
 inline constexpr const char* kPatchKindNames[] = {"load", "store", "nop", "hypercall", "stub"};
@@ -26,18 +24,17 @@ public:
     // Hypercalls are `syscall` instructions at sites the patcher registered,
     // each naming the pre-decoded emulation record of its original.
     Patcher(Bus& bus, uint64_t stubs_pa, uint64_t stubs_end_pa);
-    void set_engine(ExecutionEngine* engine) { engine_ = engine; }
     // End of the stub code written so far (stubs start at the constructor's stubs_pa).
     uint64_t stubs_end() const { return stubs_next_; }
 
     // Patches the sensitive instruction at guest address va (physical pa).
     // `allow_stub`: try 1:n first. Returns false when nothing was done.
-    bool patch(Cpu& c, uint64_t va, uint64_t pa, bool allow_stub);
+    bool patch(uint64_t va, uint64_t pa, bool allow_stub);
 
     // Eager strategies: patch every sensitive word in [pa, end), which runs
     // at `va` (of pa) when given, else from kseg0 (as most of Linux does).
     // Pages with content are marked scanned.
-    unsigned scan(Cpu& c, uint64_t pa, uint64_t end, bool allow_stub, std::optional<uint64_t> va = std::nullopt);
+    unsigned scan(uint64_t pa, uint64_t end, bool allow_stub, std::optional<uint64_t> va = std::nullopt);
     // The page holding pa was scanned with content, and no write the bus
     // sees (slow-path stores: code and patched pages; DMA) changed it since.
     bool scanned(uint64_t pa) const { return scanned_pages_.count(bus_.ram_offset(pa) >> 12) != 0; }
@@ -78,18 +75,17 @@ private:
         uint64_t group = 0;         // first site of a multi-word patch (0: none)
     };
     std::optional<uint32_t> one_to_one(const Insn& d, uint64_t pa, PatchKind& kind);
-    std::optional<uint32_t> stub_jump(Cpu& c, const Insn& d, uint64_t va, uint64_t pa);
-    bool patch_irq_restore(Cpu& c, const Insn& d, uint64_t va, uint64_t pa);
-    std::optional<uint64_t> emit_stub(const std::vector<uint32_t>& code, uint64_t site_va, Cpu& c);
+    std::optional<uint32_t> stub_jump(const Insn& d, uint64_t va, uint64_t pa);
+    bool patch_irq_restore(const Insn& d, uint64_t va, uint64_t pa);
+    std::optional<uint64_t> emit_stub(const std::vector<uint32_t>& code, uint64_t site_va);
     uint32_t hypercall_for(const Insn& d, uint64_t pa);
-    void add_site(Cpu& c, uint64_t pa, Site site, uint32_t replacement);
+    void add_site(uint64_t pa, Site site, uint32_t replacement);
     void remove_site(uint64_t pa);
     void remove_one(uint64_t pa);
     uint64_t page_hash(uint64_t pa) const;  // of the RAM page holding pa
 
     static constexpr uint64_t kMaxSpan = 8, kMaxBefore = 4;
     Bus& bus_;
-    ExecutionEngine* engine_ = nullptr;
     uint64_t stubs_next_, stubs_end_;
     std::unordered_map<uint64_t, Site> sites_;
     std::unordered_map<uint64_t, uint32_t> sites_per_page_;  // page -> sites whose span touches it

@@ -348,9 +348,9 @@ TEST_CASE("guest memory: before_write splits by page and tells only the pages co
     Bus bus(4 * kPage, 256ull << 20, 512ull << 20);
     FakeEngine engine;
     FakeOverlay overlay;
-    bus.engine = &engine;
+    bus.add_engine(&engine);
     bus.overlay = &overlay;
-    bus.set_code_page(1 * kPage, true);
+    bus.add_code_page(1 * kPage);
     bus.set_patched_page(2 * kPage, true);
 
     const std::vector<uint8_t> data(2 * kPage + 0x20, 0x5a);
@@ -373,7 +373,7 @@ TEST_CASE("guest memory: before_write splits by page and tells only the pages co
     // A write that is refused tells nobody and changes nothing.
     engine.invalidated.clear();
     overlay.writes.clear();
-    bus.set_code_page(3 * kPage, true);
+    bus.add_code_page(3 * kPage);
     const std::vector<uint8_t> more(0x20, 0xa5);
     CHECK_FALSE(bus.write(4 * kPage - 0x10, more.data(), more.size()));
     CHECK(engine.invalidated.empty());
