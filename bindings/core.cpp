@@ -78,7 +78,7 @@ public:
     }
     int exit_code() {
         std::lock_guard lock(mutex_);
-        return machine_->cpu().exit_code;
+        return machine_->exit_code();
     }
     uint64_t instructions() {
         std::lock_guard lock(mutex_);

@@ -15,7 +15,9 @@ namespace mipshv {
 namespace {
 using namespace memory_map;
 
-constexpr uint32_t kPhandleCpuIntc = 1, kPhandleCpuClock = 2, kPhandleSyscon = 3;
+constexpr uint32_t kPhandleCpuIntc = 1, kPhandleCpuClock = 2, kPhandleSyscon = 3, kPhandleGic = 4;
+// The GIC's interrupt specifier: <kind number trigger>.
+constexpr uint32_t kGicShared = 0, kIrqTypeLevelHigh = 4;
 
 // libfdt's sequential-write API with every return code checked.
 class FdtWriter {
@@ -61,11 +63,15 @@ std::string node_name(const char* kind, uint64_t addr) {
     return name;
 }
 
-void device(FdtWriter& w, const char* kind, const char* compatible, const DeviceSlot& slot) {
+// A device node, with its interrupt on the CPU's own lines or on the GIC.
+void device(FdtWriter& w, const char* kind, const char* compatible, const DeviceSlot& slot, bool gic) {
     w.begin(node_name(kind, slot.base));
     w.prop("compatible", compatible);
     w.reg({{slot.base, slot.size}});
-    if (slot.irq) {
+    if (gic && slot.gic) {
+        w.prop("interrupt-parent", kPhandleGic);
+        w.cells("interrupts", {kGicShared, slot.gic, kIrqTypeLevelHigh});
+    } else if (!gic && slot.irq) {
         w.prop("interrupt-parent", kPhandleCpuIntc);
         w.prop("interrupts", slot.irq);
     }
@@ -115,14 +121,26 @@ std::vector<uint8_t> build_device_tree(const BoardDescription& b) {
     w.prop("phandle", kPhandleCpuIntc);
     w.end();
 
-    device(w, "serial", "ns16550a", kUart);
+    // After the CPU's controller: the GIC routes to it by CPU vector, not
+    // through the tree (an interrupt-parent here would make a cycle).
+    if (b.cps) {
+        w.begin(node_name("interrupt-controller", kGic.base));
+        w.prop("compatible", "mti,gic");
+        w.reg({{kGic.base, kGic.size}});
+        w.empty("interrupt-controller");
+        w.prop("#interrupt-cells", 3u);
+        w.prop("phandle", kPhandleGic);
+        w.end();
+    }
+
+    device(w, "serial", "ns16550a", kUart, b.cps);
     w.prop("clock-frequency", 1843200u);
     w.end();
 
-    device(w, "rtc", "google,goldfish-rtc", kRtc);
+    device(w, "rtc", "google,goldfish-rtc", kRtc, b.cps);
     w.end();
 
-    device(w, "syscon", "syscon", kSyscon);
+    device(w, "syscon", "syscon", kSyscon, b.cps);
     w.prop("phandle", kPhandleSyscon);
     w.end();
     for (auto [name, value] : {std::pair{"poweroff", kSysconPoweroff}, std::pair{"reboot", kSysconReboot}}) {
@@ -136,7 +154,7 @@ std::vector<uint8_t> build_device_tree(const BoardDescription& b) {
 
     // Occupied slots only: an empty slot is unmapped, so nothing probes it.
     for (const DeviceSlot& slot : b.virtio) {
-        device(w, "virtio_mmio", "virtio,mmio", slot);
+        device(w, "virtio_mmio", "virtio,mmio", slot, b.cps);
         w.empty("dma-coherent");  // guest RAM is the device's memory: no cache maintenance needed
         w.end();
     }

@@ -13,6 +13,7 @@ struct BoardDescription {
     uint64_t low_ram_bytes = 0;   // guest RAM at physical 0 (below the hypervisor's region)
     uint64_t high_ram_bytes = 0;  // guest RAM at memory_map::kRamHighBase
     unsigned cpus = 1;
+    bool cps = false;  // a Coherent Processing System: devices interrupt through the GIC
     std::string bootargs;
     uint64_t initrd_start = 0, initrd_end = 0;  // physical; 0/0 when there is none
     std::vector<memory_map::DeviceSlot> virtio;  // the occupied virtio-mmio slots

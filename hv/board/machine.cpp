@@ -104,9 +104,13 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
       vcpus_(make_vcpus(opts, mode_, bus_, hypervisor_region_)),
       intc_(cpu()),
+      gic_(opts.smp > 1 ? std::make_unique<Gic>(
+                              opts.smp, [this](unsigned vp, unsigned pin, bool level) { cp0_set_irq_line(cpu(vp), 2 + pin, level); },
+                              [this] { return cpu().ticks(); })
+                        : nullptr),
       console_(console ? std::move(console) : std::make_unique<HostConsole>(opts.serial)),
-      uart_(*console_, intc_.source(kUart.irq)),
-      rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); }, intc_.source(kRtc.irq)),
+      uart_(*console_, irq_source(kUart)),
+      rtc_(rtc_base_ns(opts), [this] { return machine_time_ns(); }, irq_source(kRtc)),
       syscon_([this](SysconRequest r) { stop_machine(r == SysconRequest::POWEROFF ? StopReason::HALT : StopReason::REBOOT, 0); }) {
     if (opts.machine != "virt") throw Error("mipshv: unknown machine '" + opts.machine + "' (available: virt)");
     for (Vcpu& v : vcpus_) {
@@ -132,6 +136,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     bus_.map_device(kUart.base, kUart.size, &uart_);
     bus_.map_device(kRtc.base, kRtc.size, &rtc_);
     bus_.map_device(kSyscon.base, kSyscon.size, &syscon_);
+    attach_cps();
     attach_drives();
     attach_nics();
     if (opts.semihosting) {
@@ -139,14 +144,20 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         if (console_->carries_semihosting()) semihosting_->set_console(console_.get());
         for (Vcpu& v : vcpus_) v.cpu->semihosting = semihosting_.get();
     }
-    for (Vcpu& v : vcpus_) cpu_reset(*v.cpu, v.cpu->id);
+    for (Vcpu& v : vcpus_) {
+        cpu_reset(*v.cpu, v.cpu->id);
+        if (cm_) cps_core_reset(*v.cpu);
+    }
+    // As firmware would: kseg0 cacheable and coherent, which Linux needs
+    // (and keeps) before it brings up a second core.
+    if (cm_) cp0_write(cpu(), cp0::CONFIG, 0, (cpu().cp0.config[0] & ~7ull) | 5);
     if (!opts.kernel.empty()) load_kernel(opts.kernel);
 
     // Top of low RAM, downwards: the hypervisor's region, the device tree,
     // the initrd; the kernel loads and decompresses itself low.
     const uint64_t low_ram = std::min(opts.memory_bytes, kRamLowWindow);
     const uint64_t dtb_slot = 64 * 1024, dtb_pa = hypervisor_region_ - dtb_slot;
-    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, 1, opts.append, 0, 0, {}};
+    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, opts.smp, gic_ != nullptr, opts.append, 0, 0, {}};
     for (unsigned n = 0; n < virtio_.size(); ++n) board.virtio.push_back(virtio_slot(n));
     if (!opts.initrd.empty()) {
         board.initrd_start = load_initrd(opts.initrd, dtb_pa);
@@ -178,6 +189,54 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.
     cpu().gpr[4] = uint64_t(-2);
     cpu().gpr[5] = kKseg0 + dtb_pa;
+}
+
+// A device's interrupt: a GIC shared interrupt on the CPS board, else a CPU line.
+std::function<void(bool)> Machine::irq_source(const DeviceSlot& slot) {
+    return gic_ ? gic_->source(slot.gic) : intc_.source(slot.irq);
+}
+
+// Several vCPUs: the Coherence Manager, the GIC and the Cluster Power
+// Controller, through which Linux starts secondary cores and takes them
+// offline and online again.
+void Machine::attach_cps() {
+    if (!gic_) return;
+    const unsigned cores = unsigned(vcpus_.size());
+    cm_ = std::make_unique<Cm>(cores, kCmGcr.base, kGic.base, kCpc.base, [this](unsigned core) { power_up(core); });
+    cpc_ = std::make_unique<Cpc>(cores, [this](unsigned core) { power_up(core); }, [this](unsigned core) { power_down(core); });
+    bus_.map_device(kCmGcr.base, kCmGcr.size, cm_.get());
+    bus_.map_device(kGic.base, kGic.size, gic_.get());
+    bus_.map_device(kCpc.base, kCpc.size, cpc_.get());
+}
+
+// What a core of the CPS board adds to the reset state: where its CM is.
+void Machine::cps_core_reset(Cpu& c) {
+    c.cp0.config[3] |= 1ull << 29;  // CMGCR: CMGCRBase is implemented
+    c.cp0.cmgcrbase = kCmGcr.base >> 4;
+}
+
+// A core leaves reset (CM) or is powered up or reset (CPC): it starts at
+// its reset base, at the machine's present time.
+void Machine::power_up(unsigned core) {
+    Vcpu& v = vcpus_.at(core);
+    Cpu& c = *v.cpu;
+    c.set_ticks(std::max(c.ticks(), cpu(running_).ticks()));
+    cpu_reset(c, core);
+    cps_core_reset(c);
+    c.pc = cm_->reset_pc(core);
+    v.engine->flush_lookup_cache();
+    v.powered = true;
+    v.waiting = false;
+    ++c.counters.power_ups;
+}
+
+// A core is powered down (CPC), perhaps by itself: it stops at once.
+void Machine::power_down(unsigned core) {
+    Vcpu& v = vcpus_.at(core);
+    if (!v.powered) return;
+    v.powered = false;
+    ++v.cpu->counters.power_downs;
+    if (core == running_) v.cpu->request_stop(StopReason::IDLE);
 }
 
 // Each -drive in the next virtio slot: vda, vdb, ...
@@ -214,7 +273,7 @@ void Machine::attach_nics() {
 // A virtio device in the next free slot: its transport on the bus and on the slot's interrupt line.
 void Machine::plug_virtio(std::unique_ptr<virtio::VirtioDevice> device) {
     const DeviceSlot slot = virtio_slot(unsigned(virtio_.size()));
-    virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(device), intc_.source(slot.irq)));
+    virtio_.push_back(std::make_unique<virtio::MmioTransport>(bus_, std::move(device), irq_source(slot)));
     bus_.map_device(slot.base, slot.size, virtio_.back().get());
 }
 
@@ -307,15 +366,8 @@ void Machine::stop_machine(StopReason why, int exit_code) {
     cpu(running_).request_stop(why);
 }
 
-// Every powered vCPU executed WAIT. Returns false when none can ever wake.
-bool Machine::idle() {
-    // Linux powers off (without a power-off driver) by masking every
-    // interrupt and waiting: nothing can end that wait.
-    if (std::none_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& v) { return v.powered && (v.cpu->cp0.status & cp0::status::IM); })) {
-        cpu().exit_code = 0;
-        cpu().request_stop(StopReason::HALT);
-        return false;
-    }
+// Every powered vCPU executed WAIT: the machine waits for the next event.
+void Machine::idle() {
     deliver_console_input();
     auto woken_any = [&] {
         return std::any_of(vcpus_.begin(), vcpus_.end(), [&](const Vcpu& v) { return v.powered && woken(*v.cpu); });
@@ -324,7 +376,7 @@ bool Machine::idle() {
         for (Vcpu& v : vcpus_)
             if (v.powered) v.cpu->set_ticks(std::max(v.cpu->ticks(), t));
     };
-    if (woken_any()) return true;
+    if (woken_any()) return;
     uint64_t wake = ns_to_ticks(rtc_.alarm_deadline_ns());
     for (const Vcpu& v : vcpus_)
         if (v.powered) wake = std::min(wake, v.cpu->timer_deadline);
@@ -347,7 +399,7 @@ bool Machine::idle() {
             if (!networks_.empty()) {
                 set_time(now);  // slirp's clock is the machine's
                 poll_network(ms);
-                if (woken_any()) return true;
+                if (woken_any()) return;
                 ms = 0;
             }
             if (!console_->input_open() || !uart_.ready_for_input()) {
@@ -359,12 +411,11 @@ bool Machine::idle() {
             if (n == 0) continue;
             set_time(guest_now());
             for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
-            if (woken_any()) return true;
+            if (woken_any()) return;
         }
     }
     set_time(wake);
     poll_devices();
-    return true;
 }
 
 // Rounds: each powered vCPU in turn runs a quantum of guest instructions
@@ -372,6 +423,12 @@ bool Machine::idle() {
 // console input and device time; a waiting vCPU's clock follows the
 // others'; when every vCPU waits, the machine idles until the next event.
 StopReason Machine::run(uint64_t budget) {
+    stop_reason_ = run_rounds(budget);
+    stopped_ = running_ < vcpus_.size() ? running_ : 0;
+    return stop_reason_;
+}
+
+StopReason Machine::run_rounds(uint64_t budget) {
     const uint64_t limit = budget ? instructions() + budget : UINT64_MAX;
     const bool host_clock = opts_.clock == "host";
     const uint64_t period = !networks_.empty() ? kNetworkSliceInsns : host_clock ? kHostClockSliceInsns : kSliceInsns;
@@ -388,6 +445,13 @@ StopReason Machine::run(uint64_t budget) {
             if (done >= limit) return StopReason::BUDGET;
             c.stop = StopReason::NONE;
             v.engine->run(c, std::min(quantum, limit - done));
+            // The other vCPUs run before this one's SC: any of them may store
+            // to the reserved line, so the reservation ends here (SC fails,
+            // the guest retries), which is always architecturally allowed.
+            if (vcpus_.size() > 1 && c.llbit) {
+                c.llbit = false;
+                ++c.counters.ll_reservations_lost;
+            }
             if (host_clock) c.set_ticks(std::max(c.ticks(), host_ticks()));
             now = std::max(now, c.ticks());
             if (console_->quit_requested()) return StopReason::QUIT;
@@ -397,6 +461,14 @@ StopReason Machine::run(uint64_t budget) {
                 case StopReason::IDLE:
                     ++c.counters.idle_waits;
                     v.waiting = true;
+                    // Linux halts (without a power-off driver) by masking every
+                    // interrupt and waiting, the other CPUs stopped: nothing
+                    // can end that wait.
+                    if ((c.cp0.status & cp0::status::IM) == 0) {
+                        c.exit_code = 0;
+                        c.request_stop(StopReason::HALT);
+                        return StopReason::HALT;
+                    }
                     break;
                 case StopReason::BUDGET: break;
                 default: return c.stop;
@@ -404,7 +476,7 @@ StopReason Machine::run(uint64_t budget) {
         }
         running_ = 0;
         if (std::all_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& v) { return !v.powered || v.waiting; })) {
-            if (!idle()) return cpu().stop;
+            idle();
             for (Vcpu& v : vcpus_) v.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
             continue;
         }
@@ -456,8 +528,8 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
     totals["refused_device_accesses"] = bus_.refused_accesses();
     totals["uart_bytes_sent"] = uart_.bytes_sent();
-    r.set_stop_reason(kStopNames[size_t(cpu().stop)]);
-    r.set_exit_code(cpu().exit_code);
+    r.set_stop_reason(kStopNames[size_t(stop_reason_)]);
+    r.set_exit_code(exit_code());
     r.set_wall_seconds(wall_seconds);
     for (size_t n = 0; n < virtio_.size(); ++n) {
         stats::DeviceRecord& d = *r.add_devices();
@@ -478,7 +550,7 @@ std::string Machine::stop_report() const {
     static const char* const kNames[32] = {"zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
                                            "a7",   "t0", "t1", "t2", "t3", "s0", "s1", "s2", "s3", "s4", "s5",
                                            "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
-    const Cpu& c = cpu();
+    const Cpu& c = cpu(stopped_);
     std::ostringstream out;
     char line[200];
     if (c.stop == StopReason::SENSITIVE) {

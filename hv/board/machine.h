@@ -16,6 +16,9 @@
 #include "hv/board/memory_map.h"
 #include "hv/cli/options.h"
 #include "hv/cpu/cpu.h"
+#include "hv/dev/cps/cm.h"
+#include "hv/dev/cps/cpc.h"
+#include "hv/dev/cps/gic.h"
 #include "hv/dev/goldfish_rtc.h"
 #include "hv/dev/semihosting.h"
 #include "hv/dev/syscon.h"
@@ -54,6 +57,10 @@ public:
     // Runs until the guest exits, stops, or `budget` instructions (0: none)
     // retired by all vCPUs together.
     StopReason run(uint64_t budget = 0);
+    // Why the last run stopped, and the guest's exit status then (the vCPU
+    // that stopped it: semihosting exit, power-off, halt).
+    StopReason stop_reason() const { return stop_reason_; }
+    int exit_code() const { return cpu(stopped_).exit_code; }
     Cpu& cpu(unsigned n = 0) { return *vcpus_[n].cpu; }
     const Cpu& cpu(unsigned n = 0) const { return *vcpus_[n].cpu; }
     unsigned vcpu_count() const { return unsigned(vcpus_.size()); }
@@ -73,9 +80,15 @@ private:
     uint64_t machine_time_ns() const;
     uint64_t ns_to_ticks(uint64_t ns) const;
     uint64_t host_ticks() const;  // host time since start, in guest clock cycles
-    bool idle();
+    StopReason run_rounds(uint64_t budget);
+    void idle();
     bool woken(const Cpu& c) const;
     void stop_machine(StopReason why, int exit_code);
+    std::function<void(bool)> irq_source(const memory_map::DeviceSlot& slot);
+    void attach_cps();
+    void cps_core_reset(Cpu& c);
+    void power_up(unsigned core);
+    void power_down(unsigned core);
     uint64_t instructions() const;  // retired by all vCPUs
     void deliver_console_input();
     void poll_devices();
@@ -89,7 +102,10 @@ private:
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;
     std::vector<Vcpu> vcpus_;  // [0] is the boot CPU
-    CpuIntc intc_;
+    CpuIntc intc_;            // one vCPU: devices drive its lines
+    std::unique_ptr<Gic> gic_;  // several: a Coherent Processing System
+    std::unique_ptr<Cm> cm_;
+    std::unique_ptr<Cpc> cpc_;
     std::unique_ptr<ConsoleBackend> console_;
     Uart16550 uart_;
     GoldfishRtc rtc_;
@@ -104,6 +120,8 @@ private:
     std::FILE* trace_ = nullptr;
     unsigned running_ = 0;  // the vCPU whose engine is running (or ran last)
     StopReason machine_stop_ = StopReason::NONE;
+    StopReason stop_reason_ = StopReason::NONE;
+    unsigned stopped_ = 0;  // the vCPU that stopped the last run
     uint64_t host_start_ns_ = 0;  // --clock host: host time of tick 0
 };
 

@@ -21,25 +21,36 @@ constexpr uint64_t kRamHighBase = 512 * kMiB;
 // guest the same memory.
 constexpr uint64_t kHypervisorRegionSize = 1 * kMiB;
 
-// Devices, between the RAM windows: each one's window and CPU interrupt
-// line (IP2..IP6; 0 for none). The machine maps devices on the
-// bus, wires their interrupts and describes them in the device tree from
-// these rows alone. Lines may be shared: every source is a level, and the
-// line is high while any of its sources is (board/cpu_intc.h).
+// Devices, between the RAM windows: each one's window, its CPU interrupt
+// line (IP2..IP6; 0 for none) on the one-vCPU board, and its GIC shared
+// interrupt (0 for none) on the board with a Coherent Processing System
+// (-smp 2 and more). The machine maps devices on the bus, wires their
+// interrupts and describes them in the device tree from these rows alone.
+// CPU lines may be shared: every source is a level, and the line is high
+// while any of its sources is (board/cpu_intc.h).
 struct DeviceSlot {
     uint64_t base, size;
     unsigned irq;
+    unsigned gic = 0;
 };
-constexpr DeviceSlot kUart{0x1fe00000, 0x100, 2};
-constexpr DeviceSlot kRtc{0x1fe01000, 0x100, 3};
+constexpr DeviceSlot kUart{0x1fe00000, 0x100, 2, 1};
+constexpr DeviceSlot kRtc{0x1fe01000, 0x100, 3, 2};
 constexpr DeviceSlot kSyscon{0x1fe02000, 0x100, 0};
+
+// The Coherent Processing System (-smp 2 and more), as Linux's CPS SMP
+// support needs it: the Coherence Manager's registers (GCR, 32 KiB
+// aligned; CP0 CMGCRBase points here), the GIC (128 KiB aligned) and the
+// Cluster Power Controller (found through GCR_CPC_BASE).
+constexpr DeviceSlot kCmGcr{0x1fb80000, 0x8000, 0};
+constexpr DeviceSlot kGic{0x1fbc0000, 0x20000, 0};
+constexpr DeviceSlot kCpc{0x1fbe0000, 0x8000, 0};
 
 // virtio-mmio slots, filled in order: drives first, then network cards.
 // A 0x200-byte register window each, in pages of their own; interrupts
-// spread over IP4..IP6.
+// spread over IP4..IP6, or one GIC shared interrupt each.
 constexpr unsigned kVirtioSlotCount = 8;
 constexpr DeviceSlot virtio_slot(unsigned n) {
-    return {0x1fe10000 + uint64_t(n) * 0x1000, 0x200, 4 + n % 3};
+    return {0x1fe10000 + uint64_t(n) * 0x1000, 0x200, 4 + n % 3, 8 + n};
 }
 
 // The virtual CPU clock: one instruction per cycle of virtual time. Count

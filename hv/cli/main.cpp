@@ -22,7 +22,7 @@ int print_stats(int argc, char** argv) {
 
 int exit_status(Machine& m, StopReason why) {
     switch (why) {
-        case StopReason::HALT: return m.cpu().exit_code;
+        case StopReason::HALT: return m.exit_code();
         case StopReason::QUIT:
             std::fprintf(stderr, "\nmipshv: terminated (Ctrl-A x)\n");
             return 0;

@@ -12,9 +12,11 @@ using namespace cp0;
 constexpr uint64_t kPrid = 0x00018900;  // MIPS Technologies 5KE: a MIPS64 Release 2 core
 constexpr uint64_t kConfig0 = (1u << 31) | (2u << 13) /*AT: MIPS64, all segments*/ |
                               (1u << 10) /*AR: Release 2*/ | (1u << 7) /*MT: standard TLB*/ | 2 /*K0 uncached*/;
-// 64-entry TLB; 32 KiB 4-way caches with 32-byte lines; FPU present.
+// 64-entry TLB; 32 KiB 4-way I-cache and 16 KiB 4-way D-cache with
+// 32-byte lines; FPU present. A D-cache way of 4 KiB (one page) does not
+// alias, which Linux requires before it brings up a second core.
 constexpr uint64_t kConfig1 = (1u << 31) | (uint64_t(kTlbEntries - 1) << 25) | (2u << 22) | (4u << 19) |
-                              (3u << 16) | (2u << 13) | (4u << 10) | (3u << 7) | 1u /*FP*/;
+                              (3u << 16) | (1u << 13) | (4u << 10) | (3u << 7) | 1u /*FP*/;
 constexpr uint64_t kConfig2 = 1u << 31;                 // no L2/L3
 constexpr uint64_t kConfig3 = (1u << 31) | (1u << 13);  // ULRI: UserLocal implemented
 constexpr uint64_t kConfig4 = (1u << 31) | (0x0cu << 16);  // KScratch at select 2 and 3
@@ -125,6 +127,7 @@ uint64_t* cp0_field(Cp0State& r, unsigned reg, unsigned sel) {
         case EPC * 8: return &r.epc;
         case PRID * 8: return &r.prid;
         case PRID * 8 + 1: return &r.ebase;
+        case PRID * 8 + 3: return &r.cmgcrbase;
         case CONFIG * 8 + 0: case CONFIG * 8 + 1: case CONFIG * 8 + 2:
         case CONFIG * 8 + 3: case CONFIG * 8 + 4: case CONFIG * 8 + 5: return &r.config[sel];
         case LLADDR * 8: return &r.lladdr;
@@ -209,6 +212,7 @@ std::string cp0_register_name(unsigned reg, unsigned sel) {
     if (reg == STATUS && sel == 1) return "IntCtl";
     if (reg == STATUS && sel == 2) return "SRSCtl";
     if (reg == PRID && sel == 1) return "EBase";
+    if (reg == PRID && sel == 3) return "CMGCRBase";
     if (reg == CONFIG) return "Config" + std::to_string(sel);
     if (reg == TAGLO && sel == 1) return "DataLo";
     if (reg == TAGHI && sel == 1) return "DataHi";

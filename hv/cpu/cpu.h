@@ -27,6 +27,7 @@ struct Cp0State {
     uint64_t prid = 0, ebase = 0, config[6] = {}, lladdr = 0, xcontext = 0;
     uint64_t errorepc = 0, desave = 0, kscratch[6] = {}, taglo = 0, taghi = 0;
     uint64_t datalo = 0, datahi = 0, errctl = 0;
+    uint64_t cmgcrbase = 0;  // the CM's registers' address >> 4 (with Config3.CMGCR; read-only)
     uint32_t count_at_base = 0;  // Count value when virtual time was `count_base`
     uint64_t count_base = 0;
 };
