@@ -19,12 +19,13 @@ BOOTARGS = "console=ttyS0"
 
 
 def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc="2026-01-01T00:00:00",
-         engine="jit"):
-    """Boots, feeds `workload` (bytes) to the console, returns (status, console log, RunRecord dict)."""
+         engine="jit", extra=()):
+    """Boots, feeds `workload` (bytes) to the console, returns (status, console log, RunRecord dict).
+    `extra`: more mipshv options (e.g. ["-smp", "4"])."""
     with tempfile.TemporaryDirectory() as tmp:
         stats = stats_path or os.path.join(tmp, "run.pb")
         argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", BOOTARGS,
-                "-rtc", f"base={rtc}", "--mode", mode, "--engine", engine, "--stats", stats]
+                "-rtc", f"base={rtc}", "--mode", mode, "--engine", engine, "--stats", stats, *extra]
         r = subprocess.run(argv, input=workload, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
         record = json.loads(subprocess.run([mipshv, "stats", stats], capture_output=True, check=True).stdout)
     return r.returncode, r.stdout, record
@@ -36,6 +37,20 @@ EXIT_COUNTERS = ("exits_sensitive_trap", "exits_hypercall", "exits_exception_inj
 def exits(record):
     """All hypervisor exits of a run."""
     return sum(int(record["totals"].get(k, 0)) for k in EXIT_COUNTERS)
+
+
+# Fields that legitimately differ between two runs of the same thing: wall
+# times, the command line (it names the stats file) and the host.
+TIMING = {"wall_seconds", "hypervisor_seconds", "engine_seconds", "translate_seconds", "argv", "host"}
+
+
+def without_timing(value):
+    """A RunRecord dict without the fields in TIMING, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_timing(v) for k, v in value.items() if k not in TIMING}
+    if isinstance(value, list):
+        return [without_timing(v) for v in value]
+    return value
 
 
 def differences(a, b, path=""):

@@ -106,7 +106,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       intc_(cpu()),
       gic_(opts.smp > 1 ? std::make_unique<Gic>(
                               opts.smp, [this](unsigned vp, unsigned pin, bool level) { cp0_set_irq_line(cpu(vp), 2 + pin, level); },
-                              [this] { return cpu().ticks(); })
+                              [this] { return now_ticks(); })
                         : nullptr),
       console_(console ? std::move(console) : std::make_unique<HostConsole>(opts.serial)),
       uart_(*console_, irq_source(kUart)),
@@ -209,10 +209,15 @@ void Machine::attach_cps() {
     bus_.map_device(kCpc.base, kCpc.size, cpc_.get());
 }
 
-// What a core of the CPS board adds to the reset state: where its CM is.
+// What a core of the CPS board adds to the reset state: where its CM is,
+// and Count as the machine's counter (Cpu::shared_count).
 void Machine::cps_core_reset(Cpu& c) {
     c.cp0.config[3] |= 1ull << 29;  // CMGCR: CMGCRBase is implemented
     c.cp0.cmgcrbase = kCmGcr.base >> 4;
+    c.shared_count = true;
+    c.cp0.count_at_base = 0;
+    c.cp0.count_base = 0;
+    cp0_schedule_timer(c);
 }
 
 // A core leaves reset (CM) or is powered up or reset (CPC): it starts at
@@ -220,7 +225,7 @@ void Machine::cps_core_reset(Cpu& c) {
 void Machine::power_up(unsigned core) {
     Vcpu& v = vcpus_.at(core);
     Cpu& c = *v.cpu;
-    c.set_ticks(std::max(c.ticks(), cpu(running_).ticks()));
+    c.set_ticks(std::max(c.ticks(), now_ticks()));
     cpu_reset(c, core);
     cps_core_reset(c);
     c.pc = cm_->reset_pc(core);
@@ -323,7 +328,23 @@ Machine::~Machine() {
 }
 
 uint64_t Machine::machine_time_ns() const {
-    return uint64_t((unsigned __int128)cpu().ticks() * 1'000'000'000u / kCpuClockHz);
+    return uint64_t((unsigned __int128)now_ticks() * 1'000'000'000u / kCpuClockHz);
+}
+
+// One clock for the whole machine. With several vCPUs each continues it
+// where the last one left it, so time never runs backwards from one vCPU
+// to the next: Linux takes each CPU's Count for one clocksource and
+// requires exactly that (sync-r4k). Inside a quantum the machine's time
+// is the running vCPU's.
+uint64_t Machine::now_ticks() const {
+    if (vcpus_.size() == 1) return cpu().ticks();
+    return running_ < vcpus_.size() ? std::max(now_, cpu(running_).ticks()) : now_;
+}
+
+void Machine::set_now(uint64_t ticks) {
+    now_ = std::max(now_, ticks);
+    for (Vcpu& v : vcpus_)
+        if (v.powered) v.cpu->set_ticks(std::max(v.cpu->ticks(), now_));
 }
 
 uint64_t Machine::host_ticks() const { return ns_to_ticks(host_monotonic_ns() - host_start_ns_); }
@@ -372,10 +393,6 @@ void Machine::idle() {
     auto woken_any = [&] {
         return std::any_of(vcpus_.begin(), vcpus_.end(), [&](const Vcpu& v) { return v.powered && woken(*v.cpu); });
     };
-    auto set_time = [&](uint64_t t) {
-        for (Vcpu& v : vcpus_)
-            if (v.powered) v.cpu->set_ticks(std::max(v.cpu->ticks(), t));
-    };
     if (woken_any()) return;
     uint64_t wake = ns_to_ticks(rtc_.alarm_deadline_ns());
     for (const Vcpu& v : vcpus_)
@@ -390,14 +407,14 @@ void Machine::idle() {
     const bool host_clock = opts_.clock == "host";
     const bool listening = console_->input_open() && uart_.ready_for_input();
     if (listening || host_clock || !networks_.empty()) {
-        const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = cpu().ticks();
+        const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = now_ticks();
         auto guest_now = [&] {
             return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
         };
         for (uint64_t now = guest_now(); now < wake && !console_->quit_requested(); now = guest_now()) {
             int ms = int(std::min<uint64_t>((wake - now) * 1000 / kCpuClockHz + 1, 50));
             if (!networks_.empty()) {
-                set_time(now);  // slirp's clock is the machine's
+                set_now(now);  // slirp's clock is the machine's
                 poll_network(ms);
                 if (woken_any()) return;
                 ms = 0;
@@ -409,12 +426,12 @@ void Machine::idle() {
             uint8_t buf[Uart16550::kFifoSize];
             size_t n = console_->read_input(buf, sizeof buf, ms);
             if (n == 0) continue;
-            set_time(guest_now());
+            set_now(guest_now());
             for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
             if (woken_any()) return;
         }
     }
-    set_time(wake);
+    set_now(wake);
     poll_devices();
 }
 
@@ -435,7 +452,6 @@ StopReason Machine::run_rounds(uint64_t budget) {
     const uint64_t quantum = vcpus_.size() == 1 ? period : std::min<uint64_t>(opts_.quantum, period);
     machine_stop_ = StopReason::NONE;
     for (;;) {
-        uint64_t now = 0;  // the latest clock among the vCPUs that ran
         for (running_ = 0; running_ < vcpus_.size(); ++running_) {
             Vcpu& v = vcpus_[running_];
             Cpu& c = *v.cpu;
@@ -444,6 +460,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
             const uint64_t done = instructions();
             if (done >= limit) return StopReason::BUDGET;
             c.stop = StopReason::NONE;
+            if (vcpus_.size() > 1) c.set_ticks(std::max(c.ticks(), now_));
             v.engine->run(c, std::min(quantum, limit - done));
             // The other vCPUs run before this one's SC: any of them may store
             // to the reserved line, so the reservation ends here (SC fails,
@@ -453,7 +470,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
                 ++c.counters.ll_reservations_lost;
             }
             if (host_clock) c.set_ticks(std::max(c.ticks(), host_ticks()));
-            now = std::max(now, c.ticks());
+            now_ = std::max(now_, c.ticks());
             if (console_->quit_requested()) return StopReason::QUIT;
             if (machine_stop_ != StopReason::NONE) return machine_stop_;
             if (!v.powered) continue;  // it powered itself down
@@ -481,9 +498,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
             continue;
         }
         if (instructions() >= limit) return StopReason::BUDGET;
-        // The clocks of waiting vCPUs move on with the rest of the machine.
-        for (Vcpu& v : vcpus_)
-            if (v.powered && v.waiting) v.cpu->set_ticks(std::max(v.cpu->ticks(), now));
+        if (vcpus_.size() > 1) set_now(now_);  // waiting vCPUs' clocks move on with the machine's
         deliver_console_input();
         poll_devices();
     }
@@ -524,7 +539,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     }
     auto& totals = *r.mutable_totals();
     totals["instructions"] = instructions();
-    totals["virtual_ticks"] = cpu().ticks();
+    totals["virtual_ticks"] = now_ticks();
     totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
     totals["refused_device_accesses"] = bus_.refused_accesses();
     totals["uart_bytes_sent"] = uart_.bytes_sent();

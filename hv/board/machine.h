@@ -78,6 +78,8 @@ private:
     void load_kernel(const std::string& path);
     uint64_t load_initrd(const std::string& path, uint64_t top);
     uint64_t machine_time_ns() const;
+    uint64_t now_ticks() const;
+    void set_now(uint64_t ticks);
     uint64_t ns_to_ticks(uint64_t ns) const;
     uint64_t host_ticks() const;  // host time since start, in guest clock cycles
     StopReason run_rounds(uint64_t budget);
@@ -119,6 +121,7 @@ private:
     std::vector<uint8_t> dtb_;
     std::FILE* trace_ = nullptr;
     unsigned running_ = 0;  // the vCPU whose engine is running (or ran last)
+    uint64_t now_ = 0;      // the machine's clock between quanta (several vCPUs)
     StopReason machine_stop_ = StopReason::NONE;
     StopReason stop_reason_ = StopReason::NONE;
     unsigned stopped_ = 0;  // the vCPU that stopped the last run

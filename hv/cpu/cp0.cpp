@@ -166,7 +166,9 @@ void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
         case PAGEMASK * 8: r.pagemask = v & cp0::kPageMaskWriteMask; break;
         case WIRED * 8: r.wired = v % kTlbEntries; break;
         case HWRENA * 8: r.hwrena = v & (0xfu | (1u << 29)); break;
-        case COUNT * 8: cp0_set_count(c, uint32_t(v)); break;
+        case COUNT * 8:
+            if (!c.shared_count) cp0_set_count(c, uint32_t(v));
+            break;
         case ENTRYHI * 8: write_entryhi(c, v); break;
         case COMPARE * 8:
             r.compare = uint32_t(v);

@@ -79,6 +79,11 @@ public:
     uint64_t exit_instret = 0;
     uint64_t timer_deadline = UINT64_MAX;  // tick at which Count == Compare
     uint32_t irq_lines = 0;                // hardware interrupt inputs IP2..IP6
+    // Count is the machine's one counter, the same on every core, and
+    // writes to it are ignored (the CPS board). Cores interleaved in quanta
+    // cannot carry out Linux's Count handshake (sync-r4k) within a few
+    // cycles as hardware does; a shared counter needs no handshake.
+    bool shared_count = false;
 
     // Hypervisor stub code (guest-physical range): runs in guest context but
     // is not guest code, so it takes no guest time and is never interrupted.

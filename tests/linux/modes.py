@@ -8,30 +8,17 @@ usage: modes.py MIPSHV KERNEL INITRD OUTDIR [ENGINE]   (ENGINE: jit, the default
 import os
 import sys
 
-from guest_runs import MODES, boot as boot_guest, differences, exits  # experiments/, on PYTHONPATH
+from guest_runs import MODES, boot as boot_guest, differences, exits, without_timing  # experiments/, on PYTHONPATH
 
 WORKLOAD = (b"uname -a\nls /bin | wc -l\nmd5sum /init\necho $((123456789 * 987654321))\n"
             b"i=0;s=0;while [ $i -lt 3000 ];do s=$((s+i*i));i=$((i+1));done;echo $s\n"
             b"cat /proc/interrupts\npoweroff -f\n")
-# Timing fields legitimately differ between two runs, and so does the
-# command line (it names the stats file); everything else must not.
-TIMING = {"wall_seconds", "hypervisor_seconds", "engine_seconds", "translate_seconds", "argv"}
-
-
 def boot(mipshv, kernel, initrd, mode, outdir, tag, engine):
     status, log, record = boot_guest(mipshv, mode, WORKLOAD, kernel, initrd, f"{outdir}/modes-{tag}.pb",
                                      engine=engine)
     with open(f"{outdir}/modes-{tag}.log", "wb") as f:
         f.write(log)
     return status, log, record
-
-
-def without_timing(value):
-    if isinstance(value, dict):
-        return {k: without_timing(v) for k, v in value.items() if k not in TIMING and k != "host"}
-    if isinstance(value, list):
-        return [without_timing(v) for v in value]
-    return value
 
 
 def main():
