@@ -39,11 +39,11 @@ class VM:
 
     def __init__(self, kernel, initrd=None, append=None, memory="512M", smp=1, mode="on-demand",
                  machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None, engine="jit",
-                 drives=(), netdevs=(), devices=(), nics=(), pcap=None):
-        if smp != 1:
-            raise Error(f"mipshv: smp={smp}: only one vCPU is supported so far")
-        argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "--mode", mode, "--engine", engine,
-                "-M", machine, "--clock", clock]
+                 drives=(), netdevs=(), devices=(), nics=(), pcap=None, quantum=None):
+        argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "-smp", str(smp), "--mode", mode,
+                "--engine", engine, "-M", machine, "--clock", clock]
+        if quantum is not None:
+            argv += ["--quantum", str(quantum)]
         if initrd is not None:
             argv += ["-initrd", str(initrd)]
         if append is not None:

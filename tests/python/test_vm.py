@@ -85,8 +85,24 @@ def test_bad_arguments_raise_clear_errors(guest, tmp_path):
         mipshv.VM(kernel=guest("alu32"), engine="bogus")
     with pytest.raises(mipshv.Error, match="bad size"):
         mipshv.VM(kernel=guest("alu32"), memory="lots")
-    with pytest.raises(mipshv.Error, match="one vCPU"):
-        mipshv.VM(kernel=guest("alu32"), smp=2)
+    with pytest.raises(mipshv.Error, match="from 1 to 8"):
+        mipshv.VM(kernel=guest("alu32"), smp=9)
+    with pytest.raises(mipshv.Error, match="hypervisor modes run one vCPU so far"):
+        mipshv.VM(kernel=guest("alu32"), smp=2)  # on-demand, the default mode
+    with pytest.raises(mipshv.Error, match="100 to 10000000"):
+        mipshv.VM(kernel=guest("alu32"), mode="bare-metal", smp=2, quantum=5)
+
+
+def test_smp_board_runs_a_program_on_its_boot_cpu(guest):
+    # The other vCPUs stay in reset until the guest starts them (CM, CPC).
+    with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M", mode="bare-metal", smp=3,
+                   quantum=1000) as vm:
+        assert vm.run_until(timeout=60) == "halt" and vm.exit_code == 0
+        record = vm.counters()
+    assert record.config.smp == 3 and record.config.quantum == 1000
+    assert [v.cpu for v in record.vcpus] == [0, 1, 2]
+    assert record.vcpus[0].counters["instructions_kernel"] > 0
+    assert all(sum(v.counters.values()) == 0 for v in record.vcpus[1:])
 
 
 def test_context_manager_tears_the_vm_down(guest):
