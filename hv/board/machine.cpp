@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 #include "hv/board/device_tree.h"
@@ -553,12 +554,35 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
         if (n < opts_.drives.size()) d.set_path(opts_.drives[n].file);
         virtio_[n]->each_counter([&](const char* name, uint64_t value, const char*) { (*d.mutable_counters())[name] = value; });
     }
+    if (gic_) fill_gic_record(*r.add_devices());
     if (hypervisor_) {
         hypervisor_->fill_record(r, wall_seconds);
         // Device register accesses exit to the hypervisor too: an exit kind of their own.
         if (cpu().counters.exits_mmio) (*r.mutable_hypervisor()->mutable_exits_by_kind())["mmio"] = cpu().counters.exits_mmio;
     }
     return r;
+}
+
+// The GIC's counters: IPIs each vCPU sent and received, and interrupts
+// delivered by source, named after the device on that shared interrupt.
+void Machine::fill_gic_record(stats::DeviceRecord& d) const {
+    d.set_name("gic");
+    d.set_kind(gic_->name());
+    auto& counters = *d.mutable_counters();
+    for (unsigned n = 0; n < vcpus_.size(); ++n) {
+        counters["cpu" + std::to_string(n) + "_ipis_sent"] = gic_->ipis_sent(n);
+        counters["cpu" + std::to_string(n) + "_ipis_received"] = gic_->ipis_received(n);
+    }
+    std::map<unsigned, std::string> sources{{kUart.gic, "uart"}, {kRtc.gic, "rtc"}};
+    for (unsigned n = 0; n < virtio_.size(); ++n) sources[virtio_slot(n).gic] = virtio_[n]->device().name();
+    for (unsigned n = 0; n < Gic::kSharedInterrupts; ++n) {
+        if (!gic_->delivered(n)) continue;
+        auto it = sources.find(n);
+        const std::string source = it != sources.end() ? it->second
+                                   : n >= Gic::kFirstIpi ? "ipi" + std::to_string(n)
+                                                         : "shared" + std::to_string(n);
+        counters["delivered_" + source] = gic_->delivered(n);
+    }
 }
 
 std::string Machine::stop_report() const {

@@ -91,6 +91,7 @@ private:
     void cps_core_reset(Cpu& c);
     void power_up(unsigned core);
     void power_down(unsigned core);
+    void fill_gic_record(stats::DeviceRecord& d) const;
     uint64_t instructions() const;  // retired by all vCPUs
     void deliver_console_input();
     void poll_devices();

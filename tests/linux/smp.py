@@ -88,6 +88,10 @@ def main():
     check("-smp 4: a RunRecord entry per vCPU", sorted(v) == list(range(cpus)), sorted(v))
     check("-smp 4: CPU 1 was started twice (bring-up, online) and powered down once",
           v.get(1, {}).get("power_ups") == "2" and v.get(1, {}).get("power_downs") == "1", v.get(1))
+    gic = next((d["counters"] for d in record4.get("devices", []) if d["name"] == "gic"), {})
+    check("-smp 4: the GIC counted IPIs sent and received by every vCPU",
+          all(int(gic.get(f"cpu{c}_ipis_{way}", 0)) > 0 for c in range(cpus) for way in ("sent", "received")), gic)
+    check("-smp 4: the GIC counted the console's interrupts", int(gic.get("delivered_uart", 0)) > 0, gic)
     check("-smp 4: every vCPU retired instructions", all(int(v[c].get("instructions_user", 0)) +
                                                          int(v[c].get("instructions_kernel", 0)) > 0 for c in v))
 

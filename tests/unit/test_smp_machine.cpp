@@ -273,6 +273,7 @@ std::unique_ptr<Machine> make_machine(const Board& b) {
     o.smp = b.smp;
     o.quantum = b.quantum;
     o.engine = b.engine;
+    o.code_cache_bytes = 4 << 20;  // plenty for these programs; each vCPU's engine has its own
     return std::make_unique<Machine>(o);
 }
 
