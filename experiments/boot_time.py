@@ -5,8 +5,11 @@ mipshv boots datasets/cache/vmlinuz-mips64r2el on its virtual board; QEMU
 boots Debian's 5kc-malta kernel (`-M malta -cpu 5KEf`) with the same
 initramfs. Both are timed from process start to the first shell prompt, in
 the same run, and mipshv's guest instruction count comes from its RunRecord.
+With --smp 1,2,4 mipshv boots once per vCPU count in each rep (the CPS board
+for 2 and more), and the report gives each count's median against -smp 1's.
 
-usage: experiments/boot_time.py [--reps N] [--engine jit|interp] [--out results/boot_time.json]
+usage: experiments/boot_time.py [--reps N] [--engine jit|interp] [--smp 1,2,4] [--no-qemu]
+           [--out results/boot_time.json]
 """
 import argparse
 import json
@@ -27,11 +30,11 @@ PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 CACHE = os.path.join(ROOT, "datasets", "cache")
 
 
-def boot_mipshv(mipshv, initrd, engine="jit"):
+def boot_mipshv(mipshv, initrd, engine="jit", smp=1):
     with tempfile.TemporaryDirectory() as tmp:
         stats = os.path.join(tmp, "run.pb")
         argv = [mipshv, "-kernel", os.path.join(CACHE, "vmlinuz-mips64r2el"), "-initrd", initrd, "-m", "256M",
-                "-append", "console=ttyS0", "--engine", engine, "--stats", stats]
+                "-append", "console=ttyS0", "--engine", engine, "--stats", stats, "-smp", str(smp)]
         start = time.monotonic()
         s = ConsoleSession(argv)
         try:
@@ -63,23 +66,37 @@ def main():
     ap.add_argument("--mipshv", default=os.path.join(ROOT, "build", "mipshv"))
     ap.add_argument("--engine", default="jit", choices=ENGINES,
                     help="mipshv's execution engine: jit (default) or interp, the reference interpreter")
+    ap.add_argument("--smp", default="1", help="comma-separated vCPU counts for mipshv (default 1)")
+    ap.add_argument("--no-qemu", action="store_true", help="mipshv only (e.g. to compare vCPU counts)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "boot_time.json"))
     args = ap.parse_args()
+    counts = [int(n) for n in args.smp.split(",")]
     initrd = os.path.join(CACHE, "initramfs.cpio.gz")
     runs = []
     for rep in range(args.reps):
-        m_sec, m_insns = boot_mipshv(args.mipshv, initrd, args.engine)
-        q_sec = boot_qemu(initrd)
-        runs.append({"rep": rep, "mipshv_seconds": m_sec, "mipshv_guest_instructions": m_insns, "qemu_seconds": q_sec})
-        print(f"rep {rep}: mipshv {m_sec:.2f} s ({m_insns / 1e9:.2f} G guest instructions), qemu malta {q_sec:.2f} s")
-    m = statistics.median(r["mipshv_seconds"] for r in runs)
-    q = statistics.median(r["qemu_seconds"] for r in runs)
-    summary = {"engine": args.engine, "mipshv_median_seconds": m, "qemu_median_seconds": q, "qemu_over_mipshv": q / m,
+        for n in counts:
+            m_sec, m_insns = boot_mipshv(args.mipshv, initrd, args.engine, n)
+            runs.append({"rep": rep, "smp": n, "mipshv_seconds": m_sec, "mipshv_guest_instructions": m_insns})
+            print(f"rep {rep}: mipshv -smp {n}: {m_sec:.2f} s ({m_insns / 1e9:.2f} G guest instructions)")
+        if not args.no_qemu:
+            q_sec = boot_qemu(initrd)
+            runs.append({"rep": rep, "qemu_seconds": q_sec})
+            print(f"rep {rep}: qemu malta {q_sec:.2f} s")
+    medians = {n: statistics.median(r["mipshv_seconds"] for r in runs if r.get("smp") == n) for n in counts}
+    insns = {n: statistics.median(r["mipshv_guest_instructions"] for r in runs if r.get("smp") == n) for n in counts}
+    summary = {"engine": args.engine, "mipshv_median_seconds": medians, "mipshv_median_guest_instructions": insns,
                "command": " ".join([sys.executable] + sys.argv), "runs": runs}
+    for n in counts:
+        print(f"median boot to shell, mipshv -smp {n}: {medians[n]:.2f} s, {insns[n] / 1e9:.2f} G guest instructions"
+              + (f"; {medians[n] / medians[counts[0]]:.2f}x -smp {counts[0]}'s wall time" if n != counts[0] else ""))
+    if not args.no_qemu:
+        q = statistics.median(r["qemu_seconds"] for r in runs if "qemu_seconds" in r)
+        m = medians[counts[0]]
+        summary.update({"qemu_median_seconds": q, "qemu_over_mipshv": q / m})
+        print(f"median boot to shell: qemu {q:.2f} s; mipshv -smp {counts[0]} is {q / m:.2f}x QEMU's speed")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=2)
-    print(f"median boot to shell: mipshv {m:.2f} s, qemu {q:.2f} s; mipshv is {q / m:.2f}x QEMU's speed")
 
 
 if __name__ == "__main__":

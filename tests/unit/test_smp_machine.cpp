@@ -257,6 +257,17 @@ void emit_atomic_inc(Asm& a, unsigned base, unsigned attempts, unsigned value) {
     a.beqz(value, retry);
 }
 
+// rd = the value an atomic increment of 0(base) stored: a ticket, 1 for the
+// first vCPU to get there, 2 for the next...
+void emit_take_ticket(Asm& a, unsigned base, unsigned rd, unsigned tmp) {
+    Asm::Label retry = a.here();
+    a(ll(tmp, 0, base));
+    a(enc::addiu(tmp, tmp, 1));
+    a(enc::addu(rd, tmp, ZERO));
+    a(sc(tmp, 0, base));
+    a.beqz(tmp, retry);
+}
+
 // ---- The machine -----------------------------------------------------------------
 
 struct Board {
@@ -433,10 +444,7 @@ Asm work_program(const WorkOptions& w) {
 
     emit_slot_address(a, T7, T6);
     a.li(T5, kseg0(kTicketPa));
-    a(enc::addiu(T4, ZERO, 0));  // (attempts on the ticket counter are not reported)
-    emit_atomic_inc(a, T5, T4, T3);
-    a(enc::lw(T3, 0, T5));  // the ticket: the counter right after our add (no one else finishes
-                            // inside our quantum before this load; only an ordering hint)
+    emit_take_ticket(a, T5, T3, T4);
     a(enc::sw(S5, 4 * W_ATTEMPTS, T7))(enc::sw(S6, 4 * W_LSR_SUM, T7));
     a(enc::mfc0(T2, COUNT, 0))(enc::sw(T2, 4 * W_COUNT, T7))(enc::sw(T3, 4 * W_TICKET, T7));
     a(enc::addiu(T1, ZERO, 1))(enc::sw(T1, 4 * W_DONE, T7));
@@ -460,7 +468,7 @@ Asm entry_to_work() {
     return a;
 }
 
-// Enough for every vCPU to finish: about 9 instructions an add (10 with the
+// Enough for every vCPU to finish: 9 instructions an add (11 with the
 // device read), retries included, with room to spare.
 uint64_t work_budget(const WorkOptions& w) { return uint64_t(w.cores) * w.adds * 30 + 200'000; }
 
@@ -489,9 +497,14 @@ TEST_CASE("LL/SC is atomic across vCPUs whatever the quantum", "[smp]") {
     CHECK(word(*m, kCounterPa) == cores * w.adds);
     CHECK(word(*m, kTicketPa) == cores);
     uint64_t lost = 0;
+    std::vector<bool> ticket_seen(cores + 1, false);
     for (unsigned c = 0; c < cores; ++c) {
         INFO("vCPU " << c);
         REQUIRE(word(*m, slot_pa(c, W_DONE)) == 1);
+        const uint32_t ticket = word(*m, slot_pa(c, W_TICKET));  // tickets are 1..cores, each once
+        REQUIRE((ticket >= 1 && ticket <= cores));
+        CHECK(!ticket_seen[ticket]);
+        ticket_seen[ticket] = true;
         const uint64_t failed_scs = word(*m, slot_pa(c, W_ATTEMPTS)) - w.adds;
         // Only a dropped reservation makes an SC fail here (no exception, no
         // other store by this vCPU in the window), and each drop fails
@@ -512,7 +525,6 @@ struct VcpuState {
     uint64_t hi = 0, lo = 0, pc = 0, instret = 0, ticks = 0;
     bool llbit = false;
     std::vector<std::pair<std::string, uint64_t>> counters;
-    bool operator==(const VcpuState&) const = default;
 };
 
 VcpuState state_of(const Cpu& c) {
@@ -611,8 +623,6 @@ TEST_CASE("Different quanta interleave differently but lose no update", "[smp]")
 
 namespace {
 
-constexpr uint32_t kHeartbeatSpins = 1000;
-
 // Core 1: counts its boots; the first time it powers itself down through
 // its core-local CPC_CL_CMD (as pm-cps does for hotplug) and hangs, as
 // Linux does, should the command not take; the second time it beats a
@@ -649,7 +659,8 @@ Asm hotplug_boot() {
     emit_boot_core(a, 1, kEntryPa);
     Asm::Label wait_d0 = a.here();
     emit_seq_state(a, T2, kCpcCoStatConf);
-    a.bnez(T2, wait_d0);  // D0 is 0
+    a.li(T3, kSeqD0);
+    a.bne(T2, T3, wait_d0);
     a.li(T1, 1);
     a(enc::sw(T1, int32_t(kFlagPa - kSharedPa), S4));
     Asm::Label wait_go = a.here();
