@@ -84,6 +84,9 @@ uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 // The vCPUs, each with an engine of its own; only the boot CPU is powered
 // at reset. Hypervisor modes keep the virtual CP0 in the communication page.
 std::vector<Vcpu> make_vcpus(const Options& o, ExecMode mode, Bus& bus, uint64_t hypervisor_region) {
+    if (o.smp < 1 || o.smp > kMaxVcpus || o.quantum == 0)
+        throw Error("mipshv: -smp " + std::to_string(o.smp) + " --quantum " + std::to_string(o.quantum) +
+                    ": 1 to " + std::to_string(kMaxVcpus) + " vCPUs and a quantum of at least 1 instruction");
     if (o.smp > 1 && mode != ExecMode::BARE_METAL)
         throw Error("mipshv: -smp " + std::to_string(o.smp) + ": the hypervisor modes run one vCPU so far; use --mode bare-metal");
     std::vector<Vcpu> vcpus(o.smp);
@@ -222,10 +225,16 @@ void Machine::cps_core_reset(Cpu& c) {
 }
 
 // A core leaves reset (CM) or is powered up or reset (CPC): it starts at
-// its reset base, at the machine's present time.
+// its reset base, at the machine's present time. A core that resets itself
+// does so once its engine has returned (the store that asked is done).
 void Machine::power_up(unsigned core) {
     Vcpu& v = vcpus_.at(core);
     Cpu& c = *v.cpu;
+    if (core == running_ && v.powered && !v.reset_pending && in_turn_) {
+        v.reset_pending = true;
+        c.request_stop(StopReason::IDLE);
+        return;
+    }
     c.set_ticks(std::max(c.ticks(), now_ticks()));
     cpu_reset(c, core);
     cps_core_reset(c);
@@ -450,56 +459,78 @@ StopReason Machine::run_rounds(uint64_t budget) {
     const uint64_t limit = budget ? instructions() + budget : UINT64_MAX;
     const bool host_clock = opts_.clock == "host";
     const uint64_t period = !networks_.empty() ? kNetworkSliceInsns : host_clock ? kHostClockSliceInsns : kSliceInsns;
-    const uint64_t quantum = vcpus_.size() == 1 ? period : std::min<uint64_t>(opts_.quantum, period);
+    const unsigned n = unsigned(vcpus_.size());
+    const uint64_t quantum = n == 1 ? period : std::min<uint64_t>(opts_.quantum, period);
     machine_stop_ = StopReason::NONE;
+    if (n == 1) vcpus_[0].quantum_left = 0;  // one vCPU: each call starts a fresh slice, as it always did
     for (;;) {
-        for (running_ = 0; running_ < vcpus_.size(); ++running_) {
-            Vcpu& v = vcpus_[running_];
-            Cpu& c = *v.cpu;
-            if (!v.powered || (v.waiting && !woken(c))) continue;
+        // The turn of vCPU `cursor_`. A turn cut short by the budget goes on
+        // at the next call, so how a caller slices its budget does not
+        // change which vCPU runs when.
+        running_ = cursor_;
+        Vcpu& v = vcpus_[cursor_];
+        Cpu& c = *v.cpu;
+        if (v.powered && !(v.waiting && !woken(c))) {
             v.waiting = false;
             const uint64_t done = instructions();
             if (done >= limit) return StopReason::BUDGET;
+            if (v.quantum_left == 0) v.quantum_left = quantum;
             c.stop = StopReason::NONE;
-            if (vcpus_.size() > 1) c.set_ticks(std::max(c.ticks(), now_));
-            v.engine->run(c, std::min(quantum, limit - done));
-            // The other vCPUs run before this one's SC: any of them may store
-            // to the reserved line, so the reservation ends here (SC fails,
-            // the guest retries), which is always architecturally allowed.
-            if (vcpus_.size() > 1 && c.llbit) {
-                c.llbit = false;
-                ++c.counters.ll_reservations_lost;
-            }
+            if (n > 1) c.set_ticks(std::max(c.ticks(), now_));
+            const uint64_t before = c.instret;
+            in_turn_ = true;
+            v.engine->run(c, std::min(v.quantum_left, limit - done));
+            in_turn_ = false;
+            v.quantum_left -= std::min(v.quantum_left, c.instret - before);
             if (host_clock) c.set_ticks(std::max(c.ticks(), host_ticks()));
             now_ = std::max(now_, c.ticks());
             if (console_->quit_requested()) return StopReason::QUIT;
             if (machine_stop_ != StopReason::NONE) return machine_stop_;
-            if (!v.powered) continue;  // it powered itself down
-            switch (c.stop) {
-                case StopReason::IDLE:
-                    ++c.counters.idle_waits;
-                    v.waiting = true;
-                    // Linux halts (without a power-off driver) by masking every
-                    // interrupt and waiting, the other CPUs stopped: nothing
-                    // can end that wait.
-                    if ((c.cp0.status & cp0::status::IM) == 0) {
-                        c.exit_code = 0;
-                        c.request_stop(StopReason::HALT);
-                        return StopReason::HALT;
-                    }
-                    break;
-                case StopReason::BUDGET: break;
-                default: return c.stop;
+            if (v.reset_pending) {  // it reset itself through the CPC: it starts over now
+                v.reset_pending = false;
+                power_up(cursor_);
+                v.quantum_left = 0;
+            } else if (v.powered) {
+                switch (c.stop) {
+                    case StopReason::IDLE:
+                        ++c.counters.idle_waits;
+                        v.waiting = true;
+                        v.quantum_left = 0;
+                        // Linux halts (without a power-off driver) by masking every
+                        // interrupt and waiting, the other CPUs stopped: nothing
+                        // can end that wait.
+                        if ((c.cp0.status & cp0::status::IM) == 0) {
+                            c.exit_code = 0;
+                            c.request_stop(StopReason::HALT);
+                            return StopReason::HALT;
+                        }
+                        break;
+                    case StopReason::BUDGET:
+                        if (v.quantum_left) return StopReason::BUDGET;  // the caller's budget, not the turn
+                        break;
+                    default: return c.stop;
+                }
+            }
+            // The other vCPUs run before this one's SC: any of them may store
+            // to the reserved line, so the reservation ends with the turn (SC
+            // fails, the guest retries), which is always architecturally allowed.
+            if (n > 1 && c.llbit) {
+                c.llbit = false;
+                ++c.counters.ll_reservations_lost;
             }
         }
+        v.quantum_left = 0;
+        cursor_ = (cursor_ + 1) % n;
+        if (cursor_ != 0) continue;
+        // A round is over.
         running_ = 0;
-        if (std::all_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& v) { return !v.powered || v.waiting; })) {
+        if (std::all_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& x) { return !x.powered || x.waiting; })) {
             idle();
-            for (Vcpu& v : vcpus_) v.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
+            for (Vcpu& x : vcpus_) x.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
             continue;
         }
         if (instructions() >= limit) return StopReason::BUDGET;
-        if (vcpus_.size() > 1) set_now(now_);  // waiting vCPUs' clocks move on with the machine's
+        if (n > 1) set_now(now_);  // waiting vCPUs' clocks move on with the machine's
         deliver_console_input();
         poll_devices();
     }

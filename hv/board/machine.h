@@ -42,6 +42,8 @@ struct Vcpu {
     std::unique_ptr<ExecutionEngine> engine;
     bool powered = false;  // out of reset and not powered down
     bool waiting = false;  // in WAIT: runs again once an interrupt is pending
+    bool reset_pending = false;  // reset itself through the CPC: restarts when its engine returns
+    uint64_t quantum_left = 0;   // of its turn, when the caller's budget cut it short
 };
 
 class Machine {
@@ -123,6 +125,8 @@ private:
     std::FILE* trace_ = nullptr;
     unsigned running_ = 0;  // the vCPU whose engine is running (or ran last)
     uint64_t now_ = 0;      // the machine's clock between quanta (several vCPUs)
+    unsigned cursor_ = 0;   // whose turn it is
+    bool in_turn_ = false;  // an engine is running vCPU running_
     StopReason machine_stop_ = StopReason::NONE;
     StopReason stop_reason_ = StopReason::NONE;
     unsigned stopped_ = 0;  // the vCPU that stopped the last run
