@@ -11,6 +11,7 @@
 #include <iterator>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "hv/board/device_tree.h"
 #include "hv/board/memory_map.h"
@@ -455,11 +456,20 @@ StopReason Machine::run(uint64_t budget) {
     return stop_reason_;
 }
 
+StopReason Machine::budget_spent(uint64_t limit) {
+    overshoot_ = instructions() > limit ? instructions() - limit : 0;
+    return StopReason::BUDGET;
+}
+
 StopReason Machine::run_rounds(uint64_t budget) {
-    const uint64_t limit = budget ? instructions() + budget : UINT64_MAX;
+    const unsigned n = unsigned(vcpus_.size());
+    // A run may end one instruction past its budget (a branch's delay slot
+    // goes with it). With several vCPUs the next call owes that back, so
+    // that slicing a budget into calls changes nothing.
+    const uint64_t owed = n > 1 ? std::exchange(overshoot_, 0) : 0;
+    const uint64_t limit = budget ? instructions() - owed + budget : UINT64_MAX;
     const bool host_clock = opts_.clock == "host";
     const uint64_t period = !networks_.empty() ? kNetworkSliceInsns : host_clock ? kHostClockSliceInsns : kSliceInsns;
-    const unsigned n = unsigned(vcpus_.size());
     const uint64_t quantum = n == 1 ? period : std::min<uint64_t>(opts_.quantum, period);
     machine_stop_ = StopReason::NONE;
     if (n == 1) vcpus_[0].quantum_left = 0;  // one vCPU: each call starts a fresh slice, as it always did
@@ -473,7 +483,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
         if (v.powered && !(v.waiting && !woken(c))) {
             v.waiting = false;
             const uint64_t done = instructions();
-            if (done >= limit) return StopReason::BUDGET;
+            if (done >= limit) return budget_spent(limit);
             if (v.quantum_left == 0) v.quantum_left = quantum;
             c.stop = StopReason::NONE;
             if (n > 1) c.set_ticks(std::max(c.ticks(), now_));
@@ -506,7 +516,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
                         }
                         break;
                     case StopReason::BUDGET:
-                        if (v.quantum_left) return StopReason::BUDGET;  // the caller's budget, not the turn
+                        if (v.quantum_left) return budget_spent(limit);  // the caller's budget, not the turn
                         break;
                     default: return c.stop;
                 }
@@ -529,7 +539,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
             for (Vcpu& x : vcpus_) x.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
             continue;
         }
-        if (instructions() >= limit) return StopReason::BUDGET;
+        if (instructions() >= limit) return budget_spent(limit);
         if (n > 1) set_now(now_);  // waiting vCPUs' clocks move on with the machine's
         deliver_console_input();
         poll_devices();

@@ -85,6 +85,7 @@ private:
     uint64_t ns_to_ticks(uint64_t ns) const;
     uint64_t host_ticks() const;  // host time since start, in guest clock cycles
     StopReason run_rounds(uint64_t budget);
+    StopReason budget_spent(uint64_t limit);
     void idle();
     bool woken(const Cpu& c) const;
     void stop_machine(StopReason why, int exit_code);
@@ -126,6 +127,7 @@ private:
     unsigned running_ = 0;  // the vCPU whose engine is running (or ran last)
     uint64_t now_ = 0;      // the machine's clock between quanta (several vCPUs)
     unsigned cursor_ = 0;   // whose turn it is
+    uint64_t overshoot_ = 0;  // instructions the last run retired past its budget
     bool in_turn_ = false;  // an engine is running vCPU running_
     StopReason machine_stop_ = StopReason::NONE;
     StopReason stop_reason_ = StopReason::NONE;

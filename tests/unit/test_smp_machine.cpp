@@ -619,6 +619,60 @@ TEST_CASE("Different quanta interleave differently but lose no update", "[smp]")
     CHECK(interleavings.front() != interleavings.back());
 }
 
+// The machine's state after a number of instructions does not depend on how
+// the caller slices that budget among run() calls: a turn cut short by the
+// budget goes on at the next call (the old run() started every call at vCPU
+// 0, so with budgets <= the quantum vCPU 1 never ran).
+TEST_CASE("How the budget is sliced among run() calls does not change the run", "[smp]") {
+    const std::string engine = GENERATE("jit", "interp");
+    INFO(engine);
+    constexpr uint64_t kTotal = 200'000;
+    const WorkOptions w{2, 50'000, false};  // more adds than the budget allows: both vCPUs work to the end
+    auto run_sliced = [&](const std::vector<std::pair<uint64_t, unsigned>>& slices) {
+        auto m = make_machine({2, 1000, engine});
+        const Asm boot = smp_boot_program(w.cores), entry = entry_to_work(), work = work_program(w);
+        load(*m, {&boot, &entry, &work});
+        uint64_t sum = 0;
+        for (const auto& [budget, times] : slices) {
+            for (unsigned k = 0; k < times; ++k) REQUIRE(m->run(budget) == StopReason::BUDGET);
+            sum += budget * times;
+        }
+        REQUIRE(sum == kTotal);
+        return m;
+    };
+    auto whole = run_sliced({{kTotal, 1}});
+    auto by_quantum = run_sliced({{1000, 200}});
+    auto by_1500 = run_sliced({{1500, 133}, {500, 1}});
+    auto by_137 = run_sliced({{137, 1459}, {117, 1}});
+
+    // Each vCPU had its share, about 100 turns of the 1000-instruction
+    // quantum (a turn may run one more when it ends between a branch and its
+    // delay slot). (The old run() gave vCPU 1 nothing with 1000 or 137 a call.)
+    for (Machine* m : {whole.get(), by_quantum.get(), by_1500.get(), by_137.get()}) {
+        for (unsigned c = 0; c < 2; ++c) {
+            INFO("vCPU " << c);
+            CHECK(m->cpu(c).instret >= kTotal / 2 - 1000);
+            CHECK(m->cpu(c).instret <= kTotal / 2 + 1000);
+        }
+        CHECK(word(*m, slot_pa(0, W_DONE)) == 0);
+        CHECK(word(*m, slot_pa(1, W_DONE)) == 0);
+    }
+    CHECK(word(*whole, kCounterPa) > 10'000);
+
+    // The same run whatever the slicing: registers, pc, instret, time, RAM.
+    CHECK(whole->cpu(0).instret + whole->cpu(1).instret <= kTotal + 1);
+    for (Machine* m : {by_quantum.get(), by_1500.get(), by_137.get()}) {
+        CHECK(m->cpu(0).instret + m->cpu(1).instret == whole->cpu(0).instret + whole->cpu(1).instret);
+        check_same_run(*whole, *m, false);
+        for (unsigned c = 0; c < 2; ++c) {
+            INFO("vCPU " << c);
+            CHECK(m->cpu(c).counters.ll_reservations_lost == whole->cpu(c).counters.ll_reservations_lost);
+            CHECK(m->cpu(c).counters.power_ups == whole->cpu(c).counters.power_ups);
+        }
+    }
+    CHECK(word(*by_quantum, kCounterPa) == word(*whole, kCounterPa));
+}
+
 // ---- 4. Power down and up through the CPC ---------------------------------------------
 
 namespace {
@@ -717,6 +771,69 @@ TEST_CASE("A core powered down through its CPC stops and can be started again", 
     CHECK(core1.pc < entry.end_va());
     REQUIRE(m->run(100'000) == StopReason::BUDGET);
     CHECK(word(*m, kBeatPa) > beats);
+}
+
+namespace {
+
+// Core 1: counts its boots; on its first two it resets itself through its
+// core-local CPC_CL_CMD and, should the reset not take, hangs counting in
+// T3 (and in its slot word 1); on the third it beats a heartbeat forever.
+struct SelfResetEntry {
+    Asm code{kEntryPa, kKseg1};
+    uint64_t third_boot_va = 0;
+};
+
+SelfResetEntry self_reset_entry() {
+    SelfResetEntry e;
+    Asm& a = e.code;
+    emit_cps_bases(a);
+    a.li(S4, kseg0(kSharedPa));
+    a(enc::lw(T0, int32_t(kBootsPa - kSharedPa), S4))(enc::addiu(T0, T0, 1))(enc::sw(T0, int32_t(kBootsPa - kSharedPa), S4));
+    a.li(T1, 3);
+    Asm::Label third_boot = a.label();
+    a.beq(T0, T1, third_boot);
+    a.li(T2, kCpcCmdReset);
+    a(enc::sw(T2, kCpcClCmd, S1));
+    Asm::Label hang = a.here();
+    a(enc::addiu(T3, T3, 1))(enc::sw(T3, int32_t(slot_pa(1, 1) - kSharedPa), S4));
+    a.b(hang);
+    a.bind(third_boot);
+    Asm::Label beat = a.here();
+    a(enc::lw(T4, int32_t(kBeatPa - kSharedPa), S4))(enc::addiu(T4, T4, 1))(enc::sw(T4, int32_t(kBeatPa - kSharedPa), S4));
+    a.b(beat);
+    e.third_boot_va = a.va(third_boot);
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("A core that resets itself through its CPC starts over from its reset base", "[smp]") {
+    const std::string engine = GENERATE("jit", "interp");
+    INFO(engine);
+    auto m = make_machine({2, 1000, engine});
+    Asm boot(kBootPa);
+    emit_cps_bases(boot);
+    emit_boot_core(boot, 1, kEntryPa);
+    boot.spin();
+    const SelfResetEntry entry = self_reset_entry();
+    load(*m, {&boot, &entry.code});
+    const Cpu& core1 = m->cpu(1);
+
+    for (int k = 0; k < 5; ++k) REQUIRE(m->run(100'000) == StopReason::BUDGET);
+    CHECK(word(*m, kBootsPa) == 3);
+    CHECK(core1.counters.power_ups == 3);  // started by vCPU 0, then reset by itself twice
+    CHECK(core1.counters.power_downs == 0);
+    CHECK(core1.pc >= entry.third_boot_va);  // in the third boot's heartbeat loop
+    CHECK(core1.pc < entry.code.end_va());
+    const uint32_t beats = word(*m, kBeatPa);
+    CHECK(beats > 0);
+    // The hang loop after the reset command never went round (at most the
+    // rest of the command's block ran, once per reset).
+    CHECK(word(*m, slot_pa(1, 1)) <= 2);
+    REQUIRE(m->run(100'000) == StopReason::BUDGET);
+    CHECK(word(*m, kBeatPa) > beats);
+    CHECK(word(*m, kBootsPa) == 3);
+    CHECK(core1.counters.power_ups == 3);
 }
 
 // ---- 5. WAIT -----------------------------------------------------------------------------
