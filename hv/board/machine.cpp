@@ -240,6 +240,7 @@ void Machine::power_up(unsigned core) {
     cpu_reset(c, core);
     cps_core_reset(c);
     c.pc = cm_->reset_pc(core);
+    c.boot_base = cm_->uses_reset_base_for_bev(core) ? c.pc : 0xffffffffbfc00000ull;
     v.engine->flush_lookup_cache();
     v.powered = true;
     v.waiting = false;

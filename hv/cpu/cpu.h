@@ -84,6 +84,11 @@ public:
     // cannot carry out Linux's Count handshake (sync-r4k) within a few
     // cycles as hardware does; a shared counter needs no handshake.
     bool shared_count = false;
+    // Where the boot-exception vectors (Status.BEV) are, 0x200 above this:
+    // the reset vector region, or a CPS core's own reset base when the CM
+    // says so (GCR_Cx_RESET_EXT_BASE.UEB), as Linux's secondary-core entry
+    // code has its vectors there.
+    uint64_t boot_base = 0xffffffffbfc00000ull;
 
     // Hypervisor stub code (guest-physical range): runs in guest context but
     // is not guest code, so it takes no guest time and is never interrupted.

@@ -5,12 +5,12 @@ namespace mipshv {
 namespace {
 using namespace cp0;
 
-constexpr uint64_t kBevBase = 0xffffffffbfc00200ull;
+constexpr uint64_t kBevOffset = 0x200;  // boot-exception vectors: from here above the boot base
 constexpr uint64_t kOffsetRefill = 0x000, kOffsetXtlbRefill = 0x080, kOffsetGeneral = 0x180,
                    kOffsetInterrupt = 0x200;
 
 uint64_t vector_base(const Cpu& c) {
-    if (c.cp0.status & status::BEV) return kBevBase;
+    if (c.cp0.status & status::BEV) return c.boot_base + kBevOffset;
     return sext32(c.cp0.ebase & 0xfffff000u);
 }
 

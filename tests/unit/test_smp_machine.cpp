@@ -997,3 +997,34 @@ TEST_CASE("A WAIT with every interrupt masked halts the machine", "[smp]") {
         CHECK(m->cpu(1).counters.idle_waits == 1);
     }
 }
+
+// Linux's secondary-core entry code has its own boot-exception vectors
+// (0x200 on from its start) and tells the CM so (RESET_EXT_BASE.UEB): an
+// exception a starting core takes with Status.BEV set lands there, not in
+// the reset vector region, where nothing is mapped.
+TEST_CASE("A started core's boot-exception vectors follow its reset base", "[smp]") {
+    const std::string engine = GENERATE("jit", "interp");
+    INFO(engine);
+    constexpr uint32_t kMarker = 0xbe7;
+    auto m = make_machine({2, kDefaultQuantum, engine});
+    Asm boot(kBootPa);  // starts core 1, then spins (it must not run the entry code itself)
+    emit_cps_bases(boot);
+    emit_boot_core(boot, 1, kEntryPa);
+    boot(enc::beq(ZERO, ZERO, -1))(enc::nop());
+    Asm entry(kEntryPa, kKseg1);
+    entry(0x0000000c);  // syscall, with Status.BEV|ERL as at reset
+    entry(enc::beq(ZERO, ZERO, -1))(enc::nop());
+    Asm handler(kEntryPa + 0x380, kKseg1);  // the general exception vector: 0x200 + 0x180
+    handler.li(T0, kMarker);
+    handler.li(T1, kseg1(slot_pa(1)));
+    handler(enc::sw(T0, 0, T1))(enc::beq(ZERO, ZERO, -1))(enc::nop());
+    load(*m, {&boot, &entry, &handler});
+    const StopReason why = m->run(200'000);
+    INFO("core 1: pc " << std::hex << m->cpu(1).pc << " epc " << m->cpu(1).cp0.epc << " status " << m->cpu(1).cp0.status
+                       << " cause " << m->cpu(1).cp0.cause << "; core 0 pc " << m->cpu(0).pc);
+    REQUIRE(why == StopReason::BUDGET);
+    CHECK(word(*m, slot_pa(1)) == kMarker);
+    CHECK(m->cpu(1).cp0.epc == entry.entry());
+    CHECK(m->cpu(1).pc >= handler.entry());
+    CHECK(m->cpu(1).pc < handler.end_va());
+}
