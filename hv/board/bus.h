@@ -3,6 +3,7 @@
 // a physical address goes through here and is bounds-checked here.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -42,6 +43,12 @@ public:
     // Offset of a physical RAM address inside the host buffer (for per-page
     // bookkeeping such as the code-page map); pa must be RAM.
     uint64_t ram_offset(uint64_t pa) const;
+    // The RAM page at `page` (4 KiB aligned) holds only zero bytes: nothing
+    // was ever written there, so it holds no code.
+    bool is_zero_page(uint64_t page) const {
+        const uint8_t* p = ram_ptr(page, 4096);
+        return p && p[0] == 0 && std::memcmp(p, p + 1, 4095) == 0;
+    }
 
     // Pages of RAM that hold translated guest code (of any engine): stores
     // to them must invalidate blocks, so they never take the store fast path.
@@ -79,7 +86,6 @@ public:
     void add_engine(ExecutionEngine* engine) { engines_.push_back(engine); }
     void remove_engine(ExecutionEngine* engine) { std::erase(engines_, engine); }
     void add_soft_tlb(SoftTlb* tlb) { soft_tlbs_.push_back(tlb); }
-    void remove_soft_tlb(SoftTlb* tlb) { std::erase(soft_tlbs_, tlb); }
     // Translated code from [pa, pa+len) is stale: every engine drops it.
     void invalidate_code(uint64_t pa, uint64_t len);
     // Stores to the page holding pa (code) must take the slow path from now

@@ -240,14 +240,15 @@ void Machine::power_up(unsigned core) {
     cpu_reset(c, core);
     cps_core_reset(c);
     c.pc = cm_->reset_pc(core);
-    c.boot_base = cm_->uses_reset_base_for_bev(core) ? c.pc : 0xffffffffbfc00000ull;
+    c.boot_base = cm_->uses_reset_base_for_bev(core) ? c.pc : kResetBootBase;
     v.engine->flush_lookup_cache();
     v.powered = true;
     v.waiting = false;
     ++c.counters.power_ups;
 }
 
-// A core is powered down (CPC), perhaps by itself: it stops at once.
+// A core is powered down (CPC), perhaps by itself: another core stops at
+// once; a core powering itself down stops at the end of its current block.
 void Machine::power_down(unsigned core) {
     Vcpu& v = vcpus_.at(core);
     if (!v.powered) return;
@@ -500,13 +501,11 @@ StopReason Machine::run_rounds(uint64_t budget) {
             if (v.reset_pending) {  // it reset itself through the CPC: it starts over now
                 v.reset_pending = false;
                 power_up(cursor_);
-                v.quantum_left = 0;
             } else if (v.powered) {
                 switch (c.stop) {
                     case StopReason::IDLE:
                         ++c.counters.idle_waits;
                         v.waiting = true;
-                        v.quantum_left = 0;
                         // Linux halts (without a power-off driver) by masking every
                         // interrupt and waiting, the other CPUs stopped: nothing
                         // can end that wait.

@@ -37,6 +37,9 @@ struct Cp0State {
 // exception vector cannot be fetched).
 enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, IDLE, QUIT, STUCK };
 
+// The reset vector region, where boot-exception vectors are by default.
+constexpr uint64_t kResetBootBase = 0xffffffffbfc00000ull;
+
 struct Cpu {
     // CP0 state lives in the Cpu itself, or (hypervisor modes) in the
     // communication page the guest kernel reads through its patches, so
@@ -88,7 +91,7 @@ public:
     // the reset vector region, or a CPS core's own reset base when the CM
     // says so (GCR_Cx_RESET_EXT_BASE.UEB), as Linux's secondary-core entry
     // code has its vectors there.
-    uint64_t boot_base = 0xffffffffbfc00000ull;
+    uint64_t boot_base = kResetBootBase;
 
     // Hypervisor stub code (guest-physical range): runs in guest context but
     // is not guest code, so it takes no guest time and is never interrupted.

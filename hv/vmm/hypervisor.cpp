@@ -145,11 +145,10 @@ bool Hypervisor::in_image(uint64_t pa) const {
 // the initrd and the hypervisor's region, not scanned since it last changed,
 // and not all zero (a page nothing was written to holds no code).
 bool Hypervisor::may_scan(uint64_t page) const {
-    const uint8_t* host = bus_.ram_ptr(page, 4096);
-    if (!host || !bus_.is_guest_ram(page, 4096) || patcher_.scanned(page)) return false;
+    if (!bus_.is_guest_ram(page, 4096) || patcher_.scanned(page)) return false;
     for (auto [b, e] : keep_out_)
         if (page < e && b < page + 4096) return false;
-    return host[0] != 0 || std::memcmp(host, host + 1, 4095) != 0;
+    return !bus_.is_zero_page(page);
 }
 
 // The eager strategies follow the kernel wherever its code comes to be.

@@ -302,12 +302,9 @@ unsigned Patcher::scan(uint64_t pa, uint64_t end, bool allow_stub, std::optional
     unsigned patched = 0;
     for (uint64_t w = (pa + 3) & ~3ull; w + 4 <= end; w += 4) {
         // Skip untouched (all-zero) pages whole: zero decodes as NOP.
-        if ((w & 0xfff) == 0 && w + 4096 <= end) {
-            const uint8_t* page = bus_.ram_ptr(w, 4096);
-            if (page && page[0] == 0 && std::memcmp(page, page + 1, 4095) == 0) {
-                w += 4096 - 4;
-                continue;
-            }
+        if ((w & 0xfff) == 0 && w + 4096 <= end && bus_.is_zero_page(w)) {
+            w += 4096 - 4;
+            continue;
         }
         const uint8_t* host = bus_.ram_ptr(w, 4);
         if (!host) continue;
