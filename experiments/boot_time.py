@@ -6,9 +6,10 @@ boots Debian's 5kc-malta kernel (`-M malta -cpu 5KEf`) with the same
 initramfs. Both are timed from process start to the first shell prompt, in
 the same run, and mipshv's guest instruction count comes from its RunRecord.
 With --smp 1,2,4 mipshv boots once per vCPU count in each rep (the CPS board
-for 2 and more), and the report gives each count's median against -smp 1's.
+for 2 and more), and the report gives each count's median against -smp 1's;
+with --modes bare-metal,on-demand, once per mode and count.
 
-usage: experiments/boot_time.py [--reps N] [--engine jit|interp] [--smp 1,2,4] [--no-qemu]
+usage: experiments/boot_time.py [--reps N] [--engine jit|interp] [--smp 1,2,4] [--modes M,...] [--no-qemu]
            [--out results/boot_time.json]
 """
 import argparse
@@ -24,17 +25,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
-from guest_runs import ENGINES  # noqa: E402
+from guest_runs import ENGINES, MODES  # noqa: E402
 
 PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 CACHE = os.path.join(ROOT, "datasets", "cache")
 
 
-def boot_mipshv(mipshv, initrd, engine="jit", smp=1):
+def boot_mipshv(mipshv, initrd, engine="jit", smp=1, mode="bare-metal"):
     with tempfile.TemporaryDirectory() as tmp:
         stats = os.path.join(tmp, "run.pb")
         argv = [mipshv, "-kernel", os.path.join(CACHE, "vmlinuz-mips64r2el"), "-initrd", initrd, "-m", "256M",
-                "-append", "console=ttyS0", "--engine", engine, "--stats", stats, "-smp", str(smp)]
+                "-append", "console=ttyS0", "--engine", engine, "--mode", mode, "--stats", stats, "-smp", str(smp)]
         start = time.monotonic()
         s = ConsoleSession(argv)
         try:
@@ -67,33 +68,46 @@ def main():
     ap.add_argument("--engine", default="jit", choices=ENGINES,
                     help="mipshv's execution engine: jit (default) or interp, the reference interpreter")
     ap.add_argument("--smp", default="1", help="comma-separated vCPU counts for mipshv (default 1)")
+    ap.add_argument("--modes", default="bare-metal", help="comma-separated execution modes for mipshv (default bare-metal)")
     ap.add_argument("--no-qemu", action="store_true", help="mipshv only (e.g. to compare vCPU counts)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "boot_time.json"))
     args = ap.parse_args()
     counts = [int(n) for n in args.smp.split(",")]
+    modes = args.modes.split(",")
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        ap.error(f"unknown mode {unknown[0]} (valid: {', '.join(MODES)})")
     initrd = os.path.join(CACHE, "initramfs.cpio.gz")
     runs = []
     for rep in range(args.reps):
-        for n in counts:
-            m_sec, m_insns = boot_mipshv(args.mipshv, initrd, args.engine, n)
-            runs.append({"rep": rep, "smp": n, "mipshv_seconds": m_sec, "mipshv_guest_instructions": m_insns})
-            print(f"rep {rep}: mipshv -smp {n}: {m_sec:.2f} s ({m_insns / 1e9:.2f} G guest instructions)")
+        for mode in modes:
+            for n in counts:
+                m_sec, m_insns = boot_mipshv(args.mipshv, initrd, args.engine, n, mode)
+                runs.append({"rep": rep, "mode": mode, "smp": n, "mipshv_seconds": m_sec,
+                             "mipshv_guest_instructions": m_insns})
+                print(f"rep {rep}: mipshv {mode} -smp {n}: {m_sec:.2f} s ({m_insns / 1e9:.2f} G guest instructions)")
         if not args.no_qemu:
             q_sec = boot_qemu(initrd)
             runs.append({"rep": rep, "qemu_seconds": q_sec})
             print(f"rep {rep}: qemu malta {q_sec:.2f} s")
-    medians = {n: statistics.median(r["mipshv_seconds"] for r in runs if r.get("smp") == n) for n in counts}
-    insns = {n: statistics.median(r["mipshv_guest_instructions"] for r in runs if r.get("smp") == n) for n in counts}
+
+    def median(key, mode, n):
+        return statistics.median(r[key] for r in runs if r.get("mode") == mode and r.get("smp") == n)
+
+    medians = {mode: {n: median("mipshv_seconds", mode, n) for n in counts} for mode in modes}
+    insns = {mode: {n: median("mipshv_guest_instructions", mode, n) for n in counts} for mode in modes}
     summary = {"engine": args.engine, "mipshv_median_seconds": medians, "mipshv_median_guest_instructions": insns,
                "command": " ".join([sys.executable] + sys.argv), "runs": runs}
-    for n in counts:
-        print(f"median boot to shell, mipshv -smp {n}: {medians[n]:.2f} s, {insns[n] / 1e9:.2f} G guest instructions"
-              + (f"; {medians[n] / medians[counts[0]]:.2f}x -smp {counts[0]}'s wall time" if n != counts[0] else ""))
+    for mode in modes:
+        for n in counts:
+            t, first = medians[mode][n], medians[mode][counts[0]]
+            print(f"median boot to shell, mipshv {mode} -smp {n}: {t:.2f} s, {insns[mode][n] / 1e9:.2f} G guest "
+                  "instructions" + (f"; {t / first:.2f}x -smp {counts[0]}'s wall time" if n != counts[0] else ""))
     if not args.no_qemu:
         q = statistics.median(r["qemu_seconds"] for r in runs if "qemu_seconds" in r)
-        m = medians[counts[0]]
+        m = medians[modes[0]][counts[0]]
         summary.update({"qemu_median_seconds": q, "qemu_over_mipshv": q / m})
-        print(f"median boot to shell: qemu {q:.2f} s; mipshv -smp {counts[0]} is {q / m:.2f}x QEMU's speed")
+        print(f"median boot to shell: qemu {q:.2f} s; mipshv {modes[0]} -smp {counts[0]} is {q / m:.2f}x QEMU's speed")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=2)

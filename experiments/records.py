@@ -1,5 +1,6 @@
 """Loading RunRecords into pandas: one row per run, and long tables of exits
-by instruction kind, of the top exit sites and of device counters."""
+by instruction kind, of the top exit sites, of exits per vCPU and of device
+counters."""
 import glob
 import os
 import sys
@@ -24,12 +25,22 @@ def load(folder):
     return records
 
 
+def vcpus(record):
+    """How many vCPUs the run had (records from before -smp say 0)."""
+    return max(1, record.config.smp)
+
+
+def with_vcpus(records, keep):
+    """The records whose vCPU count satisfies keep(n), e.g. lambda n: n == 1."""
+    return [(path, r) for path, r in records if keep(vcpus(r))]
+
+
 def runs(records):
     rows = []
     for path, r in records:
         t = r.totals
         rows.append({
-            "run": os.path.relpath(path), "mode": r.config.mode, "engine": r.config.engine,
+            "run": os.path.relpath(path), "mode": r.config.mode, "engine": r.config.engine, "vcpus": vcpus(r),
             "instructions": t["instructions"], "exits": sum(t[k] for k in EXITS),
             "traps": t["exits_sensitive_trap"], "hypercalls": t["exits_hypercall"],
             "exception_exits": t["exits_exception_injection"] + t["exits_interrupt_injection"],
@@ -43,6 +54,14 @@ def exits_by_kind(records):
     rows = [{"mode": r.config.mode, "kind": kind, "exits": n}
             for _, r in records for kind, n in r.hypervisor.exits_by_kind.items()]
     return pd.DataFrame(rows, columns=["mode", "kind", "exits"])
+
+
+def vcpu_exits(records):
+    """One row per vCPU of each run: mode, vcpus, cpu, exits (all kinds), traps, hypercalls."""
+    rows = [{"mode": r.config.mode, "vcpus": vcpus(r), "cpu": v.cpu, "exits": sum(v.counters[k] for k in EXITS),
+             "traps": v.counters["exits_sensitive_trap"], "hypercalls": v.counters["exits_hypercall"]}
+            for _, r in records for v in r.vcpus]
+    return pd.DataFrame(rows, columns=["mode", "vcpus", "cpu", "exits", "traps", "hypercalls"])
 
 
 def top_sites(records):

@@ -82,20 +82,17 @@ constexpr uint64_t kNetworkSliceInsns = 200'000;
 
 uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 
-// The vCPUs, each with an engine of its own; only the boot CPU is powered
-// at reset. Hypervisor modes keep the virtual CP0 in the communication page.
+// The vCPUs; only the boot CPU is powered at reset. Hypervisor modes keep
+// each vCPU's virtual CP0 in its communication page.
 std::vector<Vcpu> make_vcpus(const Options& o, ExecMode mode, Bus& bus, uint64_t hypervisor_region) {
     if (o.smp < 1 || o.smp > kMaxVcpus || o.quantum == 0)
         throw Error("mipshv: -smp " + std::to_string(o.smp) + " --quantum " + std::to_string(o.quantum) +
                     ": 1 to " + std::to_string(kMaxVcpus) + " vCPUs and a quantum of at least 1 instruction");
-    if (o.smp > 1 && mode != ExecMode::BARE_METAL)
-        throw Error("mipshv: -smp " + std::to_string(o.smp) + ": the hypervisor modes run one vCPU so far; use --mode bare-metal");
     std::vector<Vcpu> vcpus(o.smp);
     for (unsigned n = 0; n < o.smp; ++n) {
-        Cp0State* cp0 = mode == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus, hypervisor_region);
+        Cp0State* cp0 = mode == ExecMode::BARE_METAL ? nullptr : &Hypervisor::virtual_cp0_storage(bus, hypervisor_region, n);
         vcpus[n].cpu = std::make_unique<Cpu>(cp0);
         vcpus[n].cpu->id = n;
-        vcpus[n].engine = make_engine(o.engine, bus, o.code_cache_bytes);
     }
     vcpus[0].powered = true;
     return vcpus;
@@ -107,6 +104,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
       mode_(mode_of(opts)),
       hypervisor_region_(hypervisor_region_of(opts)),
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
+      engine_(make_engine(opts.engine, bus_, opts.code_cache_bytes)),
       vcpus_(make_vcpus(opts, mode_, bus_, hypervisor_region_)),
       intc_(cpu()),
       gic_(opts.smp > 1 ? std::make_unique<Gic>(
@@ -121,15 +119,15 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     for (Vcpu& v : vcpus_) {
         Cpu& c = *v.cpu;
         c.bus = &bus_;
-        c.engine = v.engine.get();
+        c.engine = engine_.get();
         bus_.add_soft_tlb(&c.soft_tlb);
         c.stop_on_sensitive = opts.stop_on_sensitive;
         c.exit_on_idle = true;
         if (opts.clock == "host") c.ticks_per_insn = 0;  // time comes from the host clock instead
     }
     if (mode_ != ExecMode::BARE_METAL) {
-        hypervisor_ = std::make_unique<Hypervisor>(mode_, bus_, hypervisor_region_, kHypervisorRegionSize);
-        hypervisor_->attach(cpu());
+        hypervisor_ = std::make_unique<Hypervisor>(mode_, bus_, hypervisor_region_, kHypervisorRegionSize, opts.smp);
+        for (Vcpu& v : vcpus_) hypervisor_->attach(*v.cpu);
         if (!opts.system_map.empty()) hypervisor_->load_system_map(opts.system_map);
     }
     host_start_ns_ = host_monotonic_ns();
@@ -207,7 +205,11 @@ std::function<void(bool)> Machine::irq_source(const DeviceSlot& slot) {
 void Machine::attach_cps() {
     if (!gic_) return;
     const unsigned cores = unsigned(vcpus_.size());
-    cm_ = std::make_unique<Cm>(cores, kCmGcr.base, kGic.base, kCpc.base, [this](unsigned core) { power_up(core); });
+    // A core the CM lets out of reset runs, as far as the CPC can tell too.
+    cm_ = std::make_unique<Cm>(cores, kCmGcr.base, kGic.base, kCpc.base, [this](unsigned core) {
+        cpc_->core_started(core);
+        power_up(core);
+    });
     cpc_ = std::make_unique<Cpc>(cores, [this](unsigned core) { power_up(core); }, [this](unsigned core) { power_down(core); });
     bus_.map_device(kCmGcr.base, kCmGcr.size, cm_.get());
     bus_.map_device(kGic.base, kGic.size, gic_.get());
@@ -241,7 +243,7 @@ void Machine::power_up(unsigned core) {
     cps_core_reset(c);
     c.pc = cm_->reset_pc(core);
     c.boot_base = cm_->uses_reset_base_for_bev(core) ? c.pc : kResetBootBase;
-    v.engine->flush_lookup_cache();
+    engine_->flush_lookup_cache();
     v.powered = true;
     v.waiting = false;
     ++c.counters.power_ups;
@@ -491,7 +493,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
             if (n > 1) c.set_ticks(std::max(c.ticks(), now_));
             const uint64_t before = c.instret;
             in_turn_ = true;
-            v.engine->run(c, std::min(v.quantum_left, limit - done));
+            engine_->run(c, std::min(v.quantum_left, limit - done));
             in_turn_ = false;
             v.quantum_left -= std::min(v.quantum_left, c.instret - before);
             if (host_clock) c.set_ticks(std::max(c.ticks(), host_ticks()));
@@ -560,7 +562,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     if (vcpus_.size() > 1) cfg.set_quantum(opts_.quantum);
     cfg.set_mode(opts_.mode);
     cfg.set_clock(opts_.clock);
-    cfg.set_engine(vcpus_[0].engine->name());
+    cfg.set_engine(engine_->name());
     for (const std::string& a : opts_.argv) cfg.add_argv(a);
     for (auto [role, path] : {std::pair{"kernel", &opts_.kernel}, std::pair{"initrd", &opts_.initrd}}) {
         if (path->empty()) continue;
@@ -575,10 +577,8 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
         v.set_cpu(vcpu.cpu->id);
         fill_counters(v, vcpu.cpu->counters);
         add_to_totals(r, v);
-        stats::EngineRecord e;
-        vcpu.engine->fill_record(e);
-        add_engine_record(*r.mutable_engine(), e);
     }
+    engine_->fill_record(*r.mutable_engine());
     auto& totals = *r.mutable_totals();
     totals["instructions"] = instructions();
     totals["virtual_ticks"] = now_ticks();
@@ -599,7 +599,15 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     if (hypervisor_) {
         hypervisor_->fill_record(r, wall_seconds);
         // Device register accesses exit to the hypervisor too: an exit kind of their own.
-        if (cpu().counters.exits_mmio) (*r.mutable_hypervisor()->mutable_exits_by_kind())["mmio"] = cpu().counters.exits_mmio;
+        auto& total = *r.mutable_hypervisor()->mutable_exits_by_kind();
+        for (unsigned n = 0; n < vcpus_.size(); ++n) {
+            auto& mine = *r.mutable_vcpus(int(n))->mutable_exits_by_kind();
+            hypervisor_->fill_exits_by_kind(n, mine);
+            if (const uint64_t mmio = cpu(n).counters.exits_mmio) {
+                mine["mmio"] = mmio;
+                total["mmio"] += mmio;
+            }
+        }
     }
     return r;
 }

@@ -34,12 +34,13 @@
 
 namespace mipshv {
 
-// One vCPU of the board: its architectural state and the engine that runs
-// it. Translated code and lookup caches are per vCPU, so vCPUs share no
-// mutable host state but guest memory and the devices.
+// One vCPU of the board: its architectural state (with its own TLB and
+// software TLB) and its place in the turn loop. The vCPUs share guest
+// memory, the devices and the execution engine, whose translated code
+// serves them all (translated code reaches vCPU state only through the Cpu
+// it is entered with).
 struct Vcpu {
     std::unique_ptr<Cpu> cpu;
-    std::unique_ptr<ExecutionEngine> engine;
     bool powered = false;  // out of reset and not powered down
     bool waiting = false;  // in WAIT: runs again once an interrupt is pending
     bool reset_pending = false;  // reset itself through the CPC: restarts when its engine returns
@@ -107,6 +108,7 @@ private:
     ExecMode mode_;
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;
+    std::unique_ptr<ExecutionEngine> engine_;  // runs every vCPU, in turn
     std::vector<Vcpu> vcpus_;  // [0] is the boot CPU
     CpuIntc intc_;            // one vCPU: devices drive its lines
     std::unique_ptr<Gic> gic_;  // several: a Coherent Processing System

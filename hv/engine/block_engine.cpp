@@ -243,6 +243,10 @@ void BlockEngine::interpret(Cpu& c, Block& b, const Insn* stop) {
 void BlockEngine::run(Cpu& c, uint64_t budget) {
     const uint64_t limit = budget ? c.instret + budget : UINT64_MAX;
     c.engine = this;
+    if (&c != last_cpu_) {
+        if (last_cpu_) switched_vcpu();
+        last_cpu_ = &c;
+    }
     Block* prev = nullptr;
     // A guest that makes no progress at all (an exception whose vector cannot
     // be fetched, say, or a loop inside hypervisor stub code) would otherwise

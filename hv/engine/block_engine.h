@@ -29,6 +29,10 @@ public:
     const Block* interpreting() const { return interpreting_; }
 
 protected:
+    // run() is now running another vCPU than last time: what translated
+    // code found through the last one's TLB mappings (lookups, links that
+    // depend on mappings) must be looked up again.
+    virtual void switched_vcpu() { flush_lookup_cache(); }
     // Runs `b`, which fits in what is left of the budget and before the
     // timer deadline, from its first instruction; returns with every
     // instruction it retired accounted (see `account`). An engine may go on
@@ -51,6 +55,7 @@ protected:
     uint64_t blocks_invalidated_ = 0;
     uint64_t dispatches_ = 0;
     const Block* interpreting_ = nullptr;
+    const Cpu* last_cpu_ = nullptr;  // the vCPU the last run() ran
 
 private:
     Block* next_block(Cpu& c, Block* prev);

@@ -24,21 +24,6 @@ void add_to_totals(stats::RunRecord& record, const stats::VcpuCounters& in) {
     for (const auto& [name, value] : in.counters()) totals[name] += value;
 }
 
-void add_engine_record(stats::EngineRecord& total, const stats::EngineRecord& in) {
-    const auto* reflection = total.GetReflection();
-    const auto* descriptor = total.GetDescriptor();
-    for (int k = 0; k < descriptor->field_count(); ++k) {
-        const auto* f = descriptor->field(k);
-        using FD = google::protobuf::FieldDescriptor;
-        if (f->cpp_type() == FD::CPPTYPE_UINT64)
-            reflection->SetUInt64(&total, f, reflection->GetUInt64(total, f) + reflection->GetUInt64(in, f));
-        else if (f->cpp_type() == FD::CPPTYPE_DOUBLE)
-            reflection->SetDouble(&total, f, reflection->GetDouble(total, f) + reflection->GetDouble(in, f));
-        else if (f->cpp_type() == FD::CPPTYPE_STRING)
-            reflection->SetString(&total, f, reflection->GetString(in, f));
-    }
-}
-
 stats::HostInfo describe_host() {
     stats::HostInfo h;
     char name[256] = {};

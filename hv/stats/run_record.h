@@ -11,7 +11,6 @@ void fill_counters(stats::VcpuCounters& out, const CpuCounters& counters);
 // Adds every per-vCPU counter of `in` to the record's totals.
 void add_to_totals(stats::RunRecord& record, const stats::VcpuCounters& in);
 // Adds every number of `in` to `total` (the engines of several vCPUs).
-void add_engine_record(stats::EngineRecord& total, const stats::EngineRecord& in);
 stats::HostInfo describe_host();
 // Hex SHA-256 of a file's contents; throws mipshv::Error when unreadable.
 std::string sha256_of_file(const std::string& path);

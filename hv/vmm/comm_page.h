@@ -1,7 +1,9 @@
-// The communication page: the guest's virtual CP0 (a Cp0State), stored in
+// The communication page: a vCPU's virtual CP0 (a Cp0State), stored in
 // the hypervisor's region and mapped into the guest kernel's address space
-// at memory_map::kCommWindowVa, so patched guest code reaches any field
-// with one load or store relative to $zero. Stub scratch slots follow it.
+// at kWindowVa, so patched guest code reaches any field with one load or
+// store relative to $zero. Stub scratch slots follow it. Each vCPU has a
+// page of its own at the same address (the region starts with one window
+// per vCPU), so the stubs, shared by all vCPUs, reach the running one's.
 #pragma once
 #include <cstdint>
 
@@ -13,8 +15,10 @@ constexpr uint64_t kWindowVa = 0xffffffffffff8000ull;
 constexpr uint64_t kWindowSize = 0x8000;
 // Save slots stubs use to borrow two GPRs.
 constexpr uint64_t kSaveSlot0 = 0x7f00, kSaveSlot1 = 0x7f08;
-// Where stub code starts in the hypervisor's region (after the window).
-constexpr uint64_t kStubsOffset = kWindowSize;
+// Where vCPU n's window lies in the hypervisor's region.
+constexpr uint64_t window_offset(unsigned vcpu) { return uint64_t(vcpu) * kWindowSize; }
+// Where stub code starts in the hypervisor's region (after the windows).
+constexpr uint64_t stubs_offset(unsigned vcpus) { return window_offset(vcpus); }
 
 // The 16-bit offset from $zero that reaches window offset `off`.
 constexpr int32_t zero_relative(uint64_t off) { return int32_t(off) - int32_t(kWindowSize); }

@@ -65,33 +65,37 @@ bool exec_patched_site(Cpu& c, const Insn& i) {
     return c.vmm->run_original(c, i);
 }
 
-Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa) {
-    void* at = bus.ram_ptr(region_pa, sizeof(Cp0State));
+Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa, unsigned vcpu) {
+    void* at = bus.ram_ptr(region_pa + comm_page::window_offset(vcpu), sizeof(Cp0State));
     if (!at) throw Error("mipshv: the hypervisor's region is not in guest RAM");
     return *new (at) Cp0State{};
 }
 
-Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t region_size)
+Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t region_size, unsigned vcpus)
     : mode_(mode),
       bus_(bus),
       region_pa_(region_pa),
       region_size_(region_size),
-      patcher_(bus, region_pa + comm_page::kStubsOffset, region_pa + region_size) {
+      patcher_(bus, region_pa + comm_page::stubs_offset(vcpus), region_pa + region_size),
+      vcpus_(vcpus) {
+    if (comm_page::stubs_offset(vcpus) >= region_size) throw Error("mipshv: the hypervisor's region has no room for the stubs");
     static_assert(sizeof(Cp0State) <= comm_page::kSaveSlot0, "the virtual CP0 must fit below the save slots");
     // Device DMA cannot reach the region either (the CPU's side: Cpu::is_hypervisor_memory).
     bus.keep_from_guest(region_pa, region_size);
 }
 
 void Hypervisor::attach(Cpu& c) {
+    if (c.id >= vcpus_.size()) throw Error("mipshv: vCPU " + std::to_string(c.id) + " has no communication page");
     c.vmm = this;
     c.comm_window_va = comm_page::kWindowVa;
-    c.comm_window_pa = region_pa_;
+    c.comm_window_pa = region_pa_ + comm_page::window_offset(c.id);
     c.hyp_region_pa = region_pa_;
     c.hyp_region_end = region_pa_ + region_size_;
-    // Stub code so far; grows as the patcher writes stubs (see bind).
-    c.hyp_code_pa_begin = region_pa_ + comm_page::kStubsOffset;
+    // Stub code so far; grows as the patcher writes stubs (see decide).
+    c.hyp_code_pa_begin = region_pa_ + comm_page::stubs_offset(unsigned(vcpus_.size()));
     c.hyp_code_pa_end = c.hyp_code_pa_begin;
-    guest_tlb_ = c.tlb;
+    vcpus_[c.id].cpu = &c;
+    vcpus_[c.id].guest_tlb = c.tlb;
 }
 
 void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
@@ -102,7 +106,9 @@ void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
         i.action = Action::ANNUL;
         return;
     }
-    c.hyp_code_pa_end = patcher_.stubs_end();
+    // Every vCPU may run the stubs translated so far (the engine is shared).
+    for (PerVcpu& v : vcpus_)
+        if (v.cpu) v.cpu->hyp_code_pa_end = patcher_.stubs_end();
     if (auto original = patcher_.original_at(pa)) {
         // A patched word ends its block exactly where the original would,
         // so blocks (and the points where interrupts land) match every mode.
@@ -184,8 +190,8 @@ void Hypervisor::before_new_block(Cpu& c, uint64_t pa) {
     scan(c, "new code", begin, end);
 }
 
-void Hypervisor::note_exit(const Insn& d, uint64_t pc) {
-    ++exits_by_kind_[kind_key(d)];
+void Hypervisor::note_exit(const Cpu& c, const Insn& d, uint64_t pc) {
+    ++vcpus_[c.id].exits_by_kind[kind_key(d)];
     // Bounded, like every table a guest can grow: sites beyond the first
     // kMaxSites distinct ones are not tracked individually.
     if (exits_by_site_.size() < kMaxSites || exits_by_site_.count(pc)) ++exits_by_site_[pc];
@@ -206,7 +212,7 @@ bool Hypervisor::trap(Cpu& c, const Insn& i) {
     }
     Insn d = decode_insn(i.pc, word);
     d.state = i.state;
-    note_exit(d, i.pc);
+    note_exit(c, d, i.pc);
     const bool guest_kernel = in_kernel_mode(c);
     const bool ok = emulate_at(c, d, i.seq);
     // On demand: the instruction trapped in the guest kernel, so patch it
@@ -242,7 +248,7 @@ bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
         d.pc = i.pc;
         d.state = i.state;
     }
-    note_exit(d, d.pc);
+    note_exit(c, d, d.pc);
     if (!emulate_at(c, d, i.seq)) return false;
     if (!from_stub) return true;
     // A stub's slow path: the emulation may have changed the privilege mode,
@@ -270,14 +276,15 @@ bool Hypervisor::emulate(Cpu& c, const Insn& d) {
 bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
     if (!in_kernel_mode(c) && !(c.cp0.status & cp0::status::CU0)) return raise_coprocessor_unusable(c, d, 0);
     Cp0State& r = c.cp0;
+    Tlb& guest_tlb = vcpus_[c.id].guest_tlb;
     switch (d.op) {
         case Opcode::tlbp: {
-            auto hit = guest_tlb_.probe(r.entryhi);
+            auto hit = guest_tlb.probe(r.entryhi);
             r.index = hit ? *hit : 0x80000000u;
             return true;
         }
         case Opcode::tlbr: {
-            const TlbEntry& e = guest_tlb_.entries[r.index % kTlbEntries];
+            const TlbEntry& e = guest_tlb.entries[r.index % kTlbEntries];
             const uint64_t g = e.global ? cp0::entrylo::G : 0;
             cp0_write(c, cp0::ENTRYHI, 0, e.entryhi | e.asid);
             r.pagemask = e.pagemask;
@@ -287,9 +294,9 @@ bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
         }
         default: {
             const unsigned index = d.op == Opcode::tlbwi ? unsigned(r.index % kTlbEntries) : cp0_random(c);
-            guest_tlb_.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
+            guest_tlb.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
             const TlbEntry replaced = c.tlb.entries[index];
-            c.tlb.entries[index] = guest_tlb_.entries[index];
+            c.tlb.entries[index] = guest_tlb.entries[index];
             ++c.counters.guest_tlb_writes;
             ++c.counters.shadow_tlb_flushes;
             tlb_entry_replaced(c, replaced);
@@ -319,6 +326,10 @@ void Hypervisor::add_symbols(const std::vector<std::pair<uint64_t, std::string>>
     std::sort(symbols_.begin(), symbols_.end());
 }
 
+void Hypervisor::fill_exits_by_kind(unsigned vcpu, google::protobuf::Map<std::string, uint64_t>& out) const {
+    for (auto [key, count] : vcpus_.at(vcpu).exits_by_kind) out[kind_name(key)] += count;
+}
+
 std::string Hypervisor::symbolize(uint64_t pc) const {
     auto it = std::upper_bound(symbols_.begin(), symbols_.end(), std::make_pair(pc, std::string("\xff")));
     if (it == symbols_.begin()) return "";
@@ -331,7 +342,7 @@ std::string Hypervisor::symbolize(uint64_t pc) const {
 void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) const {
     stats::HypervisorRecord& h = *record.mutable_hypervisor();
     h.set_mode(std::string(exec_mode_name(mode_)));
-    for (auto [key, count] : exits_by_kind_) (*h.mutable_exits_by_kind())[kind_name(key)] += count;
+    for (unsigned n = 0; n < vcpus_.size(); ++n) fill_exits_by_kind(n, *h.mutable_exits_by_kind());
     for (const auto& [name, count] : patcher_.applied()) (*h.mutable_patches())[name] = count;
     h.set_patches_dropped(patcher_.dropped());
     h.set_words_scanned(patcher_.words_scanned());

@@ -24,11 +24,13 @@ class Bus;
 
 class Hypervisor {
 public:
-    // `region_pa`: the hypervisor's region (communication page, then stubs).
-    Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t region_size);
+    // `region_pa`: the hypervisor's region (one communication page per
+    // vCPU, then the stubs all vCPUs share).
+    Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t region_size, unsigned vcpus);
 
-    // Where the vCPU's virtual CP0 lives (the start of the communication page).
-    static Cp0State& virtual_cp0_storage(Bus& bus, uint64_t region_pa);
+    // Where vCPU n's virtual CP0 lives (the start of its communication page).
+    static Cp0State& virtual_cp0_storage(Bus& bus, uint64_t region_pa, unsigned vcpu);
+    // Takes vCPU c (c.id < vcpus) under the hypervisor.
     void attach(Cpu& c);
     ExecMode mode() const { return mode_; }
 
@@ -53,11 +55,13 @@ public:
     void load_system_map(const std::string& path);
     void add_symbols(const std::vector<std::pair<uint64_t, std::string>>& symbols);
     void fill_record(stats::RunRecord& record, double wall_seconds) const;
+    // vCPU n's exits by kind ("mtc0 Status", "tlbwr", ...).
+    void fill_exits_by_kind(unsigned vcpu, google::protobuf::Map<std::string, uint64_t>& out) const;
 
 private:
     bool emulate_at(Cpu& c, const Insn& d, uint16_t seq);
     bool emulate_tlb(Cpu& c, const Insn& d);
-    void note_exit(const Insn& d, uint64_t pc);
+    void note_exit(const Cpu& c, const Insn& d, uint64_t pc);
     std::string symbolize(uint64_t pc) const;
     void scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va = std::nullopt);
     bool in_image(uint64_t pa) const;
@@ -67,7 +71,15 @@ private:
     Bus& bus_;
     uint64_t region_pa_, region_size_;
     Patcher patcher_;
-    Tlb guest_tlb_;  // the virtual TLB the guest programs
+    // What the hypervisor keeps for each vCPU: the virtual TLB its guest
+    // programs, and its exits by instruction kind ((opcode, CP0 register,
+    // select) packed).
+    struct PerVcpu {
+        Cpu* cpu = nullptr;
+        Tlb guest_tlb;
+        std::unordered_map<uint32_t, uint64_t> exits_by_kind;
+    };
+    std::vector<PerVcpu> vcpus_;
 
     bool left_image_ = false;
     std::vector<std::pair<uint64_t, uint64_t>> image_, keep_out_;
@@ -79,8 +91,7 @@ private:
     std::vector<Scan> scans_;  // the first kMaxScansKept, in order
     uint64_t scan_count_ = 0;
 
-    // Exits by instruction kind ((opcode, CP0 register, select) packed) and by site.
-    std::unordered_map<uint32_t, uint64_t> exits_by_kind_;
+    // Exits by site, all vCPUs together.
     std::unordered_map<uint64_t, uint64_t> exits_by_site_;
     std::vector<std::pair<uint64_t, std::string>> symbols_;  // sorted by address
     uint64_t hypervisor_ns_ = 0;

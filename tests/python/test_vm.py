@@ -87,22 +87,24 @@ def test_bad_arguments_raise_clear_errors(guest, tmp_path):
         mipshv.VM(kernel=guest("alu32"), memory="lots")
     with pytest.raises(mipshv.Error, match="from 1 to 8"):
         mipshv.VM(kernel=guest("alu32"), smp=9)
-    with pytest.raises(mipshv.Error, match="hypervisor modes run one vCPU so far"):
-        mipshv.VM(kernel=guest("alu32"), smp=2)  # on-demand, the default mode
     with pytest.raises(mipshv.Error, match="100 to 10000000"):
         mipshv.VM(kernel=guest("alu32"), mode="bare-metal", smp=2, quantum=5)
 
 
-def test_smp_board_runs_a_program_on_its_boot_cpu(guest):
+@pytest.mark.parametrize("mode", ["bare-metal", "trap", "on-demand"])
+def test_smp_board_runs_a_program_on_its_boot_cpu(guest, mode):
     # The other vCPUs stay in reset until the guest starts them (CM, CPC).
-    with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M", mode="bare-metal", smp=3,
+    with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M", mode=mode, smp=3,
                    quantum=1000) as vm:
         assert vm.run_until(timeout=60) == "halt" and vm.exit_code == 0
         record = vm.counters()
-    assert record.config.smp == 3 and record.config.quantum == 1000
+    assert record.config.smp == 3 and record.config.quantum == 1000 and record.config.mode == mode
     assert [v.cpu for v in record.vcpus] == [0, 1, 2]
     assert record.vcpus[0].counters["instructions_kernel"] > 0
-    assert all(sum(v.counters.values()) == 0 for v in record.vcpus[1:])
+    assert all(sum(v.counters.values()) == 0 and not v.exits_by_kind for v in record.vcpus[1:])
+    if mode == "trap":  # the program's sensitive instructions exit on vCPU 0, and are counted there by kind
+        exits = record.vcpus[0].counters["exits_sensitive_trap"]
+        assert exits > 0 and sum(n for k, n in record.vcpus[0].exits_by_kind.items() if k != "mmio") == exits
 
 
 def test_context_manager_tears_the_vm_down(guest):

@@ -620,12 +620,17 @@ TEST_CASE("CPC: power-up, clock-off and invalid commands", "[cps]") {
     CHECK(seq_state(r.rd(kCpcCo + kCpcStatConf, 0)) == 7u);
 }
 
-TEST_CASE("CPC: core_stopped, out-of-range OTHER and validation", "[cps]") {
+TEST_CASE("CPC: core_stopped, core_started, out-of-range OTHER and validation", "[cps]") {
     CpcRig r(2);
     r.cpc.core_stopped(0);
     CHECK(seq_state(r.rd(kCpcCl + kCpcStatConf, 0)) == 0u);
     CHECK(r.calls.empty());
     r.cpc.core_stopped(99);
+    r.cpc.core_started(1);  // let out of reset by the CM
+    CHECK(seq_state(r.rd(kCpcCl + kCpcStatConf, 1)) == 7u);
+    CHECK(r.cpc.running(1));
+    CHECK(r.calls.empty());
+    r.cpc.core_started(99);
 
     r.wr(kCpcCl + kCpcOther, 0xffffffffu, 0);
     CHECK(r.rd(kCpcCl + kCpcOther, 0) == 0x00ff0000u);

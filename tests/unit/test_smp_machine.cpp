@@ -274,6 +274,7 @@ struct Board {
     unsigned smp = 2;
     uint64_t quantum = kDefaultQuantum;
     std::string engine = "jit";
+    std::string mode = "bare-metal";  // or a hypervisor mode: the guest kernel de-privileged
 };
 
 std::unique_ptr<Machine> make_machine(const Board& b) {
@@ -284,6 +285,7 @@ std::unique_ptr<Machine> make_machine(const Board& b) {
     o.smp = b.smp;
     o.quantum = b.quantum;
     o.engine = b.engine;
+    o.mode = b.mode;
     o.code_cache_bytes = 4 << 20;  // plenty for these programs; each vCPU's engine has its own
     return std::make_unique<Machine>(o);
 }
@@ -351,14 +353,13 @@ Asm boot_program(const std::vector<unsigned>& cores, bool through_cpc = true) {
     return a;
 }
 
-// `cpc_started`: the core was started by a CPC command (or is vCPU 0), so
-// its CPC reads U6. (A core let out of reset through GCR_CO_RESET_RELEASE
-// alone is not known to the CPC, which still reports it D0.)
-void check_identity(Machine& m, unsigned core, bool cpc_started = true) {
+// A running core's CPC reads U6, however it was started (a CPC command,
+// or GCR_CO_RESET_RELEASE: the CM and the CPC agree).
+void check_identity(Machine& m, unsigned core) {
     INFO("core " << core);
     CHECK(word(m, slot_pa(core, ID_CPUNUM)) == core);
     CHECK(word(m, slot_pa(core, ID_GCR_CL_ID)) == core);
-    if (cpc_started) CHECK(word(m, slot_pa(core, ID_CPC_STAT_CONF)) == stat_conf(kSeqU6));
+    CHECK(word(m, slot_pa(core, ID_CPC_STAT_CONF)) == stat_conf(kSeqU6));
     CHECK(word(m, slot_pa(core, ID_RESET_BASE)) == (core == 0 ? 0xbfc00000u : kseg1(kEntryPa)));
     CHECK(word(m, slot_pa(core, ID_MARKER)) == kIdentityMarker);
 }
@@ -372,11 +373,14 @@ void check_never_ran(Machine& m, unsigned core) {
 
 }  // namespace
 
+// In the hypervisor modes each core reads its number (EBase.CPUNum) from a
+// virtual CP0 of its own.
 TEST_CASE("vCPU 0 starts secondary cores through the CM and CPC as Linux's boot_core does", "[smp]") {
     const std::string engine = GENERATE("jit", "interp");
     const unsigned smp = GENERATE(2u, 4u);
-    INFO(engine << ", -smp " << smp);
-    auto m = make_machine({smp, kDefaultQuantum, engine});
+    const std::string mode = GENERATE("bare-metal", "trap", "1:1", "1:n", "on-demand");
+    INFO(engine << ", -smp " << smp << ", " << mode);
+    auto m = make_machine({smp, kDefaultQuantum, engine, mode});
     std::vector<unsigned> cores;
     for (unsigned c = 1; c < smp; ++c) cores.push_back(c);
     const Asm boot = boot_program(cores), entry = identity_program(kEntryPa, kKseg1);
@@ -407,7 +411,7 @@ TEST_CASE("Cores that are not started never run", "[smp]") {
     REQUIRE(m->run(200'000) == StopReason::BUDGET);
 
     check_identity(*m, 0);
-    check_identity(*m, 2, through_cpc);
+    check_identity(*m, 2);
     CHECK(m->cpu(2).counters.power_ups == 1);
     check_never_ran(*m, 1);
     check_never_ran(*m, 3);
@@ -1027,4 +1031,151 @@ TEST_CASE("A started core's boot-exception vectors follow its reset base", "[smp
     CHECK(m->cpu(1).cp0.epc == entry.entry());
     CHECK(m->cpu(1).pc >= handler.entry());
     CHECK(m->cpu(1).pc < handler.end_va());
+}
+
+// ---- 7. The hypervisor modes: a virtual CP0 per vCPU ---------------------------------
+
+namespace {
+
+constexpr uint32_t dmfc0(unsigned rt, unsigned rd, unsigned sel) { return enc::mfc0(rt, rd, sel) | (1u << 21); }
+constexpr uint32_t dmtc0(unsigned rt, unsigned rd, unsigned sel) { return enc::mtc0(rt, rd, sel) | (1u << 21); }
+constexpr unsigned AT = 1, V0 = 2;  // the GPRs a 1:n stub borrows for an MTC0 from T0
+constexpr unsigned ENTRYLO0 = 2, KSCRATCH = 31, KSCRATCH1_SEL = 2;
+enum OwnCp0Word { OC_MISMATCHES, OC_LEFT, OC_DONE };
+
+// rd += (a != b), without a branch; `tmp` is clobbered.
+void emit_count_if_differ(Asm& a, unsigned rd, unsigned x, unsigned y, unsigned tmp) {
+    a(enc::xor_(tmp, x, y))(enc::sltu(tmp, ZERO, tmp))(enc::addu(rd, rd, tmp));
+}
+
+// Every vCPU writes values of its own to KScratch1 (a plain store once
+// patched 1:1) and EntryLo0 (a stub in 1:n that borrows AT and V0 through
+// the communication page's save slots), lets the other vCPUs run, and reads
+// both back; AT and V0 must come back unchanged from the stub. With one
+// virtual CP0 (or one set of save slots) for all, the others' values show
+// through as soon as a quantum ends between the write and the read.
+Asm own_cp0_program(uint32_t iterations) {
+    Asm a(kWorkPa);
+    emit_slot_address(a, T7, T6);
+    emit_cpu_num(a, S3);
+    a.li(S4, iterations);
+    a(enc::addiu(S5, ZERO, 0));
+    a(enc::addiu(AT, S3, 0x100))(enc::addiu(V0, S3, 0x200));
+    a(enc::addiu(S6, S3, 0x100))(enc::addiu(S7, S3, 0x200));  // what AT and V0 must hold
+    Asm::Label loop = a.here();
+    a(enc::sll(T0, S3, 16))(enc::or_(T0, T0, S4))(enc::sll(T0, T0, 6))(enc::ori(T0, T0, 0x1f));
+    a(dmtc0(T0, KSCRATCH, KSCRATCH1_SEL));
+    a(enc::mtc0(T0, ENTRYLO0, 0));
+    for (int k = 0; k < 5; ++k) a(enc::nop());
+    a(dmfc0(T1, KSCRATCH, KSCRATCH1_SEL));
+    emit_count_if_differ(a, S5, T1, T0, T2);
+    a(dmfc0(T1, ENTRYLO0, 0));
+    emit_count_if_differ(a, S5, T1, T0, T2);
+    emit_count_if_differ(a, S5, AT, S6, T2);
+    emit_count_if_differ(a, S5, V0, S7, T2);
+    a(enc::addiu(S4, S4, -1));
+    a.bnez(S4, loop);
+    a(enc::sw(S5, 4 * OC_MISMATCHES, T7))(enc::sw(S4, 4 * OC_LEFT, T7));
+    a(enc::addiu(T1, ZERO, 1))(enc::sw(T1, 4 * OC_DONE, T7));
+    a.spin();
+    return a;
+}
+
+uint64_t exits_of(const Cpu& c) { return c.counters.exits_sensitive_trap + c.counters.exits_hypercall; }
+
+}  // namespace
+
+TEST_CASE("In the hypervisor modes every vCPU has a virtual CP0 and stub save slots of its own", "[smp][hypervisor]") {
+    const std::string engine = GENERATE("jit", "interp");
+    const std::string mode = GENERATE("trap", "1:1", "1:n", "on-demand");
+    constexpr unsigned kCores = 4;
+    constexpr uint32_t kIterations = 2000;
+    INFO(engine << ", " << mode);
+    // 137: quanta end at every point of the loop, between a write and its read among them.
+    auto m = make_machine({kCores, 137, engine, mode});
+    const Asm boot = smp_boot_program(kCores), entry = entry_to_work(), work = own_cp0_program(kIterations);
+    load(*m, {&boot, &entry, &work});
+    REQUIRE(m->run(uint64_t(kCores) * kIterations * 60 + 200'000) == StopReason::BUDGET);
+
+    const stats::RunRecord record = m->run_record(0);
+    REQUIRE(record.vcpus_size() == int(kCores));
+    for (unsigned c = 0; c < kCores; ++c) {
+        INFO("vCPU " << c);
+        REQUIRE(word(*m, slot_pa(c, OC_DONE)) == 1);
+        CHECK(word(*m, slot_pa(c, OC_LEFT)) == 0);
+        CHECK(word(*m, slot_pa(c, OC_MISMATCHES)) == 0);
+        // Exits are counted on the vCPU that made them, and its exits by
+        // kind add up to them.
+        uint64_t by_kind = 0;
+        for (const auto& [kind, count] : record.vcpus(int(c)).exits_by_kind()) by_kind += kind == "mmio" ? 0 : count;
+        CHECK(by_kind == exits_of(m->cpu(c)));
+        // Trap: four sensitive instructions a turn of the loop; 1:1: the
+        // MTC0 EntryLo0 is a hypercall. (1:n and on-demand need no exit
+        // once patched.)
+        if (mode == "trap") CHECK(exits_of(m->cpu(c)) >= 4 * kIterations);
+        if (mode == "1:1") CHECK(exits_of(m->cpu(c)) >= kIterations);
+    }
+}
+
+// ---- 8. One engine for every vCPU ------------------------------------------------------
+
+namespace {
+
+constexpr uint64_t kMappedVa = 0xffffffffc0000000ull;  // kseg2: mapped through each vCPU's own TLB
+constexpr uint64_t kMappedPagesPa = 0x40000;           // vCPU n's page: kMappedPagesPa + n * 4 KiB
+constexpr unsigned INDEX = 0, ENTRYLO1 = 3, PAGEMASK = 5, ENTRYHI = 10;
+constexpr uint32_t tlbwi() { return 0x42000002; }
+constexpr uint32_t ehb() { return 0x000000c0; }
+constexpr int32_t step_of(unsigned core) { return int32_t(1 + 1000 * core); }
+
+// Each vCPU maps kMappedVa to a page of its own (TLB entry n of its own
+// TLB) and runs the loop there: S5 += step_of(n), S6 += 1.
+Asm map_and_jump_program() {
+    Asm a(kWorkPa);
+    emit_cpu_num(a, T0);
+    a(enc::sll(T1, T0, 12));
+    a.li(T2, kMappedPagesPa);
+    a(enc::addu(T1, T1, T2))(enc::srl(T1, T1, 12))(enc::sll(T1, T1, 6));
+    a(enc::ori(T1, T1, 0x1f));  // C = 3 (cacheable), D, V, G
+    a(enc::mtc0(T1, ENTRYLO0, 0))(enc::mtc0(ZERO, ENTRYLO1, 0))(enc::mtc0(ZERO, PAGEMASK, 0));
+    a(enc::lui(T2, 0xc000))(dmtc0(T2, ENTRYHI, 0))(enc::mtc0(T0, INDEX, 0))(tlbwi())(ehb());
+    a(enc::addiu(S5, ZERO, 0))(enc::addiu(S6, ZERO, 0));
+    a(enc::jr(T2))(enc::nop());
+    return a;
+}
+
+Asm mapped_loop(unsigned core) {
+    Asm a(kMappedPagesPa + core * 4096ull);
+    Asm::Label loop = a.here();
+    a(enc::addiu(S5, S5, step_of(core)))(enc::addiu(S6, S6, 1));
+    a.b(loop);
+    return a;
+}
+
+}  // namespace
+
+// The vCPUs share one engine and its translated code, but each translates
+// virtual addresses with its own TLB: the same kernel address mapped to a
+// different page on each vCPU runs each vCPU's own code, however often
+// the turns switch between them.
+TEST_CASE("vCPUs that map one address to different code each run their own", "[smp]") {
+    const std::string engine = GENERATE("jit", "interp");
+    const std::string mode = GENERATE("bare-metal", "trap");
+    const uint64_t quantum = GENERATE(100u, 137u);
+    constexpr unsigned kCores = 4;
+    INFO(engine << ", " << mode << ", --quantum " << quantum);
+    auto m = make_machine({kCores, quantum, engine, mode});
+    const Asm boot = smp_boot_program(kCores), entry = entry_to_work(), work = map_and_jump_program();
+    const Asm l0 = mapped_loop(0), l1 = mapped_loop(1), l2 = mapped_loop(2), l3 = mapped_loop(3);
+    load(*m, {&boot, &entry, &work, &l0, &l1, &l2, &l3});
+    REQUIRE(m->run(400'000) == StopReason::BUDGET);
+    for (unsigned c = 0; c < kCores; ++c) {
+        INFO("vCPU " << c);
+        const Cpu& cpu = m->cpu(c);
+        CHECK((cpu.pc >> 12) == (kMappedVa >> 12));
+        CHECK(cpu.gpr[S6] > 1000);
+        // (The budget may end between the two adds.)
+        const uint64_t step = uint64_t(step_of(c));
+        CHECK((cpu.gpr[S5] == step * cpu.gpr[S6] || cpu.gpr[S5] == step * (cpu.gpr[S6] + 1)));
+    }
 }

@@ -37,6 +37,10 @@ void Cpc::core_stopped(unsigned core) {
     if (core < cores_) core_[core].state = kStateD0;
 }
 
+void Cpc::core_started(unsigned core) {
+    if (core < cores_) core_[core].state = kStateU6;
+}
+
 unsigned Cpc::other_of(unsigned vcpu) const {
     return vcpu < cores_ ? (core_[vcpu].other & kOtherCoreNum) >> 16 : ~0u;
 }

@@ -58,6 +58,9 @@ public:
     // For the machine: a core stopped by itself (without a CPC command):
     // it now reads as powered down (D0) and no callback fires.
     void core_stopped(unsigned core);
+    // For the machine: a core started without a CPC command (the CM let it
+    // out of reset): it now reads as running (U6) and no callback fires.
+    void core_started(unsigned core);
     // Whether `core` is in the running state (U6).
     bool running(unsigned core) const { return core < cores_ && core_[core].state == kStateU6; }
     // SEQ_STATE of `core` (D0 for an out-of-range core).

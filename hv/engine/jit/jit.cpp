@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 #include <new>
+#include <type_traits>
 
 #include "hv/common/error.h"
 #include "hv/cpu/cpu.h"
@@ -29,7 +30,11 @@ uint64_t steady_ns() {
 Jit::Jit(Bus& bus, size_t code_cache_bytes) : BlockEngine(bus), code_(code_cache_bytes) {
     void* p = mmap(nullptr, sizeof(jit::Context), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw Error(std::string("mipshv: cannot map the translator's data: ") + std::strerror(errno));
-    ctx_ = new (p) jit::Context{};
+    // Fresh anonymous pages are zero, a valid context but for its epochs
+    // (jit_context.h): no need to write (and so fault in) 40 MB of slots.
+    static_assert(std::is_aggregate_v<jit::Context> && std::is_trivially_destructible_v<jit::Context>);
+    ctx_ = static_cast<jit::Context*>(p);
+    ctx_->code_epoch = ctx_->any_epoch = jit::kFirstEpoch;
     // perf's convention for code made at run time: /tmp/perf-PID.map, one
     // "start size name" line per block, so profiles name guest addresses.
     if (const char* v = std::getenv("MIPSHV_PERF_MAP"); v && *v && std::strcmp(v, "0") != 0)
@@ -39,7 +44,6 @@ Jit::Jit(Bus& bus, size_t code_cache_bytes) : BlockEngine(bus), code_(code_cache
 
 Jit::~Jit() {
     if (perf_map_) std::fclose(perf_map_);
-    ctx_->~Context();
     munmap(ctx_, sizeof(jit::Context));
 }
 

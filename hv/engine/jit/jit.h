@@ -29,6 +29,12 @@ public:
 
 protected:
     void run_whole(Cpu& c, Block& b) override;
+    // Also forgets how the last vCPU's run ended: its exit is not linked to
+    // the block the next vCPU starts with.
+    void switched_vcpu() override {
+        pending_ = Pending::NONE;
+        flush_lookup_cache();
+    }
 
 private:
     using EnterFn = uint32_t (*)(Cpu*, jit::Context*, const void*);

@@ -15,14 +15,16 @@ namespace mipshv::jit {
 // to a fixed guest address) or an indirect-table entry. It is valid while
 // the epoch at `epoch_offset` in the context still equals `stamp` (a slot's
 // code knows which epoch from its target's address and reads it directly).
+// All zero is unlinked (epochs start at 1), so fresh zero pages are a valid
+// context: the 40 MB of slots cost nothing until they are used.
 struct Link {
     const void* target = nullptr;  // the block's checked entry
     uint64_t epoch_offset = 0;     // offsetof(Context, code_epoch) or (..., any_epoch)
-    uint64_t stamp = ~0ull;        // never equal to an epoch: unlinked
+    uint64_t stamp = 0;            // 0: never equal to an epoch, unlinked
 };
 
 struct IndirectEntry {
-    uint64_t tag = ~0ull;  // guest PC | MMU mode (PCs are word-aligned)
+    uint64_t tag = 0;  // guest PC | MMU mode (PCs are word-aligned); a zero entry's stamp never matches
     Link link;
 };
 
@@ -52,12 +54,15 @@ inline bool link_survives_map_changes(uint64_t from_pc, uint64_t to_pc, unsigned
 constexpr size_t kIndirectEntries = 1u << 16;
 constexpr size_t kSlots = 1u << 20;
 
+// An aggregate that zero pages represent as they are (see Link), but the
+// epochs, which start at kFirstEpoch.
+constexpr uint64_t kFirstEpoch = 1;
 struct Context {
     // Code epoch: changes when any block is dropped. Any epoch: changes with
     // it and whenever virtual-to-physical mappings change. A link to a block
     // in an unmapped segment needs only the first to hold.
-    uint64_t code_epoch = 1;
-    uint64_t any_epoch = 1;
+    uint64_t code_epoch = kFirstEpoch;
+    uint64_t any_epoch = kFirstEpoch;
     uint64_t exit_block = 0;  // EXIT_STOPPED: the Block*
     uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
     uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link, and kSlot* flags
