@@ -20,20 +20,6 @@ using namespace mipshv;
 
 namespace {
 
-const char* stop_name(StopReason r) {
-    switch (r) {
-        case StopReason::NONE: return "none";
-        case StopReason::BUDGET: return "budget";
-        case StopReason::HALT: return "halt";
-        case StopReason::REBOOT: return "reboot";
-        case StopReason::SENSITIVE: return "sensitive";
-        case StopReason::IDLE: return "idle";
-        case StopReason::QUIT: return "quit";
-        case StopReason::STUCK: return "stuck";
-    }
-    return "?";
-}
-
 class PyMachine {
 public:
     explicit PyMachine(std::vector<std::string> args) {
@@ -50,7 +36,7 @@ public:
     std::string run(uint64_t instructions) {
         py::gil_scoped_release release;
         std::lock_guard lock(mutex_);
-        return stop_name(machine_->run(instructions));
+        return stop_reason_name(machine_->run(instructions));
     }
     py::bytes output(size_t from) {
         std::string copy;

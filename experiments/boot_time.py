@@ -26,16 +26,14 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
 from guest_runs import ENGINES, MODES  # noqa: E402
-
-PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
-CACHE = os.path.join(ROOT, "datasets", "cache")
+from linux_guest import CACHE, INITRD, PROMPT, options  # noqa: E402
 
 
 def boot_mipshv(mipshv, initrd, engine="jit", smp=1, mode="bare-metal"):
     with tempfile.TemporaryDirectory() as tmp:
         stats = os.path.join(tmp, "run.pb")
-        argv = [mipshv, "-kernel", os.path.join(CACHE, "vmlinuz-mips64r2el"), "-initrd", initrd, "-m", "256M",
-                "-append", "console=ttyS0", "--engine", engine, "--mode", mode, "--stats", stats, "-smp", str(smp)]
+        argv = [mipshv, *options(initrd=initrd, rtc=None), "--engine", engine, "--mode", mode, "--stats", stats,
+                "-smp", str(smp)]
         start = time.monotonic()
         s = ConsoleSession(argv)
         try:
@@ -77,7 +75,7 @@ def main():
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         ap.error(f"unknown mode {unknown[0]} (valid: {', '.join(MODES)})")
-    initrd = os.path.join(CACHE, "initramfs.cpio.gz")
+    initrd = INITRD
     runs = []
     for rep in range(args.reps):
         for mode in modes:

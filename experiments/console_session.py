@@ -9,6 +9,8 @@ import select
 import subprocess
 import time
 
+from linux_guest import PROMPT
+
 
 class ConsoleSession:
     def __init__(self, argv, log_path=None):
@@ -50,7 +52,7 @@ class ConsoleSession:
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
 
-    def run(self, command, prompt=r"\n[^\n]*# (?:\x1b\[6n)?$", timeout=60):
+    def run(self, command, prompt=PROMPT, timeout=60):
         """Run a shell command and return its output (without echo and prompt)."""
         self.send(command + "\n")
         # The echo, but not its line end: the prompt pattern starts at a

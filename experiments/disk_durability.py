@@ -41,6 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
 import disks  # noqa: E402
+import linux_guest  # noqa: E402
 
 MARKER = "DURABLE-42"
 # The shell prints the marker only when it evaluates $((40+2)): the echo of the
@@ -59,9 +60,8 @@ def trial(args, template, tmp, n, rng):
     shutil.copyfile(template, image)
     blocks = rng.randint(16, 2048)  # 64 KiB to 8 MiB, 4 KiB blocks
     skip = rng.randint(1, 4096)  # bytes of the guest's random stream thrown away first: other data each trial
-    argv = [args.mipshv, "-kernel", args.kernel, "-initrd", args.initrd, "-m", "256M", "-append", "console=ttyS0",
-            "-serial", "stdio", "--mode", args.mode, "--engine", args.engine,
-            "-drive", disks.drive(image, cache=args.cache)]
+    argv = [args.mipshv, *linux_guest.options(args.kernel, args.initrd, rtc=None), "-serial", "stdio",
+            "--mode", args.mode, "--engine", args.engine, "-drive", disks.drive(image, cache=args.cache)]
     log_path = os.path.join(args.logs, f"trial-{n}.log") if args.logs else None
     result = {"trial": n, "bytes": blocks * 4096}
     start = time.monotonic()

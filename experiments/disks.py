@@ -13,18 +13,14 @@ import re
 import shutil
 import subprocess
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-CACHE = os.path.join(ROOT, "datasets", "cache")
-KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
-INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
+# KERNEL, INITRD and PROMPT also serve the disk scripts as disks.KERNEL etc.
+from linux_guest import CACHE, INITRD, KERNEL, MEMORY, PROMPT, ROOT, RTC, options  # noqa: F401
+
 MIPSHV = os.path.join(ROOT, "build", "mipshv")
 MAKE_DISK = os.path.join(ROOT, "datasets", "make_disk.py")
 CACHED_TEST_DISK = os.path.join(CACHE, "test-disk.img")
 
-# busybox ash's prompt, possibly followed by its cursor-position query (ESC [6n).
-PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
-# The same, also right after a command's echo when the command printed nothing.
+# The prompt (linux_guest.PROMPT), also right after a command's echo when the command printed nothing.
 RUN_PROMPT = r"(?m)^[^\n]*# (?:\x1b\[6n)?\Z"
 MOUNTED = r"mipshv initramfs: /dev/vda mounted at /mnt"
 # What must never appear on the console of a disk run.
@@ -99,10 +95,9 @@ def drive(image, **options):
 
 
 def argv(mipshv, drives, kernel=KERNEL, initrd=INITRD, mode="bare-metal", engine="jit", stats=None,
-         memory="256M", rtc="2026-01-01T00:00:00", extra=()):
+         memory=MEMORY, rtc=RTC, extra=()):
     """The mipshv command line booting Linux with `drives` (-drive arguments, see drive())."""
-    args = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", memory, "-append", "console=ttyS0",
-            "-rtc", f"base={rtc}", "--mode", mode, "--engine", engine]
+    args = [mipshv, *options(kernel, initrd, memory, rtc=rtc), "--mode", mode, "--engine", engine]
     for d in ([drives] if isinstance(drives, str) else drives):
         args += ["-drive", d]
     if stats:

@@ -8,24 +8,20 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.path.join(ROOT, "datasets", "cache")
-KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
-INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
-sys.path.insert(0, os.path.join(ROOT, "build", "python"))
+from linux_guest import INITRD, KERNEL, ROOT, RTC, options
+
+# The Python module of the build in PYTHONPATH, else of build/.
+sys.path.append(os.path.join(ROOT, "build", "python"))
 from mipshv import ENGINES, MODES  # noqa: E402  (the execution modes and engines, in their order)
-# The kernel's defaults, KASLR included: the eager strategies follow the kernel.
-BOOTARGS = "console=ttyS0"
 
 
-def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc="2026-01-01T00:00:00",
-         engine="jit", extra=()):
+def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc=RTC, engine="jit", extra=()):
     """Boots, feeds `workload` (bytes) to the console, returns (status, console log, RunRecord dict).
     `extra`: more mipshv options (e.g. ["-smp", "4"])."""
     with tempfile.TemporaryDirectory() as tmp:
         stats = stats_path or os.path.join(tmp, "run.pb")
-        argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", BOOTARGS,
-                "-rtc", f"base={rtc}", "--mode", mode, "--engine", engine, "--stats", stats, *extra]
+        argv = [mipshv, *options(kernel, initrd, rtc=rtc), "--mode", mode, "--engine", engine, "--stats", stats,
+                *extra]
         r = subprocess.run(argv, input=workload, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
         record = json.loads(subprocess.run([mipshv, "stats", stats], capture_output=True, check=True).stdout)
     return r.returncode, r.stdout, record

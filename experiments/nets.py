@@ -20,18 +20,13 @@ import subprocess
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-CACHE = os.path.join(ROOT, "datasets", "cache")
-KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
-INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
+# PROMPT also serves the network scripts as nets.PROMPT.
+from linux_guest import BOOTARGS, INITRD, KERNEL, MEMORY, PROMPT, ROOT, options  # noqa: F401
+
 UDPTOOL_SOURCE = os.path.join(ROOT, "tests", "linux", "udptool.c")
 CROSS_CC = "mips64el-linux-gnuabi64-gcc"
 
 GUEST_IP, HOST_IP, GUEST_NET = "10.0.2.15", "10.0.2.2", "10.0.2.0/24"
-# busybox ash's prompt ("~ # ", "/tmp # "), possibly followed by its
-# cursor-position query (ESC [6n).
-PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 # What the initramfs's /init prints once DHCP configured eth0.
 INIT_DHCP = re.compile(r"mipshv initramfs: eth0 (\S+) via (\S+)")
 KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n?")
@@ -42,10 +37,9 @@ MAX_COMMAND = 72
 
 
 def argv(mipshv, nic, kernel=KERNEL, initrd=INITRD, mode="bare-metal", engine="jit", stats=None, pcap=None,
-         memory="256M", append="console=ttyS0 quiet", extra=()):
+         memory=MEMORY, append=BOOTARGS + " quiet", extra=()):
     """The mipshv command line booting Linux with one `-nic` (e.g. "user,hostfwd=tcp::8080-:80")."""
-    args = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", memory, "-append", append,
-            "--mode", mode, "--engine", engine, "-nic", nic]
+    args = [mipshv, *options(kernel, initrd, memory, append, rtc=None), "--mode", mode, "--engine", engine, "-nic", nic]
     if pcap:
         args += ["--pcap", pcap]
     if stats:

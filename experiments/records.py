@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "build", "python"))
+sys.path.append(os.path.join(os.path.dirname(HERE), "build", "python"))  # unless PYTHONPATH names a build
 from mipshv import MODES, run_record_pb2  # noqa: E402
 
 from guest_runs import EXIT_COUNTERS as EXITS  # noqa: E402

@@ -12,20 +12,18 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "build", "python"))
+# The Python module of the build in PYTHONPATH, else of build/.
+sys.path.append(os.path.join(ROOT, "build", "python"))
 import mipshv  # noqa: E402
 
+from linux_guest import PROMPT, vm_options  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
-
-CACHE = os.path.join(ROOT, "datasets", "cache")
-GUEST = {"kernel": os.path.join(CACHE, "vmlinuz-mips64r2el"), "initrd": os.path.join(CACHE, "initramfs.cpio.gz"),
-         "append": "console=ttyS0", "memory": "256M", "rtc": "2026-01-01"}
 
 
 def run(mode, workload, out, engine="jit"):
     """One boot; returns the RunRecord message (also written to `out`)."""
-    with mipshv.VM(mode=mode, engine=engine, **GUEST) as vm:
-        vm.expect(mipshv.PROMPT, timeout=600)
+    with mipshv.VM(mode=mode, engine=engine, **vm_options()) as vm:
+        vm.expect(PROMPT, timeout=600)
         for command in WORKLOADS[workload][:-1]:
             vm.run(command, timeout=600)
         vm.send(WORKLOADS[workload][-1] + "\n")

@@ -48,13 +48,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
+from linux_guest import CACHE, INITRD, KERNEL as MIPSHV_KERNEL, PROMPT, options  # noqa: E402
 
-CACHE = os.path.join(ROOT, "datasets", "cache")
-INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
-MIPSHV_KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
 QEMU_KERNEL = os.path.join(CACHE, "vmlinuz-5kc-malta")
-# busybox ash may follow its prompt with a cursor-position query (ESC [6n).
-PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n?")
 FORBIDDEN = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instruction")
 # The shell edits in an 80-column line: longer commands wrap in the echo that
@@ -161,8 +157,8 @@ def peer_argv(peer, args, stats):
     if peer == "qemu":
         return [args.qemu, "-M", "malta", "-cpu", "5KEf", "-smp", "1", "-m", args.memory, "-nographic",
                 "-no-reboot", "-kernel", QEMU_KERNEL, "-initrd", args.initrd, "-append", "console=ttyS0"]
-    return [args.mipshv, "-kernel", MIPSHV_KERNEL, "-initrd", args.initrd, "-m", args.memory,
-            "-append", "console=ttyS0", "--engine", peer, "--clock", "virtual", "--stats", stats]
+    return [args.mipshv, *options(MIPSHV_KERNEL, args.initrd, args.memory, rtc=None), "--engine", peer,
+            "--clock", "virtual", "--stats", stats]
 
 
 def one_run(peer, rep, args, p, log_dir):

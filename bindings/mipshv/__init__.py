@@ -5,7 +5,7 @@
                    initrd="datasets/cache/initramfs.cpio.gz",
                    append="console=ttyS0", mode="on-demand",
                    engine="jit") as vm:     # or "interp", the reference interpreter
-        vm.expect(r"# ")
+        vm.expect(mipshv.PROMPT)        # the shell's prompt
         print(vm.run("uname -a"))
         record = vm.counters()          # a RunRecord protobuf message
         totals = vm.counters_dict()["totals"]
@@ -25,7 +25,9 @@ from ._core import MODES, Error, Machine, __version__
 # The execution engines (`--engine`): the block translator (the default) and
 # the reference interpreter. The machine core validates the name.
 ENGINES = ("jit", "interp")
-# busybox ash's prompt, possibly followed by its cursor-position query.
+# busybox ash's prompt, possibly followed by its cursor-position query. The
+# experiments' scripts, which run without this package, have it as
+# experiments/linux_guest.py's PROMPT; tests/python checks that the two agree.
 PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 _SLICE = 5_000_000  # guest instructions between looks at the console
 
@@ -104,7 +106,8 @@ class VM:
 
     def run_until(self, condition=None, timeout=60.0):
         """Run until condition(vm) is true, or (without a condition) until the guest stops.
-        Returns the stop reason, or None if the condition became true first."""
+        Returns the stop reason, or None if the condition became true first; raises
+        TimeoutError when neither happened within `timeout` seconds (the guest stays usable)."""
         deadline = time.monotonic() + timeout
         while self.stop_reason is None and not (condition and condition(self)):
             if time.monotonic() > deadline:

@@ -18,6 +18,7 @@
 #include "hv/common/error.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
+#include "hv/cpu/segments.h"
 #include "hv/dev/virtio/block.h"
 #include "hv/isa/disasm.h"
 
@@ -27,7 +28,6 @@ namespace {
 using namespace memory_map;
 
 constexpr uint64_t kPageSize = 4096;
-constexpr uint64_t kKseg0 = 0xffffffff80000000ull;
 
 std::string hex(uint64_t v) { return (std::ostringstream() << "0x" << std::hex << v).str(); }
 
@@ -191,7 +191,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
 
     // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.
     cpu().gpr[4] = uint64_t(-2);
-    cpu().gpr[5] = kKseg0 + dtb_pa;
+    cpu().gpr[5] = kCkseg0Base + dtb_pa;
 }
 
 // A device's interrupt: a GIC shared interrupt on the CPS board, else a CPU line.
@@ -549,7 +549,6 @@ StopReason Machine::run_rounds(uint64_t budget) {
 }
 
 stats::RunRecord Machine::run_record(double wall_seconds) const {
-    static const char* const kStopNames[] = {"none", "budget", "halt", "reboot", "sensitive", "idle", "quit", "stuck"};
     stats::RunRecord r;
     r.set_mipshv_version(MIPSHV_VERSION);
     stats::RunConfig& cfg = *r.mutable_config();
@@ -585,7 +584,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     totals["unmapped_physical_accesses"] = bus_.unmapped_accesses();
     totals["refused_device_accesses"] = bus_.refused_accesses();
     totals["uart_bytes_sent"] = uart_.bytes_sent();
-    r.set_stop_reason(kStopNames[size_t(stop_reason_)]);
+    r.set_stop_reason(stop_reason_name(stop_reason_));
     r.set_exit_code(exit_code());
     r.set_wall_seconds(wall_seconds);
     for (size_t n = 0; n < virtio_.size(); ++n) {
@@ -635,9 +634,6 @@ void Machine::fill_gic_record(stats::DeviceRecord& d) const {
 }
 
 std::string Machine::stop_report() const {
-    static const char* const kNames[32] = {"zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
-                                           "a7",   "t0", "t1", "t2", "t3", "s0", "s1", "s2", "s3", "s4", "s5",
-                                           "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
     const Cpu& c = cpu(stopped_);
     std::ostringstream out;
     char line[200];
@@ -659,8 +655,8 @@ std::string Machine::stop_report() const {
     for (int r = 0; r < 32; r += 4) {
         std::snprintf(line, sizeof line,
                       "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "  %-4s %016" PRIx64 "\n",
-                      kNames[r], c.gpr[r], kNames[r + 1], c.gpr[r + 1], kNames[r + 2], c.gpr[r + 2], kNames[r + 3],
-                      c.gpr[r + 3]);
+                      kGprNames[r], c.gpr[r], kGprNames[r + 1], c.gpr[r + 1], kGprNames[r + 2], c.gpr[r + 2],
+                      kGprNames[r + 3], c.gpr[r + 3]);
         out << line;
     }
     std::snprintf(line, sizeof line,

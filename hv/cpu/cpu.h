@@ -37,6 +37,23 @@ struct Cp0State {
 // exception vector cannot be fetched).
 enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, IDLE, QUIT, STUCK };
 
+// Each stop reason's name, as run records (stop_reason) and the Python
+// module (Machine.run) spell it. A switch, so a new reason without a name
+// is a compiler warning.
+constexpr const char* stop_reason_name(StopReason r) {
+    switch (r) {
+        case StopReason::NONE: return "none";
+        case StopReason::BUDGET: return "budget";
+        case StopReason::HALT: return "halt";
+        case StopReason::REBOOT: return "reboot";
+        case StopReason::SENSITIVE: return "sensitive";
+        case StopReason::IDLE: return "idle";
+        case StopReason::QUIT: return "quit";
+        case StopReason::STUCK: return "stuck";
+    }
+    return "?";
+}
+
 // The reset vector region, where boot-exception vectors are by default.
 constexpr uint64_t kResetBootBase = 0xffffffffbfc00000ull;
 

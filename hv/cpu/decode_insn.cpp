@@ -33,7 +33,7 @@ Insn decode_insn(uint64_t pc, uint32_t word) {
     i.exec = i.inner = exec_function(i.op);
     if (info.flags & insn_flag::BRANCH) {
         bool jump = i.op == Opcode::j || i.op == Opcode::jal;
-        i.target = jump ? ((pc + 4) & ~0x0fffffffull) | ((word & 0x03ffffffull) << 2)
+        i.target = jump ? ((pc + 4) & ~kJumpOffsetMask) | ((word & 0x03ffffffull) << 2)
                         : pc + 4 + (uint64_t(field_simm(word)) << 2);
     }
     return i;

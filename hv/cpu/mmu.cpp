@@ -70,12 +70,12 @@ Translation translate(const Cpu& c, uint64_t va, Access access) {
         if (kernel && (s & status::KX) && (va & 0x07ffffffffffffffull) <= kPaMask) return unmapped(va & kPaMask);
         return bad();
     }
-    if (va < 0xffffffff80000000ull) {  // xkseg
+    if (va < kCkseg0Base) {  // xkseg
         if (kernel && (s & status::KX) && va <= (0xffffffff7fffffffull & kSegMask)) return mapped(c, va, access);
         return bad();
     }
-    if (va < 0xffffffffa0000000ull) return kernel ? unmapped(va - 0xffffffff80000000ull) : bad();  // ckseg0
-    if (va < 0xffffffffc0000000ull) return kernel ? unmapped(va - 0xffffffffa0000000ull) : bad();  // ckseg1
+    if (va < kCkseg1Base) return kernel ? unmapped(va - kCkseg0Base) : bad();       // ckseg0
+    if (va < kCksegMappedBase) return kernel ? unmapped(va - kCkseg1Base) : bad();  // ckseg1
     // Hypervisor modes: the communication page, at the top of ckseg3.
     if (c.comm_window_va && va >= c.comm_window_va) return kernel ? unmapped(c.comm_window_pa + (va - c.comm_window_va)) : bad();
     if (va < 0xffffffffe0000000ull) return (kernel || supervisor) ? mapped(c, va, access) : bad();  // cksseg
@@ -85,7 +85,7 @@ Translation translate(const Cpu& c, uint64_t va, Access access) {
 bool translated_by_tlb(const Cpu& c, uint64_t va) {
     if (va <= 0x7fffffffull) return c.mmu_mode != kModeKernelErl;  // kuseg, unless ERL
     if (va >= 0x8000000000000000ull && va < 0xc000000000000000ull) return false;  // xkphys
-    if (va >= 0xffffffff80000000ull && va < 0xffffffffc0000000ull) return false;  // ckseg0, ckseg1
+    if (in_compat_kernel_segment(va)) return false;                                // ckseg0, ckseg1
     return !(c.comm_window_va && va >= c.comm_window_va);
 }
 

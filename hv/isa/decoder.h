@@ -23,4 +23,8 @@ constexpr unsigned field_sel(uint32_t w) { return w & 7; }
 constexpr int64_t field_simm(uint32_t w) { return int16_t(w & 0xffff); }
 constexpr uint64_t field_uimm(uint32_t w) { return w & 0xffff; }
 
+// J and JAL replace the low 28 bits of their delay slot's address: they
+// reach only within its 256 MiB region.
+constexpr uint64_t kJumpOffsetMask = 0x0fffffff;
+
 }  // namespace mipshv

@@ -254,7 +254,7 @@ bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
     // A stub's slow path: the emulation may have changed the privilege mode,
     // so return straight to the guest instead of running more stub code, in
     // the segment the stub was entered from (as the stub's own jump would).
-    c.pc = (i.pc & ~0x0fffffffull) | ((d.pc + 4) & 0x0fffffffull);
+    c.pc = (i.pc & ~kJumpOffsetMask) | ((d.pc + 4) & kJumpOffsetMask);
     return false;
 }
 

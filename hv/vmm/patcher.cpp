@@ -56,8 +56,8 @@ uint32_t load_constant_hi(unsigned reg, uint64_t value) { return lui(reg, uint32
 
 // The same unmapped segment alias of `pa` as `va` uses, if `va` is unmapped.
 std::optional<uint64_t> alias_like(uint64_t va, uint64_t pa) {
-    if (va >= 0xffffffff80000000ull && va < 0xffffffffa0000000ull && pa < 0x20000000) return 0xffffffff80000000ull + pa;
-    if (va >= 0xffffffffa0000000ull && va < 0xffffffffc0000000ull && pa < 0x20000000) return 0xffffffffa0000000ull + pa;
+    if (va >= kCkseg0Base && va < kCkseg1Base && pa < kCksegBytes) return kCkseg0Base + pa;
+    if (va >= kCkseg1Base && va < kCksegMappedBase && pa < kCksegBytes) return kCkseg1Base + pa;
     if ((va >> 62) == 2) return (va & ~((1ull << kPaBits) - 1)) | pa;
     return std::nullopt;
 }
@@ -192,7 +192,7 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
 // site cannot reach it or the region is full (the caller falls back to 1:1).
 std::optional<uint64_t> Patcher::emit_stub(const std::vector<uint32_t>& code, uint64_t site_va) {
     const auto stub_va = alias_like(site_va, stubs_next_);
-    if (!stub_va || ((site_va + 4) >> 28) != (*stub_va >> 28)) return std::nullopt;
+    if (!stub_va || ((site_va + 4) & ~kJumpOffsetMask) != (*stub_va & ~kJumpOffsetMask)) return std::nullopt;
     const uint64_t bytes = code.size() * 4;
     uint8_t* dst = stubs_next_ + bytes <= stubs_end_ ? bus_.ram_ptr(stubs_next_, bytes) : nullptr;
     if (!dst) return std::nullopt;
@@ -315,7 +315,7 @@ unsigned Patcher::scan(uint64_t pa, uint64_t end, bool allow_stub, std::optional
         if (opcode_info(decode_opcode(word)).sensitive == SensitiveClass::NONE) continue;
         // kseg0 reaches the first 512 MiB; the rest only through xkphys.
         const uint64_t va = va_of_pa ? *va_of_pa + (w - pa)
-                            : w < 0x20000000 ? 0xffffffff80000000ull + w : 0x9800000000000000ull | w;
+                            : w < kCksegBytes ? kCkseg0Base + w : kXkphysCached | w;
         patched += patch(va, w, allow_stub);
     }
     return patched;

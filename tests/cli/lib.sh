@@ -1,4 +1,4 @@
-# Shell functions the command-line error tests share; sourced after they set
+# Shell functions the command-line tests share; sourced after they set
 # mipshv (the binary) and work (a scratch directory).
 
 cases=0 failures=0
@@ -22,8 +22,21 @@ expect_error() {
     fi
 }
 
-# summary: how many cases passed; the status is 0 when all did.
+# check DESCRIPTION COMMAND...: a case that passes when COMMAND succeeds.
+check() {
+    local what=$1
+    shift
+    cases=$((cases + 1))
+    if "$@"; then
+        echo "ok   $what"
+    else
+        echo "FAIL $what"
+        failures=$((failures + 1))
+    fi
+}
+
+# summary: how many cases ran and passed; the status is 0 when some ran and all passed.
 summary() {
     echo "$((cases - failures)) passed, $failures failed"
-    [ $failures -eq 0 ]
+    [ $cases -gt 0 ] && [ $failures -eq 0 ]
 }

@@ -9,15 +9,15 @@ import sys
 import time
 
 from console_session import ConsoleSession  # experiments/, on PYTHONPATH
+from linux_guest import PROMPT, options
 
 FORBIDDEN = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instruction")
-# busybox ash may follow its prompt with a cursor-position query (ESC [6n).
-PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 
 
 def main():
     mipshv, kernel, initrd, log_path, *extra = sys.argv[1:]
-    argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", "console=ttyS0", *extra]
+    # No -rtc: the guest's date must come from the host's clock.
+    argv = [mipshv, *options(kernel, initrd, rtc=None), *extra]
     checks = []
 
     def check(name, ok, detail=""):

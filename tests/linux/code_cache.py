@@ -11,13 +11,14 @@ import os
 import subprocess
 import sys
 
+from linux_guest import options  # experiments/, on PYTHONPATH
+
 SCRIPT = b"uname -a\ni=0;while [ $i -lt 300 ];do i=$((i+1));done;echo $i\nmd5sum /init\npoweroff -f\n"
 
 
 def boot(mipshv, kernel, initrd, outdir, name, extra):
     stats = os.path.join(outdir, f"{name}.pb")
-    argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", "console=ttyS0",
-            "-rtc", "base=2026-01-01T00:00:00", "--engine", "jit", "--stats", stats, *extra]
+    argv = [mipshv, *options(kernel, initrd), "--engine", "jit", "--stats", stats, *extra]
     result = subprocess.run(argv, input=SCRIPT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
     with open(os.path.join(outdir, f"{name}.log"), "wb") as f:
         f.write(result.stdout)

@@ -8,12 +8,13 @@ import os
 import subprocess
 import sys
 
+from linux_guest import options  # experiments/, on PYTHONPATH
+
 SCRIPT = b"uname -a\ncat /proc/interrupts\ni=0;while [ $i -lt 300 ];do i=$((i+1));done;echo $i\npoweroff -f\n"
 
 
 def boot(mipshv, kernel, initrd, log_path, extra):
-    argv = [mipshv, "-kernel", kernel, "-initrd", initrd, "-m", "256M", "-append", "console=ttyS0",
-            "-rtc", "base=2026-01-01T00:00:00", *extra]
+    argv = [mipshv, *options(kernel, initrd), *extra]
     result = subprocess.run(argv, input=SCRIPT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     with open(log_path, "wb") as f:
         f.write(result.stdout)

@@ -1,9 +1,14 @@
 import os
+import subprocess
+import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("MIPSHV_BUILD", os.path.join(ROOT, "build"))
+sys.path.insert(0, os.path.join(ROOT, "experiments"))
+
+import linux_guest  # noqa: E402
 
 
 @pytest.fixture
@@ -13,7 +18,26 @@ def guest():
 
 
 @pytest.fixture
+def mipshv_cli():
+    """Path of the build's mipshv command line."""
+    return os.path.join(BUILD, "mipshv")
+
+
+@pytest.fixture(scope="session")
+def spinning_guest(tmp_path_factory):
+    """A bare-metal program that never stops (a branch to itself), linked like the
+    conformance programs, with the cross compiler that built them."""
+    work = tmp_path_factory.mktemp("spin")
+    source, elf = work / "spin.S", work / "spin.elf"
+    source.write_text(".set noreorder\n.section .text.start\n.globl _start\n_start:\n\tb _start\n\tnop\n")
+    subprocess.run(["mips64el-linux-gnuabi64-gcc", "-march=mips64r2", "-mabi=64", "-EL", "-mno-abicalls", "-fno-pic",
+                    "-msym32", "-nostdlib", "-static", "-Wl,--build-id=none",
+                    "-T", os.path.join(ROOT, "tests", "guest", "runtime", "link.ld"), "-o", str(elf), str(source)],
+                   check=True)
+    return elf
+
+
+@pytest.fixture
 def linux():
-    cache = os.path.join(ROOT, "datasets", "cache")
-    return {"kernel": os.path.join(cache, "vmlinuz-mips64r2el"), "initrd": os.path.join(cache, "initramfs.cpio.gz"),
-            "append": "console=ttyS0", "memory": "256M", "rtc": "2026-01-01"}
+    """mipshv.VM's keyword arguments for Debian's Linux, as the experiments boot it."""
+    return linux_guest.vm_options()

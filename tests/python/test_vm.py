@@ -1,6 +1,10 @@
 """The mipshv Python module: VM lifecycle, console, counters, errors."""
+import hashlib
 import os
+import re
+import subprocess
 import threading
+import time
 
 import pytest
 
@@ -10,8 +14,13 @@ from mipshv import run_record_pb2
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_version_matches_the_build():
-    assert mipshv.__version__.count(".") == 2
+def test_version_matches_the_build(mipshv_cli):
+    # The project's version, which CMake passes to the build as MIPSHV_VERSION.
+    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+        version = re.search(r"project\(mipshv VERSION ([0-9.]+)", f.read()).group(1)
+    assert mipshv.__version__ == version
+    cli = subprocess.run([mipshv_cli, "--version"], capture_output=True, text=True, check=True).stdout
+    assert cli == f"mipshv {version}\n"
 
 
 def test_bare_metal_program_runs_alike_in_every_mode(guest):
@@ -68,8 +77,11 @@ def test_counters_are_a_run_record_and_a_dict(guest):
         assert record.hypervisor.patches  # on-demand patched the sites that trapped
         as_dict = vm.counters_dict()
         assert as_dict["config"]["mode"] == "on-demand"
-        assert int(as_dict["totals"]["instructions"]) == record.totals["instructions"]
-        assert as_dict["artifacts"][0]["sha256"] == record.artifacts[0].sha256
+        assert int(as_dict["totals"]["instructions"]) == record.totals["instructions"] > 0
+        with open(guest("tlb"), "rb") as f:
+            kernel_sha256 = hashlib.sha256(f.read()).hexdigest()
+        assert as_dict["artifacts"][0]["role"] == "kernel"
+        assert as_dict["artifacts"][0]["sha256"] == record.artifacts[0].sha256 == kernel_sha256
 
 
 def test_bad_arguments_raise_clear_errors(guest, tmp_path):
@@ -114,13 +126,51 @@ def test_context_manager_tears_the_vm_down(guest):
         vm.counters()
 
 
-def test_expect_times_out_and_reports_a_stopped_guest(guest):
+def test_expect_reports_a_stopped_guest(guest):
     with mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M") as vm:
         with pytest.raises(mipshv.GuestStopped):
             vm.expect("this never appears", timeout=30)
 
 
+def _timed(call, limit=30):
+    """Runs `call` in a daemon thread, so that one that never returns fails the test instead
+    of stalling it; returns (what it raised or None, seconds it took)."""
+    result = {}
+
+    def target():
+        start = time.monotonic()
+        try:
+            call()
+        except Exception as e:  # noqa: BLE001  (handed to the caller)
+            result["raised"] = e
+        result["seconds"] = time.monotonic() - start
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(limit)
+    assert not worker.is_alive(), f"still running after {limit} s"
+    return result.get("raised"), result["seconds"]
+
+
+def test_run_until_and_expect_time_out_on_a_guest_that_never_stops(spinning_guest):
+    with mipshv.VM(kernel=spinning_guest, memory="64M") as vm:
+        for wait in (lambda: vm.run_until(timeout=1), lambda: vm.expect("never printed", timeout=1)):
+            raised, seconds = _timed(wait)
+            assert isinstance(raised, TimeoutError), raised
+            assert 1 <= seconds < 10  # the timeout, plus at most a few slices of guest instructions
+        # The guest is still there, running: a condition can still come true.
+        assert vm.stop_reason is None
+        start = vm.instructions
+        assert vm.run_until(lambda v: v.instructions > start, timeout=10) is None
+
+
+def _run_alone(kernel, mode):
+    with mipshv.VM(kernel=kernel, semihosting=True, memory="64M", mode=mode) as vm:
+        assert vm.run_until(timeout=30) == "halt"
+        return vm.output, dict(vm.counters().totals)
+
+
 def test_two_vms_in_one_process_do_not_interfere(guest):
+    alone_a, alone_b = _run_alone(guest("alu32"), "trap"), _run_alone(guest("count_bits"), "bare-metal")
     a = mipshv.VM(kernel=guest("alu32"), semihosting=True, memory="64M", mode="trap")
     b = mipshv.VM(kernel=guest("count_bits"), semihosting=True, memory="64M", mode="bare-metal")
     for _ in range(50):  # interleave their execution
@@ -129,21 +179,27 @@ def test_two_vms_in_one_process_do_not_interfere(guest):
         if b.stop_reason is None:
             b._step()
     assert a.run_until(timeout=30) == "halt" and b.run_until(timeout=30) == "halt"
-    assert "alu32" in a.output or "addu" in a.output
-    assert "clz" in b.output and "clz" not in a.output
+    # Each printed and counted exactly what it does alone.
+    assert a.output == alone_a[0] and "addu 0x7fffffff+1 = 0xffffffff80000000" in a.output
+    assert b.output == alone_b[0] and "checks passed" in b.output
+    assert dict(a.counters().totals) == alone_a[1] and dict(b.counters().totals) == alone_b[1]
     assert a.counters().totals["exits_sensitive_trap"] > 0
     assert b.counters().totals["exits_sensitive_trap"] == 0
 
 
-def test_the_gil_is_released_while_the_guest_runs(linux):
-    vm = mipshv.VM(mode="bare-metal", **linux)
-    ticks = []
-    worker = threading.Thread(target=lambda: vm.expect(r"mipshv initramfs", timeout=120))
+def test_the_gil_is_released_while_the_guest_runs(spinning_guest):
+    """Another Python thread runs during one long Machine.run call, not only between calls."""
+    vm = mipshv.VM(kernel=spinning_guest, memory="64M")
+    budget = 300_000_000  # a fraction of a second or more of guest instructions, in one call
+    ticks = 0
+    worker = threading.Thread(target=vm._live().run, args=(budget,))
     worker.start()
     while worker.is_alive():
-        ticks.append(1)  # this thread runs while the guest boots in the other
-        worker.join(0.01)
-    assert len(ticks) > 10
+        ticks += 1  # only possible while the other thread does not hold the GIL
+        time.sleep(0.001)
+    worker.join()
+    assert vm.instructions >= budget
+    assert ticks >= 20
     vm.stop()
 
 

@@ -27,6 +27,7 @@
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/mmu.h"
+#include "hv/isa/disasm.h"
 #include "hv/isa/encode.h"
 #include "hv/vmm/exec_mode.h"
 
@@ -237,10 +238,6 @@ Snapshot take_snapshot(Machine& m, StopReason stop) {
     std::memcpy(s.data.data(), m.bus().ram_ptr(kDataPa, kDataWords * 4), kDataWords * 4);
     return s;
 }
-
-const char* const kGprNames[32] = {"zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2",
-                                   "t3",   "t4", "t5", "t6", "t7", "s0", "s1", "s2", "s3", "s4", "s5",
-                                   "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
 
 // Every difference, one per line; empty when the states agree.
 std::string diff(const Snapshot& want, const Snapshot& got) {

@@ -1,0 +1,33 @@
+"""Debian's Linux guest as the experiments and the Linux tests boot it: the
+kernel and initramfs in datasets/cache (datasets/fetch_guest.py), its memory,
+kernel command line and clock, and its shell's prompt. One definition, so
+that every script boots the same guest. It needs nothing but the standard
+library, so that scripts that drive the mipshv command line can use it
+without the Python module."""
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(ROOT, "datasets", "cache")
+KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
+INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
+MEMORY = "256M"
+# The kernel's defaults, KASLR included: the eager strategies follow the kernel.
+BOOTARGS = "console=ttyS0"
+# A fixed RTC base, so that two runs show the guest the same dates (without
+# -rtc the board starts from the host's time).
+RTC = "2026-01-01T00:00:00"
+# busybox ash's prompt ("~ # ", "/tmp # "), possibly followed by its
+# cursor-position query (ESC [6n). The mipshv module's PROMPT is the same
+# pattern (tests/python/test_pipeline.py checks that they agree).
+PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
+
+
+def options(kernel=KERNEL, initrd=INITRD, memory=MEMORY, append=BOOTARGS, rtc=RTC):
+    """The mipshv command-line options that boot the guest; rtc=None leaves the RTC on the host's time."""
+    args = ["-kernel", kernel, "-initrd", initrd, "-m", memory, "-append", append]
+    return args + (["-rtc", f"base={rtc}"] if rtc else [])
+
+
+def vm_options(kernel=KERNEL, initrd=INITRD, memory=MEMORY, append=BOOTARGS, rtc=RTC):
+    """The same as keyword arguments of mipshv.VM."""
+    return {"kernel": kernel, "initrd": initrd, "memory": memory, "append": append, "rtc": rtc}
