@@ -96,7 +96,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_HARNESSES ?= elf_loader options device_tree virtio mmio run_record
 fuzz: deps
-	cmake -S tests/fuzz/project -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
+	cmake -S tests/fuzz/project -B $(FUZZ_BUILD) -G Ninja
 	cmake --build $(FUZZ_BUILD)
 	tests/fuzz/run.sh --build $(FUZZ_BUILD) --work $(FUZZ_BUILD)/work --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_HARNESSES)
 
