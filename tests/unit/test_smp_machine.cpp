@@ -681,6 +681,13 @@ TEST_CASE("How the budget is sliced among run() calls does not change the run", 
 
 namespace {
 
+// S4 = the shared words (kseg0); T0 = how many times this entry code ran
+// (kBootsPa), this time included.
+void emit_count_boot(Asm& a) {
+    a.li(S4, kseg0(kSharedPa));
+    a(enc::lw(T0, int32_t(kBootsPa - kSharedPa), S4))(enc::addiu(T0, T0, 1))(enc::sw(T0, int32_t(kBootsPa - kSharedPa), S4));
+}
+
 // Core 1: counts its boots; the first time it powers itself down through
 // its core-local CPC_CL_CMD (as pm-cps does for hotplug) and hangs, as
 // Linux does, should the command not take; the second time it beats a
@@ -688,8 +695,7 @@ namespace {
 Asm hotplug_entry() {
     Asm a(kEntryPa, kKseg1);
     emit_cps_bases(a);
-    a.li(S4, kseg0(kSharedPa));
-    a(enc::lw(T0, int32_t(kBootsPa - kSharedPa), S4))(enc::addiu(T0, T0, 1))(enc::sw(T0, int32_t(kBootsPa - kSharedPa), S4));
+    emit_count_boot(a);
     a.li(T1, 1);
     Asm::Label second_boot = a.label();
     a.bne(T0, T1, second_boot);
@@ -791,8 +797,7 @@ SelfResetEntry self_reset_entry() {
     SelfResetEntry e;
     Asm& a = e.code;
     emit_cps_bases(a);
-    a.li(S4, kseg0(kSharedPa));
-    a(enc::lw(T0, int32_t(kBootsPa - kSharedPa), S4))(enc::addiu(T0, T0, 1))(enc::sw(T0, int32_t(kBootsPa - kSharedPa), S4));
+    emit_count_boot(a);
     a.li(T1, 3);
     Asm::Label third_boot = a.label();
     a.beq(T0, T1, third_boot);
