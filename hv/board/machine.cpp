@@ -13,6 +13,7 @@
 #include <sstream>
 #include <utility>
 
+#include "hv/board/board_layout.h"
 #include "hv/board/device_tree.h"
 #include "hv/board/memory_map.h"
 #include "hv/common/error.h"
@@ -59,13 +60,6 @@ uint64_t rtc_base_ns(const Options& o) {
 }
 
 // The top 1 MiB of low RAM (see memory_map.h).
-uint64_t hypervisor_region_of(const Options& o) {
-    const uint64_t low_ram = std::min(o.memory_bytes, kRamLowWindow);
-    if (low_ram < 4 * kHypervisorRegionSize)
-        throw Error("mipshv: -m " + std::to_string(o.memory_bytes >> 20) + "M is too small for this board (4M at least)");
-    return low_ram - kHypervisorRegionSize;
-}
-
 ExecMode mode_of(const Options& o) {
     auto m = parse_exec_mode(o.mode);
     if (!m) throw Error("mipshv: unknown mode '" + o.mode + "' (valid: " + exec_mode_list() + ")");
@@ -79,8 +73,6 @@ constexpr uint64_t kSliceInsns = 10'000'000, kHostClockSliceInsns = 1'000'000;
 // With a network card, host sockets and slirp's TCP timers (its fast timer
 // is 2 ms) are serviced every 2 ms of guest time.
 constexpr uint64_t kNetworkSliceInsns = 200'000;
-
-uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 
 // The vCPUs; only the boot CPU is powered at reset. Hypervisor modes keep
 // each vCPU's virtual CP0 in its communication page.
@@ -102,7 +94,7 @@ std::vector<Vcpu> make_vcpus(const Options& o, ExecMode mode, Bus& bus, uint64_t
 Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     : opts_(opts),
       mode_(mode_of(opts)),
-      hypervisor_region_(hypervisor_region_of(opts)),
+      hypervisor_region_(hypervisor_region_of(opts.memory_bytes)),
       bus_(opts.memory_bytes, kRamLowWindow, kRamHighBase),
       engine_(make_engine(opts.engine, bus_, opts.code_cache_bytes)),
       vcpus_(make_vcpus(opts, mode_, bus_, hypervisor_region_)),
@@ -158,17 +150,17 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
 
     // Top of low RAM, downwards: the hypervisor's region, the device tree,
     // the initrd; the kernel loads and decompresses itself low.
-    const uint64_t low_ram = std::min(opts.memory_bytes, kRamLowWindow);
-    const uint64_t dtb_slot = 64 * 1024, dtb_pa = hypervisor_region_ - dtb_slot;
-    BoardDescription board{hypervisor_region_, opts.memory_bytes - low_ram, opts.smp, gic_ != nullptr, opts.append, 0, 0, {}};
-    for (unsigned n = 0; n < virtio_.size(); ++n) board.virtio.push_back(virtio_slot(n));
+    const uint64_t dtb_pa = dtb_pa_of(hypervisor_region_);
+    std::vector<uint8_t> initrd;
     if (!opts.initrd.empty()) {
-        board.initrd_start = load_initrd(opts.initrd, dtb_pa);
-        board.initrd_end = board.initrd_start + std::filesystem::file_size(opts.initrd);
+        initrd = read_file(opts.initrd, "initrd");
+        if (initrd.empty()) throw Error("mipshv: " + opts.initrd + ": initrd is empty");
     }
+    const BoardDescription board = describe_board(opts, initrd.size(), unsigned(virtio_.size()));
+    if (!initrd.empty()) place_initrd(opts.initrd, initrd, board.initrd_start);
     dtb_ = build_device_tree(board);
     uint8_t* dst = bus_.ram_ptr(dtb_pa, dtb_.size());
-    if (!dst || dtb_.size() > dtb_slot) throw Error("mipshv: the device tree does not fit in guest RAM");
+    if (!dst || dtb_.size() > kDtbSlot) throw Error("mipshv: the device tree does not fit in guest RAM");
     std::memcpy(dst, dtb_.data(), dtb_.size());
     if (!opts.dump_dtb.empty()) {
         std::ofstream out(opts.dump_dtb, std::ios::binary);
@@ -315,18 +307,21 @@ void Machine::load_kernel(const std::string& path) {
         if (!dst)
             throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) + " (" + std::to_string(s.mem_size) +
                         " bytes) does not fit in guest RAM (-m " + std::to_string(opts_.memory_bytes >> 20) + "M)");
+        // The board keeps the top of low RAM for the device tree and the
+        // hypervisor's region; a segment there would be overwritten.
+        const uint64_t reserved = dtb_pa_of(hypervisor_region_), reserved_end = hypervisor_region_ + kHypervisorRegionSize;
+        if (*seg_pa < reserved_end && reserved < *seg_pa + s.mem_size)
+            throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) + " overlaps the device tree and hypervisor region (physical " +
+                        hex(reserved) + "-" + hex(reserved_end) + "), which the board keeps at the top of low RAM");
         std::memcpy(dst, kernel_.bytes.data() + s.file_offset, s.file_size);
         std::memset(dst + s.file_size, 0, s.mem_size - s.file_size);
     }
     cpu().pc = kernel_.entry;
 }
 
-// Places the initrd page-aligned just below `top`; returns its physical start.
-uint64_t Machine::load_initrd(const std::string& path, uint64_t top) {
-    std::vector<uint8_t> data = read_file(path, "initrd");
-    if (data.empty()) throw Error("mipshv: " + path + ": initrd is empty");
-    uint64_t start = data.size() < top ? align_down(top - data.size(), kPageSize) : 0;
-    uint8_t* dst = start ? bus_.ram_ptr(start, data.size()) : nullptr;
+// Copies the initrd to `start`, where the board's layout puts it.
+void Machine::place_initrd(const std::string& path, const std::vector<uint8_t>& data, uint64_t start) {
+    uint8_t* dst = bus_.ram_ptr(start, data.size());
     if (!dst)
         throw Error("mipshv: " + path + ": initrd (" + std::to_string(data.size()) + " bytes) does not fit in guest RAM");
     for (const ElfSegment& s : kernel_.segments) {
@@ -335,7 +330,6 @@ uint64_t Machine::load_initrd(const std::string& path, uint64_t top) {
             throw Error("mipshv: " + path + ": initrd overlaps the kernel image; give the guest more memory (-m)");
     }
     std::memcpy(dst, data.data(), data.size());
-    return start;
 }
 
 Machine::~Machine() {

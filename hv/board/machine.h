@@ -79,7 +79,7 @@ public:
 
 private:
     void load_kernel(const std::string& path);
-    uint64_t load_initrd(const std::string& path, uint64_t top);
+    void place_initrd(const std::string& path, const std::vector<uint8_t>& data, uint64_t start);
     uint64_t machine_time_ns() const;
     uint64_t now_ticks() const;
     void set_now(uint64_t ticks);

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <ctime>
 #include <string_view>
 
 #include "hv/board/memory_map.h"
 #include "hv/common/error.h"
+#include "hv/common/parse_decimal.h"
 #include "hv/vmm/exec_mode.h"
 
 namespace mipshv {
@@ -22,10 +22,16 @@ constexpr uint64_t kMinMemory = 1 * MiB, kMaxMemory = 16 * GiB, kPageSize = 4 * 
 
 std::string mode_list() { return exec_mode_list(); }
 
-// False on overflow or on anything but plain decimal digits.
-bool parse_decimal(std::string_view text, uint64_t& value) {
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return !text.empty() && error == std::errc{} && end == text.data() + text.size();
+// Linux copies the device tree's bootargs into a COMMAND_LINE_SIZE (4096,
+// arch/mips/include/uapi/asm/setup.h) buffer with its NUL, and would cut a
+// longer one silently.
+constexpr size_t kMaxCommandLine = 4095;
+
+std::string parse_append(const std::string& option, const std::string& text) {
+    if (text.size() > kMaxCommandLine)
+        fail(option + ": " + std::to_string(text.size()) + " bytes; the guest kernel's command line holds " +
+             std::to_string(kMaxCommandLine));
+    return text;
 }
 
 uint64_t parse_count(const std::string& option, const std::string& text) {
@@ -130,7 +136,7 @@ Options parse_options(int argc, char** argv) {
 
         if (name == "kernel") options.kernel = value();
         else if (name == "initrd") options.initrd = value();
-        else if (name == "append") options.append = value();
+        else if (name == "append") options.append = parse_append(arg, value());
         else if (name == "m") options.memory_bytes = parse_memory_size(arg, value());
         else if (name == "smp") options.smp = parse_smp(arg, value());
         else if (name == "quantum") options.quantum = parse_quantum(arg, value());

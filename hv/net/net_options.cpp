@@ -6,6 +6,7 @@
 
 #include "hv/common/error.h"
 #include "hv/common/option_list.h"
+#include "hv/common/parse_decimal.h"
 
 namespace mipshv {
 
@@ -21,14 +22,8 @@ uint32_t parse_ipv4(const std::string& text, uint32_t fallback, const std::strin
 }
 
 uint16_t parse_port(const std::string& text, const std::string& context) {
-    unsigned long v = 0;
-    size_t used = 0;
-    try {
-        v = std::stoul(text, &used, 10);
-    } catch (...) {
-        used = 0;
-    }
-    if (text.empty() || used != text.size() || v == 0 || v > 65535) fail(context + ": '" + text + "' is not a port (1-65535)");
+    uint64_t v = 0;
+    if (!parse_decimal(text, v) || v == 0 || v > 65535) fail(context + ": '" + text + "' is not a port (1-65535)");
     return uint16_t(v);
 }
 

@@ -15,6 +15,10 @@ head -c 40 "$good" >"$work/truncated.elf"
 # make this input, the 32-bit case below fails rather than being left out.
 mips64el-linux-gnuabi64-gcc -mabi=32 -march=mips32r2 -nostdlib -static -o "$work/elf32.elf" -x c - <<<'void __start(void){for(;;);}' \
     || echo "could not build the 32-bit ELF input"
+# Linked into the top MiB of a 16 MiB guest's low RAM, where the board
+# keeps the device tree and the hypervisor's region.
+mips64el-linux-gnuabi64-gcc -march=mips64r2 -nostdlib -static -Wl,-Ttext-segment=0xffffffff80f00000 \
+    -o "$work/high.elf" -x c - <<<'void __start(void){for(;;);}' || echo "could not build the high-linked ELF input"
 truncate -s 8M "$work/big.initrd"  # more than 4 MiB of RAM can hold
 # Same image, byte 5 (EI_DATA) flipped to big-endian.
 cp "$good" "$work/bigendian.elf" && printf '\x02' | dd of="$work/bigendian.elf" bs=1 seek=5 conv=notrunc status=none
@@ -30,6 +34,8 @@ expect_error "unknown option" "unknown option" -kernel "$good" -frobnicate
 expect_error "bad memory size" "size|-m" -kernel "$good" -m 12Q
 expect_error "memory too small for the board" "too small" -kernel "$good" -m 1M
 expect_error "memory too small for the image" "does not fit" -kernel "$good" -m 4M -initrd "$work/big.initrd"
+expect_error "kernel over the board's reserved RAM" "overlaps the device tree and hypervisor region" -kernel "$work/high.elf" -m 16M
+expect_error "command line longer than the kernel's" "-append: 5000 bytes" -kernel "$good" -append "$(printf '%5000s' x)"
 expect_error "unknown mode" "mode" -kernel "$good" --mode warp
 expect_error "unknown machine" "machine" -kernel "$good" -M nosuchboard
 expect_error "unknown engine" "engine" -kernel "$good" --engine bogus

@@ -16,6 +16,7 @@ extern "C" {
 }
 
 #include "fuzz_input.h"
+#include "hv/board/board_layout.h"
 #include "hv/board/device_tree.h"
 #include "hv/board/memory_map.h"
 #include "hv/cli/options.h"
@@ -30,27 +31,9 @@ using namespace mipshv::memory_map;
 // -initrd argument stands for a file of that many bytes; anything else for
 // one of 1 MiB.
 uint64_t pretend_initrd_size(const std::string& path) {
-    if (path.empty() || path.size() > 10 || path.find_first_not_of("0123456789") != std::string::npos) return 1 << 20;
+    if (path.empty()) return 0;
+    if (path.size() > 10 || path.find_first_not_of("0123456789") != std::string::npos) return 1 << 20;
     return std::stoull(path);
-}
-
-// What Machine::Machine (hv/board/machine.cpp) describes for these options;
-// false where the machine would refuse them (RAM too small, an initrd that
-// does not fit). Keep in step with it.
-bool describe_board(const Options& o, BoardDescription& board) {
-    constexpr uint64_t kPage = 4096, kDtbSlot = 64 * 1024;
-    const uint64_t low_ram = std::min(o.memory_bytes, kRamLowWindow);
-    if (low_ram < 4 * kHypervisorRegionSize) return false;
-    const uint64_t hypervisor_region = low_ram - kHypervisorRegionSize;
-    board = BoardDescription{hypervisor_region, o.memory_bytes - low_ram, o.smp, o.smp > 1, o.append, 0, 0, {}};
-    for (unsigned n = 0; n < o.drives.size() + o.nics.size(); ++n) board.virtio.push_back(virtio_slot(n));
-    if (!o.initrd.empty()) {
-        const uint64_t size = pretend_initrd_size(o.initrd), top = hypervisor_region - kDtbSlot;
-        if (size == 0 || size >= top) return false;
-        board.initrd_start = (top - size) & ~(kPage - 1);
-        board.initrd_end = board.initrd_start + size;
-    }
-    return true;
 }
 
 const void* property(const void* fdt, const char* path, const char* name, int& len) {
@@ -108,22 +91,26 @@ void check_blob(const std::vector<uint8_t>& blob, const Options& o, const BoardD
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    std::vector<std::string> args = mipshv_fuzz::split_at_nul(data, size);
-    args.insert(args.begin(), "mipshv");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
+    mipshv_fuzz::CommandLine line(data, size);
+    Options o;
+    BoardDescription board;
     try {
-        const Options o = parse_options(int(args.size()), argv.data());
+        o = parse_options(line.argc(), line.argv());
         if (o.show_help || o.show_version) return 0;  // mipshv prints and exits: no board
-        BoardDescription board;
-        if (!describe_board(o, board)) return 0;
-        const std::vector<uint8_t> blob = build_device_tree(board);
-        check_blob(blob, o, board);
-        if (mipshv_fuzz::verbose()) std::fprintf(stderr, "a %zu-byte device tree\n", blob.size());
+        const uint64_t initrd_bytes = pretend_initrd_size(o.initrd);
+        if (!o.initrd.empty() && initrd_bytes == 0) return 0;  // the machine refuses an empty initrd
+        // What the machine would describe (hv/board/board_layout.h); Error
+        // where it refuses the options (RAM too small, an initrd too big).
+        board = describe_board(o, initrd_bytes, unsigned(o.drives.size() + o.nics.size()));
     } catch (const Error& e) {
         if (mipshv_fuzz::verbose()) std::fprintf(stderr, "%s\n", e.what());
-        // Options the parser refuses, or a tree too big for its buffer (a
-        // huge -append): both are one-line errors for the user.
+        return 0;  // a one-line error for the user
     }
+    // Options the board accepts always give a tree (an Error escaping here
+    // is a crash to libFuzzer), and it fits the machine's slot for it.
+    const std::vector<uint8_t> blob = build_device_tree(board);
+    if (blob.size() > kDtbSlot) wrong("the device tree is bigger than its slot in guest RAM");
+    check_blob(blob, o, board);
+    if (mipshv_fuzz::verbose()) std::fprintf(stderr, "a %zu-byte device tree\n", blob.size());
     return 0;
 }

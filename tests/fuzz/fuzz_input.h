@@ -75,4 +75,24 @@ inline std::vector<std::string> split_at_nul(const uint8_t* data, size_t size) {
     return parts;
 }
 
+// The input as main() receives its arguments: "mipshv", then the input
+// split at NUL bytes, and a null pointer after the last.
+class CommandLine {
+public:
+    CommandLine(const uint8_t* data, size_t size) : args_(split_at_nul(data, size)) {
+        args_.insert(args_.begin(), "mipshv");
+        for (std::string& a : args_) argv_.push_back(a.data());
+        argv_.push_back(nullptr);
+    }
+    CommandLine(const CommandLine&) = delete;  // argv points into args
+    CommandLine& operator=(const CommandLine&) = delete;
+
+    int argc() const { return int(args_.size()); }
+    char** argv() { return argv_.data(); }
+
+private:
+    std::vector<std::string> args_;
+    std::vector<char*> argv_;
+};
+
 }  // namespace mipshv_fuzz

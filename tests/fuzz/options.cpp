@@ -24,6 +24,7 @@ void check_limits(const mipshv::Options& o) {
     if (o.smp < 1 || o.smp > kMaxVcpus) wrong("-smp out of limits");
     if (o.quantum < 100 || o.quantum > 10'000'000) wrong("--quantum out of limits");
     if (o.code_cache_bytes < (1ull << 20) || o.code_cache_bytes > (1ull << 30)) wrong("--code-cache out of limits");
+    if (o.append.size() > 4095) wrong("-append longer than the guest kernel's command line accepted");
     if (o.engine != "jit" && o.engine != "interp") wrong("unknown engine accepted");
     if (o.clock != "virtual" && o.clock != "host") wrong("unknown clock accepted");
     if (o.drives.size() + o.nics.size() > memory_map::kVirtioSlotCount) wrong("more virtio devices than slots");
@@ -40,13 +41,9 @@ void check_limits(const mipshv::Options& o) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    std::vector<std::string> args = mipshv_fuzz::split_at_nul(data, size);
-    args.insert(args.begin(), "mipshv");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);  // as main() receives it
+    mipshv_fuzz::CommandLine line(data, size);
     try {
-        check_limits(mipshv::parse_options(int(args.size()), argv.data()));
+        check_limits(mipshv::parse_options(line.argc(), line.argv()));
         if (mipshv_fuzz::verbose()) std::fprintf(stderr, "accepted\n");
     } catch (const mipshv::Error& e) {
         if (mipshv_fuzz::verbose()) std::fprintf(stderr, "%s\n", e.what());

@@ -143,10 +143,12 @@ TEST_CASE("-netdev: rejected specs", "[net]") {
             CHECK(contains(m, "hostfwd"));
         }
     }
-    SECTION("ports: 0, 65536, abc, empty, negative, 2^32 + 22") {
+    SECTION("ports: 0, 65536, abc, empty, negative, 2^32 + 22, a space or a plus sign") {
         for (const char* fwd : {"tcp::0-:22", "tcp::2222-:0", "tcp::65536-:22", "tcp::2222-:65536", "tcp::abc-:22",
                                 "tcp::2222-:abc", "tcp::-:22", "tcp::2222-:", "tcp::-1-:22", "tcp::22x-:22",
-                                "tcp::2222-:4294967318", "tcp::99999999999999999999-:22"}) {
+                                "tcp::2222-:4294967318", "tcp::99999999999999999999-:22",
+                                // strtoul would read these three as 80
+                                "tcp:: 80-:22", "tcp::+80-:22", "tcp::2222-: 80"}) {
             const std::string m = netdev_error(std::string("user,id=n,hostfwd=") + fwd);
             CHECK(contains(m, "port"));
         }

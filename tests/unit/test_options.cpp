@@ -158,6 +158,14 @@ TEST_CASE("options that take a value fail without one", "[options]") {
     CHECK(error_of({"-kernel"}) == "mipshv: option '-kernel' needs an argument (see --help)");
 }
 
+TEST_CASE("-append fits the guest kernel's 4096-byte command line", "[options]") {
+    CHECK(parse({"-kernel", "k", "-append", std::string(4095, 'a')}).append.size() == 4095);
+    CHECK(error_of({"-kernel", "k", "-append", std::string(4096, 'a')}) ==
+          "mipshv: -append: 4096 bytes; the guest kernel's command line holds 4095");
+    CHECK(error_of({"-kernel", "k", "--append", std::string(70000, 'a')}) ==
+          "mipshv: --append: 70000 bytes; the guest kernel's command line holds 4095");
+}
+
 TEST_CASE("--stop-on-sensitive is a bare-metal debugging aid", "[options]") {
     CHECK(parse({"-kernel", "k", "--stop-on-sensitive"}).stop_on_sensitive);
     CHECK(error_of({"-kernel", "k", "--stop-on-sensitive", "--mode", "trap"}) ==
