@@ -104,4 +104,4 @@ bench: build
 	$(BUILD)/experiments/bench/mipshv_bench
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD)

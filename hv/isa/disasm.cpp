@@ -2,6 +2,7 @@
 
 #include <capstone/capstone.h>
 
+#include <cctype>
 #include <cstdio>
 
 #include "hv/common/error.h"
@@ -63,6 +64,25 @@ std::string cp0_operands(const std::string& text, uint32_t word) {
     return text.substr(0, comma) + ", $" + std::to_string((word >> 11) & 31) + ", " + std::to_string(word & 7);
 }
 
+// Capstone names $8-$15 as o32 does (t0-t7); mipshv's register dumps use
+// the n64 names of the guest's ABI (kGprNames), so rename them to match.
+std::string n64_register_names(const std::string& text) {
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+        const bool o32_temp = i + 2 < text.size() && text[i] == '$' && text[i + 1] == 't' && text[i + 2] >= '0' &&
+                              text[i + 2] <= '7' &&
+                              (i + 3 == text.size() || !std::isalnum(static_cast<unsigned char>(text[i + 3])));
+        if (o32_temp) {
+            out += '$';
+            out += kGprNames[8 + (text[i + 2] - '0')];
+            i += 3;
+        } else {
+            out += text[i++];
+        }
+    }
+    return out;
+}
+
 bool is_cp0_move(const std::string& mnemonic) {
     return mnemonic == "mfc0" || mnemonic == "mtc0" || mnemonic == "dmfc0" || mnemonic == "dmtc0";
 }
@@ -76,7 +96,7 @@ std::string disassemble(uint32_t word, uint64_t pc) {
     if (cs_disasm(capstone.get(), code, sizeof code, pc, 1, &insn) != 1) return word_directive(word);
     std::string text = insn->mnemonic;
     if (insn->op_str[0] != '\0') {
-        const std::string ops = operands(capstone.get(), *insn);
+        const std::string ops = n64_register_names(operands(capstone.get(), *insn));
         text += ' ' + (is_cp0_move(text) ? cp0_operands(ops, word) : ops);
     }
     cs_free(insn, 1);
