@@ -94,7 +94,7 @@ paper: deps
 FUZZ_BUILD := $(BUILD)/tests/fuzz/clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
-FUZZ_HARNESSES ?= elf_loader options device_tree virtio mmio run_record
+FUZZ_HARNESSES ?= $(basename $(notdir $(wildcard tests/fuzz/*.cpp)))
 fuzz: deps
 	cmake -S tests/fuzz/project -B $(FUZZ_BUILD) -G Ninja
 	cmake --build $(FUZZ_BUILD)
