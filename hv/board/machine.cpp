@@ -59,7 +59,6 @@ uint64_t rtc_base_ns(const Options& o) {
     return o.rtc_base_s < 0 ? host_wall_clock_ns() : uint64_t(o.rtc_base_s) * 1'000'000'000u;
 }
 
-// The top 1 MiB of low RAM (see memory_map.h).
 ExecMode mode_of(const Options& o) {
     auto m = parse_exec_mode(o.mode);
     if (!m) throw Error("mipshv: unknown mode '" + o.mode + "' (valid: " + exec_mode_list() + ")");
@@ -169,7 +168,8 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     }
 
     if (hypervisor_) {
-        std::vector<std::pair<uint64_t, uint64_t>> image, keep_out{{dtb_pa, hypervisor_region_ + kHypervisorRegionSize}};
+        const ReservedRange reserved = reserved_top_of(hypervisor_region_);
+        std::vector<std::pair<uint64_t, uint64_t>> image, keep_out{{reserved.begin, reserved.end}};
         if (board.initrd_end) keep_out.emplace_back(board.initrd_start, board.initrd_end);
         for (const ElfSegment& seg : kernel_.segments) {
             auto pa = unmapped_segment_pa(seg.vaddr);
@@ -309,10 +309,10 @@ void Machine::load_kernel(const std::string& path) {
                         " bytes) does not fit in guest RAM (-m " + std::to_string(opts_.memory_bytes >> 20) + "M)");
         // The board keeps the top of low RAM for the device tree and the
         // hypervisor's region; a segment there would be overwritten.
-        const uint64_t reserved = dtb_pa_of(hypervisor_region_), reserved_end = hypervisor_region_ + kHypervisorRegionSize;
-        if (*seg_pa < reserved_end && reserved < *seg_pa + s.mem_size)
+        const ReservedRange reserved = reserved_top_of(hypervisor_region_);
+        if (*seg_pa < reserved.end && reserved.begin < *seg_pa + s.mem_size)
             throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) + " overlaps the device tree and hypervisor region (physical " +
-                        hex(reserved) + "-" + hex(reserved_end) + "), which the board keeps at the top of low RAM");
+                        hex(reserved.begin) + "-" + hex(reserved.end) + "), which the board keeps at the top of low RAM");
         std::memcpy(dst, kernel_.bytes.data() + s.file_offset, s.file_size);
         std::memset(dst + s.file_size, 0, s.mem_size - s.file_size);
     }
