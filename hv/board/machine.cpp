@@ -17,6 +17,7 @@
 #include "hv/board/device_tree.h"
 #include "hv/board/memory_map.h"
 #include "hv/common/error.h"
+#include "hv/common/host_file.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/segments.h"
@@ -37,12 +38,6 @@ std::vector<std::string> semihosting_argv(const Options& o) {
     std::istringstream words(o.append);
     for (std::string w; words >> w;) argv.push_back(w);
     return argv;
-}
-
-std::vector<uint8_t> read_file(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("mipshv: " + path + ": cannot open " + what + ": " + std::strerror(errno));
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
 uint64_t host_wall_clock_ns() {
@@ -152,8 +147,10 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     const uint64_t dtb_pa = dtb_pa_of(hypervisor_region_);
     std::vector<uint8_t> initrd;
     if (!opts.initrd.empty()) {
-        initrd = read_file(opts.initrd, "initrd");
-        if (initrd.empty()) throw Error("mipshv: " + opts.initrd + ": initrd is empty");
+        // The initrd goes into low RAM; describe_board checks the exact fit.
+        initrd = read_host_file({"-initrd", opts.initrd, std::min(opts.memory_bytes, kRamLowWindow), "the low RAM the guest has"});
+        if (initrd.empty()) throw Error("mipshv: -initrd " + opts.initrd + ": the file is empty");
+        loaded_.push_back({"initrd", opts.initrd, sha256_hex(initrd)});
     }
     const BoardDescription board = describe_board(opts, initrd.size(), unsigned(virtio_.size()));
     if (!initrd.empty()) place_initrd(opts.initrd, initrd, board.initrd_start);
@@ -296,22 +293,23 @@ void Machine::poll_network(int timeout_ms) {
 
 void Machine::load_kernel(const std::string& path) {
     kernel_ = load_elf_file(path);
+    loaded_.push_back({"kernel", path, sha256_hex(kernel_.bytes)});
     for (const ElfSegment& s : kernel_.segments) {
         if (s.mem_size == 0) continue;
         // Kernels and test programs link into kseg0/kseg1 or xkphys, which map without a TLB.
         auto seg_pa = unmapped_segment_pa(s.vaddr);
         if (!seg_pa)
-            throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) +
+            throw Error("mipshv: -kernel " + path + ": segment at " + hex(s.vaddr) +
                         " is not in an unmapped kernel segment (kseg0, kseg1 or xkphys)");
         uint8_t* dst = bus_.ram_ptr(*seg_pa, s.mem_size);
         if (!dst)
-            throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) + " (" + std::to_string(s.mem_size) +
+            throw Error("mipshv: -kernel " + path + ": segment at " + hex(s.vaddr) + " (" + std::to_string(s.mem_size) +
                         " bytes) does not fit in guest RAM (-m " + std::to_string(opts_.memory_bytes >> 20) + "M)");
         // The board keeps the top of low RAM for the device tree and the
         // hypervisor's region; a segment there would be overwritten.
         const ReservedRange reserved = reserved_top_of(hypervisor_region_);
         if (*seg_pa < reserved.end && reserved.begin < *seg_pa + s.mem_size)
-            throw Error("mipshv: " + path + ": segment at " + hex(s.vaddr) + " overlaps the device tree and hypervisor region (physical " +
+            throw Error("mipshv: -kernel " + path + ": segment at " + hex(s.vaddr) + " overlaps the device tree and hypervisor region (physical " +
                         hex(reserved.begin) + "-" + hex(reserved.end) + "), which the board keeps at the top of low RAM");
         std::memcpy(dst, kernel_.bytes.data() + s.file_offset, s.file_size);
         std::memset(dst + s.file_size, 0, s.mem_size - s.file_size);
@@ -323,11 +321,11 @@ void Machine::load_kernel(const std::string& path) {
 void Machine::place_initrd(const std::string& path, const std::vector<uint8_t>& data, uint64_t start) {
     uint8_t* dst = bus_.ram_ptr(start, data.size());
     if (!dst)
-        throw Error("mipshv: " + path + ": initrd (" + std::to_string(data.size()) + " bytes) does not fit in guest RAM");
+        throw Error("mipshv: -initrd " + path + ": initrd (" + std::to_string(data.size()) + " bytes) does not fit in guest RAM");
     for (const ElfSegment& s : kernel_.segments) {
         auto pa = unmapped_segment_pa(s.vaddr);
         if (pa && *pa < start + data.size() && start < *pa + s.mem_size)
-            throw Error("mipshv: " + path + ": initrd overlaps the kernel image; give the guest more memory (-m)");
+            throw Error("mipshv: -initrd " + path + ": initrd overlaps the kernel image; give the guest more memory (-m)");
     }
     std::memcpy(dst, data.data(), data.size());
 }
@@ -557,12 +555,11 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     cfg.set_clock(opts_.clock);
     cfg.set_engine(engine_->name());
     for (const std::string& a : opts_.argv) cfg.add_argv(a);
-    for (auto [role, path] : {std::pair{"kernel", &opts_.kernel}, std::pair{"initrd", &opts_.initrd}}) {
-        if (path->empty()) continue;
+    for (const LoadedFile& file : loaded_) {
         stats::Artifact& a = *r.add_artifacts();
-        a.set_role(role);
-        a.set_path(*path);
-        a.set_sha256(sha256_of_file(*path));
+        a.set_role(file.role);
+        a.set_path(file.path);
+        a.set_sha256(file.sha256);
     }
     *r.mutable_host() = describe_host();
     for (const Vcpu& vcpu : vcpus_) {

@@ -125,6 +125,12 @@ private:
     ElfImage kernel_;
     std::unique_ptr<Hypervisor> hypervisor_;  // hypervisor modes only
     std::vector<uint8_t> dtb_;
+    // What the board loaded from host files, hashed as it was read (the
+    // RunRecord's artifacts: never read again, the path may have changed).
+    struct LoadedFile {
+        std::string role, path, sha256;
+    };
+    std::vector<LoadedFile> loaded_;
     std::FILE* trace_ = nullptr;
     unsigned running_ = 0;  // the vCPU whose engine is running (or ran last)
     uint64_t now_ = 0;      // the machine's clock between quanta (several vCPUs)

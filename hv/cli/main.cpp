@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 
 #include "hv/board/machine.h"
 #include "hv/common/error.h"
@@ -73,6 +75,13 @@ int main(int argc, char** argv) {
         return run(argc, argv);
     } catch (const Error& e) {
         std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "mipshv: out of host memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        // Not a mipshv::Error: a fault of ours, still one line rather than terminate().
+        std::fprintf(stderr, "mipshv: internal error: %s\n", e.what());
         return 1;
     }
 }

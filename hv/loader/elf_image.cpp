@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "hv/common/error.h"
+#include "hv/common/host_file.h"
 
 namespace mipshv {
 namespace {
@@ -151,10 +152,6 @@ private:
     const std::string& name_;
 };
 
-struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
 }  // namespace
 
 const ElfSymbol* ElfImage::symbol_at(uint64_t addr) const {
@@ -174,15 +171,8 @@ ElfImage parse_elf(std::vector<uint8_t> bytes, const std::string& name) {
     return image;
 }
 
-ElfImage load_elf_file(const std::string& path) {
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) throw Error("mipshv: " + path + ": cannot open: " + std::strerror(errno));
-    std::vector<uint8_t> bytes;
-    uint8_t chunk[1 << 16];
-    while (const size_t n = std::fread(chunk, 1, sizeof chunk, file.get()))
-        bytes.insert(bytes.end(), chunk, chunk + n);
-    if (std::ferror(file.get())) throw Error("mipshv: " + path + ": cannot read: " + std::strerror(errno));
-    return parse_elf(std::move(bytes), path);
+ElfImage load_elf_file(const std::string& path, const std::string& option) {
+    return parse_elf(read_host_file({option, path, kMaxElfFileBytes}), option + " " + path);
 }
 
 }  // namespace mipshv

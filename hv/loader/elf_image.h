@@ -33,6 +33,11 @@ struct ElfImage {
 
 // `name` is only used in error messages.
 ElfImage parse_elf(std::vector<uint8_t> bytes, const std::string& name);
-ElfImage load_elf_file(const std::string& path);
+// Reads `path` (read_host_file: a regular file of at most kMaxElfFileBytes)
+// and parses it; errors name `option` and the path ("-kernel vmlinux: ...").
+ElfImage load_elf_file(const std::string& path, const std::string& option = "-kernel");
+
+// The largest ELF file read: a vmlinux with full debug information fits.
+constexpr uint64_t kMaxElfFileBytes = 2ull << 30;
 
 }  // namespace mipshv

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "hv/common/error.h"
+#include "hv/common/host_file.h"
 
 namespace mipshv {
 
@@ -41,17 +42,10 @@ stats::HostInfo describe_host() {
     return h;
 }
 
-std::string sha256_of_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("mipshv: " + path + ": cannot open: " + std::strerror(errno));
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-    char buf[1 << 16];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) EVP_DigestUpdate(ctx, buf, size_t(in.gcount()));
+std::string sha256_hex(const std::vector<uint8_t>& bytes) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
-    EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
+    if (!EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr)) throw Error("mipshv: SHA-256 failed");
     static const char* const kHex = "0123456789abcdef";
     std::string hex;
     for (unsigned k = 0; k < len; ++k) hex += {kHex[digest[k] >> 4], kHex[digest[k] & 15]};
@@ -63,11 +57,10 @@ void write_run_record(const stats::RunRecord& record, const std::string& path) {
     if (!out || !record.SerializeToOstream(&out)) throw Error("mipshv: --stats " + path + ": cannot write");
 }
 
-stats::RunRecord read_run_record(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("mipshv: " + path + ": cannot open: " + std::strerror(errno));
+stats::RunRecord read_run_record(const std::string& path, const std::string& option) {
+    const std::vector<uint8_t> bytes = read_host_file({option, path, kMaxRunRecordBytes});
     stats::RunRecord record;
-    if (!record.ParseFromIstream(&in)) throw Error("mipshv: " + path + ": not a RunRecord");
+    if (!record.ParseFromArray(bytes.data(), int(bytes.size()))) throw Error("mipshv: " + option + " " + path + ": not a RunRecord");
     return record;
 }
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstring>
-#include <fstream>
 #include <new>
 #include <sstream>
 
 #include "hv/board/bus.h"
 #include "hv/common/error.h"
+#include "hv/common/host_file.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/insn_time.h"
@@ -306,8 +306,8 @@ bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
 }
 
 void Hypervisor::load_system_map(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("mipshv: --system-map " + path + ": cannot open");
+    const std::vector<uint8_t> bytes = read_host_file({"--system-map", path, kMaxSystemMapBytes});
+    std::istringstream in(std::string(bytes.begin(), bytes.end()));
     std::vector<std::pair<uint64_t, std::string>> symbols;
     for (std::string line; std::getline(in, line);) {
         std::istringstream words(line);

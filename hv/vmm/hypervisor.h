@@ -51,8 +51,10 @@ public:
     bool run_original(Cpu& c, const Insn& i);
     bool emulate(Cpu& c, const Insn& d);
 
-    // Symbols for the trap-site report (System.map lines "addr type name").
+    // Symbols for the trap-site report: a System.map's text symbols (lines
+    // "addr type name"; at most kMaxSystemMapBytes, Debian's is a few MiB).
     void load_system_map(const std::string& path);
+    static constexpr uint64_t kMaxSystemMapBytes = 64ull << 20;
     void add_symbols(const std::vector<std::pair<uint64_t, std::string>>& symbols);
     void fill_record(stats::RunRecord& record, double wall_seconds) const;
     // vCPU n's exits by kind ("mtc0 Status", "tlbwr", ...).

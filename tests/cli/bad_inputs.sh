@@ -33,7 +33,7 @@ expect_error "host ELF" "MIPS" -kernel /bin/true
 expect_error "unknown option" "unknown option" -kernel "$good" -frobnicate
 expect_error "bad memory size" "size|-m" -kernel "$good" -m 12Q
 expect_error "memory too small for the board" "too small" -kernel "$good" -m 1M
-expect_error "memory too small for the image" "does not fit" -kernel "$good" -m 4M -initrd "$work/big.initrd"
+expect_error "memory too small for the image" "-initrd .*big.initrd: 8 MiB, more than the low RAM the guest has" -kernel "$good" -m 4M -initrd "$work/big.initrd"
 expect_error "kernel over the board's reserved RAM" "overlaps the device tree and hypervisor region" -kernel "$work/high.elf" -m 16M
 expect_error "command line longer than the kernel's" "-append: 5000 bytes" -kernel "$good" -append "$(printf '%5000s' x)"
 expect_error "unknown mode" "mode" -kernel "$good" --mode warp

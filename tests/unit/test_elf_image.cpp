@@ -328,11 +328,12 @@ TEST_CASE("load_elf_file reads a file from disk", "[elf]") {
 
 TEST_CASE("load_elf_file reports unreadable files", "[elf]") {
     CHECK_THROWS_WITH(mipshv::load_elf_file("/nonexistent/vmlinux"),
-                      "mipshv: /nonexistent/vmlinux: cannot open: No such file or directory");
-    CHECK_THROWS_WITH(mipshv::load_elf_file("/tmp"), "mipshv: /tmp: cannot read: Is a directory");
+                      "mipshv: -kernel /nonexistent/vmlinux: cannot open: No such file or directory");
+    CHECK_THROWS_WITH(mipshv::load_elf_file("/tmp"), "mipshv: -kernel /tmp: a directory, not a regular file");
 
     const std::string path = write_temp_file({'n', 'o', 't', ' ', 'e', 'l', 'f', '!', '!', '!', '!', '!',
                                               '!', '!', '!', '!'});
-    CHECK_THROWS_WITH(mipshv::load_elf_file(path), "mipshv: " + path + ": not an ELF file (bad magic)");
+    CHECK_THROWS_WITH(mipshv::load_elf_file(path), "mipshv: -kernel " + path + ": not an ELF file (bad magic)");
+    CHECK_THROWS_WITH(mipshv::load_elf_file(path, "-bios"), "mipshv: -bios " + path + ": not an ELF file (bad magic)");
     std::remove(path.c_str());
 }
