@@ -49,9 +49,12 @@ guest:
 	/usr/bin/python3 datasets/make_disk.py
 	/usr/bin/python3 datasets/make_disk.py --demo
 
+# After ctest, tests/summary.py prints the tests run by label and fails when
+# a label has fewer tests than tests/labels.tsv asks or any test was skipped.
 test: deps build guest
-	@ctest --test-dir $(BUILD) --output-on-failure -j2 \
-	    && echo "make test: all tests passed" \
+	@ctest --test-dir $(BUILD) --output-on-failure -j2 --output-junit test-results.xml; \
+	ctest_status=$$?; \
+	/usr/bin/python3 tests/summary.py $(BUILD) $(BUILD)/test-results.xml && [ $$ctest_status -eq 0 ] \
 	    || { echo "make test: FAILED (see the output above)"; exit 1; }
 
 # Hardening: everything built with AddressSanitizer and UBSan (MIPSHV_SANITIZE,
