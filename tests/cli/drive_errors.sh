@@ -15,6 +15,7 @@ cleanup() {
 trap cleanup EXIT
 good=$(ls "$guests"/*.elf | head -n 1)
 . "$(dirname "$0")/lib.sh"
+deadline 170  # ctest gives 180 s
 
 img=$work/disk.img
 truncate -s 1M "$img"
@@ -50,12 +51,10 @@ for _ in $(seq 600); do
     kill -0 "$holder" 2>/dev/null || break
     sleep 0.2
 done
-cases=$((cases + 1))
 if grep -q "mipshv initramfs: /dev/vda mounted at /mnt" "$work/holder.log" 2>/dev/null; then
-    echo "ok   the first mipshv has the image mounted"
+    pass "the first mipshv has the image mounted"
 else
-    echo "FAIL the first mipshv did not mount the image:"; tail -5 "$work/holder.log" "$work/holder.err"
-    failures=$((failures + 1))
+    fail "the first mipshv did not mount the image:"; tail -5 "$work/holder.log" "$work/holder.err"
 fi
 expect_error "a second writer" "locked" -kernel "$good" -drive "file=$work/ext4.img,$v"
 expect_error "a reader (readonly=on) while a writer runs" "locked" -kernel "$good" \
@@ -63,25 +62,21 @@ expect_error "a reader (readonly=on) while a writer runs" "locked" -kernel "$goo
 expect_error "snapshot=on while a writer runs" "locked" -kernel "$good" -drive "file=$work/ext4.img,$v,snapshot=on"
 expect_error "a second writer booting Linux" "locked" -kernel "$kernel" -initrd "$initrd" -m 256M \
     -append console=ttyS0 -drive "file=$work/ext4.img,$v"
-cases=$((cases + 1))
 if kill -0 "$holder" 2>/dev/null; then
-    echo "ok   the first mipshv still runs"
+    pass "the first mipshv still runs"
 else
-    echo "FAIL the first mipshv exited early:"; cat "$work/holder.err"
-    failures=$((failures + 1))
+    fail "the first mipshv exited early:"; cat "$work/holder.err"
 fi
 # Killed, the holder's lock goes with it: the image opens again (the run
 # stops at --max-insns, status 3).
 kill -9 "$holder" && wait "$holder" 2>/dev/null
 holder=
-cases=$((cases + 1))
-"$mipshv" -kernel "$good" -drive "file=$work/ext4.img,$v" --max-insns 1000 </dev/null >/dev/null 2>"$work/err"
+limited "$mipshv" -kernel "$good" -drive "file=$work/ext4.img,$v" --max-insns 1000 </dev/null >/dev/null 2>"$work/err"
 rc=$?
 if [ $rc -eq 3 ] && ! grep -q -- "-drive" "$work/err"; then
-    echo "ok   after the first mipshv was killed, the image opens again"
+    pass "after the first mipshv was killed, the image opens again"
 else
-    echo "FAIL the image stays locked after its holder was killed: exit $rc"; cat "$work/err"
-    failures=$((failures + 1))
+    fail "the image stays locked after its holder was killed: exit $rc"; cat "$work/err"
 fi
 
 summary

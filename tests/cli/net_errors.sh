@@ -75,15 +75,13 @@ expect_error "the same host port forwarded twice" "in use" \
 kill "$holder" && wait "$holder" 2>/dev/null
 holder=
 # Once free, the port forwards: the run starts and stops at --max-insns (status 3).
-cases=$((cases + 1))
-"$mipshv" -kernel "$good" --max-insns 1000 -nic "user,hostfwd=tcp::$tport-:80,hostfwd=udp::$uport-:7000" \
+limited "$mipshv" -kernel "$good" --max-insns 1000 -nic "user,hostfwd=tcp::$tport-:80,hostfwd=udp::$uport-:7000" \
     </dev/null >/dev/null 2>"$work/err"
 rc=$?
 if [ $rc -eq 3 ] && ! grep -q "in use" "$work/err"; then
-    echo "ok   the freed ports forward (exit 3 at --max-insns)"
+    pass "the freed ports forward (exit 3 at --max-insns)"
 else
-    echo "FAIL the freed ports do not forward: exit $rc"; cat "$work/err"
-    failures=$((failures + 1))
+    fail "the freed ports do not forward: exit $rc"; cat "$work/err"
 fi
 
 summary

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 . "$(dirname "$0")/lib.sh"
 
-"$mipshv" -kernel "$elf" -semihosting --stop-on-sensitive >/dev/null 2>"$work/report"
+limited "$mipshv" -kernel "$elf" -semihosting --stop-on-sensitive >/dev/null 2>"$work/report"
 rc=$?
 cat "$work/report"
 check "exit status 2 (got $rc)" [ $rc -eq 2 ]
@@ -21,7 +21,7 @@ n64="zero at v0 v1 a0 a1 a2 a3 a4 a5 a6 a7 t0 t1 t2 t3 s0 s1 s2 s3 s4 s5 s6 s7 t
 dumped=$(grep -E '^(  [a-z0-9]+ +[0-9a-f]{16}){4}$' "$work/report" | tr -s ' ' '\n' | grep -vE '^([0-9a-f]{16})?$' |
     tr '\n' ' ')
 check "the 32 GPRs by their n64 names" [ "$dumped" = "$n64 " ]
-"$mipshv" -kernel "$elf" -semihosting --mode bare-metal >/dev/null 2>&1
+limited "$mipshv" -kernel "$elf" -semihosting --mode bare-metal >/dev/null 2>&1
 rc=$?
 check "bare-metal mode runs the guest to exit status 0 (got $rc)" [ $rc -eq 0 ]
 

@@ -7,21 +7,21 @@ mipshv=$1 guests=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 elf=$guests/tlb.elf
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+. "$(dirname "$0")/lib.sh"
 
-"$mipshv" -kernel "$elf" -semihosting --mode trap --stats "$work/run.pb" >/dev/null
-check "trap-mode run exits 0" "[ $? -eq 0 ]"
+limited "$mipshv" -kernel "$elf" -semihosting --mode trap --stats "$work/run.pb" >/dev/null
+rc=$?
+check "trap-mode run exits 0" [ $rc -eq 0 ]
 "$mipshv" stats "$work/run.pb" >"$work/run.json"
-check "stats prints JSON" "/usr/bin/python3 -m json.tool '$work/run.json' >/dev/null"
-check "exits by kind name CP0 registers" "grep -q '\"dmtc0 EntryHi\"' '$work/run.json'"
-check "top sites carry ELF symbols" "grep -q '\"symbol\": \"[a-z_]*+0x' '$work/run.json'"
+check "stats prints JSON" /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$work/run.json"
+check "exits by kind name CP0 registers" grep -q '"dmtc0 EntryHi"' "$work/run.json"
+check "top sites carry ELF symbols" grep -q '"symbol": "[a-z_]*+0x' "$work/run.json"
 
 # A System.map naming one function at the most frequent site's address.
 pc=$(/usr/bin/python3 -c "import json; print(int(json.load(open('$work/run.json'))['hypervisor']['top_sites'][0]['pc']))")
 printf '%016x T hot_function\n' "$pc" >"$work/System.map"
-"$mipshv" -kernel "$elf" -semihosting --mode trap --system-map "$work/System.map" --stats "$work/map.pb" >/dev/null
+limited "$mipshv" -kernel "$elf" -semihosting --mode trap --system-map "$work/System.map" --stats "$work/map.pb" \
+    >/dev/null
 "$mipshv" stats "$work/map.pb" >"$work/map.json"
-check "--system-map names the top site" "grep -q '\"symbol\": \"hot_function+0x0\"' '$work/map.json'"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+check "--system-map names the top site" grep -q '"symbol": "hot_function+0x0"' "$work/map.json"
+summary

@@ -9,18 +9,15 @@ mipshv=$1 kernel=$2 initrd=$3 out=$4
 mkdir -p "$out"
 img=$out/host-errors.img
 rm -f "$img" && truncate -s 1G "$img"  # sparse: costs no space
-pass=0 fail=0
-check() {  # check DESCRIPTION CONDITION...
-    local what=$1; shift
-    if "$@"; then pass=$((pass + 1)); echo "ok   $what"; else fail=$((fail + 1)); echo "FAIL $what"; fi
-}
+. "$(dirname "$0")/../checks.sh"
+deadline 270  # ctest gives 300 s
 # Block 163840 (640 MiB) lies past the limit; block 1 (4 KiB) does not.
 script='dd if=/dev/zero of=/dev/vda bs=4096 seek=163840 count=1 oflag=direct; echo "far write rc=$?"
 dd if=/dev/zero of=/dev/vda bs=4096 seek=1 count=1 oflag=direct; echo "near write rc=$?"
 echo still-running
 poweroff -f
 '
-printf '%s' "$script" | prlimit --fsize=$((512 << 20)) -- "$mipshv" -kernel "$kernel" -initrd "$initrd" -m 512M \
+printf '%s' "$script" | limited prlimit --fsize=$((512 << 20)) -- "$mipshv" -kernel "$kernel" -initrd "$initrd" -m 512M \
     -append "console=ttyS0 quiet" -drive "file=$img,format=raw,if=virtio" --stats "$out/host-errors.stats" \
     >"$out/host-errors.log" 2>&1
 rc=$?
@@ -28,10 +25,9 @@ check "mipshv exits 0 (the guest powered off)" [ $rc -eq 0 ]
 check "the write past the limit fails in the guest" grep -Eq '^far write rc=[1-9]' "$out/host-errors.log"
 check "the write below the limit succeeds" grep -q '^near write rc=0' "$out/host-errors.log"
 check "the guest keeps running after the error" grep -q '^still-running' "$out/host-errors.log"
-json=$("$mipshv" stats "$out/host-errors.stats")
+json=$(limited "$mipshv" stats "$out/host-errors.stats")
 check "the device counts host I/O errors" /usr/bin/python3 -c '
 import json, sys
 c = json.loads(sys.argv[1])["devices"][0]["counters"]
 sys.exit(0 if int(c.get("errors_host_io", 0)) >= 1 and int(c.get("requests_out", 0)) >= 2 else 1)' "$json"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary
