@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
 from guest_runs import ENGINES, MODES  # noqa: E402
 from linux_guest import CACHE, INITRD, PROMPT, options  # noqa: E402
+from records import record  # noqa: E402
 
 
 def boot_mipshv(mipshv, initrd, engine="jit", smp=1, mode="bare-metal"):
@@ -43,8 +43,8 @@ def boot_mipshv(mipshv, initrd, engine="jit", smp=1, mode="bare-metal"):
             s.wait_exit(timeout=120)
         finally:
             s.close()
-        record = json.loads(subprocess.run([mipshv, "stats", stats], capture_output=True, check=True).stdout)
-    return seconds, int(record["totals"]["instructions"])
+        instructions = int(record(mipshv, stats)["totals"]["instructions"])
+    return seconds, instructions
 
 
 def boot_qemu(initrd):

@@ -13,12 +13,24 @@ from linux_guest import PROMPT
 
 
 class ConsoleSession:
-    def __init__(self, argv, log_path=None):
+    def __init__(self, argv, log_path=None, budget=None):
+        """`budget` (checks.Budget, optional) bounds every wait of the session besides its own timeout."""
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
         self.log = b""
         self.cursor = 0  # start of the output not yet matched by expect()
         self.log_path = log_path
+        self.budget = budget
+
+    def _limit(self, timeout):
+        """`timeout`, cut to what is left of the budget; the TimeoutError of a spent budget
+        carries the console's last output."""
+        if self.budget is None:
+            return timeout
+        try:
+            return self.budget.left(timeout)
+        except TimeoutError as e:
+            raise TimeoutError(f"{e}; last output:\n" + self.log[-2000:].decode(errors="replace")) from None
 
     def _read_some(self, timeout):
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
@@ -33,6 +45,7 @@ class ConsoleSession:
     def expect(self, pattern, timeout=60):
         """Wait until `pattern` (a regex) appears; return the text before it."""
         regex = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        asked, timeout = timeout, self._limit(timeout)
         deadline = time.monotonic() + timeout
         while True:
             m = regex.search(self.log, self.cursor)
@@ -42,7 +55,8 @@ class ConsoleSession:
                 return before
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"timed out waiting for {pattern!r}; last output:\n"
+                cut = " (what was left of the test's time)" if timeout < asked else ""
+                raise TimeoutError(f"timed out after {timeout:.0f} s{cut} waiting for {pattern!r}; last output:\n"
                                    + self.log[-2000:].decode(errors="replace"))
             if self._read_some(left) is None:
                 raise EOFError(f"mipshv exited (status {self.proc.wait()}) while waiting for {pattern!r}; "
@@ -63,7 +77,7 @@ class ConsoleSession:
         return out[1:] if out.startswith("\n") else out
 
     def wait_exit(self, timeout=60):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self._limit(timeout)
         while self.proc.poll() is None and time.monotonic() < deadline:
             self._read_some(0.1)
         while self._read_some(0):

@@ -23,7 +23,10 @@ loss (that flushes become fdatasync is what the counters checked by
 tests/linux/disk_options.py show).
 
 usage: experiments/disk_durability.py [--trials 100] [--cache writeback] [--busy] [--no-fsync] [--seed 1]
-       [--out experiments/results/disk_durability.json]
+       [--timeout SECONDS] [--out experiments/results/disk_durability.json]
+
+--timeout bounds the whole run (its ctest registration passes one below
+ctest's TIMEOUT); by default the trials take as long as they take.
 """
 import argparse
 import hashlib
@@ -39,6 +42,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from checks import Budget  # noqa: E402
 from console_session import ConsoleSession  # noqa: E402
 import disks  # noqa: E402
 import linux_guest  # noqa: E402
@@ -65,7 +69,7 @@ def trial(args, template, tmp, n, rng):
     log_path = os.path.join(args.logs, f"trial-{n}.log") if args.logs else None
     result = {"trial": n, "bytes": blocks * 4096}
     start = time.monotonic()
-    s = ConsoleSession(argv, log_path)
+    s = ConsoleSession(argv, log_path, args.budget)
     try:
         s.expect(disks.MOUNTED, timeout=300)
         s.expect(disks.PROMPT, timeout=120)
@@ -118,7 +122,9 @@ def main():
     ap.add_argument("--initrd", default=disks.INITRD)
     ap.add_argument("--logs", help="keep each trial's console log in this directory")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "disk_durability.json"))
+    ap.add_argument("--timeout", type=float, help="seconds for the whole run (default: no limit)")
     args = ap.parse_args()
+    args.budget = Budget(args.timeout) if args.timeout else None
     if args.logs:
         os.makedirs(args.logs, exist_ok=True)
     rng = random.Random(args.seed)

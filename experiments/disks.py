@@ -7,14 +7,16 @@ time; the guest's initramfs mounts /dev/vda at /mnt. Used by the disk tests
 in tests/linux/ and by experiments/disk_*.py.
 """
 import hashlib
-import json
 import os
 import re
 import shutil
 import subprocess
 
-# KERNEL, INITRD and PROMPT also serve the disk scripts as disks.KERNEL etc.
-from linux_guest import CACHE, INITRD, KERNEL, MEMORY, PROMPT, ROOT, RTC, options  # noqa: F401
+# KERNEL, INITRD, PROMPT, KERNEL_TROUBLE (what must never appear on the console
+# of a disk run), Checks and record also serve the disk scripts as disks.KERNEL etc.
+from checks import Checks  # noqa: F401
+from linux_guest import CACHE, INITRD, KERNEL, KERNEL_TROUBLE, MEMORY, PROMPT, ROOT, RTC, options  # noqa: F401
+from records import record  # noqa: F401
 
 MIPSHV = os.path.join(ROOT, "build", "mipshv")
 MAKE_DISK = os.path.join(ROOT, "datasets", "make_disk.py")
@@ -23,9 +25,6 @@ CACHED_TEST_DISK = os.path.join(CACHE, "test-disk.img")
 # The prompt (linux_guest.PROMPT), also right after a command's echo when the command printed nothing.
 RUN_PROMPT = r"(?m)^[^\n]*# (?:\x1b\[6n)?\Z"
 MOUNTED = r"mipshv initramfs: /dev/vda mounted at /mnt"
-# What must never appear on the console of a disk run.
-KERNEL_TROUBLE = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instruction|I/O error"
-                            r"|EXT4-fs error|blk_update_request|critical medium error|virtio_blk.*fail")
 # The test image's files that its /SHA256SUMS lists.
 TEST_FILES = ("hello.txt", "data/pattern.bin")
 
@@ -105,11 +104,6 @@ def argv(mipshv, drives, kernel=KERNEL, initrd=INITRD, mode="bare-metal", engine
     return args + list(extra)
 
 
-def record(mipshv, stats_path):
-    """A RunRecord file as a dict (`mipshv stats`)."""
-    return json.loads(subprocess.run([mipshv, "stats", stats_path], capture_output=True, check=True).stdout)
-
-
 def device(rec, name="vda"):
     """One disk's counters from a RunRecord dict, as ints."""
     for d in rec.get("devices", []):
@@ -127,19 +121,3 @@ def run(session, command, timeout=120):
     """ConsoleSession.run that also works for commands that print nothing."""
     return session.run(command, prompt=RUN_PROMPT, timeout=timeout)
 
-
-class Checks:
-    """ok/FAIL lines as the Linux tests print them, and the summary."""
-
-    def __init__(self):
-        self.results = []
-
-    def __call__(self, name, ok, detail=""):
-        self.results.append(bool(ok))
-        print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
-        return ok
-
-    def summary(self):
-        failed = self.results.count(False)
-        print(f"{len(self.results) - failed} passed, {failed} failed")
-        return 1 if failed else 0

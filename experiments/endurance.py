@@ -252,7 +252,7 @@ def cycle(args, mode, smp, n, template, tmp):
         r["seconds"] = round(time.monotonic() - start, 3)
         console = s.log.decode(errors="replace")
         if "failure" not in r:
-            trouble = sorted(set(disks.KERNEL_TROUBLE.findall(console)) | set(nets.KERNEL_TROUBLE.findall(console)))
+            trouble = sorted(set(linux_guest.KERNEL_TROUBLE.findall(console)))
             if trouble:
                 r["failure"] = f"kernel trouble on the console: {trouble}"
         if "failure" not in r:

@@ -2,37 +2,41 @@
 scripted console workload, its console log and its RunRecord (as a dict).
 The Linux mode test uses it to check the CLI; experiments go through the
 Python module instead (run_one.py)."""
-import json
 import os
 import subprocess
 import sys
 import tempfile
 
 from linux_guest import INITRD, KERNEL, ROOT, RTC, options
+from records import EXIT_COUNTERS, record
 
 # The Python module of the build in PYTHONPATH, else of build/.
 sys.path.append(os.path.join(ROOT, "build", "python"))
 from mipshv import ENGINES, MODES  # noqa: E402  (the execution modes and engines, in their order)
 
 
-def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc=RTC, engine="jit", extra=()):
+def boot(mipshv, mode, workload, kernel=KERNEL, initrd=INITRD, stats_path=None, rtc=RTC, engine="jit", extra=(),
+         timeout=300):
     """Boots, feeds `workload` (bytes) to the console, returns (status, console log, RunRecord dict).
-    `extra`: more mipshv options (e.g. ["-smp", "4"])."""
+    `extra`: more mipshv options (e.g. ["-smp", "4"]); `timeout`: seconds for the whole run (a test
+    passes what is left of its budget), after which TimeoutError shows the console's last output."""
     with tempfile.TemporaryDirectory() as tmp:
         stats = stats_path or os.path.join(tmp, "run.pb")
         argv = [mipshv, *options(kernel, initrd, rtc=rtc), "--mode", mode, "--engine", engine, "--stats", stats,
                 *extra]
-        r = subprocess.run(argv, input=workload, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
-        record = json.loads(subprocess.run([mipshv, "stats", stats], capture_output=True, check=True).stdout)
-    return r.returncode, r.stdout, record
+        try:
+            r = subprocess.run(argv, input=workload, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            tail = (e.output or b"")[-2000:].decode(errors="replace")
+            raise TimeoutError(f"mipshv --mode {mode} --engine {engine} still ran after {timeout:.0f} s; "
+                               f"last output:\n{tail}") from None
+        return r.returncode, r.stdout, record(mipshv, stats)
 
 
-EXIT_COUNTERS = ("exits_sensitive_trap", "exits_hypercall", "exits_exception_injection", "exits_interrupt_injection")
-
-
-def exits(record):
-    """All hypervisor exits of a run."""
-    return sum(int(record["totals"].get(k, 0)) for k in EXIT_COUNTERS)
+def exits(rec):
+    """All hypervisor exits of a run (a RunRecord dict)."""
+    return sum(int(rec["totals"].get(k, 0)) for k in EXIT_COUNTERS)
 
 
 # Fields that legitimately differ between two runs of the same thing: wall

@@ -5,6 +5,7 @@ that every script boots the same guest. It needs nothing but the standard
 library, so that scripts that drive the mipshv command line can use it
 without the Python module."""
 import os
+import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, "datasets", "cache")
@@ -20,6 +21,13 @@ RTC = "2026-01-01T00:00:00"
 # cursor-position query (ESC [6n). The mipshv module's PROMPT is the same
 # pattern (tests/python/test_pipeline.py checks that they agree).
 PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
+# What must never appear on the guest's console: kernel oopses, bugs,
+# warnings, panics and stalls, unhandled or reserved instructions, and disk,
+# file-system and network-card errors. (A test that provokes an I/O error on
+# purpose looks for it instead.)
+KERNEL_TROUBLE = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instruction|Call Trace|rcu.*stall"
+                            r"|I/O error|EXT4-fs error|blk_update_request|critical medium error|virtio_blk.*fail"
+                            r"|virtio_net.*fail|NETDEV WATCHDOG|transmit queue \d+ timed out")
 
 
 def options(kernel=KERNEL, initrd=INITRD, memory=MEMORY, append=BOOTARGS, rtc=RTC):

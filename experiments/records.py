@@ -1,21 +1,37 @@
-"""Loading RunRecords into pandas: one row per run, and long tables of exits
-by instruction kind, of the top exit sites, of exits per vCPU and of device
-counters."""
+"""Loading RunRecords: one as a dict through the command line (record, for
+the scripts that drive mipshv; standard library only), and many into pandas
+(one row per run, and long tables of exits by instruction kind, of the top
+exit sites, of exits per vCPU and of device counters; these need pandas and
+the Python module, imported when first used)."""
 import glob
+import json
 import os
+import subprocess
 import sys
-
-import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.append(os.path.join(os.path.dirname(HERE), "build", "python"))  # unless PYTHONPATH names a build
-from mipshv import MODES, run_record_pb2  # noqa: E402
 
-from guest_runs import EXIT_COUNTERS as EXITS  # noqa: E402
+# The RunRecord totals that count hypervisor exits (guest_runs.exits sums them).
+EXIT_COUNTERS = ("exits_sensitive_trap", "exits_hypercall", "exits_exception_injection", "exits_interrupt_injection")
+
+
+def record(mipshv, stats_path):
+    """A RunRecord file as a dict, as `mipshv stats` prints it."""
+    return json.loads(subprocess.run([mipshv, "stats", stats_path], capture_output=True, check=True).stdout)
+
+
+def __getattr__(name):
+    """records.MODES: the Python module's execution modes, in their order (imported on first use)."""
+    if name == "MODES":
+        from mipshv import MODES
+        return MODES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(folder):
     """Every *.pb RunRecord below `folder`, as (path, message) pairs."""
+    from mipshv import run_record_pb2
     records = []
     for path in sorted(glob.glob(os.path.join(folder, "**", "*.pb"), recursive=True)):
         with open(path, "rb") as f:
@@ -36,12 +52,13 @@ def with_vcpus(records, keep):
 
 
 def runs(records):
+    import pandas as pd
     rows = []
     for path, r in records:
         t = r.totals
         rows.append({
             "run": os.path.relpath(path), "mode": r.config.mode, "engine": r.config.engine, "vcpus": vcpus(r),
-            "instructions": t["instructions"], "exits": sum(t[k] for k in EXITS),
+            "instructions": t["instructions"], "exits": sum(t[k] for k in EXIT_COUNTERS),
             "traps": t["exits_sensitive_trap"], "hypercalls": t["exits_hypercall"],
             "exception_exits": t["exits_exception_injection"] + t["exits_interrupt_injection"],
             "mmio_exits": t["exits_mmio"],
@@ -51,6 +68,7 @@ def runs(records):
 
 
 def exits_by_kind(records):
+    import pandas as pd
     rows = [{"mode": r.config.mode, "kind": kind, "exits": n}
             for _, r in records for kind, n in r.hypervisor.exits_by_kind.items()]
     return pd.DataFrame(rows, columns=["mode", "kind", "exits"])
@@ -58,13 +76,15 @@ def exits_by_kind(records):
 
 def vcpu_exits(records):
     """One row per vCPU of each run: mode, vcpus, cpu, exits (all kinds), traps, hypercalls."""
-    rows = [{"mode": r.config.mode, "vcpus": vcpus(r), "cpu": v.cpu, "exits": sum(v.counters[k] for k in EXITS),
+    import pandas as pd
+    rows = [{"mode": r.config.mode, "vcpus": vcpus(r), "cpu": v.cpu, "exits": sum(v.counters[k] for k in EXIT_COUNTERS),
              "traps": v.counters["exits_sensitive_trap"], "hypercalls": v.counters["exits_hypercall"]}
             for _, r in records for v in r.vcpus]
     return pd.DataFrame(rows, columns=["mode", "vcpus", "cpu", "exits", "traps", "hypercalls"])
 
 
 def top_sites(records):
+    import pandas as pd
     rows = [{"mode": r.config.mode, "pc": f"{s.pc:#018x}", "symbol": s.symbol, "exits": s.count}
             for _, r in records for s in r.hypervisor.top_sites]
     return pd.DataFrame(rows, columns=["mode", "pc", "symbol", "exits"])
@@ -72,6 +92,7 @@ def top_sites(records):
 
 def devices(records):
     """One row per device counter: mode, device (vda, eth0, ...), kind, counter, value."""
+    import pandas as pd
     rows = [{"mode": r.config.mode, "device": d.name, "kind": d.kind, "counter": name, "value": value}
             for _, r in records for d in r.devices for name, value in d.counters.items()]
     return pd.DataFrame(rows, columns=["mode", "device", "kind", "counter", "value"])
@@ -79,6 +100,7 @@ def devices(records):
 
 def comparison(frame):
     """Medians per mode, with exits cut against trap and wall time against bare metal."""
+    from mipshv import MODES
     table = frame.groupby("mode").median(numeric_only=True)
     table = table.reindex([m for m in MODES if m in table.index])
     if "trap" in table.index:

@@ -48,11 +48,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
-from linux_guest import CACHE, INITRD, KERNEL as MIPSHV_KERNEL, PROMPT, options  # noqa: E402
+from linux_guest import CACHE, INITRD, KERNEL as MIPSHV_KERNEL, KERNEL_TROUBLE, PROMPT, options  # noqa: E402
+from records import record  # noqa: E402
 
 QEMU_KERNEL = os.path.join(CACHE, "vmlinuz-5kc-malta")
 KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n?")
-FORBIDDEN = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instruction")
 # The shell edits in an 80-column line: longer commands wrap in the echo that
 # ConsoleSession.run waits for. The prompt is "~ # ".
 MAX_COMMAND = 75
@@ -260,17 +260,15 @@ def one_run(peer, rep, args, p, log_dir):
         s.close()
         run["host_seconds"] = time.monotonic() - start
         run["loadavg_after"] = os.getloadavg()
-    bad = sorted(set(FORBIDDEN.findall(s.log.decode(errors="replace"))))
+    bad = sorted(set(KERNEL_TROUBLE.findall(s.log.decode(errors="replace"))))
     run["kernel_log_problems"] = bad
     if bad:
         print(f"  {PEER_LABEL[peer]:14} rep {rep} console log has {bad}", flush=True)
     if peer != "qemu" and os.path.exists(stats):
-        r = subprocess.run([args.mipshv, "stats", stats], capture_output=True, text=True)
-        if r.returncode == 0:
-            try:
-                run["guest_instructions"] = int(json.loads(r.stdout)["totals"]["instructions"])
-            except (ValueError, KeyError):
-                pass
+        try:
+            run["guest_instructions"] = int(record(args.mipshv, stats)["totals"]["instructions"])
+        except (subprocess.CalledProcessError, ValueError, KeyError):
+            pass
     if all(w in wl and wl[w]["ok"] for w in args.workloads):
         run["total_seconds"] = sum(wl[w]["seconds"] for w in args.workloads)
         run["total_cpu_seconds"] = sum(wl[w]["cpu_seconds"] for w in args.workloads)

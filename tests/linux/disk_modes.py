@@ -6,12 +6,13 @@ and checksums it. Each mode must give a byte-identical console log, the same
 guest instruction count and the same disk counters as bare metal, and leave
 the image untouched.
 
-usage: disk_modes.py MIPSHV KERNEL INITRD OUTDIR MODE... [--engine jit|interp]
+usage: disk_modes.py MIPSHV KERNEL INITRD OUTDIR MODE... [--engine jit|interp] [--timeout S]
 
 Each MODE's console log and RunRecord go to OUTDIR/disk-modes-MODE.{log,pb}
 (':' spelt 'to'). The reference is bare metal: when `bare-metal` is not among
 the MODEs, the bare-metal files already in OUTDIR are used (ctest runs the
-bare-metal entry first, as a fixture), or made when absent.
+bare-metal entry first, as a fixture), or made when absent. The boots share
+--timeout seconds (270, below ctest's 300).
 """
 import argparse
 import os
@@ -20,6 +21,7 @@ import sys
 import tempfile
 
 import disks  # experiments/, on PYTHONPATH
+from checks import Budget, Checks
 
 MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
 # Typed ahead on the console (deterministic: the input is there from the start).
@@ -46,7 +48,12 @@ def boot(args, image, mode):
             os.remove(p)
     argv = disks.argv(args.mipshv, disks.drive(image, snapshot="on"), args.kernel, args.initrd, mode=mode,
                       engine=args.engine, stats=stats)
-    r = subprocess.run(argv, input=WORKLOAD, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    try:
+        r = subprocess.run(argv, input=WORKLOAD, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=args.budget.left())
+    except subprocess.TimeoutExpired as e:
+        tail = (e.output or b"")[-2000:].decode(errors="replace")
+        raise TimeoutError(f"{mode}: mipshv still ran when the test's time was up; last output:\n{tail}") from None
     with open(log_path, "wb") as f:
         f.write(r.stdout)
     with open(log_path + ".status", "w") as f:
@@ -71,9 +78,11 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("modes", nargs="+", choices=MODES)
     ap.add_argument("--engine", default="jit")
+    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole test (default 270)")
     args = ap.parse_args()
+    args.budget = Budget(args.timeout)
     os.makedirs(args.outdir, exist_ok=True)
-    check = disks.Checks()
+    check = Checks()
     runs = {}
     with tempfile.TemporaryDirectory(prefix="disk-modes-") as tmp:
         image = disks.make_test_image(os.path.join(tmp, "disk.img"))

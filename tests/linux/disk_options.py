@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The -drive options as the Linux guest sees them (MANUAL.md section 3).
 
-usage: disk_options.py MIPSHV KERNEL INITRD OUTDIR CASE [--engine jit|interp]
+usage: disk_options.py MIPSHV KERNEL INITRD OUTDIR CASE [--engine jit|interp] [--timeout S]
 
 CASE `cache`: one boot with three disks, vda cache=writeback, vdb
 cache=writethrough, vdc cache=unsafe. The guest sees "write back", "write
@@ -16,21 +16,25 @@ readonly=on (the initramfs mounts it read-only) and vdb snapshot=on (both
 take a shared lock). The guest cannot write vda, through the file system or
 the block device; on vdb it writes, deletes and reads back its own changes,
 which vda does not see. The image is byte-identical afterwards.
+
+The whole test takes at most --timeout seconds (270, below ctest's 300).
 """
 import argparse
 import hashlib
 import os
+import re
 import sys
 import tempfile
 
-from console_session import ConsoleSession  # experiments/, on PYTHONPATH
 import disks  # experiments/, on PYTHONPATH
+from checks import Budget, Checks
+from console_session import ConsoleSession
 
 
 def session(args, drives, tag):
     stats = os.path.join(args.outdir, f"disk-options-{tag}.pb")
     s = ConsoleSession(disks.argv(args.mipshv, drives, args.kernel, args.initrd, engine=args.engine, stats=stats),
-                       os.path.join(args.outdir, f"disk-options-{tag}.log"))
+                       os.path.join(args.outdir, f"disk-options-{tag}.log"), args.budget)
     return s, stats
 
 
@@ -103,9 +107,16 @@ def snapshot_readonly_case(args, tmp, check):
     s, stats = session(args, [disks.drive(image, readonly="on"), disks.drive(image, snapshot="on")],
                        "snapshot-readonly")
     try:
-        s.expect(r"mipshv initramfs: /dev/vda mounted at /mnt \(read-only\)", timeout=300)
-        check("readonly: the initramfs mounted vda read-only", True)
+        s.expect(disks.MOUNTED, timeout=300)
         s.expect(disks.PROMPT, timeout=120)
+        said = re.findall(disks.MOUNTED + r"[^\r\n]*", s.log.decode(errors="replace"))
+        check("readonly: the initramfs says it mounted vda read-only",
+              said == ["mipshv initramfs: /dev/vda mounted at /mnt (read-only)"], said)
+        mounts = disks.run(s, "grep '^/dev/vda ' /proc/mounts")
+        fields = mounts.split()  # device, mount point, type, options, ...
+        check("readonly: /proc/mounts has vda on /mnt, and only there, read-only",
+              len(mounts.splitlines()) == 1 and fields[1:2] == ["/mnt"] and "ro" in "".join(fields[3:4]).split(","),
+              mounts)
         ro = disks.run(s, "cat /sys/block/vda/ro /sys/block/vdb/ro").split("\n")
         check("readonly: /sys/block/vda/ro is 1, vdb's 0", ro[:2] == ["1", "0"], ro)
         out = disks.run(s, "touch /mnt/x; echo rc=$?")
@@ -160,9 +171,11 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("case", choices=("cache", "snapshot_readonly"))
     ap.add_argument("--engine", default="jit")
+    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole test (default 270)")
     args = ap.parse_args()
+    args.budget = Budget(args.timeout)
     os.makedirs(args.outdir, exist_ok=True)
-    check = disks.Checks()
+    check = Checks()
     with tempfile.TemporaryDirectory(prefix="disk-options-") as tmp:
         {"cache": cache_case, "snapshot_readonly": snapshot_readonly_case}[args.case](args, tmp, check)
     return check.summary()

@@ -9,6 +9,19 @@ BUILD = os.environ.get("MIPSHV_BUILD", os.path.join(ROOT, "build"))
 sys.path.insert(0, os.path.join(ROOT, "experiments"))
 
 import linux_guest  # noqa: E402
+from checks import Budget  # noqa: E402
+
+# The whole session's time, below ctest's 600 s (tests/python/CMakeLists.txt): a test
+# still running then is stopped with a TimeoutError, and the tests after it do not start.
+SESSION_SECONDS = 560
+
+
+def pytest_sessionstart(session):
+    session.config.mipshv_budget = Budget(SESSION_SECONDS)
+
+
+def pytest_runtest_setup(item):
+    item.config.mipshv_budget.left()  # TimeoutError once the session's time is up
 
 
 @pytest.fixture
