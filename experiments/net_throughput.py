@@ -13,7 +13,9 @@ guest's port 80:
             virtio-mmio), --engine jit, --mode bare-metal and one hypervisor
             mode (--hv-mode, default on-demand)
 
-In every boot, after eth0 is up (DHCP), the host measures on its own clock:
+In every boot, after eth0 is up (DHCP; failing that, configured by hand:
+each run's "eth0_by" in the results says which), the host measures on its
+own clock:
 
   down     host to guest: the guest's busybox wget fetches SIZE MiB of random
            data from an HTTP server the experiment runs on 127.0.0.1, into
@@ -117,7 +119,7 @@ def one_run(peer, rep, args, http, data, log_dir):
         where = "eth0"
         if peer == "qemu":
             sh("modprobe virtio_pci")
-        run["eth0_by"] = nets.bring_up_eth0(s)
+        run["eth0_by"] = nets.bring_up_eth0(s, allow_manual=True)  # "init", "udhcpc" or "manual", in the results
         addr = sh("ip -4 addr show eth0")
         if f"inet {nets.GUEST_IP}/" not in addr:
             raise RuntimeError(f"eth0 has no {nets.GUEST_IP}: {addr!r}")
@@ -256,7 +258,9 @@ def main():
                 [args.qemu, "--version"], capture_output=True, text=True).stdout.splitlines()[0],
             "qemu_initramfs_modules": qemu_modules,
             "memory": args.memory, "reps": args.reps, "size_mib": args.size, "requests": args.requests,
-            "peers": peers, "summary": summary, "table": table(summary, peers, args.size), "runs": runs,
+            "peers": peers, "summary": summary, "table": table(summary, peers, args.size),
+            # how each run's eth0 got its address: "init" or "udhcpc" (DHCP), "manual" (by hand)
+            "eth0_by": {p: [r.get("eth0_by") for r in runs if r["peer"] == p] for p in peers}, "runs": runs,
         }
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out + ".tmp", "w") as f:

@@ -9,7 +9,6 @@ slirp's network: 10.0.2.0/24, the host 10.0.2.2 (its 127.0.0.1), DNS
 """
 import hashlib
 import http.server
-import json
 import os
 import re
 import shutil
@@ -20,8 +19,10 @@ import subprocess
 import threading
 import time
 
-# PROMPT also serves the network scripts as nets.PROMPT.
-from linux_guest import BOOTARGS, INITRD, KERNEL, MEMORY, PROMPT, ROOT, options  # noqa: F401
+# PROMPT, KERNEL_TROUBLE (what must never appear on the console of a network
+# run) and record also serve the network scripts as nets.PROMPT etc.
+from linux_guest import BOOTARGS, INITRD, KERNEL, KERNEL_TROUBLE, MEMORY, PROMPT, ROOT, options  # noqa: F401
+from records import record  # noqa: F401
 
 UDPTOOL_SOURCE = os.path.join(ROOT, "tests", "linux", "udptool.c")
 CROSS_CC = "mips64el-linux-gnuabi64-gcc"
@@ -30,8 +31,6 @@ GUEST_IP, HOST_IP, GUEST_NET = "10.0.2.15", "10.0.2.2", "10.0.2.0/24"
 # What the initramfs's /init prints once DHCP configured eth0.
 INIT_DHCP = re.compile(r"mipshv initramfs: eth0 (\S+) via (\S+)")
 KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n?")
-KERNEL_TROUBLE = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instruction|virtio_net.*fail"
-                            r"|NETDEV WATCHDOG|transmit queue \d+ timed out")
 # The shell edits in an 80-column line: a longer command wraps in its echo.
 MAX_COMMAND = 72
 
@@ -57,9 +56,11 @@ def run(session, command, timeout=120):
     return KERNEL_LINE.sub("", session.expect(PROMPT, timeout).replace("\r", "")).strip()
 
 
-def bring_up_eth0(session, timeout=60):
-    """eth0 with an address: what /init did (DHCP at boot), else `udhcpc` now, else by hand.
-    Returns how: "init", "udhcpc" or "manual"."""
+def bring_up_eth0(session, timeout=60, allow_manual=False):
+    """eth0 with an address by DHCP: what /init did at boot, else `udhcpc` now. Returns how:
+    "init" or "udhcpc". Without a lease it raises RuntimeError, unless `allow_manual` (for
+    experiments, which record the answer in their results; tests never pass it): then the
+    address is configured by hand, and the answer is "manual"."""
     if "inet " in run(session, "ip -4 addr show eth0 2>&1"):
         return "init"
     run(session, "modprobe virtio_net")
@@ -71,6 +72,8 @@ def bring_up_eth0(session, timeout=60):
     out = run(session, "udhcpc -i eth0 -n -q -t 5 -T 2 -s $h 2>&1", timeout)
     if "inet " in run(session, "ip -4 addr show eth0 2>&1"):
         return "udhcpc"
+    if not allow_manual:
+        raise RuntimeError(f"eth0 got no address by DHCP, neither from /init nor from udhcpc ({out[-300:]!r})")
     print(f"nets: udhcpc did not configure eth0 ({out[-300:]!r}); configuring it by hand", flush=True)
     run(session, f"ip addr add {GUEST_IP}/24 dev eth0")
     run(session, f"ip route add default via {HOST_IP}")
@@ -170,15 +173,16 @@ class UdpEcho:
         self.sock.close()
 
 
-def http_get(port, path, timeout=60, retries=20):
+def http_get(port, path, timeout=60, retries=20, budget=None):
     """GET http://127.0.0.1:PORT/PATH (through a hostfwd): (body, seconds). Retries a refused
-    or reset connection (the guest's server may not listen yet)."""
+    or reset connection (the guest's server may not listen yet). `budget` (checks.Budget)
+    bounds all the attempts together."""
     import http.client
     last = None
     for _ in range(retries):
         start = time.monotonic()
         try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=budget.left(timeout) if budget else timeout)
             c.request("GET", path)
             r = c.getresponse()
             body = r.read()
@@ -202,11 +206,6 @@ def build_udptool(outdir):
     return out
 
 
-def record(mipshv, stats_path):
-    """A RunRecord file as a dict (`mipshv stats`)."""
-    return json.loads(subprocess.run([mipshv, "stats", stats_path], capture_output=True, check=True).stdout)
-
-
 def card(rec, name="eth0"):
     """One network card's counters from a RunRecord dict, as ints (KeyError when absent)."""
     for d in rec.get("devices", []):
@@ -228,10 +227,14 @@ def card_errors(counters):
 # The capture (--pcap): libpcap, Ethernet
 
 
-def read_pcap(path):
-    """[(seconds, frame bytes)] from a classic libpcap file with Ethernet link type."""
+def pcap_header(path):
+    """The global header of a classic libpcap file: {"byte_order": "<" or ">", "nanoseconds": bool,
+    "version": (major, minor), "snaplen": int, "linktype": int}."""
     with open(path, "rb") as f:
-        data = f.read()
+        return _pcap_header(f.read(24), path)
+
+
+def _pcap_header(data, path):
     if len(data) < 24:
         raise ValueError(f"{path}: {len(data)} bytes, no pcap header")
     magic = data[:4]
@@ -241,15 +244,29 @@ def read_pcap(path):
         end = ">"
     else:
         raise ValueError(f"{path}: not a pcap file (magic {magic.hex()})")
-    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    _, _, _, _, snaplen, linktype = struct.unpack(end + "HHiIII", data[4:24])
-    if linktype != 1:
-        raise ValueError(f"{path}: link type {linktype}, not Ethernet (1)")
+    major, minor, _, _, snaplen, linktype = struct.unpack(end + "HHiIII", data[4:24])
+    return {"byte_order": end, "nanoseconds": magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"),
+            "version": (major, minor), "snaplen": snaplen, "linktype": linktype}
+
+
+def read_pcap(path):
+    """[(seconds, frame bytes, original length)] from a classic libpcap (2.4) file with Ethernet
+    link type; ValueError for anything else, a timestamp fraction out of range or a truncated record."""
+    with open(path, "rb") as f:
+        data = f.read()
+    h = _pcap_header(data, path)
+    if h["version"] != (2, 4):
+        raise ValueError(f"{path}: pcap version {h['version'][0]}.{h['version'][1]}, not 2.4")
+    if h["linktype"] != 1:
+        raise ValueError(f"{path}: link type {h['linktype']}, not Ethernet (1)")
+    unit = 1e9 if h["nanoseconds"] else 1e6
     frames, pos = [], 24
     while pos + 16 <= len(data):
-        sec, frac, incl, orig = struct.unpack(end + "IIII", data[pos:pos + 16])
+        sec, frac, incl, orig = struct.unpack(h["byte_order"] + "IIII", data[pos:pos + 16])
+        if frac >= unit:
+            raise ValueError(f"{path}: record {len(frames)}: timestamp fraction {frac} out of range")
         pos += 16
-        frames.append((sec + frac / (1e9 if nano else 1e6), data[pos:pos + incl], orig))
+        frames.append((sec + frac / unit, data[pos:pos + incl], orig))
         pos += incl
     if pos != len(data):
         raise ValueError(f"{path}: truncated record at offset {pos}")

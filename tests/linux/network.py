@@ -2,7 +2,7 @@
 """The guest's network card on slirp, in one boot (MANUAL.md section 3):
 
   - eth0 gets 10.0.2.15/24 and a default route via 10.0.2.2 by DHCP (from
-    /init at boot, else udhcpc from the test);
+    /init at boot, else udhcpc from the test; without a lease the test fails);
   - TCP guest to host: the guest fetches a random file from an HTTP server the
     test runs on 127.0.0.1, sha256 compared;
   - TCP host to guest: a tcp hostfwd to the guest's busybox httpd on port 80
@@ -15,9 +15,10 @@
   - the --pcap capture holds the DHCP exchange and the TCP connections;
   - the card's counters in the RunRecord are present and plausible.
 
-usage: network.py MIPSHV KERNEL INITRD OUTDIR [--engine jit|interp] [--mode MODE] [--size MiB]
+usage: network.py MIPSHV KERNEL INITRD OUTDIR [--engine jit|interp] [--mode MODE] [--size MiB] [--timeout S]
 
 The console log, capture and RunRecord go to OUTDIR/network.{log,pcap,pb}.
+The whole test takes at most --timeout seconds (270, below ctest's 300).
 """
 import argparse
 import os
@@ -27,8 +28,8 @@ import sys
 import tempfile
 import time
 
-import disks  # experiments/, on PYTHONPATH
-import nets
+import nets  # experiments/, on PYTHONPATH
+from checks import Budget, Checks
 from console_session import ConsoleSession
 
 GUEST_UDP_PORT = 7000
@@ -43,13 +44,15 @@ def main():
     ap.add_argument("--engine", default="jit")
     ap.add_argument("--mode", default="bare-metal")
     ap.add_argument("--size", type=int, default=4, help="MiB in each TCP direction (default 4)")
+    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole test (default 270)")
     args = ap.parse_args()
+    budget = Budget(args.timeout)
     os.makedirs(args.outdir, exist_ok=True)
     log_path, pcap, stats = (os.path.join(args.outdir, f"network.{x}") for x in ("log", "pcap", "pb"))
     for p in (pcap, stats):
         if os.path.exists(p):
             os.remove(p)
-    check = disks.Checks()
+    check = Checks()
     size = args.size << 20
     host_file = nets.random_file(size, seed=1)
     tmp = tempfile.mkdtemp(prefix="network-")
@@ -64,7 +67,7 @@ def main():
     argv = nets.argv(args.mipshv, nic, args.kernel, args.initrd, mode=args.mode, engine=args.engine,
                      stats=stats, pcap=pcap)
     print("argv:", " ".join(argv), flush=True)
-    s = ConsoleSession(argv, log_path)
+    s = ConsoleSession(argv, log_path, budget)
     run = lambda c, t=120: nets.run(s, c, t)  # noqa: E731
     guest_sum = None
     udp_host_ok = None
@@ -74,8 +77,12 @@ def main():
         print(f"shell after {time.monotonic() - start:.1f} s", flush=True)
         run("dmesg -n 1")
         m = nets.INIT_DHCP.search(boot_log)
-        how = nets.bring_up_eth0(s)
-        print(f"eth0 configured by {how}" + (f" ({m.group(0)})" if m else ""), flush=True)
+        try:
+            how = nets.bring_up_eth0(s)
+        except RuntimeError as e:  # no lease: nothing else can work
+            check("eth0 got its address by DHCP (from /init or udhcpc)", False, e)
+            return check.summary()
+        print(f"eth0 configured by DHCP from {how}" + (f" ({m.group(0)})" if m else ""), flush=True)
         if how == "init":
             check("/init reports eth0 10.0.2.15 via 10.0.2.2",
                   m and m.groups() == (nets.GUEST_IP, nets.HOST_IP), m and m.group(0))
@@ -101,7 +108,7 @@ def main():
         out = run("sha256sum /tmp/www/g.bin")
         guest_sum = out.split()[0] if out.split() else None
         run("httpd -p 80 -h /tmp/www; echo rc=$?")
-        body, seconds = nets.http_get(tcp_fwd, "/g.bin", timeout=300)
+        body, seconds = nets.http_get(tcp_fwd, "/g.bin", timeout=120, budget=budget)
         check(f"host fetched the guest's file through hostfwd tcp::{tcp_fwd}-:80 "
               f"({len(body)} bytes, {len(body) / seconds / 2**20:.2f} MiB/s)", len(body) == size, len(body))
         check("it has the sha256 the guest printed", guest_sum and nets.sha256(body) == guest_sum,
@@ -117,7 +124,7 @@ def main():
                   "udptool: 40/40 echoed" in out and out.endswith("rc=0"), out)
             check("the host's echo server saw them", echo.datagrams >= 40, echo.datagrams)
             run(f"/tmp/udptool echo {GUEST_UDP_PORT} > /tmp/echo.log 2>&1 &")
-            udp_host_ok = udp_to_guest(udp_fwd)
+            udp_host_ok = udp_to_guest(udp_fwd, budget)
             check(f"UDP host to guest: datagrams through hostfwd udp::{udp_fwd}-:{GUEST_UDP_PORT} echoed",
                   udp_host_ok == (20, 20), udp_host_ok)
         else:
@@ -172,13 +179,12 @@ def main():
     check("capture: as many frames as the card counted",
           cap["frames"] == c.get("rx_frames", -1) + c.get("tx_frames", -1),
           f'{cap["frames"]} vs {c.get("rx_frames")} + {c.get("tx_frames")}')
-    if how in ("init", "udhcpc"):
-        dhcp = [t for i, t in enumerate(cap["dhcp"]) if t not in cap["dhcp"][:i]]
-        check("capture: DHCP DISCOVER, OFFER, REQUEST, ACK in that order",
-              dhcp[:4] == ["DISCOVER", "OFFER", "REQUEST", "ACK"], cap["dhcp"])
-        check("capture: the offer and ack give 10.0.2.15, router 10.0.2.2",
-              cap["dhcp_offers"] and all(o[1:] == (nets.GUEST_IP, nets.HOST_IP) for o in cap["dhcp_offers"]),
-              cap["dhcp_offers"])
+    dhcp = [t for i, t in enumerate(cap["dhcp"]) if t not in cap["dhcp"][:i]]
+    check("capture: DHCP DISCOVER, OFFER, REQUEST, ACK in that order",
+          dhcp[:4] == ["DISCOVER", "OFFER", "REQUEST", "ACK"], cap["dhcp"])
+    check("capture: the offer and ack give 10.0.2.15, router 10.0.2.2",
+          cap["dhcp_offers"] and all(o[1:] == (nets.GUEST_IP, nets.HOST_IP) for o in cap["dhcp_offers"]),
+          cap["dhcp_offers"])
     check(f"capture: the guest's SYN to 10.0.2.2:{http.port}",
           (nets.GUEST_IP, nets.HOST_IP, http.port) in cap["syns"], cap["syns"])
     check("capture: a SYN to the guest's port 80 (the hostfwd)",
@@ -187,7 +193,7 @@ def main():
     up = nets.tcp_bytes(cap, src=nets.GUEST_IP, sport=80)
     check("capture: TCP payload host->guest >= the file", down >= size, down)
     check("capture: TCP payload guest:80->host >= the guest's file", up >= size, up)
-    check_with_scapy(check, pcap, cap, http.port, dhcp_ran=how in ("init", "udhcpc"))
+    check_with_scapy(check, pcap, cap, http.port)
     if udptool:
         check(f"capture: UDP to 10.0.2.2:{echo.port} and from the guest's port {GUEST_UDP_PORT}",
               any(k.endswith(f">{nets.HOST_IP}:{echo.port}") for k in cap["udp"])
@@ -195,7 +201,7 @@ def main():
     return check.summary()
 
 
-def check_with_scapy(check, pcap, cap, http_port, dhcp_ran):
+def check_with_scapy(check, pcap, cap, http_port):
     """The same capture as an independent reader (scapy, Debian's python3-scapy) sees it."""
     try:
         from scapy.all import DHCP, IP, TCP, rdpcap
@@ -204,23 +210,23 @@ def check_with_scapy(check, pcap, cap, http_port, dhcp_ran):
         return
     packets = rdpcap(pcap)
     check("scapy: as many frames as our reader", len(packets) == cap["frames"], (len(packets), cap["frames"]))
-    if dhcp_ran:
-        types = [dict(o for o in p[DHCP].options if isinstance(o, tuple) and len(o) == 2).get("message-type")
-                 for p in packets if DHCP in p]
-        check("scapy: DHCP discover (1), offer (2), request (3), ack (5)", [1, 2, 3, 5] == list(dict.fromkeys(types))[:4],
-              types)
+    types = [dict(o for o in p[DHCP].options if isinstance(o, tuple) and len(o) == 2).get("message-type")
+             for p in packets if DHCP in p]
+    check("scapy: DHCP discover (1), offer (2), request (3), ack (5)", [1, 2, 3, 5] == list(dict.fromkeys(types))[:4],
+          types)
     syns = {(p[IP].src, p[IP].dst, p[TCP].dport) for p in packets if TCP in p and (p[TCP].flags & 0x12) == 0x02}
     check("scapy: the guest's SYN to the host's server and the host's SYN to the guest's port 80",
           (nets.GUEST_IP, nets.HOST_IP, http_port) in syns and any(d == nets.GUEST_IP and port == 80 for _, d, port in syns),
           sorted(syns)[:6])
 
 
-def udp_to_guest(port, count=20):
+def udp_to_guest(port, budget, count=20):
     """Send `count` datagrams to 127.0.0.1:PORT (the udp hostfwd) one at a time, each echoed;
-    (sent, echoed intact). Waits up to 20 s for the guest's echo server to answer the first."""
+    (sent, echoed intact). Waits up to 20 s for the guest's echo server to answer the first,
+    then up to 5 s for each echo (within the test's budget)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(0.5)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + budget.left(20)
         while True:  # the first datagram, repeated until the server in the guest is up
             sock.sendto(b"hello", ("127.0.0.1", port))
             try:
@@ -229,9 +235,9 @@ def udp_to_guest(port, count=20):
             except socket.timeout:
                 if time.monotonic() > deadline:
                     return (0, 0)
-        sock.settimeout(5)
         good = 0
         for i in range(count):
+            sock.settimeout(budget.left(5))
             msg = bytes((i * 13 + k) & 255 for k in range(1 + i * 70))
             sock.sendto(msg, ("127.0.0.1", port))
             try:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 import mipshv
+import nets  # experiments/ (conftest.py puts it on the path): the one pcap reader
 from mipshv import run_record_pb2
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -218,10 +219,12 @@ def test_linux_console_session(linux):
 
 def test_linux_with_a_disk_and_a_network_card(linux, tmp_path):
     """The VM takes -drive and -nic as the command line spells them; the guest mounts the
-    disk, gets its address by DHCP, and the RunRecord holds both devices' counters."""
+    disk, gets its address by DHCP, and the RunRecord holds both devices' counters; the
+    --pcap capture holds the DHCP exchange and every frame the card counted."""
     image = os.path.join(ROOT, "datasets", "cache", "test-disk.img")
+    pcap = tmp_path / "net.pcap"
     with mipshv.VM(mode="trap", drives=[f"file={image},format=raw,if=virtio,snapshot=on"], nics=["user"],
-                   pcap=tmp_path / "net.pcap", **linux) as vm:
+                   pcap=pcap, **linux) as vm:
         vm.expect(mipshv.PROMPT, timeout=120)
         assert "/dev/vda mounted at /mnt" in vm.output
         assert "eth0 10.0.2.15 via 10.0.2.2" in vm.output
@@ -232,4 +235,12 @@ def test_linux_with_a_disk_and_a_network_card(linux, tmp_path):
         assert vm.counters().totals["exits_mmio"] > 0
         vm.send("poweroff\n")
         assert vm.run_until(timeout=60) == "halt"
-    assert os.path.getsize(tmp_path / "net.pcap") > 24  # the header and the DHCP exchange
+        card = {d.name: d for d in vm.counters().devices}["eth0"].counters
+    capture = nets.summarize_pcap(pcap)
+    assert capture["frames"] == card["rx_frames"] + card["tx_frames"] > 0
+    assert capture["truncated"] == capture["bad"] == 0
+    # /init's udhcpc: DISCOVER, OFFER, REQUEST, ACK (a message may be repeated), and slirp's
+    # offers and acks give 10.0.2.15 with the router 10.0.2.2
+    assert list(dict.fromkeys(capture["dhcp"])) == ["DISCOVER", "OFFER", "REQUEST", "ACK"]
+    assert {kind for kind, _, _ in capture["dhcp_offers"]} == {"OFFER", "ACK"}
+    assert all(offer[1:] == (nets.GUEST_IP, nets.HOST_IP) for offer in capture["dhcp_offers"])
