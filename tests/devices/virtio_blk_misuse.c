@@ -9,6 +9,7 @@
  *   ro            the disk was attached with readonly=on
  *   sectors=N     the image size in 512-byte sectors (default 2048)
  *   serial=STR    what GET_ID must return (default mipshv-vda)
+ *   snapshot      the disk was attached with snapshot=on (FLUSH syncs nothing)
  *   hvregion      the run uses a hypervisor mode (--mode trap): the top
  *                 1 MiB of low RAM is the hypervisor's region, which is not
  *                 guest memory (MANUAL.md section 6), so device DMA there
@@ -36,6 +37,11 @@
  * device is reset (Status = 0), re-initialised and must serve a request.
  * Then an IN over code that has already run (it must run as read, after
  * SYNCI) and, with "hvregion", DMA into the hypervisor's region.
+ *
+ * Every request, notify, reset and violation adds to what the device must
+ * count (each misuse names how the device fails it: enum fault); at the end
+ * the program prints every counter of the device and its transport as
+ * "expect NAME VALUE", which run_virtio_blk.sh compares with the run record.
  *
  * Where MANUAL.md leaves a detail open the virtio 1.x specification decides:
  * the used length of a good request counts the data bytes written plus the
@@ -119,7 +125,7 @@ static u16 used_idx(void)
 }
 
 /* Expectations (UHI arguments). */
-static int expect_ro, hv_region;
+static int expect_ro, snapshot, hv_region;
 static u64 expect_sectors = 2048;
 static char expect_serial[21] = "mipshv-vda";
 
@@ -137,6 +143,8 @@ static void parse_arg(const char *buf)
 {
 	if (streq(buf, "ro")) {
 		expect_ro = 1;
+	} else if (streq(buf, "snapshot")) {
+		snapshot = 1;
 	} else if (streq(buf, "hvregion")) {
 		hv_region = 1;
 	} else if (prefix(buf, "sectors=")) {
@@ -199,6 +207,148 @@ static void set_hdr(unsigned k, u32 type, u64 sector)
 	*(volatile u64 *)(h + 2) = sector;
 }
 
+/* ---- what the device must count ---- */
+
+/* The device's counters and its transport's (hv/dev/virtio/block_counters.def,
+ * transport_counters.def) as this program's requests, notifies and resets
+ * must make them. */
+static struct {
+	u64 notifications, ignored, requests, interrupts, resets, refused;
+	u64 bad_queues, bad_chains, malformed;
+	u64 in, out, flush, get_id, unsupported;
+	u64 sectors_read, sectors_written, host_syncs, out_of_range, read_only;
+} expect;
+
+/* How the device must answer a request (MANUAL.md, "What the guest sees
+ * when it programs the device wrongly"), and so count it. */
+enum fault {
+	SERVED,		/* OK, or UNSUPP for an unknown type: counted by type */
+	BAD_CHAIN,	/* a buffer outside RAM, of zero length, or readable
+			 * after a writable one: malformed_chains and
+			 * malformed_requests; not counted by type */
+	BAD_FRAME,	/* no device-writable status byte, or fewer than 16
+			 * readable header bytes: malformed_requests only */
+	BAD_LAYOUT,	/* data its type does not allow: counted by type, and
+			 * malformed_requests */
+	PAST_END,	/* counted by type, and errors_out_of_range */
+	READ_ONLY,	/* an OUT on a read-only disk: requests_out and
+			 * errors_read_only */
+};
+
+static u64 *type_counter(u32 type)
+{
+	switch (type) {
+	case T_IN: return &expect.in;
+	case T_OUT: return &expect.out;
+	case T_FLUSH: return &expect.flush;
+	case T_GET_ID: return &expect.get_id;
+	default: return &expect.unsupported;
+	}
+}
+
+/* Bytes in a chain's device-writable (D_WRITE) or device-readable (0) buffers. */
+static u64 seg_bytes(const struct seg *s, unsigned ns, u16 writable)
+{
+	u64 n = 0;
+	for (unsigned i = 0; i < ns; i++)
+		if ((s[i].flags & D_WRITE) == writable)
+			n += s[i].len;
+	return n;
+}
+
+/* The type word of a chain's header: the start of its first readable
+ * buffer (in low RAM whenever the device gets as far as the header). */
+static u32 header_type(const struct seg *s, unsigned ns)
+{
+	for (unsigned i = 0; i < ns; i++)
+		if (!(s[i].flags & D_WRITE))
+			return *(volatile u32 *)(0xffffffffa0000000ul | s[i].pa);
+	return ~0u;
+}
+
+/* One chain of s[] served (taken and returned) and answered as f says. */
+static void count_request(const struct seg *s, unsigned ns, enum fault f)
+{
+	expect.requests++;
+	if (f == BAD_CHAIN)
+		expect.bad_chains++;
+	if (f == BAD_CHAIN || f == BAD_FRAME || f == BAD_LAYOUT)
+		expect.malformed++;
+	if (f == BAD_CHAIN || f == BAD_FRAME)
+		return;
+	u32 type = header_type(s, ns);
+	++*type_counter(type);
+	if (f == PAST_END)
+		expect.out_of_range++;
+	else if (f == READ_ONLY)
+		expect.read_only++;
+	else if (f != SERVED)
+		;
+	else if (type == T_IN)
+		expect.sectors_read += (seg_bytes(s, ns, D_WRITE) - 1) / 512;
+	else if (type == T_OUT)
+		expect.sectors_written += (seg_bytes(s, ns, 0) - 16) / 512;
+	else if (type == T_FLUSH && !snapshot)
+		expect.host_syncs++; /* cache=writeback: one fdatasync a flush */
+}
+
+/* QueueNotify that the device serves: `served` chains come back (each
+ * counted by count_request), with one used-buffer interrupt if any did. */
+static void notify(unsigned served)
+{
+	wr(R_QUEUE_NOTIFY, 0);
+	expect.notifications++;
+	if (served)
+		expect.interrupts++;
+}
+
+/* QueueNotify that the device must ignore: not DRIVER_OK, no ready queue,
+ * or DEVICE_NEEDS_RESET. */
+static void notify_ignored(void)
+{
+	wr(R_QUEUE_NOTIFY, 0);
+	expect.ignored++;
+}
+
+/* A broken queue: DEVICE_NEEDS_RESET and a configuration-change interrupt. */
+static void queue_broken(void)
+{
+	expect.bad_queues++;
+	expect.interrupts++;
+}
+
+static void reset_device(void)
+{
+	wr(R_STATUS, 0);
+	expect.resets++;
+}
+
+static void print_expectations(void)
+{
+	print_expect("queue_notifications", expect.notifications);
+	print_expect("ignored_notifications", expect.ignored);
+	print_expect("requests", expect.requests);
+	print_expect("interrupts_raised", expect.interrupts);
+	print_expect("device_resets", expect.resets);
+	print_expect("features_refused", expect.refused);
+	print_expect("malformed_queues", expect.bad_queues);
+	print_expect("malformed_chains", expect.bad_chains);
+	print_expect("requests_in", expect.in);
+	print_expect("requests_out", expect.out);
+	print_expect("requests_flush", expect.flush);
+	print_expect("requests_get_id", expect.get_id);
+	print_expect("requests_unsupported", expect.unsupported);
+	print_expect("sectors_read", expect.sectors_read);
+	print_expect("sectors_written", expect.sectors_written);
+	print_expect("bytes_read", expect.sectors_read * 512);
+	print_expect("bytes_written", expect.sectors_written * 512);
+	print_expect("host_syncs", expect.host_syncs);
+	print_expect("errors_host_io", 0);
+	print_expect("errors_out_of_range", expect.out_of_range);
+	print_expect("errors_read_only", expect.read_only);
+	print_expect("malformed_requests", expect.malformed);
+}
+
 /* ---- driver ---- */
 
 static void ring_state_reset(unsigned n, u64 d_off, u64 a_off, u64 u_off)
@@ -221,7 +371,7 @@ static void ring_state_reset(unsigned n, u64 d_off, u64 a_off, u64 u_off)
  */
 static int negotiate(u64 add, u64 remove)
 {
-	wr(R_STATUS, 0);
+	reset_device();
 	wr(R_STATUS, S_ACK);
 	wr(R_STATUS, S_ACK | S_DRIVER);
 	u64 f = device_features() & (F_VERSION_1 | F_RO | F_FLUSH);
@@ -279,8 +429,6 @@ static void push(u16 head)
 	mb();
 }
 
-static void notify(void) { wr(R_QUEUE_NOTIFY, 0); }
-
 /*
  * After a notify: exactly one chain (head) came back with want_len, the
  * status byte (st_off >= 0) holds want_st, InterruptStatus is exactly the
@@ -315,14 +463,15 @@ static void check_done(const char *name_in, u16 head, int st_off,
 	CHECK_EQ(nm(name, ": Status"), rd(R_STATUS), S_ALL_OK);
 }
 
-static void request(const char *name, const struct seg *s, unsigned ns,
-		    int st_off, u8 want_st, u32 want_len)
+static void request(enum fault f, const char *name, const struct seg *s,
+		    unsigned ns, int st_off, u8 want_st, u32 want_len)
 {
 	if (st_off >= 0)
 		*p8((u64)st_off) = ST_UNTOUCHED;
 	u16 head = chain(s, ns);
 	push(head);
-	notify();
+	notify(1);
+	count_request(s, ns, f);
 	check_done(name, head, st_off, want_st, want_len);
 }
 
@@ -335,7 +484,8 @@ static int quiet_request(const struct seg *s, unsigned ns, int st_off)
 	u16 before = q.used_seen;
 	u16 head = chain(s, ns);
 	push(head);
-	notify();
+	notify(1);
+	count_request(s, ns, SERVED);
 	u16 idx = used_idx();
 	if (idx != (u16)(before + 1))
 		return detail("used idx", idx, (u16)(before + 1));
@@ -369,7 +519,7 @@ static u8 now(u64 s)
 /* Reset after DEVICE_NEEDS_RESET and check the device works again. */
 static void recover(const char *name)
 {
-	wr(R_STATUS, 0);
+	reset_device();
 	CHECK_EQ(nm(name, ": after reset: Status"), rd(R_STATUS), 0);
 	CHECK_EQ(nm(name, ": after reset: InterruptStatus"),
 		 rd(R_INT_STATUS), 0);
@@ -446,7 +596,7 @@ static void config_space(void)
 static void handshake(void)
 {
 	tprintf("-- handshake\n");
-	wr(R_STATUS, 0);
+	reset_device();
 	CHECK_EQ("reset: Status", rd(R_STATUS), 0);
 	CHECK_EQ("reset: InterruptStatus", rd(R_INT_STATUS), 0);
 	wr(R_STATUS, S_ACK);
@@ -483,7 +633,7 @@ static void handshake(void)
 	struct seg r[] = { HDR(0), DIN(0, 512), STS(0) };
 	u16 head = chain(r, 3);
 	push(head);
-	notify();
+	notify_ignored();
 	const char *n = "notify before DRIVER_OK";
 	CHECK_EQ(nm(n, ": ignored: used idx"), used_idx(), 0);
 	CHECK_EQ(nm(n, ": ignored: status byte"), *p8(ST_OFF(0)), ST_UNTOUCHED);
@@ -495,7 +645,8 @@ static void handshake(void)
 
 	wr(R_STATUS, S_ALL_OK);
 	CHECK_EQ("Status DRIVER_OK", rd(R_STATUS), S_ALL_OK);
-	notify();
+	notify(1);
+	count_request(r, 3, SERVED);
 	check_done("IN sector 0 (queued before DRIVER_OK, next notify)", head,
 		   ST_OFF(0), ST_OK, 513);
 	CHECK_TRUE("IN sector 0: data", same_pattern(data(0), 0, 1, 0));
@@ -509,7 +660,7 @@ static void write_sector_good(const char *name, u64 s)
 	fill_pattern(data(0), s, 1, WRITTEN);
 	set_hdr(0, T_OUT, s);
 	struct seg r[] = { HDR(0), DOUT(0, 512), STS(0) };
-	request(name, r, 3, ST_OFF(0), expect_ro ? ST_IOERR : ST_OK, 1);
+	request(expect_ro ? READ_ONLY : SERVED, name, r, 3, ST_OFF(0), expect_ro ? ST_IOERR : ST_OK, 1);
 }
 
 static void read_sector(const char *name, u64 s, u8 x)
@@ -517,7 +668,7 @@ static void read_sector(const char *name, u64 s, u8 x)
 	fill(data(1), 0xcc, 512);
 	set_hdr(1, T_IN, s);
 	struct seg r[] = { HDR(1), DIN(1, 512), STS(1) };
-	request(name, r, 3, ST_OFF(1), ST_OK, 513);
+	request(SERVED, name, r, 3, ST_OFF(1), ST_OK, 513);
 	CHECK_TRUE(nm(name, ": data"), same_pattern(data(1), s, 1, x));
 }
 
@@ -530,7 +681,7 @@ static void good_io(void)
 	set_hdr(0, T_IN, 1);
 	struct seg r2[] = { HDR(0), DIN(0, 512), { pa(O_DATA + 0x800 + 512), 512, D_WRITE }, STS(0) };
 	fill(data(1) + 512, 0xcc, 512);
-	request("IN sectors 1-2 (two buffers)", r2, 4, ST_OFF(0), ST_OK, 1025);
+	request(SERVED, "IN sectors 1-2 (two buffers)", r2, 4, ST_OFF(0), ST_OK, 1025);
 	CHECK_TRUE("IN sectors 1-2: first buffer", same_pattern(data(0), 1, 1, 0));
 	CHECK_TRUE("IN sectors 1-2: second buffer",
 		   same_pattern(data(1) + 512, 2, 1, 0));
@@ -546,13 +697,13 @@ static void good_io(void)
 	fill_pattern(data(2), 101, 1, WRITTEN);
 	set_hdr(0, T_OUT, 100);
 	struct seg w2[] = { HDR(0), DOUT(0, 512), DOUT(2, 512), STS(0) };
-	request(expect_ro ? "OUT sectors 100-101 (read-only disk: IOERR)"
+	request(expect_ro ? READ_ONLY : SERVED, expect_ro ? "OUT sectors 100-101 (read-only disk: IOERR)"
 			  : "OUT sectors 100-101 (two buffers)",
 		w2, 4, ST_OFF(0), expect_ro ? ST_IOERR : ST_OK, 1);
 	fill(data(1), 0xcc, 1024);
 	set_hdr(1, T_IN, 100);
 	struct seg rr[] = { HDR(1), DIN(1, 1024), STS(1) };
-	request("IN sectors 100-101 (one buffer)", rr, 3, ST_OFF(1), ST_OK, 1025);
+	request(SERVED, "IN sectors 100-101 (one buffer)", rr, 3, ST_OFF(1), ST_OK, 1025);
 	CHECK_TRUE("IN sectors 100-101: data",
 		   same_pattern(data(1), 100, 2, now(100)));
 
@@ -564,13 +715,13 @@ static void good_io(void)
 	set_hdr(2, T_FLUSH, 0);
 	struct seg fl[] = { HDR(2), STS(2) };
 	/* Served OK whether negotiated or not (a read-only disk has nothing to flush). */
-	request("FLUSH", fl, 2, ST_OFF(2), ST_OK, 1);
+	request(SERVED, "FLUSH", fl, 2, ST_OFF(2), ST_OK, 1);
 
 	/* GET_ID: the serial, NUL-padded to 20 bytes */
 	fill(p8(O_ID), 0xcc, 32);
 	set_hdr(3, T_GET_ID, 0);
 	struct seg id[] = { HDR(3), { pa(O_ID), 20, D_WRITE }, STS(3) };
-	request("GET_ID", id, 3, ST_OFF(3), ST_OK, 21);
+	request(SERVED, "GET_ID", id, 3, ST_OFF(3), ST_OK, 21);
 	int ok = 1, pad = 0;
 	for (unsigned i = 0; i < 20; i++) {
 		u8 want = pad ? 0 : (u8)expect_serial[i];
@@ -596,8 +747,9 @@ static void good_io(void)
 		fill(p8(O_DATA + 512ul * k), 0xcc, 512);
 		struct seg b[] = { HDR(k), { pa(O_DATA + 512ul * k), 512, D_WRITE }, STS(k) };
 		push(chain_at(3 * k, b, 3));
+		count_request(b, 3, SERVED);
 	}
-	notify();
+	notify(5);
 	CHECK_EQ("batch of 5 IN: used idx", used_idx(), (u16)(start + 5));
 	ok = 1;
 	for (unsigned k = 0; k < 5; k++) {
@@ -622,9 +774,11 @@ static void good_io(void)
 	struct seg b16[] = { HDR(5), DIN(3, 512), STS(5) };
 	u16 h16 = chain_at(0, b16, 3);
 	start = q.used_seen;
-	for (unsigned k = 0; k < QN; k++)
+	for (unsigned k = 0; k < QN; k++) {
 		push(h16);
-	notify();
+		count_request(b16, 3, SERVED);
+	}
+	notify(QN);
 	CHECK_EQ("16 requests at once (index = queue size ahead): used idx",
 		 used_idx(), (u16)(start + QN));
 	q.used_seen = used_idx();
@@ -644,14 +798,14 @@ static void good_io(void)
 	fill(data(1), 0xcc, 1024);
 	{
 		struct seg s[] = { { pa(O_HDR + 64), 8, 0 }, { pa(O_HDR + 72), 8, 0 }, DIN(1, 512), STS(4) };
-		request("IN sector 9, header split 8+8", s, 4, ST_OFF(4), ST_OK, 513);
+		request(SERVED, "IN sector 9, header split 8+8", s, 4, ST_OFF(4), ST_OK, 513);
 		CHECK_TRUE("IN sector 9, header split: data",
 			   same_pattern(data(1), 9, 1, 0));
 	}
 	fill(data(1), 0xcc, 1024);
 	{
 		struct seg s[] = { HDR(4), DIN(1, 513) };
-		request("IN sector 9, data and status in one 513-byte buffer", s,
+		request(SERVED, "IN sector 9, data and status in one 513-byte buffer", s,
 			2, O_DATA + 0x800 + 512, ST_OK, 513);
 		CHECK_TRUE("IN sector 9, one buffer: data",
 			   same_pattern(data(1), 9, 1, 0));
@@ -664,7 +818,7 @@ static void good_io(void)
 			b[i] = h[i];
 		fill_pattern(b + 16, 5, 1, WRITTEN);
 		struct seg s[] = { { pa(O_DATA + 0x1800), 528, 0 }, STS(0) };
-		request(expect_ro ? "OUT sector 5, header and data in one buffer "
+		request(expect_ro ? READ_ONLY : SERVED, expect_ro ? "OUT sector 5, header and data in one buffer "
 				    "(read-only disk: IOERR)"
 				  : "OUT sector 5 again, header and data in one "
 				    "528-byte buffer",
@@ -682,7 +836,8 @@ static void good_io(void)
 	push(head);
 	exc_arm(1);
 	write_status(ST_DEFAULT | ST_IM(4) | ST_IE);
-	notify();
+	notify(1);
+	count_request(ri, 3, SERVED);
 	for (volatile int i = 0;
 	     i < 1000 && !*(volatile u64 *)&exc_state.count; i++)
 		;
@@ -721,7 +876,8 @@ static void good_io(void)
 		  SLOT0 + R_QUEUE_DESC_LO, 0);
 	dbe_store("sw slot 1 (empty slot)", probe_sw, probe_sw_pc,
 		  SLOT1 + R_STATUS, 0);
-	notify();
+	notify(1);
+	count_request(ri, 3, SERVED);
 	check_done("IN sector 8 (after the bad stores, real notify)", head,
 		   ST_OFF(1), ST_OK, 513);
 	CHECK_TRUE("IN sector 8: data", same_pattern(data(1), 8, 1, 0));
@@ -730,20 +886,21 @@ static void good_io(void)
 /* ---- 4. malformed requests: the request fails, the chain comes back ---- */
 
 /* An IN whose data buffer (data(0), 0xcc) must stay untouched. */
-static void bad_in(const char *name, const struct seg *s, unsigned ns,
-		   int st_off, u8 want_st, u32 want_len)
+static void bad_in(enum fault f, const char *name, const struct seg *s,
+		   unsigned ns, int st_off, u8 want_st, u32 want_len)
 {
 	fill(data(0), 0xcc, 2048);
-	request(name, s, ns, st_off, want_st, want_len);
+	request(f, name, s, ns, st_off, want_st, want_len);
 	CHECK_TRUE(nm(name, ": data buffer untouched"),
 		   same_fill(data(0), 0xcc, 2048));
 }
 
 /* An OUT of 0xee bytes to sector `sector`, which must keep its contents. */
-static void bad_out(const char *name, const struct seg *s, unsigned ns,
-		    u64 sector, int st_off, u8 want_st, u32 want_len)
+static void bad_out(enum fault f, const char *name, const struct seg *s,
+		    unsigned ns, u64 sector, int st_off, u8 want_st,
+		    u32 want_len)
 {
-	request(name, s, ns, st_off, want_st, want_len);
+	request(f, name, s, ns, st_off, want_st, want_len);
 	CHECK_TRUE(nm(name, ": sector unchanged (read back)"),
 		   read_back(sector, now(sector)));
 }
@@ -756,84 +913,84 @@ static void malformed_requests(void)
 	set_hdr(0, T_IN, 3);
 	{
 		struct seg s[] = { { RAM_END, 16, 0 }, DIN(0, 512), STS(0) };
-		bad_in("IN, header outside RAM", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(BAD_CHAIN, "IN, header outside RAM", s, 3, ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { { RAM_END - 8, 16, 0 }, DIN(0, 512), STS(0) };
-		bad_in("IN, header straddles the end of RAM", s, 3, ST_OFF(0),
+		bad_in(BAD_CHAIN, "IN, header straddles the end of RAM", s, 3, ST_OFF(0),
 		       ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), { RAM_END - 256, 512, D_WRITE }, STS(0) };
-		bad_in("IN, data buffer straddles the end of RAM", s, 3,
+		bad_in(BAD_CHAIN, "IN, data buffer straddles the end of RAM", s, 3,
 		       ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), { UART_PA, 512, D_WRITE }, STS(0) };
-		bad_in("IN, data buffer at the UART (MMIO)", s, 3, ST_OFF(0),
+		bad_in(BAD_CHAIN, "IN, data buffer at the UART (MMIO)", s, 3, ST_OFF(0),
 		       ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), { 0xfffffffffffffe00ul, 1024, D_WRITE }, STS(0) };
-		bad_in("IN, data buffer wraps around 2^64", s, 3, ST_OFF(0),
+		bad_in(BAD_CHAIN, "IN, data buffer wraps around 2^64", s, 3, ST_OFF(0),
 		       ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), { 0x100000000ul, 512, D_WRITE }, STS(0) };
-		bad_in("IN, data buffer at 4 GiB (no RAM)", s, 3, ST_OFF(0),
+		bad_in(BAD_CHAIN, "IN, data buffer at 4 GiB (no RAM)", s, 3, ST_OFF(0),
 		       ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), { RAM_END, 1, D_WRITE } };
-		bad_in("IN, status byte outside RAM (returned, len 0)", s, 3,
+		bad_in(BAD_CHAIN, "IN, status byte outside RAM (returned, len 0)", s, 3,
 		       -1, 0, 0);
 	}
 	{
 		struct seg s[] = { HDR(0), DIN(0, 0), STS(0) };
-		bad_in("IN, zero-length data buffer", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(BAD_CHAIN, "IN, zero-length data buffer", s, 3, ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { { pa(O_HDR), 0, 0 }, DIN(0, 512), STS(0) };
-		bad_in("IN, zero-length header", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(BAD_CHAIN, "IN, zero-length header", s, 3, ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { { pa(O_HDR), 8, 0 }, DIN(0, 512), STS(0) };
-		bad_in("IN, 8-byte header", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(BAD_FRAME, "IN, 8-byte header", s, 3, ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { { pa(O_HDR), 16, D_WRITE }, DIN(0, 512), STS(0) };
-		bad_in("IN, header device-writable", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(BAD_FRAME, "IN, header device-writable", s, 3, ST_OFF(0), ST_IOERR, 1);
 		volatile u32 *h = (volatile u32 *)unc(O_HDR);
 		CHECK_TRUE("IN, header device-writable: header untouched",
 			   h[0] == T_IN && h[1] == 0 && h[2] == 3 && h[3] == 0);
 	}
 	{
 		struct seg s[] = { HDR(0), DOUT(0, 512), STS(0) };
-		bad_in("IN, data buffer device-readable (misdirected)", s, 3,
+		bad_in(BAD_LAYOUT, "IN, data buffer device-readable (misdirected)", s, 3,
 		       ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), { pa(O_EXTRA), 16, 0 }, STS(0) };
-		bad_in("IN, device-readable buffer after a device-writable one",
+		bad_in(BAD_CHAIN, "IN, device-readable buffer after a device-writable one",
 		       s, 4, ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), { pa(O_STATUS), 1, 0 } };
-		bad_in("IN, status descriptor device-readable (returned, len 0)",
+		bad_in(BAD_CHAIN, "IN, status descriptor device-readable (returned, len 0)",
 		       s, 3, ST_OFF(0), ST_UNTOUCHED, 0);
 	}
 	{
 		struct seg s[] = { HDR(0), DIN(0, 100), STS(0) };
-		bad_in("IN, 100-byte data buffer", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(BAD_LAYOUT, "IN, 100-byte data buffer", s, 3, ST_OFF(0), ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), DIN(1, 1), STS(0) };
-		bad_in("IN, 513 data bytes in two buffers", s, 4, ST_OFF(0),
+		bad_in(BAD_LAYOUT, "IN, 513 data bytes in two buffers", s, 4, ST_OFF(0),
 		       ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0) };
-		bad_in("IN, header only: no status byte (returned, len 0)", s, 1,
+		bad_in(BAD_FRAME, "IN, header only: no status byte (returned, len 0)", s, 1,
 		       -1, 0, 0);
 	}
 	{
@@ -842,18 +999,18 @@ static void malformed_requests(void)
 		const char *n = "IN, no separate status descriptor "
 				"(511 data bytes + status)";
 		fill(data(0), 0xcc, 2048);
-		request(n, s, 2, O_DATA + 511, ST_IOERR, 1);
+		request(BAD_LAYOUT, n, s, 2, O_DATA + 511, ST_IOERR, 1);
 		CHECK_TRUE(nm(n, ": data bytes untouched"),
 			   same_fill(data(0), 0xcc, 511));
 	}
 	{
 		struct seg s[] = { STS(0) };
-		bad_in("a lone status byte (no header)", s, 1, ST_OFF(0),
+		bad_in(BAD_FRAME, "a lone status byte (no header)", s, 1, ST_OFF(0),
 		       ST_IOERR, 1);
 	}
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), { RAM_END - 8, 16, D_WRITE } };
-		bad_in("IN, status descriptor straddles the end of RAM "
+		bad_in(BAD_CHAIN, "IN, status descriptor straddles the end of RAM "
 		       "(returned, len 0)", s, 3, -1, 0, 0);
 	}
 
@@ -861,25 +1018,25 @@ static void malformed_requests(void)
 	set_hdr(1, T_OUT, 10);
 	{
 		struct seg s[] = { HDR(1), { UART_PA, 512, 0 }, STS(1) };
-		bad_out("OUT sector 10, data buffer at the UART (MMIO)", s, 3, 10,
+		bad_out(BAD_CHAIN, "OUT sector 10, data buffer at the UART (MMIO)", s, 3, 10,
 			ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, 11);
 	{
 		struct seg s[] = { HDR(1), { RAM_END - 256, 512, 0 }, STS(1) };
-		bad_out("OUT sector 11, data buffer straddles the end of RAM", s,
+		bad_out(BAD_CHAIN, "OUT sector 11, data buffer straddles the end of RAM", s,
 			3, 11, ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, 12);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 0), STS(1) };
-		bad_out("OUT sector 12, zero-length data buffer", s, 3, 12,
+		bad_out(BAD_CHAIN, "OUT sector 12, zero-length data buffer", s, 3, 12,
 			ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, 13);
 	{
 		struct seg s[] = { HDR(1), { pa(O_DATA + 0x1000), 512, D_WRITE }, STS(1) };
-		bad_out("OUT sector 13, data buffer device-writable (misdirected)",
+		bad_out(BAD_LAYOUT, "OUT sector 13, data buffer device-writable (misdirected)",
 			s, 3, 13, ST_OFF(1), ST_IOERR, 1);
 		CHECK_TRUE("OUT sector 13 misdirected: buffer untouched",
 			   same_fill(data(2), 0xee, 2048));
@@ -887,51 +1044,51 @@ static void malformed_requests(void)
 	set_hdr(1, T_OUT, 14);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 1000), STS(1) };
-		bad_out("OUT sector 14, 1000-byte data buffer", s, 3, 14,
+		bad_out(BAD_LAYOUT, "OUT sector 14, 1000-byte data buffer", s, 3, 14,
 			ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, 15);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 512), { 0xfffffffffffffff8ul, 16, 0 }, STS(1) };
-		bad_out("OUT sector 15, second data buffer wraps around 2^64", s,
+		bad_out(BAD_CHAIN, "OUT sector 15, second data buffer wraps around 2^64", s,
 			4, 15, ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, 16);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 512), { RAM_END, 1, D_WRITE } };
-		bad_out("OUT sector 16, status byte outside RAM (returned, len 0)",
+		bad_out(BAD_CHAIN, "OUT sector 16, status byte outside RAM (returned, len 0)",
 			s, 3, 16, -1, 0, 0);
 	}
 	set_hdr(1, T_OUT, 17);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 512), { pa(O_STATUS + 1), 1, 0 } };
-		bad_out("OUT sector 17, status descriptor device-readable "
+		bad_out(BAD_FRAME, "OUT sector 17, status descriptor device-readable "
 			"(returned, len 0)", s, 3, 17, ST_OFF(1), ST_UNTOUCHED, 0);
 	}
 	set_hdr(1, T_OUT, 18);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 512), STS(1), DOUT(2, 512), STS(2) };
-		bad_out("OUT sector 18, device-readable buffer after a "
+		bad_out(BAD_CHAIN, "OUT sector 18, device-readable buffer after a "
 			"device-writable one", s, 5, 18, ST_OFF(2), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, 19);
 	{
 		struct seg s[] = { { pa(O_HDR + 16), 8, 0 }, { pa(O_HDR + 24), 8, 0 }, DOUT(2, 0), STS(1) };
-		bad_out("OUT sector 19, zero-length buffer after a split header",
+		bad_out(BAD_CHAIN, "OUT sector 19, zero-length buffer after a split header",
 			s, 4, 19, ST_OFF(1), ST_IOERR, 1);
 	}
 	{
 		set_hdr(2, T_GET_ID, 0);
 		fill(p8(O_ID), 0xcc, 32);
 		struct seg s[] = { HDR(2), { pa(O_ID), 0, D_WRITE }, STS(2) };
-		request("GET_ID, zero-length buffer", s, 3, ST_OFF(2), ST_IOERR, 1);
+		request(BAD_CHAIN, "GET_ID, zero-length buffer", s, 3, ST_OFF(2), ST_IOERR, 1);
 		CHECK_TRUE("GET_ID, zero-length buffer: nothing written",
 			   same_fill(p8(O_ID), 0xcc, 32));
 	}
 	{
 		set_hdr(2, T_FLUSH, 0);
 		struct seg s[] = { HDR(2), { 0x1fe10000ul, 1, D_WRITE } };
-		request("FLUSH, status byte at the virtio registers (returned, "
+		request(BAD_CHAIN, "FLUSH, status byte at the virtio registers (returned, "
 			"len 0)", s, 2, -1, 0, 0);
 	}
 }
@@ -945,48 +1102,48 @@ static void sector_ranges(void)
 	set_hdr(0, T_IN, cap);
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), STS(0) };
-		bad_in("IN sector = capacity", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(PAST_END, "IN sector = capacity", s, 3, ST_OFF(0), ST_IOERR, 1);
 	}
 	set_hdr(0, T_IN, cap - 1);
 	{
 		struct seg s[] = { HDR(0), DIN(0, 1024), STS(0) };
-		bad_in("IN 2 sectors from the last one", s, 3, ST_OFF(0),
+		bad_in(PAST_END, "IN 2 sectors from the last one", s, 3, ST_OFF(0),
 		       ST_IOERR, 1);
 	}
 	set_hdr(0, T_IN, ~0ul);
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), STS(0) };
-		bad_in("IN sector 2^64-1", s, 3, ST_OFF(0), ST_IOERR, 1);
+		bad_in(PAST_END, "IN sector 2^64-1", s, 3, ST_OFF(0), ST_IOERR, 1);
 	}
 	set_hdr(0, T_IN, (1ul << 55) - 1);
 	{
 		struct seg s[] = { HDR(0), DIN(0, 1024), STS(0) };
-		bad_in("IN 2 sectors from 2^55-1 (byte range wraps)", s, 3,
+		bad_in(PAST_END, "IN 2 sectors from 2^55-1 (byte range wraps)", s, 3,
 		       ST_OFF(0), ST_IOERR, 1);
 	}
 	fill(data(2), 0xee, 2048);
 	set_hdr(1, T_OUT, cap - 1);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 1024), STS(1) };
-		bad_out("OUT 2 sectors from the last one", s, 3, cap - 1,
+		bad_out(PAST_END, "OUT 2 sectors from the last one", s, 3, cap - 1,
 			ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, cap);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 512), STS(1) };
-		bad_out("OUT sector = capacity (last sector unchanged)", s, 3,
+		bad_out(PAST_END, "OUT sector = capacity (last sector unchanged)", s, 3,
 			cap - 1, ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, 1ul << 55);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 512), STS(1) };
-		bad_out("OUT sector 2^55 (byte offset wraps to 0)", s, 3, 0,
+		bad_out(PAST_END, "OUT sector 2^55 (byte offset wraps to 0)", s, 3, 0,
 			ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(1, T_OUT, (1ul << 55) - 1);
 	{
 		struct seg s[] = { HDR(1), DOUT(2, 1024), STS(1) };
-		bad_out("OUT 2 sectors from 2^55-1 (end wraps to sector 0)", s, 3,
+		bad_out(PAST_END, "OUT 2 sectors from 2^55-1 (end wraps to sector 0)", s, 3,
 			0, ST_OFF(1), ST_IOERR, 1);
 	}
 }
@@ -1005,19 +1162,19 @@ static void request_types(void)
 	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		set_hdr(0, types[i], 9);
 		struct seg s[] = { HDR(0), STS(0) };
-		request(names[i], s, 2, ST_OFF(0), ST_UNSUPP, 1);
+		request(SERVED, names[i], s, 2, ST_OFF(0), ST_UNSUPP, 1);
 	}
 	fill(data(2), 0xee, 512);
 	set_hdr(0, 3, 20);
 	{
 		struct seg s[] = { HDR(0), DOUT(2, 512), STS(0) };
-		bad_out("type 3 with a readable 512-byte buffer (sector 20)", s,
+		bad_out(SERVED, "type 3 with a readable 512-byte buffer (sector 20)", s,
 			3, 20, ST_OFF(0), ST_UNSUPP, 1);
 	}
 	set_hdr(0, 5, 21);
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), STS(0) };
-		bad_in("type 5 with a writable 512-byte buffer", s, 3, ST_OFF(0),
+		bad_in(SERVED, "type 5 with a writable 512-byte buffer", s, 3, ST_OFF(0),
 		       ST_UNSUPP, 1);
 	}
 }
@@ -1044,7 +1201,7 @@ static void notify_not_ready(void)
 	*p8(ST_OFF(0)) = ST_UNTOUCHED;
 	struct seg s[] = { HDR(0), DIN(0, 512), STS(0) };
 	push(chain(s, 3));
-	notify();
+	notify_ignored();
 	CHECK_EQ(nm(n, ": used idx"), used_idx(), 0);
 	CHECK_EQ(nm(n, ": status byte"), *p8(ST_OFF(0)), ST_UNTOUCHED);
 	CHECK_TRUE(nm(n, ": data buffer untouched"), same_fill(data(0), 0xcc, 512));
@@ -1052,8 +1209,8 @@ static void notify_not_ready(void)
 	CHECK_EQ(nm(n, ": Status"), rd(R_STATUS), S_ALL_OK);
 
 	n = "notify after reset";
-	wr(R_STATUS, 0);
-	notify();
+	reset_device();
+	notify_ignored();
 	CHECK_EQ(nm(n, ": used idx"), used_idx(), 0);
 	CHECK_EQ(nm(n, ": status byte"), *p8(ST_OFF(0)), ST_UNTOUCHED);
 	CHECK_EQ(nm(n, ": InterruptStatus"), rd(R_INT_STATUS), 0);
@@ -1065,11 +1222,11 @@ static void notify_not_ready(void)
 	queue_program(0, QN, pa(O_DESC), pa(O_AVAIL), pa(O_USED));
 	*p8(ST_OFF(0)) = ST_UNTOUCHED;
 	push(chain(s, 3));
-	notify();
+	notify_ignored();
 	CHECK_EQ(nm(n, ": used idx"), used_idx(), 0);
 	CHECK_EQ(nm(n, ": status byte"), *p8(ST_OFF(0)), ST_UNTOUCHED);
 	CHECK_EQ(nm(n, ": InterruptStatus"), rd(R_INT_STATUS), 0);
-	wr(R_STATUS, 0);
+	reset_device();
 	CHECK_TRUE("re-initialised after the ignored notifies, sector 0 reads back",
 		   dev_init() && read_back(0, now(0)));
 }
@@ -1080,7 +1237,7 @@ static void features(void)
 {
 	tprintf("-- FEATURES_OK with features not offered\n");
 	u64 offered;
-	wr(R_STATUS, 0);
+	reset_device();
 	wr(R_STATUS, S_ACK | S_DRIVER);
 	offered = device_features();
 	u64 high = 0;
@@ -1103,9 +1260,10 @@ static void features(void)
 	u64 remove[] = { 0, 0, 0, F_VERSION_1, ~0ul };
 	for (unsigned i = 0; i < 5; i++) {
 		negotiate(add[i], remove[i]);
+		expect.refused++;
 		CHECK_EQ(nm(names[i], ": FEATURES_OK reads back clear"),
 			 rd(R_STATUS) & S_FEATURES_OK, 0);
-		wr(R_STATUS, 0);
+		reset_device();
 		CHECK_TRUE(nm(names[i], ": reset, re-initialised, sector 0 reads back"),
 			   dev_init() && read_back(0, now(0)));
 	}
@@ -1128,6 +1286,7 @@ static void bad_queue(const char *name, u32 num, u64 dpa, u64 apa, u64 upa)
 	if (!negotiate(0, 0))
 		CHECK_TRUE(nm(name, ": FEATURES_OK"), 0);
 	queue_program(0, num, dpa, apa, upa);
+	queue_broken();
 	CHECK_EQ(nm(name, ": QueueReady stays 0"), rd(R_QUEUE_READY), 0);
 	needs_reset(name);
 	recover(name);
@@ -1163,19 +1322,19 @@ static void queue_setup(void)
 	set_hdr(0, T_IN, 30);
 	fill(data(0), 0xcc, 512);
 	struct seg s[] = { HDR(0), DIN(0, 512), STS(0) };
-	request(nm(n, ": IN sector 30"), s, 3, ST_OFF(0), ST_OK, 513);
+	request(SERVED, nm(n, ": IN sector 30"), s, 3, ST_OFF(0), ST_OK, 513);
 	CHECK_TRUE(nm(n, ": data"), same_pattern(data(0), 30, 1, 0));
 	/* the largest queue */
 	n = "queue size 256";
 	CHECK_TRUE(nm(n, ": accepted"), dev_init_at(QMAX, O_DESC, O_AVAIL, O_USED));
-	request(nm(n, ": IN sector 30"), s, 3, ST_OFF(0), ST_OK, 513);
+	request(SERVED, nm(n, ": IN sector 30"), s, 3, ST_OFF(0), ST_OK, 513);
 	n = "queue size 1";
 	CHECK_TRUE(nm(n, ": accepted"), dev_init_at(1, O_DESC, O_AVAIL, O_USED));
 	set_hdr(0, T_FLUSH, 0);
 	struct seg f[] = { { pa(O_HDR), 16, 0 } };
 	/* a one-descriptor chain: no status byte, returned with len 0 */
-	request(nm(n, ": FLUSH without status (len 0)"), f, 1, -1, 0, 0);
-	wr(R_STATUS, 0);
+	request(BAD_FRAME, nm(n, ": FLUSH without status (len 0)"), f, 1, -1, 0, 0);
+	reset_device();
 }
 
 /* ---- 10. bad chains at notify time: DEVICE_NEEDS_RESET ---- */
@@ -1187,6 +1346,7 @@ static void queue_setup(void)
  */
 static void after_bad_chain(const char *name)
 {
+	queue_broken();
 	needs_reset(name);
 	CHECK_EQ(nm(name, ": nothing returned"), used_idx(), q.used_seen);
 	CHECK_EQ(nm(name, ": status byte untouched"), *p8(ST_OFF(0)),
@@ -1197,7 +1357,7 @@ static void after_bad_chain(const char *name)
 	*p8(ST_OFF(3)) = ST_UNTOUCHED;
 	struct seg g[] = { HDR(3), DIN(1, 512), STS(3) };
 	push(chain_at(q.n / 2 + 4, g, 3));
-	notify();
+	notify_ignored();
 	CHECK_EQ(nm(name, ": later request not served"), used_idx(),
 		 q.used_seen);
 	CHECK_TRUE(nm(name, ": later request untouched"),
@@ -1231,7 +1391,7 @@ static void bad_chains(void)
 	q.avail_idx = QN + 1;
 	avail()[1] = q.avail_idx;
 	mb();
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "available index 0xffff ahead";
@@ -1241,20 +1401,20 @@ static void bad_chains(void)
 	q.avail_idx = 0xffff;
 	avail()[1] = q.avail_idx;
 	mb();
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "head descriptor index 16 (= queue size)";
 	bad_chain_prepare(T_IN, 0);
 	chain_at(0, in, 3);
 	push(QN);
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "head descriptor index 0xffff";
 	bad_chain_prepare(T_IN, 0);
 	push(0xffff);
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "next index 16 (= queue size) inside a chain";
@@ -1262,7 +1422,7 @@ static void bad_chains(void)
 	u16 h = chain_at(0, out, 3);
 	desc(1)->next = QN;
 	push(h);
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "chain loops on its head (next = itself)";
@@ -1271,7 +1431,7 @@ static void bad_chains(void)
 	desc(0)->flags = D_NEXT;
 	desc(0)->next = 0;
 	push(h);
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "OUT chain loops back (0 -> 1 -> 2 -> 1)";
@@ -1280,7 +1440,7 @@ static void bad_chains(void)
 	desc(2)->flags = D_WRITE | D_NEXT;
 	desc(2)->next = 1;
 	push(h);
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "IN chain loops through writable buffers (2 -> 3 -> 2)";
@@ -1289,7 +1449,7 @@ static void bad_chains(void)
 	h = chain_at(1, in4, 5);
 	desc(3)->next = 2;
 	push(h);
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "chain of 17 descriptors in a 16-entry queue (wraps to its head)";
@@ -1302,7 +1462,7 @@ static void bad_chains(void)
 		dd->next = (u16)((i + 1) % QN);
 	}
 	push(0);
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "indirect descriptor (not offered)";
@@ -1318,7 +1478,7 @@ static void bad_chains(void)
 		struct seg ind[] = { { pa(O_INDIRECT), 48, D_INDIRECT } };
 		push(chain_at(0, ind, 1));
 	}
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	n = "indirect flag on the data descriptor";
@@ -1332,7 +1492,7 @@ static void bad_chains(void)
 		struct seg ind[] = { HDR(0), { pa(O_INDIRECT), 16, D_INDIRECT }, STS(0) };
 		push(chain_at(0, ind, 3));
 	}
-	notify();
+	notify(0);
 	after_bad_chain(n);
 
 	/* a good request, then a bad one in the same notify: the good one is
@@ -1345,7 +1505,8 @@ static void bad_chains(void)
 	struct seg g[] = { HDR(4), DIN(3, 512), STS(4) };
 	push(chain_at(0, g, 3));
 	push(QN);
-	notify();
+	notify(1);
+	count_request(g, 3, SERVED);
 	CHECK_EQ(nm(n, ": good one served: used idx"), used_idx(),
 		 (u16)(q.used_seen + 1));
 	CHECK_TRUE(nm(n, ": good one served: status OK, data"),
@@ -1376,7 +1537,7 @@ static void dma_over_code(void)
 	CHECK_EQ("code before the IN returns (again)", call_code(), 1);
 	set_hdr(0, T_IN, CODE_SECTOR);
 	struct seg s[] = { HDR(0), { (u64)code_page & 0x1ffffffful, 512, D_WRITE }, STS(0) };
-	request("IN sector 200 over the code", s, 3, ST_OFF(0), ST_OK, 513);
+	request(SERVED, "IN sector 200 over the code", s, 3, ST_OFF(0), ST_OK, 513);
 	/* architecturally required before executing new code */
 	__asm__ volatile("synci 0(%0)\n\tsync\n\t"
 			 ".set push\n\t.set noreorder\n\t"
@@ -1401,19 +1562,19 @@ static void hypervisor_region(void)
 	set_hdr(1, T_OUT, 38);
 	{
 		struct seg s[] = { HDR(1), { HV_REGION, 512, 0 }, STS(1) };
-		bad_out("OUT sector 38 from the hypervisor's region "
+		bad_out(BAD_CHAIN, "OUT sector 38 from the hypervisor's region "
 			"(communication page)", s, 3, 38, ST_OFF(1), ST_IOERR, 1);
 	}
 	set_hdr(0, T_IN, 39);
 	{
 		struct seg s[] = { HDR(0), { HV_REGION + 0xff000, 512, D_WRITE }, STS(0) };
-		bad_in("IN sector 39 into the hypervisor's region", s, 3,
+		bad_in(BAD_CHAIN, "IN sector 39 into the hypervisor's region", s, 3,
 		       ST_OFF(0), ST_IOERR, 1);
 	}
 	set_hdr(0, T_IN, 39);
 	{
 		struct seg s[] = { HDR(0), DIN(0, 512), { HV_REGION + 0xff000, 1, D_WRITE } };
-		bad_in("IN, status byte in the hypervisor's region (returned, "
+		bad_in(BAD_CHAIN, "IN, status byte in the hypervisor's region (returned, "
 		       "len 0)", s, 3, -1, 0, 0);
 	}
 	bad_queue("descriptor table in the hypervisor's region", QN,
@@ -1422,7 +1583,7 @@ static void hypervisor_region(void)
 		  pa(O_AVAIL), HV_REGION + 0xfe000);
 	bad_queue("used ring straddles the start of the hypervisor's region",
 		  QN, pa(O_DESC), pa(O_AVAIL), HV_REGION - 64);
-	wr(R_STATUS, 0);
+	reset_device();
 }
 
 void test_main(void)
@@ -1445,6 +1606,7 @@ void test_main(void)
 	dma_over_code();
 	if (hv_region)
 		hypervisor_region();
-	wr(R_STATUS, 0);
+	reset_device();
 	CHECK_EQ("final reset: Status", rd(R_STATUS), 0);
+	print_expectations();
 }

@@ -138,6 +138,13 @@ static inline int detail(const char *what, u64 got, u64 want)
 	return 0;
 }
 
+/* A counter the device must show in the run record: "expect NAME VALUE",
+ * which run_virtio_*.sh compares with it. */
+static inline void print_expect(const char *name, u64 v)
+{
+	tprintf("expect %s %lu\n", name, v);
+}
+
 /* The last step of initialisation: DRIVER_OK reads back, and no interrupt
  * is pending. 1, or 0 after printing what differed. */
 static inline int driver_ok(void)

@@ -1006,8 +1006,6 @@ static void no_refill(void)
 
 /* ---- the run record ---- */
 
-static void print_expect(const char *name, u64 v) { tprintf("expect %s %lu\n", name, v); }
-
 void test_main(void)
 {
 	parse_args();
