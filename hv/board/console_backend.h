@@ -15,14 +15,18 @@ public:
     virtual ~ConsoleBackend() = default;
     virtual void write(const uint8_t* data, size_t len) = 0;
     // Up to `max` bytes of input already available, or wait up to
-    // `timeout_ms` for some (0: do not wait). Returns the count.
+    // `timeout_ms` for some (0: do not wait; negative: until some arrives or
+    // input ends). Returns the count.
     virtual size_t read_input(uint8_t* buf, size_t max, int timeout_ms) = 0;
     // Input may still arrive (someone may type).
     virtual bool input_open() const = 0;
     virtual bool quit_requested() const { return false; }
-    // Bare-metal programs' semihosting console I/O goes here too (otherwise
-    // to the host's standard streams).
+    // Bare-metal programs' semihosting console input comes from here too
+    // (otherwise from the host's stdin)...
     virtual bool carries_semihosting() const { return false; }
+    // ...and their output goes here (otherwise to the host's stdout and
+    // stderr). A terminal takes their input only.
+    virtual bool carries_semihosting_output() const { return carries_semihosting(); }
 };
 
 // The console as memory: output accumulates, input is queued by send().

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv/common/error.h"
@@ -16,6 +17,10 @@ namespace mipshv {
 
 namespace {
 constexpr uint8_t kCtrlA = 0x01;
+// Typed input kept while the guest does not read it, at most.
+constexpr size_t kMaxTyped = 4096;
+// How often quit_requested() looks at the terminal.
+constexpr int64_t kLookEveryNs = 10'000'000;
 
 // The terminal state to restore. Signal handlers read it, so it is a plain
 // global set once before raw mode is entered.
@@ -80,34 +85,58 @@ void HostConsole::write(const uint8_t* data, size_t len) {
     }
 }
 
-size_t HostConsole::read_input(uint8_t* buf, size_t max, int timeout_ms) {
-    if (in_fd_ < 0 || max == 0) return 0;
+bool HostConsole::take_input(int timeout_ms) const {
+    if (in_fd_ < 0) return false;
     struct pollfd p{in_fd_, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return 0;
+    if (poll(&p, 1, timeout_ms) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return false;
     uint8_t tmp[64];
-    ssize_t n = ::read(in_fd_, tmp, std::min(max, sizeof tmp));
+    ssize_t n = ::read(in_fd_, tmp, sizeof tmp);
     if (n <= 0) {
         if (n == 0 || errno != EINTR) in_fd_ = -1;  // end of input
-        return 0;
+        return false;
     }
-    if (!raw_) {
-        std::memcpy(buf, tmp, size_t(n));
-        return size_t(n);
-    }
-    // Terminal escapes: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A.
-    size_t out = 0;
     for (ssize_t k = 0; k < n; ++k) {
-        if (escape_) {
+        // Terminal escapes: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A.
+        if (raw_ && escape_) {
             escape_ = false;
             if (tmp[k] == 'x') quit_ = true;
-            else if (tmp[k] == kCtrlA) buf[out++] = kCtrlA;
-        } else if (tmp[k] == kCtrlA) {
+            else if (tmp[k] == kCtrlA) typed_.push_back(kCtrlA);
+        } else if (raw_ && tmp[k] == kCtrlA) {
             escape_ = true;
-        } else {
-            buf[out++] = tmp[k];
+        } else if (typed_.size() < kMaxTyped) {
+            typed_.push_back(tmp[k]);
+        }  // else dropped, as a UART's receiver overruns
+    }
+    return true;
+}
+
+bool HostConsole::quit_requested() const {
+    // On a terminal, look at what was typed even while the guest does not read it.
+    if (raw_ && !quit_ && in_fd_ >= 0) {
+        struct timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        const int64_t now = int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        if (now - last_look_ns_ >= kLookEveryNs) {
+            last_look_ns_ = now;
+            while (take_input(0) && !quit_) {}
         }
     }
-    return out;
+    return quit_;
+}
+
+size_t HostConsole::read_input(uint8_t* buf, size_t max, int timeout_ms) {
+    if (max == 0) return 0;
+    if (typed_.empty()) {
+        if (timeout_ms >= 0) take_input(timeout_ms);
+        else
+            while (typed_.empty() && !quit_ && take_input(-1)) {}
+    }
+    size_t n = 0;
+    for (; n < max && !typed_.empty(); ++n) {
+        buf[n] = typed_.front();
+        typed_.pop_front();
+    }
+    return n;
 }
 
 }  // namespace mipshv

@@ -55,7 +55,7 @@ int64_t Semihosting::write(Cpu& c, uint64_t fd, uint64_t buf, uint64_t len, int6
         uint64_t n = std::min(len - done, kMaxChunk);
         tmp.resize(n);
         if (!copy_from_guest(c, buf + done, tmp.data(), n)) return err = EFAULT, -1;
-        if (console_) {
+        if (console_ && console_->carries_semihosting_output()) {
             console_->write(tmp.data(), n);
             done += n;
             continue;
@@ -74,7 +74,8 @@ int64_t Semihosting::write(Cpu& c, uint64_t fd, uint64_t buf, uint64_t len, int6
 int64_t Semihosting::read(Cpu& c, uint64_t fd, uint64_t buf, uint64_t len, int64_t& err) {
     if (fd != 0) return err = EBADF, -1;
     std::vector<uint8_t> tmp(std::min(len, kMaxChunk));
-    ssize_t r = console_ ? ssize_t(console_->read_input(tmp.data(), tmp.size(), 0)) : ::read(in_fd_, tmp.data(), tmp.size());
+    // Through a console, a read waits for input as ::read does (a memory console has none to wait for).
+    ssize_t r = console_ ? ssize_t(console_->read_input(tmp.data(), tmp.size(), -1)) : ::read(in_fd_, tmp.data(), tmp.size());
     if (r < 0) return err = errno, -1;
     if (!copy_to_guest(c, buf, tmp.data(), uint64_t(r))) return err = EFAULT, -1;
     return r;
@@ -94,7 +95,7 @@ int64_t Semihosting::plog(Cpu& c, uint64_t fmt, uint64_t value, int64_t& err) {
     if (!read_guest_string(c, fmt, s)) return err = EFAULT, -1;
     if (size_t pos = s.find("%d"); pos != std::string::npos)
         s = s.substr(0, pos) + std::to_string(int32_t(value)) + s.substr(pos + 2);
-    if (console_) {
+    if (console_ && console_->carries_semihosting_output()) {
         console_->write(reinterpret_cast<const uint8_t*>(s.data()), s.size());
         return int64_t(s.size());
     }
