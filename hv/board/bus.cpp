@@ -65,7 +65,7 @@ void Bus::invalidate_code(uint64_t pa, uint64_t len) {
 void Bus::track_page(uint64_t pa, bool loads) {
     const auto host = reinterpret_cast<uintptr_t>(ram_ptr(pa & ~0xfffull, 1));
     if (!host) return;
-    for (SoftTlb* t : soft_tlbs_) loads ? t->drop_page(host) : t->drop_writes_to(host);
+    for (SoftTlb* t : soft_tlbs_) loads ? t->drop_page(host, pa) : t->drop_writes_to(host, pa);
 }
 
 void Bus::before_write_piece(uint64_t pa, uint64_t len) {

@@ -565,7 +565,9 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     for (const Vcpu& vcpu : vcpus_) {
         stats::VcpuCounters& v = *r.add_vcpus();
         v.set_cpu(vcpu.cpu->id);
-        fill_counters(v, vcpu.cpu->counters);
+        CpuCounters counters = vcpu.cpu->counters;
+        counters.soft_tlb_whole_walks = vcpu.cpu->soft_tlb.whole_walks;  // kept by the software TLB itself
+        fill_counters(v, counters);
         add_to_totals(r, v);
     }
     engine_->fill_record(*r.mutable_engine());

@@ -124,7 +124,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
             c.bus->overlay->restore_originals(pa, size, value);  // patches are invisible to data reads
             return true;
         }
-        SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, translated_by_tlb(c, va));
+        SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va));
         e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
         e.read_tag = va & kHostPageMask;
         e.write_tag = ~0ull;
@@ -146,7 +146,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
             // this path every time so they can be dropped.
             c.bus->before_write(pa, size);
         } else {
-            SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, translated_by_tlb(c, va));
+            SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va));
             e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
             e.read_tag = va & kHostPageMask;
             e.write_tag = va & kHostPageMask;

@@ -20,6 +20,9 @@ constexpr uint64_t tlb_vpn2_mask(uint64_t pagemask) {
     return kTlbRegionBits | (kTlbVpn2Bits & ~(pagemask & 0x1fffe000ull));
 }
 
+// The 4 KiB pages one entry maps (its even and odd page) for its VPN2 mask.
+constexpr uint64_t tlb_pages_of(uint64_t vpn2_mask) { return ((kTlbVpn2Bits & ~vpn2_mask) >> 12) + 2; }
+
 struct TlbEntry {
     uint64_t entryhi = 0;   // R | VPN2 (ASID kept separately)
     uint64_t pagemask = 0;  // as written to PageMask

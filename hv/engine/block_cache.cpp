@@ -21,7 +21,7 @@ Block* BlockCache::find(uint64_t pa, uint64_t vpc) const {
 bool BlockCache::has_mapped_code(uint64_t mask, uint64_t vpn2) const {
     // The entry's pages, one lookup each, unless it maps more than a few
     // (a huge page): then look through what is there.
-    const uint64_t pages = ((kTlbVpn2Bits & ~mask) >> 12) + 2;
+    const uint64_t pages = tlb_pages_of(mask);
     if (pages <= 64) {
         for (uint64_t k = 0; k < pages; ++k)
             if (mapped_code_pages_.count((vpn2 & kMappedPageBits) | (k << 12))) return true;

@@ -242,7 +242,9 @@ void Patcher::add_site(uint64_t pa, Site site, uint32_t replacement) {
     std::memcpy(bus_.ram_ptr(pa, 4), &replacement, 4);
     for_each_page(pa - site.before, pa + site.span, [&](uint64_t page) {
         if (!bus_.ram_ptr(page, 4096)) return;
-        ++sites_per_page_[page];
+        // The page's first site: from now on the slow path makes no fast
+        // entries for it, so the existing ones are dropped once.
+        if (++sites_per_page_[page] > 1) return;
         bus_.set_patched_page(page, true);
         bus_.track_page(page, true);
     });
