@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <x86intrin.h>
 #include <cstring>
 #include <new>
 #include <sstream>
@@ -30,26 +31,14 @@ uint64_t now_ns() {
                         std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
-// Adds the time spent in a hypervisor handler to a total.
+// Adds the time spent in a hypervisor handler to a total, in TSC ticks.
 struct HypervisorTime {
     uint64_t& total;
-    uint64_t start = now_ns();
-    ~HypervisorTime() { total += now_ns() - start; }
+    uint64_t start = __rdtsc();
+    ~HypervisorTime() { total += __rdtsc() - start; }
 };
 
-
-uint32_t kind_key(const Insn& d) {
-    const bool cp0_move = d.op == Opcode::mfc0 || d.op == Opcode::dmfc0 || d.op == Opcode::mtc0 || d.op == Opcode::dmtc0;
-    return uint32_t(d.op) << 16 | (cp0_move ? (d.rd << 3 | (d.word & 7)) : 0);
-}
-
-std::string kind_name(uint32_t key) {
-    const Opcode op = Opcode(key >> 16);
-    std::string name(opcode_info(op).name);
-    if (op == Opcode::mfc0 || op == Opcode::dmfc0 || op == Opcode::mtc0 || op == Opcode::dmtc0)
-        name.append(1, ' ').append(cp0_register_name((key >> 3) & 31, key & 7));
-    return name;
-}
+constexpr Opcode kCp0MoveOps[] = {Opcode::mfc0, Opcode::dmfc0, Opcode::mtc0, Opcode::dmtc0};
 }  // namespace
 
 bool exec_trap(Cpu& c, const Insn& i) { return c.vmm->trap(c, i); }
@@ -77,7 +66,9 @@ Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t reg
       region_pa_(region_pa),
       region_size_(region_size),
       patcher_(bus, region_pa + comm_page::stubs_offset(vcpus), region_pa + region_size),
-      vcpus_(vcpus) {
+      vcpus_(vcpus),
+      start_ticks_(__rdtsc()),
+      start_ns_(now_ns()) {
     if (comm_page::stubs_offset(vcpus) >= region_size) throw Error("mipshv: the hypervisor's region has no room for the stubs");
     static_assert(sizeof(Cp0State) <= comm_page::kSaveSlot0, "the virtual CP0 must fit below the save slots");
     // Device DMA cannot reach the region either (the CPU's side: Cpu::is_hypervisor_memory).
@@ -135,7 +126,7 @@ void Hypervisor::set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t
 }
 
 void Hypervisor::scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va) {
-    HypervisorTime t{hypervisor_ns_};
+    HypervisorTime t{hypervisor_ticks_};
     const unsigned patched = patcher_.scan(pa, end, mode_ == ExecMode::ONE_TO_N, va);
     if (scans_.size() < kMaxScansKept) scans_.push_back({trigger, pa, end, patched, c.instret});
     ++scan_count_;
@@ -190,8 +181,27 @@ void Hypervisor::before_new_block(Cpu& c, uint64_t pa) {
     scan(c, "new code", begin, end);
 }
 
+void Hypervisor::ExitsByKind::count(const Insn& d) {
+    for (unsigned m = 0; m < kCp0Moves; ++m)
+        if (d.op == kCp0MoveOps[m]) {
+            ++by_cp0_move[m][(d.rd << 3 | (d.word & 7)) & 255];
+            return;
+        }
+    ++by_opcode[size_t(d.op)];
+}
+
+template <typename Fn>
+void Hypervisor::ExitsByKind::each(Fn fn) const {
+    for (size_t op = 0; op < by_opcode.size(); ++op)
+        if (by_opcode[op]) fn(std::string(opcode_info(Opcode(op)).name), by_opcode[op]);
+    for (unsigned m = 0; m < kCp0Moves; ++m)
+        for (unsigned k = 0; k < 256; ++k)
+            if (by_cp0_move[m][k])
+                fn(std::string(opcode_info(kCp0MoveOps[m]).name) + " " + cp0_register_name(k >> 3, k & 7), by_cp0_move[m][k]);
+}
+
 void Hypervisor::note_exit(const Cpu& c, const Insn& d, uint64_t pc) {
-    ++vcpus_[c.id].exits_by_kind[kind_key(d)];
+    vcpus_[c.id].exits_by_kind.count(d);
     // Bounded, like every table a guest can grow: sites beyond the first
     // kMaxSites distinct ones are not tracked individually.
     if (exits_by_site_.size() < kMaxSites || exits_by_site_.count(pc)) ++exits_by_site_[pc];
@@ -200,7 +210,7 @@ void Hypervisor::note_exit(const Cpu& c, const Insn& d, uint64_t pc) {
 // A real hypervisor learns what trapped by reading the instruction at the
 // faulting PC from guest memory and decoding it; so does this one.
 bool Hypervisor::trap(Cpu& c, const Insn& i) {
-    HypervisorTime t{hypervisor_ns_};
+    HypervisorTime t{hypervisor_ticks_};
     ++c.counters.exits_sensitive_trap;
     uint64_t pa = 0;
     uint32_t word = i.word;
@@ -240,7 +250,7 @@ bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
     const Translation site = translate(c, i.pc, Access::FETCH);
     const Insn* record = site.fault == TranslateFault::NONE ? patcher_.hypercall_at(site.pa) : nullptr;
     if (!record) return trap(c, i);  // dropped meanwhile: handle it as a trap
-    HypervisorTime t{hypervisor_ns_};
+    HypervisorTime t{hypervisor_ticks_};
     ++c.counters.exits_hypercall;
     Insn d = *record;
     const bool from_stub = c.in_hypervisor_code(i.pc);
@@ -327,7 +337,7 @@ void Hypervisor::add_symbols(const std::vector<std::pair<uint64_t, std::string>>
 }
 
 void Hypervisor::fill_exits_by_kind(unsigned vcpu, google::protobuf::Map<std::string, uint64_t>& out) const {
-    for (auto [key, count] : vcpus_.at(vcpu).exits_by_kind) out[kind_name(key)] += count;
+    vcpus_.at(vcpu).exits_by_kind.each([&](const std::string& name, uint64_t count) { out[name] += count; });
 }
 
 std::string Hypervisor::symbolize(uint64_t pc) const {
@@ -363,7 +373,10 @@ void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) cons
         e.set_patches(s.patches);
         e.set_instret(s.instret);
     }
-    const double hyp = double(hypervisor_ns_) / 1e9;
+    // The TSC's rate from the host clock over the run so far (an invariant
+    // TSC ticks at a constant rate, so one ratio serves every exit).
+    const uint64_t ticks = __rdtsc() - start_ticks_, ns = now_ns() - start_ns_;
+    const double hyp = ticks ? double(hypervisor_ticks_) * double(ns) / double(ticks) / 1e9 : 0.0;
     h.set_hypervisor_seconds(hyp);
     h.set_engine_seconds(std::max(0.0, wall_seconds - hyp));
 }

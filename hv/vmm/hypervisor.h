@@ -6,6 +6,7 @@
 // into the shadow TLB the engine translates with; guest exceptions and
 // interrupts are injected through the same architectural entry.
 #pragma once
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -73,13 +74,22 @@ private:
     Bus& bus_;
     uint64_t region_pa_, region_size_;
     Patcher patcher_;
+    // Exits by instruction kind: by opcode, and a CP0 move by its direction,
+    // register and select. Arrays, so that counting costs an increment.
+    struct ExitsByKind {
+        static constexpr unsigned kCp0Moves = 4;  // mfc0, dmfc0, mtc0, dmtc0
+        std::array<uint64_t, size_t(Opcode::count)> by_opcode{};
+        std::array<std::array<uint64_t, 256>, kCp0Moves> by_cp0_move{};  // [move][register << 3 | select]
+        void count(const Insn& d);
+        template <typename Fn>
+        void each(Fn fn) const;  // fn(name, count) for every kind counted
+    };
     // What the hypervisor keeps for each vCPU: the virtual TLB its guest
-    // programs, and its exits by instruction kind ((opcode, CP0 register,
-    // select) packed).
+    // programs, and its exits by instruction kind.
     struct PerVcpu {
         Cpu* cpu = nullptr;
         Tlb guest_tlb;
-        std::unordered_map<uint32_t, uint64_t> exits_by_kind;
+        ExitsByKind exits_by_kind;
     };
     std::vector<PerVcpu> vcpus_;
 
@@ -96,7 +106,11 @@ private:
     // Exits by site, all vCPUs together.
     std::unordered_map<uint64_t, uint64_t> exits_by_site_;
     std::vector<std::pair<uint64_t, std::string>> symbols_;  // sorted by address
-    uint64_t hypervisor_ns_ = 0;
+    // Time spent in hypervisor handlers, in TSC ticks (a clock read per exit
+    // would cost more than many exits), turned into seconds against the host
+    // clock over the run.
+    uint64_t hypervisor_ticks_ = 0;
+    uint64_t start_ticks_, start_ns_;
 };
 
 }  // namespace mipshv
