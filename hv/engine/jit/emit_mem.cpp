@@ -64,7 +64,7 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const RegCache after = regs_;
     cold_.emplace_back(&slow, [this, k, at_branch, after, &done] {
         write_back(at_branch);
-        call_routine_raw(k, b_.insns[k].inner);  // the plain semantics (a patched site counted already)
+        call_routine_raw(k, b_.insns[k].inner, true);  // the plain semantics (a patched site counted already)
         reload(after);
         jmp(done, T_NEAR);
     });

@@ -208,6 +208,13 @@ void Jit::fill_record(stats::EngineRecord& r) const {
     r.set_code_cache_flushes(flushes_);
     r.set_translate_seconds(double(translate_ns_) / 1e9);
     r.set_chained_links(links_);
+    auto& calls = *r.mutable_routine_calls();
+    auto& slow = *r.mutable_slow_path_calls();
+    for (size_t op = 0; op < jit::kOpcodes; ++op) {
+        const std::string name(opcode_info(Opcode(op)).name);
+        if (ctx_->routine_calls[op]) calls[name] += ctx_->routine_calls[op];
+        if (ctx_->slow_paths[op]) slow[name] += ctx_->slow_paths[op];
+    }
 }
 
 }  // namespace mipshv

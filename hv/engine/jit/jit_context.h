@@ -8,6 +8,7 @@
 
 #include "hv/cpu/segments.h"
 #include "hv/cpu/soft_tlb.h"
+#include "hv/isa/opcode.h"
 
 namespace mipshv::jit {
 
@@ -53,6 +54,7 @@ inline bool link_survives_map_changes(uint64_t from_pc, uint64_t to_pc, unsigned
 
 constexpr size_t kIndirectEntries = 1u << 16;
 constexpr size_t kSlots = 1u << 20;
+constexpr size_t kOpcodes = size_t(Opcode::count);
 
 // An aggregate that zero pages represent as they are (see Link), but the
 // epochs, which start at kFirstEpoch.
@@ -66,6 +68,12 @@ struct Context {
     uint64_t exit_block = 0;  // EXIT_STOPPED: the Block*
     uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
     uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link, and kSlot* flags
+    // Executions that left translated code for an instruction's routine, by
+    // opcode, each bumped by the code just before its call: instructions
+    // with no native form or whose decision is not RUN (routine_calls), and
+    // native loads and stores whose inline fast path missed (slow_paths).
+    uint64_t routine_calls[kOpcodes];
+    uint64_t slow_paths[kOpcodes];
     IndirectEntry indirect[kIndirectEntries];
     Link slots[kSlots];
 };

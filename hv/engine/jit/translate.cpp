@@ -136,8 +136,9 @@ void Translator::call_routine(size_t k, ExecFn fn) {
     call_routine_raw(k, fn);
 }
 
-void Translator::call_routine_raw(size_t k, ExecFn fn) {
+void Translator::call_routine_raw(size_t k, ExecFn fn, bool slow_path) {
     const Insn& i = b_.insns[k];
+    add(qword[r12 + (slow_path ? kSlowPaths : kRoutineCalls) + 8 * int32_t(i.op)], 1);
     mov(rdi, rbx);
     mov(rsi, reinterpret_cast<uint64_t>(&i));
     mov(rax, reinterpret_cast<uint64_t>(fn ? fn : i.exec));

@@ -51,6 +51,8 @@ inline constexpr int32_t kAnyEpoch = int32_t(offsetof(Context, any_epoch));
 inline constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
 inline constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
 inline constexpr int32_t kExitSlot = int32_t(offsetof(Context, exit_slot));
+inline constexpr int32_t kRoutineCalls = int32_t(offsetof(Context, routine_calls));
+inline constexpr int32_t kSlowPaths = int32_t(offsetof(Context, slow_paths));
 inline constexpr int32_t kIndirect = int32_t(offsetof(Context, indirect));
 inline constexpr int32_t kSlotTable = int32_t(offsetof(Context, slots));
 inline constexpr int32_t kLinkTarget = int32_t(offsetof(Link, target));
@@ -274,9 +276,11 @@ private:
     void leave_to_dispatch(const Xbyak::Reg64& target);
     void end_static(uint64_t target_pc, uint32_t slot);
     void end_dynamic(const Xbyak::Reg64& target);
-    // Calls `fn` (default: the routine the instruction's decision names).
+    // Calls `fn` (default: the routine the instruction's decision names),
+    // counted by opcode in the context's routine_calls (slow_paths for the
+    // slow path of an instruction emitted natively).
     void call_routine(size_t k, ExecFn fn = nullptr);
-    void call_routine_raw(size_t k, ExecFn fn = nullptr);
+    void call_routine_raw(size_t k, ExecFn fn = nullptr, bool slow_path = false);
     void emit(size_t k);
     void emit_patched_in_kernel(size_t k);
     void emit_slot_of_followed_jump(size_t k);
