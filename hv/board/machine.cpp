@@ -175,7 +175,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         std::vector<std::pair<uint64_t, std::string>> symbols;
         for (const ElfSymbol& sym : kernel_.symbols) symbols.emplace_back(sym.addr, sym.name);
         hypervisor_->add_symbols(symbols);
-        hypervisor_->set_boot_image(cpu(), image, keep_out);
+        hypervisor_->set_boot_image(image, keep_out);
     }
 
     // UHI boot protocol: a0 = -2 says a1 holds the device tree's address.

@@ -24,7 +24,6 @@ namespace mipshv {
 namespace {
 constexpr size_t kTopSites = 20;
 constexpr size_t kMaxSites = 1u << 16;
-constexpr uint64_t kMaxScanBytes = 64ull << 20;
 
 uint64_t now_ns() {
     return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -117,12 +116,10 @@ void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
     if (is_sensitive(i.op, c.semihosting)) i.action = Action::TRAP;
 }
 
-void Hypervisor::set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,
+void Hypervisor::set_boot_image(std::vector<std::pair<uint64_t, uint64_t>> image,
                                  std::vector<std::pair<uint64_t, uint64_t>> keep_out) {
     image_ = std::move(image);
     keep_out_ = std::move(keep_out);
-    if (mode_ != ExecMode::ONE_TO_ONE && mode_ != ExecMode::ONE_TO_N) return;
-    for (auto [pa, end] : image_) scan(c, "image", pa, end);
 }
 
 void Hypervisor::scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va) {
@@ -152,11 +149,14 @@ bool Hypervisor::may_scan(uint64_t page) const {
 // Debian's zboot image unpacks the kernel, which then moves itself to a
 // random address (KASLR) and later writes code of its own (exception
 // handlers, modules). So: when the guest kernel first runs code on a page
-// no scan read since it last changed, the whole run of written, unscanned
-// pages around it is scanned at once (at most kMaxScanBytes), before any
-// of it runs. A self-unpacking image is done with once execution leaves
-// it, so its pages may hold new code later. Only the guest kernel's own
-// code is followed: user programs cannot run what the patches replace.
+// no scan read since it last changed, that page is scanned, before any of
+// it runs (a block never leaves its page). Only pages where code runs are
+// scanned: a scan of the pages around them would patch data that happens
+// to look like sensitive instructions (the compressed kernel, the kernel's
+// own data), and every load from a patched page takes the slow path to see
+// the original words. A self-unpacking image is done with once execution
+// leaves it, so its pages may hold new code later. Only the guest kernel's
+// own code is followed: user programs cannot run what the patches replace.
 // Pages with translated code or patches see every write (slow path); any
 // other page is compared with its scanned contents when code first runs
 // there.
@@ -175,10 +175,7 @@ void Hypervisor::before_new_block(Cpu& c, uint64_t pa) {
     // Code run through a TLB mapping (modules): this page alone, at the
     // address it runs at, since the pages around it may be mapped elsewhere.
     if (!unmapped_segment_pa(c.pc)) return scan(c, "new mapped code", page, page + 4096, c.pc & ~0xfffull);
-    uint64_t begin = page, end = page + 4096;
-    while (begin > 0 && end - begin < kMaxScanBytes && may_scan(begin - 4096)) begin -= 4096;
-    while (end - begin < kMaxScanBytes && may_scan(end)) end += 4096;
-    scan(c, "new code", begin, end);
+    scan(c, "new code", page, page + 4096);
 }
 
 void Hypervisor::ExitsByKind::count(const Insn& d) {

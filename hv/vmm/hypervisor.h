@@ -41,9 +41,10 @@ public:
     // Engine hook: a block is about to be built at pa (eager scan trigger).
     void before_new_block(Cpu& c, uint64_t pa);
 
-    // The boot image as loaded (scanned at once by the eager strategies) and
-    // what later scans must leave alone (device tree, initrd, own region).
-    void set_boot_image(Cpu& c, std::vector<std::pair<uint64_t, uint64_t>> image,
+    // The boot image as loaded (a self-unpacking image is left behind once
+    // execution leaves it) and what scans must leave alone (device tree,
+    // initrd, own region).
+    void set_boot_image(std::vector<std::pair<uint64_t, uint64_t>> image,
                         std::vector<std::pair<uint64_t, uint64_t>> keep_out);
 
     // Exit handlers (called through the engine's bound routines).

@@ -1284,13 +1284,13 @@ TEST_CASE("a guest store over a patched word drops the patch and the new instruc
 }
 
 TEST_CASE("data that looks like sensitive instructions reads and writes back intact", "[sensitive]") {
-    // An eager scan patches every sensitive-looking word in the run of
-    // written pages around the code it follows, data too.
-    constexpr uint64_t kLookalikePa = kCodePa + 0x1000;
+    // An eager scan patches every sensitive-looking word on a page where
+    // code runs, data beside the code too.
+    constexpr uint64_t kLookalikePa = kCodePa + 0xc00;
     const std::vector<uint32_t> lookalikes = {mtc0(T0, ENTRYLO0), enc::addu(T1, T2, T3), enc::beq(T0, ZERO, 2), di(),
                                               ei(), ehb(), mfc0(V0, STATUS), tlbwi()};
     GuestProgram p;
-    p.emit({enc::lui(S0, 0x8001), enc::ori(S0, S0, 0x1000),  // S0 = kseg0 + kLookalikePa (sign-extended)
+    p.emit({enc::lui(S0, 0x8001), enc::ori(S0, S0, 0x0c00),  // S0 = kseg0 + kLookalikePa (sign-extended)
             enc::lw(V0, 0, S0), enc::lw(V1, 4, S0), enc::ld(T4, 8, S0), enc::ld(T5, 24, S0),
             enc::sw(ZERO, 4, S0),                              // over the "delay slot" of the mtc0 look-alike
             enc::i_type(0x29, S0, T0, 14),                     // sh over half of the di look-alike
