@@ -52,29 +52,10 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "datasets"))
 import nets  # noqa: E402
 from console_session import ConsoleSession  # noqa: E402
+from emulators import qemu_initramfs  # noqa: E402
 
 CACHE = os.path.join(ROOT, "datasets", "cache")
 QEMU_KERNEL = os.path.join(CACHE, "vmlinuz-5kc-malta")
-MALTA_PKG = os.path.join(CACHE, "pkgs")
-
-
-def qemu_initramfs(tmp):
-    """An initramfs like datasets/cache/initramfs.cpio.gz (same busybox, /init and
-    scripts from fetch_guest.py) with the 5kc-malta kernel's modules plus virtio_pci."""
-    import fetch_guest
-    pkgs = [d for d in sorted(os.listdir(MALTA_PKG)) if d.startswith("linux-image-") and d.endswith("-5kc-malta")]
-    if not pkgs:
-        raise SystemExit(f"net_throughput: no 5kc-malta package under {MALTA_PKG} (run datasets/fetch_guest.py)")
-    tree = os.path.join(MALTA_PKG, pkgs[-1])
-    release = os.listdir(os.path.join(tree, "lib", "modules"))[0]
-    fetch_guest.INITRAMFS_MODULES = list(fetch_guest.INITRAMFS_MODULES) + ["virtio_pci"]
-    image, info = fetch_guest.build_initramfs(os.path.join(CACHE, "busybox"),
-                                              fetch_guest.ModuleTree(os.path.join(tree, "lib", "modules", release)),
-                                              release)
-    path = os.path.join(tmp, "initramfs-5kc-malta.cpio.gz")
-    with open(path, "wb") as f:
-        f.write(image)
-    return path, release, info["modules"]
 
 
 def peer_argv(peer, args, port, stats):

@@ -29,16 +29,13 @@ usage: experiments/vs_qemu.py [--reps 3] [--engines jit,interp]
            [--timeout 900] [--out experiments/results/vs_qemu.json]
 """
 import argparse
-import gzip
 import hashlib
 import json
 import math
 import os
 import platform
-import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,14 +45,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
-from linux_guest import CACHE, INITRD, KERNEL as MIPSHV_KERNEL, KERNEL_TROUBLE, PROMPT, options  # noqa: E402
+from emulators import (MAX_COMMAND, QEMU_KERNEL, cell, cpu_seconds, initramfs_file, pin_binary,  # noqa: E402,F401
+                       qemu_argv, run_command, spread, version, without_kernel_lines)
+from linux_guest import INITRD, KERNEL as MIPSHV_KERNEL, KERNEL_TROUBLE, PROMPT, options  # noqa: E402
 from records import record  # noqa: E402
-
-QEMU_KERNEL = os.path.join(CACHE, "vmlinuz-5kc-malta")
-KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n?")
-# The shell edits in an 80-column line: longer commands wrap in the echo that
-# ConsoleSession.run waits for. The prompt is "~ # ".
-MAX_COMMAND = 75
 
 WORKLOADS = ("boot", "sha256", "gzip", "fork", "awk")
 SIZES = {
@@ -67,24 +60,6 @@ PEER_LABEL = {"qemu": "QEMU malta", "jit": "mipshv jit", "interp": "mipshv inter
 
 # --------------------------------------------------------------------------
 # What the guest should print, computed on the host
-
-
-def initramfs_file(path, name):
-    """The bytes of one regular file in a gzip'd newc cpio archive."""
-    data = gzip.decompress(open(path, "rb").read())
-    pos = 0
-    while data[pos:pos + 6] == b"070701":
-        fields = [int(data[pos + 6 + 8 * i:pos + 14 + 8 * i], 16) for i in range(13)]
-        size, namesize = fields[6], fields[11]
-        name_start = pos + 110
-        entry = data[name_start:name_start + namesize - 1].decode()
-        body = (name_start + namesize + 3) & ~3
-        if entry == "TRAILER!!!":
-            break
-        if entry.lstrip("./") == name:
-            return data[body:body + size]
-        pos = (body + size + 3) & ~3
-    raise SystemExit(f"vs_qemu: {name} is not in {path}")
 
 
 def repeat(src, copies, dst):
@@ -139,24 +114,9 @@ def plan(sizes, initrd):
 # One boot of one peer, all selected workloads
 
 
-def run_command(s, command, timeout):
-    """Send a command and wait for its echo and the next prompt; return its output.
-    (Like ConsoleSession.run, but the echo's newline is left for the prompt
-    pattern, so commands that print nothing work too.)"""
-    s.send(command + "\n")
-    s.expect(re.escape(command) + r"\r?(?=\n)", timeout)
-    return s.expect(PROMPT, timeout).replace("\r", "")
-
-
-def without_kernel_lines(out):
-    """Command output without console lines from the kernel ("[   83.675226] random: crng init done")."""
-    return KERNEL_LINE.sub("", out).strip()
-
-
 def peer_argv(peer, args, stats):
     if peer == "qemu":
-        return [args.qemu, "-M", "malta", "-cpu", "5KEf", "-smp", "1", "-m", args.memory, "-nographic",
-                "-no-reboot", "-kernel", QEMU_KERNEL, "-initrd", args.initrd, "-append", "console=ttyS0"]
+        return qemu_argv(args.qemu, args.memory, args.initrd)
     return [args.mipshv, *options(MIPSHV_KERNEL, args.initrd, args.memory, rtc=None), "--engine", peer,
             "--clock", "virtual", "--stats", stats]
 
@@ -279,19 +239,6 @@ def one_run(peer, rep, args, p, log_dir):
 # Summary
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of a process (all its threads) so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def spread(values):
-    if not values:
-        return None
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
-
-
 def summarize(runs, peers, workloads, key="seconds"):
     out = {}
     for name in list(workloads) + ["total"]:
@@ -311,12 +258,6 @@ def summarize(runs, peers, workloads, key="seconds"):
 
 
 def table(summary, peers, reps, unit="wall s"):
-    def cell(st):
-        if not st:
-            return "failed"
-        n = "" if st["n"] == reps else f" (n={st['n']})"
-        return f"{st['median']:.2f} [{st['min']:.2f}–{st['max']:.2f}]{n}"
-
     head = ["workload"]
     for peer in peers:
         head.append(f"{PEER_LABEL[peer]} {unit}")
@@ -326,19 +267,12 @@ def table(summary, peers, reps, unit="wall s"):
     for name, row in summary.items():
         cells = [f"**{name}**" if name == "total" else name]
         for peer in peers:
-            cells.append(cell(row.get(peer)))
+            cells.append(cell(row.get(peer), reps))
             if peer != "qemu" and "qemu" in peers:
                 r = row.get(f"qemu_over_{peer}")
                 cells.append(f"{r:.2f}×" if r else "–")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def version(argv):
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return None
 
 
 def main():
@@ -375,10 +309,7 @@ def main():
     # every rep uses the same binary.
     args.mipshv_path = args.mipshv
     pinned = tempfile.mkdtemp(prefix="vs_qemu-")
-    args.mipshv = shutil.copy2(args.mipshv, os.path.join(pinned, "mipshv"))
-    mipshv_binary = {"path": args.mipshv_path, "sha256": hashlib.sha256(open(args.mipshv, "rb").read()).hexdigest(),
-                     "mtime": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(os.stat(args.mipshv).st_mtime)),
-                     "version": version([args.mipshv, "--version"])}
+    args.mipshv, mipshv_binary = pin_binary(args.mipshv, pinned)
     if mipshv_binary["version"] is None:
         ap.error(f"{args.mipshv_path} does not run (a build in progress?)")
     p = plan(args.sizes, args.initrd)

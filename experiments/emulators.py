@@ -1,0 +1,182 @@
+"""What the scripts that time guest work under QEMU and mipshv share
+(vs_qemu.py, workload_classes.py, net_throughput.py): QEMU's Malta command
+line and its initramfs with the 5kc-malta kernel's modules, extra files
+appended to an initramfs, a private copy of the mipshv binary, shell
+commands over the console, CPU time of the emulator process, medians with
+ranges, and tool versions. Standard library only (plus datasets/fetch_guest.py
+for the cpio writer and the module tree)."""
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+from linux_guest import CACHE, PROMPT, ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "datasets"))
+
+QEMU_KERNEL = os.path.join(CACHE, "vmlinuz-5kc-malta")
+MALTA_PKG = os.path.join(CACHE, "pkgs")
+KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n?")
+# The shell edits in an 80-column line: longer commands wrap in the echo that
+# run_command waits for. The prompt is "~ # ".
+MAX_COMMAND = 75
+CROSS_CC = "mips64el-linux-gnuabi64-gcc"
+
+
+def qemu_argv(qemu, memory, initrd, append="console=ttyS0", extra=()):
+    """QEMU's Malta board (5KEf, one CPU) booting Debian's 5kc-malta kernel."""
+    return [qemu, "-M", "malta", "-cpu", "5KEf", "-smp", "1", "-m", memory, "-nographic", "-no-reboot",
+            "-kernel", QEMU_KERNEL, "-initrd", initrd, "-append", append, *extra]
+
+
+# --------------------------------------------------------------------------
+# Initramfs images
+
+
+def initramfs_file(path, name):
+    """The bytes of one regular file in a gzip'd newc cpio archive."""
+    data = gzip.decompress(open(path, "rb").read())
+    pos = 0
+    while data[pos:pos + 6] == b"070701":
+        fields = [int(data[pos + 6 + 8 * i:pos + 14 + 8 * i], 16) for i in range(13)]
+        size, namesize = fields[6], fields[11]
+        name_start = pos + 110
+        entry = data[name_start:name_start + namesize - 1].decode()
+        body = (name_start + namesize + 3) & ~3
+        if entry == "TRAILER!!!":
+            break
+        if entry.lstrip("./") == name:
+            return data[body:body + size]
+        pos = (body + size + 3) & ~3
+    raise SystemExit(f"{name} is not in {path}")
+
+
+def qemu_initramfs(tmp):
+    """An initramfs like datasets/cache/initramfs.cpio.gz (same busybox, /init and
+    scripts from fetch_guest.py) with the 5kc-malta kernel's modules plus virtio_pci.
+    Returns (path, kernel release, module paths)."""
+    import fetch_guest
+    pkgs = [d for d in sorted(os.listdir(MALTA_PKG)) if d.startswith("linux-image-") and d.endswith("-5kc-malta")]
+    if not pkgs:
+        raise SystemExit(f"no 5kc-malta package under {MALTA_PKG} (run datasets/fetch_guest.py)")
+    tree = os.path.join(MALTA_PKG, pkgs[-1])
+    release = os.listdir(os.path.join(tree, "lib", "modules"))[0]
+    saved = fetch_guest.INITRAMFS_MODULES
+    fetch_guest.INITRAMFS_MODULES = list(saved) + ["virtio_pci"]
+    try:
+        image, info = fetch_guest.build_initramfs(os.path.join(CACHE, "busybox"),
+                                                  fetch_guest.ModuleTree(os.path.join(tree, "lib", "modules", release)),
+                                                  release)
+    finally:
+        fetch_guest.INITRAMFS_MODULES = saved
+    path = os.path.join(tmp, "initramfs-5kc-malta.cpio.gz")
+    with open(path, "wb") as f:
+        f.write(image)
+    return path, release, info["modules"]
+
+
+def with_files(base, files, out):
+    """`base` (a gzip'd newc cpio) followed by a second gzip'd cpio holding `files`
+    ({path: (bytes or str, permissions)}); Linux unpacks both, the second over the first."""
+    import fetch_guest
+    c = fetch_guest.Cpio()
+    for path, (data, perm) in sorted(files.items()):
+        c.file(path, data, perm)
+    with open(out, "wb") as f:
+        f.write(open(base, "rb").read())
+        f.write(fetch_guest.gzip_bytes(c.archive()))
+    return out
+
+
+def build_programs(sources, cache_dir, flags=("-O2", "-ffp-contract=off", "-Wall")):
+    """Each C file in `sources` built twice: for the guest (CROSS_CC, -static) and for
+    the host (gcc), into cache_dir/<hash of sources and flags>/. Returns
+    {name: (guest binary path, host binary path)}; the headers beside the sources count
+    in the hash."""
+    src_dir = os.path.dirname(sources[0])
+    h = hashlib.sha256(" ".join(flags).encode())
+    for f in sorted(os.listdir(src_dir)):
+        if f.endswith((".c", ".h")):
+            h.update(f.encode() + b"\0" + open(os.path.join(src_dir, f), "rb").read())
+    out = os.path.join(cache_dir, h.hexdigest()[:16])
+    os.makedirs(out, exist_ok=True)
+    built = {}
+    for src in sources:
+        name = os.path.splitext(os.path.basename(src))[0]
+        guest, host = os.path.join(out, name + ".mips64el"), os.path.join(out, name + ".host")
+        for cc, dst, extra in ((CROSS_CC, guest, ["-static"]), ("gcc", host, [])):
+            if not os.path.exists(dst):
+                subprocess.run([cc, *flags, *extra, "-o", dst + ".tmp", src, "-lm"], check=True)
+                os.replace(dst + ".tmp", dst)
+        built[name] = (guest, host)
+    return built
+
+
+# --------------------------------------------------------------------------
+# The emulator process
+
+
+def pin_binary(path, tmp):
+    """A private copy of the mipshv binary (others may rebuild build/ during a long run,
+    and every rep must run the same one) and what identifies it."""
+    pinned = shutil.copy2(path, os.path.join(tmp, "mipshv"))
+    info = {"path": path, "sha256": hashlib.sha256(open(pinned, "rb").read()).hexdigest(),
+            "mtime": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(os.stat(pinned).st_mtime)),
+            "version": version([pinned, "--version"])}
+    return pinned, info
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads) so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def version(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return None
+
+
+# --------------------------------------------------------------------------
+# The guest's shell
+
+
+def run_command(s, command, timeout):
+    """Send a command and wait for its echo and the next prompt; return its output.
+    (Like ConsoleSession.run, but the echo's newline is left for the prompt
+    pattern, so commands that print nothing work too.)"""
+    s.send(command + "\n")
+    s.expect(re.escape(command) + r"\r?(?=\n)", timeout)
+    return s.expect(PROMPT, timeout).replace("\r", "")
+
+
+def without_kernel_lines(out):
+    """Command output without console lines from the kernel ("[   83.675226] random: crng init done")."""
+    return KERNEL_LINE.sub("", out).strip()
+
+
+# --------------------------------------------------------------------------
+# Summaries
+
+
+def spread(values):
+    """Median, min, max and count of a list of numbers (None for none)."""
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def cell(st, reps, digits=2):
+    """A table cell: "median [min–max]", with (n=...) when reps are missing."""
+    if not st:
+        return "failed"
+    n = "" if st["n"] == reps else f" (n={st['n']})"
+    return f"{st['median']:.{digits}f} [{st['min']:.{digits}f}–{st['max']:.{digits}f}]{n}"
