@@ -26,7 +26,6 @@ usage: console_pty.py MIPSHV KERNEL INITRD OUTDIR [--engine jit|interp] [--timeo
 
 The console logs go to OUTDIR/console-pty-N.log.
 """
-import argparse
 import fcntl
 import os
 import re
@@ -38,10 +37,11 @@ import sys
 import termios
 import time
 
-from checks import Budget, Checks  # experiments/, on PYTHONPATH
+from checks import test_setup  # experiments/, on PYTHONPATH
 from linux_guest import PROMPT, options
 
 IFLAG, OFLAG, CFLAG, LFLAG, ISPEED, OSPEED, CC = range(7)
+TERMINATED = ["mipshv: terminated (Ctrl-A x)"]  # mipshv's stderr, line by line, after Ctrl-A x
 
 
 class Terminal:
@@ -108,6 +108,12 @@ class Terminal:
             return "still running after {:.0f} s (killed)".format(timeout)
         return proc.returncode
 
+    def quit(self, proc):
+        """Types Ctrl-A x: mipshv's exit status and its stderr, decoded."""
+        self.type(b"\x01x")
+        status = self.wait(proc, 10)
+        return status, proc.stderr.read().decode(errors="replace")
+
     def close(self):
         os.close(self.master)
         os.close(self.slave)
@@ -162,17 +168,7 @@ def raw_problems(attrs):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--timeout", type=float, default=270, help="the whole test's time in seconds (default 270)")
-    args = ap.parse_args()
-    os.makedirs(args.outdir, exist_ok=True)
-    check = Checks()
-    budget = Budget(args.timeout)
+    args, budget, check = test_setup(__doc__, 270)
     boot = 120  # seconds to the shell, at most
     linux = [args.mipshv, *options(args.kernel, args.initrd), "--engine", args.engine]
 
@@ -195,6 +191,28 @@ def main():
                 f.write(term.log)
             term.close()
 
+    def restored(n, term, when=""):
+        """The check that the terminal's settings are the original ones (`when`: after what)."""
+        after = term.attrs()
+        check(f"run {n}: {when}the terminal's settings are the original ones", after == term.original,
+              f"now {after}, was {term.original}")
+
+    def bare_metal(n, name, words, flags, settle, waiting, body):
+        """Run n: the bare-metal program `words`, written to OUTDIR/`name`, under mipshv with `flags`;
+        `settle` seconds after its start mipshv still runs and the terminal is raw (the program
+        `waiting`); then `body(term, proc)`."""
+        program = os.path.join(args.outdir, name)
+        tiny_elf(program, words)
+
+        def run(term, proc):
+            time.sleep(settle)
+            problems = raw_problems(term.attrs())
+            check(f"run {n}: the terminal is raw while the program {waiting}", proc.poll() is None and not problems,
+                  (proc.poll(), problems))
+            body(term, proc)
+
+        session(n, [args.mipshv, "-kernel", program, *flags, "--engine", args.engine], run)
+
     # 1. Raw mode while the guest runs; input; restored after SIGTERM.
     def raw_then_sigterm(term, proc):
         term.expect(PROMPT, boot)
@@ -212,9 +230,7 @@ def main():
         proc.send_signal(signal.SIGTERM)
         status = term.wait(proc, 10)
         check("run 1: SIGTERM ends mipshv by that signal", status == -signal.SIGTERM, status)
-        after = term.attrs()
-        check("run 1: after SIGTERM the terminal's settings are the original ones", after == term.original,
-              f"now {after}, was {term.original}")
+        restored(1, term, "after SIGTERM ")
 
     session(1, linux, raw_then_sigterm)
 
@@ -223,61 +239,37 @@ def main():
         term.expect(PROMPT, boot)
         problems = raw_problems(term.attrs())
         check("run 2: the terminal is raw while the guest runs", not problems, problems)
-        term.type(b"\x01x")
-        status = term.wait(proc, 10)
-        err = proc.stderr.read().decode(errors="replace")
+        status, err = term.quit(proc)
         check("run 2: Ctrl-A x ends mipshv with status 0", status == 0, status)
-        check("run 2: stderr says 'mipshv: terminated (Ctrl-A x)'",
-              err.strip().splitlines() == ["mipshv: terminated (Ctrl-A x)"], repr(err))
-        check("run 2: after Ctrl-A x the terminal's settings are the original ones", term.attrs() == term.original,
-              f"now {term.attrs()}, was {term.original}")
+        check("run 2: stderr says 'mipshv: terminated (Ctrl-A x)'", err.strip().splitlines() == TERMINATED, repr(err))
+        restored(2, term, "after Ctrl-A x ")
 
     session(2, linux, quit_at_shell)
 
     # 3. Ctrl-A x while the guest never opens its console.
-    spin = os.path.join(args.outdir, "spin.elf")
-    tiny_elf(spin, SPIN)
-
     def quit_while_not_read(term, proc):
-        time.sleep(1)
-        problems = raw_problems(term.attrs())
-        check("run 3: the terminal is raw while the program spins", proc.poll() is None and not problems,
-              (proc.poll(), problems))
-        term.type(b"\x01x")
-        status = term.wait(proc, 10)
-        err = proc.stderr.read().decode(errors="replace")
+        status, err = term.quit(proc)
         check("run 3: Ctrl-A x ends mipshv with status 0 though the guest never reads its console",
-              status == 0 and err.strip().splitlines() == ["mipshv: terminated (Ctrl-A x)"], (status, err))
-        check("run 3: the terminal's settings are the original ones", term.attrs() == term.original,
-              f"now {term.attrs()}, was {term.original}")
+              status == 0 and err.strip().splitlines() == TERMINATED, (status, err))
+        restored(3, term)
 
-    session(3, [args.mipshv, "-kernel", spin, "--engine", args.engine], quit_while_not_read)
+    bare_metal(3, "spin.elf", SPIN, [], 1, "spins", quit_while_not_read)
 
     # 4. A bare-metal program reading its console through UHI semihosting.
-    cat = os.path.join(args.outdir, "cat.elf")
-    tiny_elf(cat, CAT)
-
     def semihosting_input(term, proc):
-        time.sleep(0.5)
-        problems = raw_problems(term.attrs())
-        check("run 4: the terminal is raw while the program waits in a UHI read", proc.poll() is None and not problems,
-              (proc.poll(), problems))
         term.type(b"hello")
         term.expect(r"hello", 10)
         check("run 4: typed input reaches the program's UHI read (it writes it back)", True)
         term.type(b"\x01\x01z")
         term.expect(r"z", 10)
         check("run 4: Ctrl-A Ctrl-A sends one Ctrl-A to it", term.log.endswith(b"hello\x01z"), term.log[-12:])
-        term.type(b"\x01x")
-        status = term.wait(proc, 10)
-        err = proc.stderr.read().decode(errors="replace")
+        status, err = term.quit(proc)
         check("run 4: Ctrl-A x during its UHI read ends mipshv with status 0",
-              status == 0 and err.strip().splitlines() == ["mipshv: terminated (Ctrl-A x)"], (status, err))
+              status == 0 and err.strip().splitlines() == TERMINATED, (status, err))
         check("run 4: no Ctrl-A or x reached the program", not term.log.endswith(b"x"), term.log[-12:])
-        check("run 4: the terminal's settings are the original ones", term.attrs() == term.original,
-              f"now {term.attrs()}, was {term.original}")
+        restored(4, term)
 
-    session(4, [args.mipshv, "-kernel", cat, "-semihosting", "--engine", args.engine], semihosting_input)
+    bare_metal(4, "cat.elf", CAT, ["-semihosting"], 0.5, "waits in a UHI read", semihosting_input)
     return check.summary()
 
 

@@ -22,14 +22,13 @@ usage: clock_host.py MIPSHV KERNEL INITRD OUTDIR [--engine jit|interp] [--timeou
 
 The console logs go to OUTDIR/clock-{host,virtual}.log.
 """
-import argparse
 import calendar
 import os
 import re
 import sys
 import time
 
-from checks import Budget, Checks  # experiments/, on PYTHONPATH
+from checks import test_setup  # experiments/, on PYTHONPATH
 from console_session import ConsoleSession
 from linux_guest import KERNEL_TROUBLE, RTC, options
 
@@ -70,17 +69,7 @@ def boot(args, clock, budget):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--timeout", type=float, help="the whole test's time in seconds")
-    args = ap.parse_args()
-    budget = Budget(args.timeout or (270 if args.engine == "jit" else 570))
-    os.makedirs(args.outdir, exist_ok=True)
-    check = Checks()
+    args, budget, check = test_setup(__doc__, 270, 570)
 
     for clock in ("host", "virtual"):
         try:

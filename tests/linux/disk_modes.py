@@ -14,14 +14,13 @@ the MODEs, the bare-metal files already in OUTDIR are used (ctest runs the
 bare-metal entry first, as a fixture), or made when absent. The boots share
 --timeout seconds (270, below ctest's 300).
 """
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 
 import disks  # experiments/, on PYTHONPATH
-from checks import Budget, Checks
+from checks import test_setup
 
 MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
 # Typed ahead on the console (deterministic: the input is there from the start).
@@ -71,18 +70,8 @@ def load(args, mode):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("modes", nargs="+", choices=MODES)
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole test (default 270)")
-    args = ap.parse_args()
-    args.budget = Budget(args.timeout)
-    os.makedirs(args.outdir, exist_ok=True)
-    check = Checks()
+    args, args.budget, check = test_setup(__doc__, 270,
+                                          extra=lambda ap: ap.add_argument("modes", nargs="+", choices=MODES))
     runs = {}
     with tempfile.TemporaryDirectory(prefix="disk-modes-") as tmp:
         image = disks.make_test_image(os.path.join(tmp, "disk.img"))

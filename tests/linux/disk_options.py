@@ -19,7 +19,6 @@ which vda does not see. The image is byte-identical afterwards.
 
 The whole test takes at most --timeout seconds (270, below ctest's 300).
 """
-import argparse
 import hashlib
 import os
 import re
@@ -27,7 +26,7 @@ import sys
 import tempfile
 
 import disks  # experiments/, on PYTHONPATH
-from checks import Budget, Checks
+from checks import test_setup
 from console_session import ConsoleSession
 
 
@@ -164,18 +163,8 @@ def snapshot_readonly_case(args, tmp, check):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("case", choices=("cache", "snapshot_readonly"))
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole test (default 270)")
-    args = ap.parse_args()
-    args.budget = Budget(args.timeout)
-    os.makedirs(args.outdir, exist_ok=True)
-    check = Checks()
+    args, args.budget, check = test_setup(
+        __doc__, 270, extra=lambda ap: ap.add_argument("case", choices=("cache", "snapshot_readonly")))
     with tempfile.TemporaryDirectory(prefix="disk-options-") as tmp:
         {"cache": cache_case, "snapshot_readonly": snapshot_readonly_case}[args.case](args, tmp, check)
     return check.summary()

@@ -14,14 +14,13 @@ usage: disk_persistence.py MIPSHV KERNEL INITRD OUTDIR [--engine jit|interp] [--
 The whole test takes at most --timeout seconds: by default 270 under the jit
 engine and 840 under interp, below ctest's 300 and 900.
 """
-import argparse
 import hashlib
 import os
 import sys
 import tempfile
 
 import disks  # experiments/, on PYTHONPATH
-from checks import Budget, Checks
+from checks import test_setup
 from console_session import ConsoleSession
 
 NOTE = "written by boot 1"  # commands stay under the 80-column line the shell edits in
@@ -57,17 +56,7 @@ def boot(args, image, tag, commands, check, budget):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--timeout", type=float, help="seconds for the whole test (default 270, interp 840)")
-    args = ap.parse_args()
-    budget = Budget(args.timeout or (270 if args.engine == "jit" else 840))
-    os.makedirs(args.outdir, exist_ok=True)
-    check = Checks()
+    args, budget, check = test_setup(__doc__, 270, 840)
     with tempfile.TemporaryDirectory(prefix="disk-persistence-") as tmp:
         image = disks.make_test_image(os.path.join(tmp, "disk.img"))
         pristine = disks.sha256_file(image)

@@ -17,14 +17,13 @@ usage: net_restrict.py MIPSHV KERNEL INITRD OUTDIR [--engine jit|interp] [--time
 
 The console log, capture and RunRecord go to OUTDIR/net-restrict.{log,pcap,pb}.
 """
-import argparse
 import os
 import re
 import sys
 import time
 
 import nets  # experiments/, on PYTHONPATH
-from checks import Budget, Checks
+from checks import test_setup
 from console_session import ConsoleSession
 from linux_guest import KERNEL_TROUBLE
 from records import record
@@ -35,21 +34,11 @@ SECRET = b"the host's file, which a restricted guest must not get\n"
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--timeout", type=float, default=270, help="the whole test's time in seconds (default 270)")
-    args = ap.parse_args()
-    budget = Budget(args.timeout)
-    os.makedirs(args.outdir, exist_ok=True)
+    args, budget, check = test_setup(__doc__, 270)
     log_path, pcap, stats = (os.path.join(args.outdir, f"net-restrict.{x}") for x in ("log", "pcap", "pb"))
     for p in (pcap, stats):
         if os.path.exists(p):
             os.remove(p)
-    check = Checks()
     http = nets.HttpServer({"/secret": SECRET})
     echo = nets.UdpEcho()
     fwd = nets.free_port("tcp")

@@ -20,7 +20,6 @@ usage: network.py MIPSHV KERNEL INITRD OUTDIR [--engine jit|interp] [--mode MODE
 The console log, capture and RunRecord go to OUTDIR/network.{log,pcap,pb}.
 The whole test takes at most --timeout seconds (270, below ctest's 300).
 """
-import argparse
 import os
 import shutil
 import socket
@@ -29,30 +28,22 @@ import tempfile
 import time
 
 import nets  # experiments/, on PYTHONPATH
-from checks import Budget, Checks
+from checks import test_setup
 from console_session import ConsoleSession
 
 GUEST_UDP_PORT = 7000
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--mode", default="bare-metal")
-    ap.add_argument("--size", type=int, default=4, help="MiB in each TCP direction (default 4)")
-    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole test (default 270)")
-    args = ap.parse_args()
-    budget = Budget(args.timeout)
-    os.makedirs(args.outdir, exist_ok=True)
+    def extra(ap):
+        ap.add_argument("--mode", default="bare-metal")
+        ap.add_argument("--size", type=int, default=4, help="MiB in each TCP direction (default 4)")
+
+    args, budget, check = test_setup(__doc__, 270, extra=extra)
     log_path, pcap, stats = (os.path.join(args.outdir, f"network.{x}") for x in ("log", "pcap", "pb"))
     for p in (pcap, stats):
         if os.path.exists(p):
             os.remove(p)
-    check = Checks()
     size = args.size << 20
     host_file = nets.random_file(size, seed=1)
     tmp = tempfile.mkdtemp(prefix="network-")

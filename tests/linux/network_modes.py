@@ -12,13 +12,12 @@ usage: network_modes.py MIPSHV KERNEL INITRD OUTDIR MODE... [--engine jit|interp
 Each MODE's console log and RunRecord go to OUTDIR/network-modes-MODE.{log,pb}
 (':' spelt 'to'). The boots share --timeout seconds (270, below ctest's 300).
 """
-import argparse
 import os
 import sys
 import time
 
 import nets  # experiments/, on PYTHONPATH
-from checks import Budget, Checks
+from checks import test_setup
 from console_session import ConsoleSession
 
 MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
@@ -61,19 +60,11 @@ def boot(args, mode, http, size, budget):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mipshv")
-    ap.add_argument("kernel")
-    ap.add_argument("initrd")
-    ap.add_argument("outdir")
-    ap.add_argument("modes", nargs="+", choices=MODES)
-    ap.add_argument("--engine", default="jit")
-    ap.add_argument("--size", type=int, default=8, help="MiB fetched by the guest (default 8)")
-    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole test (default 270)")
-    args = ap.parse_args()
-    budget = Budget(args.timeout)
-    os.makedirs(args.outdir, exist_ok=True)
-    check = Checks()
+    def extra(ap):
+        ap.add_argument("modes", nargs="+", choices=MODES)
+        ap.add_argument("--size", type=int, default=8, help="MiB fetched by the guest (default 8)")
+
+    args, budget, check = test_setup(__doc__, 270, extra=extra)
     size = args.size << 20
     data = nets.random_file(size, seed=2)  # the same bytes in every run and every mode
     want = nets.sha256(data)
