@@ -179,6 +179,107 @@ bool Translator::emit_alu(const Insn& i) {
                 }
             }
             return true;
+        // HI:LO as one 64-bit value (the low halves of both) plus or minus
+        // the 64-bit product, written back as two sign-extended halves.
+        case Opcode::madd: case Opcode::maddu: case Opcode::msub: case Opcode::msubu: {
+            const bool is_signed = i.op == Opcode::madd || i.op == Opcode::msub;
+            const Xbyak::Reg32 a = G32(i.rs), b = G32(i.rt);
+            if (is_signed) {
+                movsxd(rax, a);
+                movsxd(rcx, b);
+            } else {
+                mov(eax, a);
+                mov(ecx, b);
+            }
+            imul(rax, rcx);  // (unsigned 32 x 32 bits: the same 64 bits as mul)
+            mov(edx, dword[rbx + L_.lo]);
+            mov(rcx, cpu64(L_.hi));
+            shl(rcx, 32);
+            or_(rdx, rcx);
+            if (i.op == Opcode::madd || i.op == Opcode::maddu) add(rdx, rax);
+            else sub(rdx, rax);
+            movsxd(rax, edx);
+            mov(cpu64(L_.lo), rax);
+            sar(rdx, 32);
+            mov(cpu64(L_.hi), rdx);
+            return true;
+        }
+        // Division by zero divides by one (exec_muldiv.cpp). The 32-bit
+        // signed form divides in 64 bits, where INT32_MIN / -1 cannot
+        // overflow and its low half is the interpreter's result; the 64-bit
+        // one negates for a divisor of -1 (INT64_MIN stays itself).
+        case Opcode::div: case Opcode::divu: case Opcode::ddiv: case Opcode::ddivu: {
+            const bool wide = i.op == Opcode::ddiv || i.op == Opcode::ddivu;
+            if (i.op == Opcode::div) {
+                movsxd(rax, G32(i.rs));
+                movsxd(rcx, G32(i.rt));
+            } else if (i.op == Opcode::divu) {
+                mov(eax, G32(i.rs));
+                mov(ecx, G32(i.rt));
+            } else {
+                mov(rax, G(i.rs));
+                mov(rcx, G(i.rt));
+            }
+            mov(edx, 1);
+            test(rcx, rcx);
+            cmovz(rcx, rdx);
+            if (i.op == Opcode::div) {
+                cqo();
+                idiv(rcx);
+            } else if (i.op == Opcode::divu) {
+                xor_(edx, edx);
+                div(ecx);
+            } else if (i.op == Opcode::ddivu) {
+                xor_(edx, edx);
+                div(rcx);
+            } else {
+                Label by_minus_one, done;
+                cmp(rcx, -1);
+                je(by_minus_one);
+                cqo();
+                idiv(rcx);
+                jmp(done);
+                L(by_minus_one);
+                neg(rax);
+                xor_(edx, edx);
+                L(done);
+            }
+            if (!wide) {
+                movsxd(rax, eax);
+                movsxd(rdx, edx);
+            }
+            mov(cpu64(L_.lo), rax);
+            mov(cpu64(L_.hi), rdx);
+            return true;
+        }
+        // Leading zeros (ones: of the complement), with LZCNT where the host
+        // has it, else 31 or 63 minus BSR's index (-1 for a zero input).
+        case Opcode::clz: case Opcode::clo: case Opcode::dclz: case Opcode::dclo: {
+            if (i.dst == 32) return true;
+            const bool wide = i.op == Opcode::dclz || i.op == Opcode::dclo;
+            const bool ones = i.op == Opcode::clo || i.op == Opcode::dclo;
+            const Xbyak::Reg64 src = wide ? G(i.rs) : raw(i.rs);  // (32-bit forms read the low half)
+            if (ones) {
+                mov(rax, src);
+                not_(rax);
+            }
+            const Xbyak::Reg64 x = ones ? rax : src;
+            if (has_lzcnt()) {
+                if (wide) lzcnt(rax, x);
+                else lzcnt(eax, x.cvt32());
+            } else {
+                if (wide) bsr(rax, x);
+                else bsr(eax, x.cvt32());
+                mov(ecx, -1);
+                cmovz(eax, ecx);
+                mov(ecx, wide ? 63 : 31);
+                sub(ecx, eax);
+                mov(eax, ecx);
+            }
+            mov(def(i.dst), rax);
+            return true;
+        }
+        case Opcode::sync: case Opcode::pref: return true;  // no effect here (exec_mem.cpp)
         case Opcode::dmult: case Opcode::dmultu:
             mov(rax, G(i.rs));
             if (i.op == Opcode::dmult) imul(G(i.rt));

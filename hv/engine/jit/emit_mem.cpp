@@ -8,7 +8,10 @@ namespace mipshv::jit {
 // A load or store with the software-TLB hit path inline; a miss, a
 // misaligned address or anything not plain RAM takes the instruction's own
 // routine (which raises the exception or goes through the bus).
-void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store) {
+// `fpu`: lwc1, ldc1, swc1, sdc1, whose value is FPU register ft, inline
+// while the FPU is usable (and, for 64 bits, Status.FR=1: each register a
+// whole doubleword); else the routine decides.
+void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu) {
     const Insn& i = b_.insns[k];
     if (is_store) may_write_memory_ = true;
     const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
@@ -16,11 +19,12 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
     constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));  // way 0 to way 1
     const Xbyak::Reg64 base = G(i.rs);
-    const Xbyak::Reg64 value = is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
+    const Xbyak::Reg64 value = fpu ? rdx : is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
     const RegCache at_branch = regs_;
     Label& slow = labels_.emplace_back();
     Label& done = labels_.emplace_back();
     Label& access = labels_.emplace_back();
+    if (fpu) require_fpu(slow, size == 8);
     lea(rax, ptr[base + int32_t(int16_t(i.word))]);
     mov(rcx, rax);
     shr(rcx, 12);
@@ -41,7 +45,23 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     jne(second_way, T_NEAR);
     add(rax, qword[rbx + rcx * 8 + addend]);
     L(access);
-    if (is_store) {
+    if (fpu && is_store) {
+        if (size == 8) {
+            mov(rdx, fpr(i.rt));
+            mov(qword[rax], rdx);
+        } else {
+            mov(edx, dword[rbx + L_.fpr + 8 * int32_t(i.rt)]);
+            mov(dword[rax], edx);
+        }
+    } else if (fpu) {  // (lwc1 leaves the register's upper half alone)
+        if (size == 8) {
+            mov(rdx, qword[rax]);
+            mov(fpr(i.rt), rdx);
+        } else {
+            mov(edx, dword[rax]);
+            mov(dword[rbx + L_.fpr + 8 * int32_t(i.rt)], edx);
+        }
+    } else if (is_store) {
         switch (size) {
             case 1: mov(byte[rax], value.cvt8()); break;
             case 2: mov(word[rax], value.cvt16()); break;

@@ -278,7 +278,11 @@ bool Translator::emit_native(size_t k) {
         case Opcode::sh: emit_mem(k, 2, false, true); return true;
         case Opcode::sw: emit_mem(k, 4, false, true); return true;
         case Opcode::sd: emit_mem(k, 8, false, true); return true;
-        default: return emit_alu(i);
+        case Opcode::lwc1: emit_mem(k, 4, false, false, true); return true;
+        case Opcode::ldc1: emit_mem(k, 8, false, false, true); return true;
+        case Opcode::swc1: emit_mem(k, 4, false, true, true); return true;
+        case Opcode::sdc1: emit_mem(k, 8, false, true, true); return true;
+        default: return emit_alu(i) || emit_guarded(k);
     }
 }
 

@@ -27,7 +27,7 @@ using Xbyak::Label;
 // code reaches every vCPU's state through rbx alone.
 struct Layout {
     int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, mode, cp0, soft_tlb;
-    int32_t stub_insns, patched_sites;
+    int32_t stub_insns, patched_sites, fpr;
 
     explicit Layout(const Cpu& c) {
         auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
@@ -44,6 +44,7 @@ struct Layout {
         soft_tlb = at(&c.soft_tlb.e[0][0][0]);
         stub_insns = at(&c.counters.hypervisor_stub_instructions);
         patched_sites = at(&c.counters.patched_site_executions);
+        fpr = at(&c.fpu.fpr[0]);
     }
 };
 
@@ -267,6 +268,48 @@ private:
         static const bool yes = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tBMI2);
         return yes;
     }
+    static bool has_lzcnt() {
+        static const bool yes = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tLZCNT);
+        return yes;
+    }
+
+    // An instruction whose native form has a rare case it leaves to its
+    // routine (an exception to raise, state the fast path does not handle):
+    // open one after loading the operands, jump to `slow` from where the
+    // register cache is still as it was at the opening, close it after the
+    // native form. The routine runs out of line (counted as a slow path),
+    // then the block goes on as after the native form.
+    struct RoutinePath {
+        size_t k;
+        Label* slow;
+        Label* done;
+        RegCache at;
+    };
+    RoutinePath open_routine_path(size_t k) {
+        Label& slow = labels_.emplace_back();
+        Label& done = labels_.emplace_back();
+        return {k, &slow, &done, regs_};
+    }
+    void close_routine_path(const RoutinePath& p) {
+        L(*p.done);
+        cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done] {
+            write_back(at);
+            call_routine_raw(k, b_.insns[k].inner, true);
+            reload(after);
+            jmp(*done, T_NEAR);
+        });
+    }
+    // Jumps to `slow` unless Status has CU1 (and FR, for 64-bit registers):
+    // the FPU is usable and each register holds a whole 64-bit value.
+    void require_fpu(Label& slow, bool fr) {
+        const int32_t need = int32_t(cp0::status::CU1 | (fr ? cp0::status::FR : 0));
+        mov(rax, cpu64(L_.cp0));
+        mov(eax, dword[rax + int32_t(offsetof(Cp0State, status))]);
+        and_(eax, need);
+        cmp(eax, need);
+        jne(slow, T_NEAR);
+    }
+    Xbyak::Address fpr(unsigned n) { return qword[rbx + L_.fpr + 8 * int32_t(n)]; }
 
     // ---- Pieces -------------------------------------------------------------
     void prologue(Label& recheck);
@@ -286,7 +329,8 @@ private:
     void emit_slot_of_followed_jump(size_t k);
     bool emit_native(size_t k);
     bool emit_alu(const Insn& i);
-    void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store);
+    void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu = false);
+    bool emit_guarded(size_t k);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
     void jump_if_not_taken(const Insn& branch, Label& fall);
