@@ -25,7 +25,7 @@ DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio
              -drive file=$(GUEST)/demo-disk.img,format=raw,if=virtio \
              -nic user,hostfwd=tcp::8080-:80
 
-.PHONY: deps build guest test demo bench paper clean fuzz sanitize
+.PHONY: deps build guest test demo bench paper clean fuzz fuzz-qemu sanitize
 .DEFAULT_GOAL := build
 # Prerequisites run left to right: deps, then build, then the recipe.
 .NOTPARALLEL:
@@ -102,6 +102,18 @@ fuzz: deps
 	cmake -S tests/fuzz/project -B $(FUZZ_BUILD) -G Ninja
 	cmake --build $(FUZZ_BUILD)
 	tests/fuzz/run.sh --build $(FUZZ_BUILD) --work $(FUZZ_BUILD)/work --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_HARNESSES)
+
+# A random differential campaign against QEMU (tests/fuzz_engines/README.md,
+# "Against QEMU"): FUZZ_QEMU_CASES programs of engine_fuzz's QEMU-comparable
+# subset (seed FUZZ_QEMU_SEED), 100 per ELF, FUZZ_QEMU_JOBS ELFs at a time,
+# each run under QEMU and under mipshv with both engines and compared case by
+# case; every mismatch is kept with its ELF, the outputs and a reproducer.
+FUZZ_QEMU_CASES ?= 3000
+FUZZ_QEMU_JOBS ?= 2
+FUZZ_QEMU_SEED ?= 1
+fuzz-qemu: deps build
+	/usr/bin/python3 tests/fuzz_engines/qemu_campaign.py --engine-fuzz $(BUILD)/tests/fuzz_engines/engine_fuzz \
+	    --mipshv $(BUILD)/mipshv --cases $(FUZZ_QEMU_CASES) --jobs $(FUZZ_QEMU_JOBS) --seed $(FUZZ_QEMU_SEED)
 
 bench: build
 	$(BUILD)/experiments/bench/mipshv_bench

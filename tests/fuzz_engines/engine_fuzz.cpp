@@ -250,6 +250,11 @@ struct Config {
     bool twin = false;  // the body remaps its own code between kCodePa and kTwinPa
     uint8_t entry1_asid = 0;  // entry 1 (0x402000/0x403000) when not global
     uint32_t start_off = 0;   // byte offset of the body in the code region
+    // The QEMU-comparable subset (--qemu-subset, --write-elf; README.md):
+    // no timer, interrupts, CP0, TLB writes, self-modifying code, twin or
+    // wild addresses; FR=1; no UNPREDICTABLE operand; the handler logs only
+    // architected fields.
+    bool qemu = false;
 };
 
 struct Program {
@@ -352,11 +357,38 @@ std::vector<uint32_t> handler(const Config& c) {
     h(sll(kK1, kK1, 5));
     h(daddu(kK1, kK1, kK0));
     h(mfc0(kK0, cp0::CAUSE));
+    if (c.qemu) {
+        // BD, CE and ExcCode only: IP, TI and the rest follow the board's
+        // interrupt lines and timer, which differ between boards.
+        h(ins(kK0, 0, 7, 21));
+        h(ins(kK0, 0, 30, 1));
+        // CE is UNPREDICTABLE but for Coprocessor Unusable (QEMU leaves
+        // the last one's): kept only for ExcCode 11.
+        h(sd(kK0, 0x800, kK1));
+        h(andi(kK0, kK0, 0x7c));
+        h(xori(kK0, kK0, 11u << 2));
+        h.branch(beq(kK0, 0, 0), "cpu");
+        h(I(0x37, kK1, kK0, 0x800));  // ld (in the slot: k0 = Cause again either way)
+        h(ins(kK0, 0, 28, 2));
+        h.label("cpu");
+    }
     h(sd(kK0, 0x800, kK1));
     h(dmfc0(kK0, cp0::EPC));
     h(sd(kK0, 0x808, kK1));
+    if (c.qemu) {
+        // BadVAddr only for the exceptions that set it (Mod, TLBL, TLBS,
+        // AdEL, AdES: ExcCode 1..5), 0 otherwise: its reset value is
+        // UNPREDICTABLE.
+        h(mfc0(kK0, cp0::CAUSE));
+        h(andi(kK0, kK0, 0x7c));
+        h(addiu(kK0, kK0, -4));
+        h(I(0x0b, kK0, kK0, 20));  // sltiu
+        h.branch(beq(kK0, 0, 0), "nobva");
+        h(sd(0, 0x810, kK1));
+    }
     h(dmfc0(kK0, cp0::BADVADDR));
     h(sd(kK0, 0x810, kK1));
+    h.label("nobva");
     h(mfc0(kK0, cp0::STATUS));
     h(sd(kK0, 0x818, kK1));
     h(mfc0(kK0, cp0::CAUSE));
@@ -505,7 +537,11 @@ private:
         unsigned x = unsigned(r_.below(100));
         if (x < 78) return gpool_[r_.below(gpool_.size())];
         if (x < 88) return 0;
-        return unsigned(r_.below(32));
+        const unsigned r = unsigned(r_.below(32));
+        // k0/k1 hold what the handler left: Cause's IP and CE bits follow
+        // the board (QEMU subset).
+        if (p_.cfg.qemu && (r == kK0 || r == kK1)) return gpool_[r_.below(gpool_.size())];
+        return r;
     }
     unsigned dst_gpr() {
         unsigned x = unsigned(r_.below(100));
@@ -518,15 +554,35 @@ private:
     void init_state();
     void init_config();
     uint32_t table_word(Opcode op, bool fpu);
-    uint32_t alu_word() { return table_word(tables().int_ops[r_.below(tables().int_ops.size())], false); }
-    uint32_t fpu_word() { return table_word(tables().fpu_ops[r_.below(tables().fpu_ops.size())], true); }
+    uint32_t alu_word() {
+        for (int attempt = 0; attempt < 16; ++attempt) {
+            const uint32_t w = table_word(tables().int_ops[r_.below(tables().int_ops.size())], false);
+            if (!p_.cfg.qemu || qemu_ok(w)) return w;
+        }
+        return enc::nop;
+    }
+    uint32_t fpu_word() {
+        for (int attempt = 0; attempt < 16; ++attempt) {
+            const uint32_t w = table_word(tables().fpu_ops[r_.below(tables().fpu_ops.size())], true);
+            if (!p_.cfg.qemu || qemu_ok(w)) return w;
+        }
+        return enc::nop;
+    }
     uint32_t bitfield_word();
     uint32_t mem_word(bool allow_code_base);
     uint32_t exception_word();
     uint32_t slot_word();
     uint32_t signature_word() { return enc::daddiu(kRegSig, kRegSig, r_.between(1, 0x7fff)); }
+    // QEMU subset: the registers `w` reads as 32-bit values (UNPREDICTABLE
+    // unless they hold sign-extended words); emit_sext() makes them so with
+    // `sll r, r, 0` right before `w` (no branch lands between).
+    std::vector<unsigned> sext_inputs(uint32_t w) const;
+    bool qemu_ok(uint32_t w) const;
+    bool emit_sext(uint32_t w);
+    uint32_t qemu_slot_safe(uint32_t (Generator::*make)());
 
     void gen_item();
+    void gen_chain32();
     void gen_branch();
     void gen_fpu_branch();
     void gen_jump();
@@ -565,6 +621,30 @@ private:
 
 void Generator::init_config() {
     Config& c = p_.cfg;
+    if (c.qemu) {
+        // Kernel code in an unmapped segment or user/supervisor code
+        // through the TLB; no timer, no interrupts (IE = IM = 0), FR = 1.
+        const unsigned s = unsigned(r_.below(100));
+        c.seg = s < 40 ? Seg::KSEG0 : s < 55 ? Seg::KSEG1 : s < 75 ? Seg::XKPHYS : Seg::USEG;
+        c.user = c.seg == Seg::USEG && r_.percent(60);
+        c.supervisor = c.user && r_.percent(35);
+        c.straight = r_.percent(12);
+        using namespace cp0::status;
+        uint64_t st = KX | FR;
+        if (r_.percent(95)) st |= CU1;
+        if (r_.percent(70)) st |= UX;
+        if (r_.percent(50)) st |= SX;
+        // 64-bit operations in user (supervisor) mode need UX (SX): mipshv
+        // does not raise Reserved Instruction without them (README.md,
+        // "Found against QEMU"), so the subset keeps them enabled.
+        if (c.user) st |= c.supervisor ? SX : UX;
+        c.status = uint32_t(st);
+        c.asid = uint8_t(r_.below(256));
+        for (bool& g : c.global) g = r_.percent(60);
+        c.entry1_asid = r_.percent(75) ? c.asid : uint8_t(r_.below(256));
+        c.start_off = uint32_t(r_.below(0x1000 / 4) * 4);
+        return;
+    }
     const unsigned s = unsigned(r_.below(100));
     c.seg = s < 40 ? Seg::KSEG0 : s < 50 ? Seg::KSEG1 : s < 72 ? Seg::XKPHYS : Seg::USEG;
     c.user = c.seg == Seg::USEG && r_.percent(55);
@@ -662,7 +742,7 @@ void Generator::init_state() {
     p_.lo = interesting_value(r_);
     for (uint64_t& f : p_.fpr) f = fp_value(r_);
     uint32_t fcsr = uint32_t(r_.below(4));                                  // RM
-    if (r_.percent(10)) fcsr |= fpu::FS;
+    if (r_.percent(10) && !p_.cfg.qemu) fcsr |= fpu::FS;
     fcsr |= uint32_t(r_.below(32)) << fpu::FLAGS_SHIFT;                     // sticky flags
     if (r_.percent(20)) fcsr |= uint32_t(r_.below(32)) << fpu::ENABLES_SHIFT;  // traps
     fcsr |= uint32_t(r_.below(256)) << 24 & 0xfe000000u;                    // cc1..7
@@ -731,16 +811,21 @@ uint32_t Generator::bitfield_word() {
 // One load or store: through kseg0, xkphys, the TLB-mapped pages, the code
 // (loads only) or a random register; aligned, or sometimes not.
 uint32_t Generator::mem_word(bool allow_code_base) {
+    // The QEMU subset leaves LL/SC to gen_llsc().
+    auto weight = [&](const MemKind& k) {
+        const bool llsc = k.major == 0x30 || k.major == 0x34 || k.major == 0x38 || k.major == 0x3c;
+        return p_.cfg.qemu && llsc ? 0u : k.weight;
+    };
     unsigned total = 0;
-    for (const MemKind& k : kMemKinds) total += k.weight;
+    for (const MemKind& k : kMemKinds) total += weight(k);
     unsigned pick = unsigned(r_.below(total));
     const MemKind* mk = &kMemKinds[0];
     for (const MemKind& k : kMemKinds) {
-        if (pick < k.weight) {
+        if (pick < weight(k)) {
             mk = &k;
             break;
         }
-        pick -= k.weight;
+        pick -= weight(k);
     }
     unsigned base;
     int64_t off;
@@ -757,7 +842,7 @@ uint32_t Generator::mem_word(bool allow_code_base) {
     } else if (b < 90 && allow_code_base && !mk->store) {
         base = kRegCode;
         off = r_.between(0, int64_t(kCodeBytes) - 8);
-    } else if (!mk->store) {
+    } else if (!mk->store && !p_.cfg.qemu) {
         // Any register as a base: loads only. Registers often hold code
         // addresses (links, jump targets, EPC), and a store there would
         // rewrite the program at random -- a branch into a delay slot, say,
@@ -780,7 +865,7 @@ uint32_t Generator::mem_word(bool allow_code_base) {
 // Trapping instructions that raise (or may raise) an exception.
 uint32_t Generator::exception_word() {
     using namespace enc;
-    if (r_.percent(12)) {
+    if (r_.percent(12) && !p_.cfg.qemu) {
         // Reserved instruction, coprocessor unusable (reserved COP1/COP1X
         // words) or SDBBP/DERET without EJTAG: a random word that decodes
         // to one of them.
@@ -821,9 +906,186 @@ uint32_t Generator::exception_word() {
     }
 }
 
+// The registers an instruction reads as 32-bit values: the MIPS64 manual
+// makes its result UNPREDICTABLE unless they hold sign-extended words.
+std::vector<unsigned> Generator::sext_inputs(uint32_t w) const {
+    const unsigned rs = field_rs(w), rt = field_rt(w);
+    switch (decode_opcode(w)) {
+        case Opcode::add: case Opcode::addu: case Opcode::sub: case Opcode::subu: case Opcode::mult:
+        case Opcode::multu: case Opcode::div: case Opcode::divu: case Opcode::madd: case Opcode::maddu:
+        case Opcode::msub: case Opcode::msubu: case Opcode::mul: case Opcode::ins:
+            return {rs, rt};
+        case Opcode::addi: case Opcode::addiu: case Opcode::clz: case Opcode::clo: case Opcode::ext:
+            return {rs};
+        case Opcode::srl: case Opcode::sra: case Opcode::rotr: case Opcode::srlv: case Opcode::srav:
+        case Opcode::rotrv: case Opcode::wsbh:
+            return {rt};
+        default:
+            return {};
+    }
+}
+
+bool is_madd_family(uint32_t w) {
+    const Opcode op = decode_opcode(w);
+    return op == Opcode::madd || op == Opcode::maddu || op == Opcode::msub || op == Opcode::msubu;
+}
+
+// What the QEMU subset leaves out of the table's rows (QEMU_DIFFERENCES.md,
+// README.md "Against QEMU").
+bool Generator::qemu_ok(uint32_t w) const {
+    // Nothing that names k0/k1 (fields holding FPR numbers too: simpler).
+    for (unsigned f : {field_rs(w), field_rt(w), field_rd(w)})
+        if (f == kK0 || f == kK1) return false;
+    switch (decode_opcode(w)) {
+        // FPU: moves between registers only (see README.md for what
+        // arithmetic, conversions, compares and FCSR moves gave).
+        case Opcode::mfc1: case Opcode::dmfc1: case Opcode::mfhc1: case Opcode::mtc1: case Opcode::dmtc1:
+        case Opcode::mthc1: case Opcode::mov_s: case Opcode::mov_d: case Opcode::movz_s: case Opcode::movz_d:
+        case Opcode::movn_s: case Opcode::movn_d: case Opcode::movf_s: case Opcode::movf_d: case Opcode::movt_s:
+        case Opcode::movt_d: case Opcode::movf: case Opcode::movt:
+            return true;
+        case Opcode::cop1_reserved: case Opcode::cop1x_reserved: case Opcode::invalid:
+            return false;
+        // Bit fields from the table's rows have random, often invalid,
+        // fields (UNPREDICTABLE; QEMU raises Reserved Instruction):
+        // bitfield_word() makes valid ones.
+        case Opcode::ext: case Opcode::ins: case Opcode::dext: case Opcode::dextm: case Opcode::dextu:
+        case Opcode::dins: case Opcode::dinsm: case Opcode::dinsu:
+            return false;
+        default: {
+            const unsigned major = w >> 26;
+            return major != 0x11 && major != 0x13;
+        }
+    }
+}
+
+// Emits `w`, in the QEMU subset after `sll r, r, 0` for each register it
+// reads as a 32-bit value (and HI/LO made sign-extended words for the
+// MADD family); false (nothing emitted) when such a register is reserved.
+bool Generator::emit_sext(uint32_t w) {
+    if (!p_.cfg.qemu) {
+        emit(w);
+        return true;
+    }
+    std::vector<unsigned> regs;
+    for (unsigned r : sext_inputs(w))
+        if (r != 0 && std::find(regs.begin(), regs.end(), r) == regs.end()) regs.push_back(r);
+    for (unsigned r : regs)
+        if (reserved(r)) return false;
+    const size_t first = here();
+    if (is_madd_family(w)) {
+        unsigned t = 0;
+        for (unsigned c : gpool_)
+            if (std::find(regs.begin(), regs.end(), c) == regs.end()) t = c;
+        if (t == 0) return false;
+        using namespace enc;
+        for (uint32_t x : {R(0, 0, 0, t, 0, 0x10), sll(t, t, 0), R(0, t, 0, 0, 0, 0x11),   // mfhi, mthi
+                           R(0, 0, 0, t, 0, 0x12), sll(t, t, 0), R(0, t, 0, 0, 0, 0x13)})  // mflo, mtlo
+            emit(x);
+    }
+    for (unsigned r : regs) emit(enc::sll(r, r, 0));
+    emit(w);
+    if (here() - first > 1) atomic_since(first);
+    return true;
+}
+
+// A delay slot holds one instruction: one that needs no preparation.
+uint32_t Generator::qemu_slot_safe(uint32_t (Generator::*make)()) {
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        const uint32_t w = (this->*make)();
+        if (is_madd_family(w)) continue;
+        const auto regs = sext_inputs(w);
+        if (std::all_of(regs.begin(), regs.end(), [](unsigned r) { return r == 0; })) return w;
+    }
+    return enc::nop;
+}
+
+// A 32-bit result (addu, subu, addiu, shifts, mul, seb, lw...) consumed by
+// 64-bit operations (daddu, dsll, dsrl32, slt, and, dmult, movz, sd, beq,
+// dext...), and sometimes by another 32-bit one: the translator keeps
+// 32-bit results unextended until something reads all 64 bits.
+void Generator::gen_chain32() {
+    using namespace enc;
+    const size_t first = here();
+    const unsigned rd = gpool_[r_.below(gpool_.size())];
+    const unsigned a = src_gpr(), b = src_gpr();
+    uint32_t w;
+    switch (r_.below(13)) {
+        case 0: w = R(0, a, b, rd, 0, 0x21); break;                      // addu
+        case 1: w = R(0, a, b, rd, 0, 0x23); break;                      // subu
+        case 2: w = addiu(rd, a, r_.between(-0x8000, 0x7fff)); break;
+        case 3: w = sll(rd, b, unsigned(r_.below(32))); break;
+        case 4: w = R(0, 0, b, rd, unsigned(r_.below(32)), 0x02); break;  // srl
+        case 5: w = R(0, 0, b, rd, unsigned(r_.below(32)), 0x03); break;  // sra
+        case 6: w = R(0, a, b, rd, 0, 0x04); break;                      // sllv
+        case 7: w = R(0, a, b, rd, 0, 0x06); break;                      // srlv
+        case 8: w = R(0x1c, a, b, rd, 0, 0x02); break;                   // mul
+        case 9: w = R(0, 1, b, rd, unsigned(r_.below(32)), 0x02); break;  // rotr
+        case 10: w = R(0x1f, 0, b, rd, r_.percent(50) ? 0x10 : 0x18, 0x20); break;  // seb / seh
+        case 11: w = R(0, a, b, rd, 0, 0x07); break;                     // srav
+        default: w = lw(rd, r_.between(-0x200, 0x1ff) * 4, kRegKseg0); break;
+    }
+    if (!emit_sext(w)) return;
+    bool rd_word = true;  // rd still holds the sign-extended word
+    const int64_t n = r_.between(1, 4);
+    for (int64_t k = 0; k < n; ++k) {
+        unsigned x = src_gpr(), d = r_.percent(45) ? rd : dst_gpr();
+        const bool swap = r_.percent(30);
+        const unsigned p = swap ? x : rd, q = swap ? rd : x;
+        bool word_result = false;
+        switch (r_.below(18)) {
+            case 0: emit(daddu(d, p, q)); break;
+            case 1: emit(R(0, p, q, d, 0, 0x2f)); break;  // dsubu
+            case 2: emit(daddiu(d, rd, r_.between(-0x8000, 0x7fff))); break;
+            case 3: {  // dsll dsrl dsra dsll32
+                static const unsigned kFn[] = {0x38, 0x3a, 0x3b, 0x3c};
+                emit(R(0, 0, rd, d, unsigned(r_.below(32)), kFn[r_.below(4)]));
+                break;
+            }
+            case 4: emit(R(0, 0, rd, d, unsigned(r_.below(32)), r_.percent(50) ? 0x3e : 0x3f)); break;  // dsrl32 / dsra32
+            case 5: emit(R(0, p, q, d, 0, r_.percent(50) ? 0x2a : 0x2b)); word_result = true; break;  // slt / sltu
+            case 6: emit(I(r_.percent(50) ? 0x0a : 0x0b, rd, d, r_.between(-0x8000, 0x7fff))); word_result = true; break;  // slti / sltiu
+            case 7: emit(R(0, p, q, d, 0, 0x24 + unsigned(r_.below(4)))); break;  // and or xor nor
+            case 8: emit(R(0, p, q, 0, 0, r_.percent(50) ? 0x1c : 0x1d)); break;  // dmult / dmultu
+            case 9: emit(R(0, p, q, d, 0, r_.percent(50) ? 0x0a : 0x0b)); break;  // movz / movn
+            case 10: emit(sd(rd, r_.between(-0x100, 0xff) * 8, r_.percent(50) ? kRegKseg0 : kRegXkphys)); d = 0; break;
+            case 11: case 12: {  // beq / bne / beql / bnel on the 64-bit values
+                static const unsigned kOps[] = {0x04, 0x05, 0x14, 0x15};
+                const size_t at = here();
+                emit(I(kOps[r_.below(4)], rd, x == rd ? 0 : x, 0));
+                forward(at, FixKind::BRANCH, size_t(r_.between(1, 16)));
+                emit(slot_word());  // may write rd
+                d = 0;
+                rd_word = false;
+                break;
+            }
+            case 13: emit(dext(d, rd, unsigned(r_.below(32)), unsigned(r_.between(1, 32)))); break;
+            case 14: emit(R(0, q, p, d, 0, 0x14 + 2 * unsigned(r_.below(2)))); break;  // dsllv / dsrlv
+            case 15: emit(I(0x3f, kRegMapped, rd, r_.between(-0x100, 0xff) * 8)); d = 0; break;  // sd through the TLB
+            default:  // another 32-bit operation, on the word itself
+                if (!rd_word) { emit(daddu(d, rd, 0)); break; }
+                emit(r_.percent(50) ? R(0, rd, rd, d, 0, 0x21) : sll(d, rd, unsigned(r_.below(32))));
+                word_result = true;
+                break;
+        }
+        if (d == rd && !word_result) rd_word = false;
+    }
+    if (p_.cfg.qemu) atomic_since(first);
+}
+
 // What a delay slot may hold: any single instruction that is not a branch.
 uint32_t Generator::slot_word() {
     const unsigned x = unsigned(r_.below(100));
+    if (p_.cfg.qemu) {
+        // Nothing that needs a preparing instruction, no clock.
+        if (x < 4) return signature_word();
+        if (x < 45) return qemu_slot_safe(&Generator::alu_word);
+        if (x < 70) return mem_word(true);
+        if (x < 80) return qemu_slot_safe(&Generator::fpu_word);
+        if (x < 87) return qemu_slot_safe(&Generator::exception_word);
+        if (x < 92) return qemu_slot_safe(&Generator::bitfield_word);
+        return enc::nop;
+    }
     if (x < 4) return signature_word();
     if (x < 42) return alu_word();
     if (x < 67) return mem_word(true);
@@ -859,6 +1121,13 @@ void Generator::gen_branch() {
         rt = x < 30 ? rs : x < 50 ? 0 : src_gpr();
     } else {
         rt = unsigned(b.rt);
+    }
+    if (p_.cfg.qemu) {
+        // QEMU translates branches that can never be taken (bne rs,rs,
+        // bltz/bgtz $0, ...) as NOPs without a delay slot
+        // (QEMU_DIFFERENCES.md): a register from the pool instead.
+        if (rs == 0) rs = gpool_[r_.below(gpool_.size())];
+        if (b.two_regs && rt == rs && (b.op == 0x05 || b.op == 0x15)) rt = 0;
     }
     const size_t at = here();
     emit(I(b.op, rs, rt, 0));
@@ -942,13 +1211,29 @@ void Generator::gen_li() {
 void Generator::gen_llsc() {
     using namespace enc;
     const bool dbl = r_.percent(40);
-    const unsigned base = r_.percent(60) ? kRegKseg0 : r_.percent(50) ? kRegMapped : kRegXkphys;
+    unsigned base = r_.percent(60) ? kRegKseg0 : r_.percent(50) ? kRegMapped : kRegXkphys;
+    if (p_.cfg.qemu) {
+        // QEMU's SC fails without an exception when its LL did not succeed
+        // at that address (QEMU_DIFFERENCES.md): the subset keeps LL/SC to
+        // addresses that never fault, kernel mode through kseg0/xkphys.
+        if (p_.cfg.user) {
+            emit_sext(alu_word());
+            return;
+        }
+        if (base == kRegMapped) base = kRegKseg0;
+    }
     int64_t off = (base == kRegMapped ? r_.between(-0x2000, 0x1fff) : r_.between(-0x800, 0x7ff)) & ~int64_t(dbl ? 7 : 3);
-    if (r_.percent(5)) off |= 2;
+    // QEMU subset: aligned, the same address, no store in between (QEMU's
+    // SC compares the address and the loaded value, not an LLbit).
+    const bool q = p_.cfg.qemu;
+    if (r_.percent(5) && !q) off |= 2;
     emit(I(dbl ? 0x34 : 0x30, base, dst_gpr(), off));
     const int64_t n = r_.between(0, 3);
-    for (int64_t k = 0; k < n; ++k) emit(r_.percent(20) ? mem_word(false) : alu_word());
-    if (r_.percent(15)) off = (off + 8 * r_.between(1, 3)) & 0x7fff;
+    for (int64_t k = 0; k < n; ++k) {
+        if (q) emit(qemu_slot_safe(&Generator::alu_word));
+        else emit(r_.percent(20) ? mem_word(false) : alu_word());
+    }
+    if (r_.percent(15) && !q) off = (off + 8 * r_.between(1, 3)) & 0x7fff;
     emit(I(dbl ? 0x3c : 0x38, base, dst_gpr(), off));
 }
 
@@ -1221,7 +1506,11 @@ void Generator::close_loop() {
     if (kind == 6) {
         // Out while counter <= 0, else back through `b`: an unconditional
         // jump backwards, which the block builder follows.
-        for (uint32_t w : {I(0x06, l.counter, 0, 3), slot_word(), beq(0, 0, int64_t(l.top) - int64_t(here() + 3)), slot_word()}) {
+        // The QEMU subset runs with no instruction cap: an exception in
+        // the exit test's slot resumes after it, at the `b`, every time
+        // round, so that slot must not raise one.
+        const uint32_t exit_slot = p_.cfg.qemu ? signature_word() : slot_word();
+        for (uint32_t w : {I(0x06, l.counter, 0, 3), exit_slot, beq(0, 0, int64_t(l.top) - int64_t(here() + 3)), slot_word()}) {
             protected_.insert(here());
             no_land_.insert(here());
             emit(w);
@@ -1251,6 +1540,25 @@ void Generator::close_loop() {
 
 void Generator::gen_item() {
     const unsigned x = unsigned(r_.below(1000));
+    if (p_.cfg.qemu) {
+        const bool branchy = !p_.cfg.straight;
+        if (x < 20) emit(signature_word());
+        else if (x < 250) emit_sext(alu_word());
+        else if (x < 350) gen_chain32();
+        else if (x < 390) emit_sext(bitfield_word());
+        else if (x < 420) gen_li();
+        else if (x < 570) emit(mem_word(true));
+        else if (x < 585) gen_llsc();
+        else if (x < 595) gen_indexed_fpu_mem();
+        else if (x < 690 && branchy) gen_branch();
+        else if (x < 720 && branchy) gen_jump();
+        else if (x < 820) emit_sext(fpu_word());
+        else if (x < 845 && branchy) gen_fpu_branch();
+        else if (x < 890) emit_sext(exception_word());
+        else if (x < 930 && loops_.size() < 2 && loops_made_ < 4) begin_loop();
+        else emit_sext(alu_word());
+        return;
+    }
     if (p_.cfg.twin && r_.below(1000) < 25) {
         gen_code_remap();  // programs with a twin switch between the two often
         return;
@@ -1260,7 +1568,8 @@ void Generator::gen_item() {
         return;
     }
     if (x < 20) emit(signature_word());
-    else if (x < 300) emit(alu_word());
+    else if (x < 240) emit(alu_word());
+    else if (x < 300) gen_chain32();
     else if (x < 340) emit(bitfield_word());
     else if (x < 380) gen_li();
     else if (x < 560) emit(mem_word(true));
@@ -1372,11 +1681,328 @@ void Generator::generate() {
     }
 }
 
-Program generate_program(uint64_t seed, uint64_t k) {
+Program generate_program(uint64_t seed, uint64_t k, bool qemu = false) {
     Program p;
+    p.cfg.qemu = qemu;
     Rng rng(case_seed(seed, k));
     Generator(rng, p).generate();
     return p;
+}
+
+// ============================================================================
+// QEMU-comparable ELF files (--write-elf): K cases of the QEMU subset in
+// one bare-metal program that runs unchanged on `qemu-system-mips64el -M
+// malta -cpu MIPS64R2-generic -semihosting` and `mipshv -kernel X
+// -semihosting`. A loader puts each case in place (body, data and mapped
+// pages, FPRs, FCSR, HI/LO, GPRs) and runs its prologue; the body ends in
+// the exit stub, which here dumps the architectural state through UHI
+// semihosting (one write per case) and goes on with the next case; after
+// the last, UHI exit(0). Layout (physical, used through kseg0): the same
+// as engine_fuzz's machines, plus the dump's text at 0x78000, the save
+// area at 0x79000, the case table at 0x79800, the loader at 0x7a000 and
+// the cases from 0x100000.
+// ============================================================================
+
+constexpr uint64_t kQTextPa = 0x78000, kQHexPa = 0x78c00, kQIdxPa = 0x78c20, kQSavePa = 0x79000;
+constexpr uint64_t kQTablePa = 0x79800, kQLoaderPa = 0x7a000, kQCasesPa = 0x100000;
+constexpr unsigned kQMaxCases = 256;
+constexpr uint64_t kQDescGpr = 56, kQDescFpr = kQDescGpr + 256, kQDescData = kQDescFpr + 256;
+constexpr uint64_t kQDescMapped = kQDescData + kDataBytes, kQDescBody = kQDescMapped + kMapBytes;
+constexpr uint32_t kSdbbp1 = 0x7000007f;  // UHI semihosting call
+constexpr unsigned kQLine = 21;           // "name" (4) + 16 hex digits + "\n"
+
+// The dumped values, in order: their 4-character names.
+std::vector<std::string> qemu_dump_names() {
+    std::vector<std::string> n = {"case"};
+    char b[8];
+    for (unsigned r = 1; r < 32; ++r)
+        if (r != kK0 && r != kK1) {
+            std::snprintf(b, sizeof b, "r%u", r);
+            n.push_back(b);
+        }
+    n.push_back("hi");
+    n.push_back("lo");
+    for (unsigned f = 0; f < 32; ++f) {
+        std::snprintf(b, sizeof b, "f%u", f);
+        n.push_back(b);
+    }
+    for (const char* x : {"fcsr", "mdat", "mmap", "mlog"}) n.push_back(x);  // FCSR, memory checksums
+    for (std::string& x : n)
+        while (x.size() < 4) x += ' ';
+    return n;
+}
+
+uint32_t kseg0_of(uint64_t pa) { return uint32_t(kKseg0 + pa); }
+
+// Puts every case in place in turn (entry point of the ELF).
+std::vector<uint32_t> qemu_loader() {
+    using namespace enc;
+    Asm a;
+    a.li(8, uint32_t(cp0::status::CU1 | cp0::status::FR | cp0::status::KX));
+    a(mtc0(8, cp0::STATUS));
+    a(enc::nop | 0xc0);  // ehb
+    a.li(9, kseg0_of(kQIdxPa));
+    a(I(0x37, 9, 10, 0));  // ld $10, idx
+    a(I(0x37, 9, 11, 8));  // ld $11, count
+    a.branch(bne(10, 11, 0), "go");
+    a(nop);
+    a(ori(25, 0, 1));  // UHI exit(0)
+    a(ori(4, 0, 0));
+    a(kSdbbp1);
+    a(beq(0, 0, -1));
+    a(nop);
+    a.label("go");
+    a.li(12, kseg0_of(kQTablePa));
+    a(dsll(13, 10, 3));
+    a(daddu(12, 12, 13));
+    a(I(0x37, 12, 16, 0));  // ld $16, table[idx]: the descriptor
+    auto zero = [&](uint64_t pa, uint64_t bytes, const std::string& l) {
+        a.li(8, kseg0_of(pa));
+        a.li(9, kseg0_of(pa + bytes));
+        a.label(l);
+        a(sd(0, 0, 8));
+        a(daddiu(8, 8, 8));
+        a.branch(bne(8, 9, 0), l);
+        a(nop);
+    };
+    zero(kCodePa, 2 * kCodeBytes, "zcode");
+    zero(kLogPa, kLogBytes, "zlog");
+    // Body: desc.body_len words from desc+kQDescBody to the code region + start_off.
+    a(I(0x37, 16, 8, 16));  // start_off
+    a.li(9, kseg0_of(kCodePa));
+    a(daddu(9, 9, 8));
+    a(I(0x37, 16, 10, 24));  // word count
+    a(daddiu(11, 16, int64_t(kQDescBody)));
+    a.label("cbody");
+    a.branch(beq(10, 0, 0), "cbody_done");
+    a(nop);
+    a(lw(12, 0, 11));
+    a(sw(12, 0, 9));
+    a(daddiu(11, 11, 4));
+    a(daddiu(9, 9, 4));
+    a.branch(beq(0, 0, 0), "cbody");
+    a(addiu(10, 10, -1));
+    a.label("cbody_done");
+    auto copy = [&](uint64_t desc_off, uint64_t pa, uint64_t bytes, const std::string& l) {
+        a.li(8, uint32_t(desc_off));
+        a(daddu(8, 8, 16));
+        a.li(9, kseg0_of(pa));
+        a.li(10, kseg0_of(pa + bytes));
+        a.label(l);
+        a(I(0x37, 8, 11, 0));
+        a(sd(11, 0, 9));
+        a(daddiu(8, 8, 8));
+        a(daddiu(9, 9, 8));
+        a.branch(bne(9, 10, 0), l);
+        a(nop);
+    };
+    copy(kQDescData, kDataPa, kDataBytes, "cdata");
+    copy(kQDescMapped, kMapPa, kMapBytes, "cmap");
+    a(I(0x37, 16, 8, 32));                       // ld fcsr
+    a((0x11u << 26) | (6u << 21) | (8u << 16) | (31u << 11));  // ctc1 $8, $31
+    for (unsigned f = 0; f < 32; ++f) a(I(0x35, 16, f, int64_t(kQDescFpr + 8 * f)));  // ldc1
+    a(I(0x37, 16, 8, 40));
+    a(R(0, 8, 0, 0, 0, 0x11));  // mthi
+    a(I(0x37, 16, 8, 48));
+    a(R(0, 8, 0, 0, 0, 0x13));  // mtlo
+    a(I(0x37, 16, kK1, 8));     // the case's prologue
+    a(daddu(kK0, 16, 0));
+    for (unsigned r = 1; r < 32; ++r)
+        if (r != kK0 && r != kK1) a(I(0x37, kK0, r, int64_t(kQDescGpr + 8 * r)));
+    a(jr(kK1, true));
+    a(nop);
+    return a.finish();
+}
+
+// The exit stub of the QEMU programs: saves and prints the state, then
+// the next case.
+std::vector<uint32_t> qemu_dump(bool raw_memory) {
+    using namespace enc;
+    Asm a;
+    a.li(kK0, kseg0_of(kQSavePa));
+    unsigned slot = 1;
+    for (unsigned r = 1; r < 32; ++r)
+        if (r != kK0 && r != kK1) a(sd(r, 8 * slot++, kK0));
+    a(R(0, 0, 0, 1, 0, 0x10));  // mfhi
+    a(sd(1, 8 * slot++, kK0));
+    a(R(0, 0, 0, 1, 0, 0x12));  // mflo
+    a(sd(1, 8 * slot++, kK0));
+    a(mfc0(1, cp0::STATUS));
+    a(lui(2, uint32_t((cp0::status::CU1 | cp0::status::FR) >> 16)));
+    a(R(0, 1, 2, 1, 0, 0x25));  // or
+    a(mtc0(1, cp0::STATUS));
+    a(enc::nop | 0xc0);  // ehb
+    for (unsigned f = 0; f < 32; ++f) a(I(0x3d, kK0, f, int64_t(8 * slot++)));  // sdc1
+    a((0x11u << 26) | (2u << 21) | (1u << 16) | (31u << 11));  // cfc1 $1, $31
+    a(sd(1, 8 * slot++, kK0));
+    int region = 0;
+    for (auto [pa, bytes] : {std::pair{kDataPa, kDataBytes}, std::pair{kMapPa, kMapBytes}, std::pair{kLogPa, kLogBytes}}) {
+        const std::string l = "sum" + std::to_string(region++);
+        a.li(1, kseg0_of(pa));
+        a.li(2, kseg0_of(pa + bytes));
+        a(ori(3, 0, 0));
+        a.label(l);
+        a(I(0x37, 1, 4, 0));
+        a(xor_(3, 3, 4));
+        a(dsll(5, 3, 13));
+        a(daddu(3, 3, 5));
+        a(R(0, 0, 3, 5, 7, 0x3a));  // dsrl $5, $3, 7
+        a(xor_(3, 3, 5));
+        a(daddiu(1, 1, 8));
+        a.branch(bne(1, 2, 0), l);
+        a(nop);
+        a(sd(3, 8 * slot++, kK0));
+    }
+    // The case's number, from its descriptor.
+    a.li(1, kseg0_of(kQIdxPa));
+    a(I(0x37, 1, 2, 0));
+    a.li(3, kseg0_of(kQTablePa));
+    a(dsll(2, 2, 3));
+    a(daddu(3, 3, 2));
+    a(I(0x37, 3, 3, 0));
+    a(I(0x37, 3, 3, 0));
+    a(sd(3, 0, kK0));
+    // Hex digits into the text.
+    a.li(1, kseg0_of(kQSavePa));
+    a.li(2, kseg0_of(kQTextPa + 4));
+    a(ori(3, 0, slot));
+    a.li(7, kseg0_of(kQHexPa));
+    a.label("outer");
+    a(I(0x37, 1, 4, 0));
+    a(ori(6, 0, 16));
+    a.label("inner");
+    a(R(0, 0, 4, 5, 28, 0x3e));  // dsrl32 $5, $4, 28: the top nibble
+    a(daddu(5, 5, 7));
+    a(I(0x24, 5, 5, 0));  // lbu
+    a(I(0x28, 2, 5, 0));  // sb
+    a(dsll(4, 4, 4));
+    a(addiu(6, 6, -1));
+    a.branch(bne(6, 0, 0), "inner");
+    a(daddiu(2, 2, 1));
+    a(daddiu(2, 2, kQLine - 16));
+    a(daddiu(1, 1, 8));
+    a(addiu(3, 3, -1));
+    a.branch(bne(3, 0, 0), "outer");
+    a(nop);
+    a(ori(25, 0, 5));  // UHI write(1, text, length)
+    a(ori(4, 0, 1));
+    a.li(5, kseg0_of(kQTextPa));
+    a(ori(6, 0, slot * kQLine));
+    a(kSdbbp1);
+    if (raw_memory) {
+        // --elf-raw-memory: the data area, the mapped pages and the
+        // exception log as raw bytes after the text (for a look at a
+        // checksum that differs: split the output and compare with cmp).
+        for (auto [pa, bytes] : {std::pair{kDataPa, kDataBytes}, std::pair{kMapPa, kMapBytes}, std::pair{kLogPa, kLogBytes}}) {
+            a(ori(25, 0, 5));
+            a(ori(4, 0, 1));
+            a.li(5, kseg0_of(pa));
+            a.li(6, uint32_t(bytes));
+            a(kSdbbp1);
+        }
+    }
+    a.li(1, kseg0_of(kQIdxPa));
+    a(I(0x37, 1, 2, 0));
+    a(daddiu(2, 2, 1));
+    a(sd(2, 0, 1));
+    a.li(1, kseg0_of(kQLoaderPa));
+    a(jr(1, true));
+    a(nop);
+    if (slot != qemu_dump_names().size()) throw std::logic_error("engine_fuzz: dump slots");
+    return a.finish();
+}
+
+// Writes cases `ks` of `seed` (the QEMU subset) as one ELF file.
+void write_qemu_elf(const std::string& path, const std::vector<std::pair<uint64_t, Program>>& cases, bool raw_memory) {
+    if (cases.empty() || cases.size() > kQMaxCases)
+        throw std::runtime_error("engine_fuzz: --write-elf takes 1 to " + std::to_string(kQMaxCases) + " cases");
+    // Low image: 0x78000 .. 0x80000.
+    constexpr uint64_t kLowPa = 0x78000, kLowBytes = 0x8000;
+    std::vector<uint8_t> low(kLowBytes);
+    auto put = [](std::vector<uint8_t>& img, uint64_t off, const void* src, size_t n) {
+        if (off + n > img.size()) img.resize(off + n);
+        std::memcpy(img.data() + off, src, n);
+    };
+    auto put_words = [&](std::vector<uint8_t>& img, uint64_t off, const std::vector<uint32_t>& w) {
+        put(img, off, w.data(), 4 * w.size());
+    };
+    auto put_u64 = [&](std::vector<uint8_t>& img, uint64_t off, uint64_t v) { put(img, off, &v, 8); };
+    std::string text;
+    for (const std::string& n : qemu_dump_names()) text += n + "0000000000000000\n";
+    put(low, kQTextPa - kLowPa, text.data(), text.size());
+    put(low, kQHexPa - kLowPa, "0123456789abcdef", 16);
+    put_u64(low, kQIdxPa - kLowPa, 0);
+    put_u64(low, kQIdxPa + 8 - kLowPa, cases.size());
+    Config hc;
+    hc.qemu = true;
+    const std::vector<uint32_t> vec = {enc::j_to(kKseg0 + kHandlerPa), enc::nop};
+    for (uint64_t off : {0x000, 0x080, 0x100, 0x180, 0x200}) put_words(low, kEbasePa + off - kLowPa, vec);
+    put_words(low, kHandlerPa - kLowPa, handler(hc));
+    put_words(low, kExitPa - kLowPa, qemu_dump(raw_memory));
+    put_words(low, kQLoaderPa - kLowPa, qemu_loader());
+    if (low.size() != kLowBytes) throw std::logic_error("engine_fuzz: the QEMU runtime does not fit");
+    // The cases: descriptor, data, mapped pages, body, then the prologue.
+    std::vector<uint8_t> hi;
+    for (size_t j = 0; j < cases.size(); ++j) {
+        const auto& [k, p] = cases[j];
+        if (!p.cfg.qemu || !p.twin.empty()) throw std::logic_error("engine_fuzz: not a QEMU-subset program");
+        const uint64_t d = (hi.size() + 7) & ~uint64_t(7);
+        const uint64_t body_bytes = (4 * p.body.size() + 7) & ~uint64_t(7);
+        const uint64_t pro = d + kQDescBody + body_bytes;
+        put_u64(hi, d + 0, k);
+        put_u64(hi, d + 8, kKseg0 + kQCasesPa + pro);
+        put_u64(hi, d + 16, p.cfg.start_off);
+        put_u64(hi, d + 24, p.body.size());
+        put_u64(hi, d + 32, p.fcsr);
+        put_u64(hi, d + 40, p.hi);
+        put_u64(hi, d + 48, p.lo);
+        for (unsigned r = 0; r < 32; ++r) put_u64(hi, d + kQDescGpr + 8 * r, p.gpr[r]);
+        for (unsigned f = 0; f < 32; ++f) put_u64(hi, d + kQDescFpr + 8 * f, p.fpr[f]);
+        put(hi, d + kQDescData, p.data.data(), kDataBytes);
+        put(hi, d + kQDescMapped, p.mapped.data(), kMapBytes);
+        put_words(hi, d + kQDescBody, p.body);
+        put_words(hi, pro, prologue(p.cfg));
+        put_u64(low, kQTablePa - kLowPa + 8 * j, kKseg0 + kQCasesPa + d);
+    }
+    hi.resize((hi.size() + 7) & ~size_t(7));
+    // ELF64, little-endian, EM_MIPS, two PT_LOAD segments.
+    std::vector<uint8_t> f(0x1000);
+    auto w16 = [&](size_t o, uint16_t v) { std::memcpy(&f[o], &v, 2); };
+    auto w32 = [&](size_t o, uint32_t v) { std::memcpy(&f[o], &v, 4); };
+    auto w64 = [&](size_t o, uint64_t v) { std::memcpy(&f[o], &v, 8); };
+    const uint8_t ident[16] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
+    std::memcpy(&f[0], ident, 16);
+    w16(16, 2);                                       // ET_EXEC
+    w16(18, 8);                                       // EM_MIPS
+    w32(20, 1);
+    w64(24, kKseg0 + kQLoaderPa);                     // entry
+    w64(32, 64);                                      // phoff
+    w64(40, 0);                                       // shoff
+    w32(48, 0x80000000u | 0x1u);                      // EF_MIPS_ARCH_64R2 | NOREORDER
+    w16(52, 64);
+    w16(54, 56);
+    w16(56, 2);
+    w16(58, 64);
+    w16(60, 0);
+    w16(62, 0);
+    const uint64_t low_off = 0x1000, hi_off = low_off + kLowBytes;
+    auto phdr = [&](size_t o, uint64_t off, uint64_t pa, uint64_t n) {
+        w32(o, 1);                // PT_LOAD
+        w32(o + 4, 7);            // RWX
+        w64(o + 8, off);
+        w64(o + 16, kKseg0 + pa);  // vaddr
+        w64(o + 24, kKseg0 + pa);  // paddr (QEMU's loader reads this one)
+        w64(o + 32, n);
+        w64(o + 40, n);
+        w64(o + 48, 0x1000);
+    };
+    phdr(64, low_off, kLowPa, kLowBytes);
+    phdr(64 + 56, hi_off, kQCasesPa, hi.size());
+    f.insert(f.end(), low.begin(), low.end());
+    f.insert(f.end(), hi.begin(), hi.end());
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    if (!out || std::fwrite(f.data(), 1, f.size(), out) != f.size() || std::fclose(out) != 0)
+        throw std::runtime_error("engine_fuzz: cannot write " + path);
 }
 
 // ============================================================================
@@ -1392,8 +2018,8 @@ void save_program(const Program& p, const std::string& path) {
     std::fprintf(f, "seg %u\nuser %d\nstatus 0x%x\ntimer %d %u %u\nasid 0x%x\nglobal %d %d %d\nentry1_asid 0x%x\n",
                  unsigned(c.seg), int(c.user), c.status, int(c.timer), c.timer_first, c.timer_rearm, c.asid,
                  int(c.global[0]), int(c.global[1]), int(c.global[2]), c.entry1_asid);
-    std::fprintf(f, "twin_flag %d\nstart_off 0x%x\nsupervisor %d\nstraight %d\n", int(c.twin), c.start_off,
-                 int(c.supervisor), int(c.straight));
+    std::fprintf(f, "twin_flag %d\nstart_off 0x%x\nsupervisor %d\nstraight %d\nqemu %d\n", int(c.twin), c.start_off,
+                 int(c.supervisor), int(c.straight), int(c.qemu));
     std::fprintf(f, "schedule %zu", p.schedule.size());
     for (uint64_t b : p.schedule) std::fprintf(f, " %" PRIu64, b);
     std::fprintf(f, "\ngpr");
@@ -1460,6 +2086,7 @@ Program load_program_file(const std::string& path) {
         else if (key == "start_off") c.start_off = uint32_t(num());
         else if (key == "supervisor") c.supervisor = num();
         else if (key == "straight") c.straight = num();
+        else if (key == "qemu") c.qemu = num();
         else if (key == "schedule") { p.schedule.resize(num()); for (uint64_t& b : p.schedule) b = num(); }
         else if (key == "gpr") for (uint64_t& v : p.gpr) v = num();
         else if (key == "hilo") { p.hi = num(); p.lo = num(); }
@@ -2058,6 +2685,9 @@ Program minimize(Program p, Runner& runner, unsigned slot, Outcome& last) {
 struct Args {
     uint64_t seed = 1, cases = 100, first = 0, max_insns = 30000;
     bool one_case = false, verbose = false, do_minimize = false, stop = false, dump = false, in_process = false;
+    bool qemu = false;      // --qemu-subset: only QEMU-comparable programs
+    bool raw_memory = false;  // --elf-raw-memory
+    std::string write_elf;  // --write-elf FILE: the cases as one QEMU-comparable ELF, nothing run
     unsigned max_reports = 3, jobs = 1;
     std::string save, load;  // --save FILE, --load FILE
 };
@@ -2086,7 +2716,12 @@ struct Args {
                  "  --dump           print every case's program and initial state\n"
                  "  --trace FILE     the interpreter's instruction trace (use with --case)\n"
                  "  --save FILE      with --case: write the program (minimized with --minimize) to FILE\n"
-                 "  --load FILE      run the program FILE holds instead of generated ones\n",
+                 "  --load FILE      run the program FILE holds instead of generated ones\n"
+                 "  --qemu-subset    generate only programs of the QEMU-comparable subset (README.md)\n"
+                 "  --write-elf FILE write the cases (QEMU subset) as one ELF for QEMU and mipshv\n"
+                 "                   (-kernel FILE -semihosting) instead of running them; up to 256\n"
+                 "  --elf-raw-memory with --write-elf: each case also writes its data, mapped and log\n"
+                 "                   areas as raw bytes (0x6000 bytes after its text)\n",
                  why);
     std::exit(2);
 }
@@ -2115,6 +2750,13 @@ Args parse(int argc, char** argv) {
         else if (s == "--stop") a.stop = true;
         else if (s == "--dump") a.dump = true;
         else if (s == "--in-process") a.in_process = true;
+        else if (s == "--qemu-subset") a.qemu = true;
+        else if (s == "--elf-raw-memory") a.raw_memory = true;
+        else if (s == "--write-elf") {
+            if (k + 1 >= argc) usage("missing file after --write-elf");
+            a.write_elf = argv[++k];
+            a.qemu = true;
+        }
         else if (s == "--timeout") g_timeout_s = unsigned(value());
         else if (s == "--code-cache") g_code_cache = value();
         else if (s == "--mode") {
@@ -2196,6 +2838,18 @@ void handle(const Args& args, Runner& runner, unsigned slot, uint64_t k, const P
 
 int main(int argc, char** argv) {
     const Args args = parse(argc, argv);
+    if (!args.write_elf.empty()) {
+        try {
+            std::vector<std::pair<uint64_t, Program>> cases;
+            for (uint64_t k = args.first; k < args.first + args.cases; ++k)
+                cases.emplace_back(k, args.load.empty() ? generate_program(args.seed, k, true) : load_program_file(args.load));
+            write_qemu_elf(args.write_elf, cases, args.raw_memory);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            return 2;
+        }
+        return 0;
+    }
     const auto start = std::chrono::steady_clock::now();
     Totals t;
     try {
@@ -2215,7 +2869,7 @@ int main(int argc, char** argv) {
         const uint64_t count = args.load.empty() ? args.cases : 1;
         for (uint64_t k = args.first; k < args.first + count; ++k) {
             if (args.stop && t.failed) break;
-            Program p = args.load.empty() ? generate_program(args.seed, k) : load_program_file(args.load);
+            Program p = args.load.empty() ? generate_program(args.seed, k, args.qemu) : load_program_file(args.load);
             if (args.dump) {
                 std::printf("case %" PRIu64 ": %s\n  schedule: %s\n", k, describe_config(p.cfg).c_str(),
                             schedule_text(p.schedule).c_str());
