@@ -19,7 +19,7 @@ differ, against the peer's own other reps.
   procfs    busybox find over /sys and /proc/sys, cat /proc/*/stat and status,
             5 times
   urandom   dd of 16 MiB from /dev/urandom through md5sum
-  float     C: the five-body simulation, 1 M steps
+  float     C: the five-body simulation, 500 000 steps
   integer   busybox sha256sum of the generated text, 4 times over
   shell     an ash arithmetic loop, 20000 iterations
   sort      busybox sort of the generated text's lines, sha256 of the output
@@ -71,7 +71,7 @@ TEXT_CLASSES = {"compress", "integer", "sort", "disk"}
 SIZES = {
     "full": {"text": 8 << 20, "randmem_mib": 64, "randmem_updates": 16 << 20, "mmap_rounds": 2000, "mmap_kib": 1024,
              "fork_mib": 64, "forks": 100, "pipe_rounds": 20000, "procfs_walks": 5, "urandom_blocks": 256,
-             "nbody_steps": 1000000, "sha_copies": 4, "shell_n": 20000, "disk_copies": 4, "net_bytes": 32 << 20,
+             "nbody_steps": 500000, "sha_copies": 4, "shell_n": 20000, "disk_copies": 4, "net_bytes": 32 << 20,
              "disk_image": "256M"},
     "quick": {"text": 256 << 10, "randmem_mib": 4, "randmem_updates": 100000, "mmap_rounds": 50, "mmap_kib": 256,
               "fork_mib": 8, "forks": 5, "pipe_rounds": 500, "procfs_walks": 1, "urandom_blocks": 16,
