@@ -1212,6 +1212,7 @@ void Generator::gen_llsc() {
     using namespace enc;
     const bool dbl = r_.percent(40);
     unsigned base = r_.percent(60) ? kRegKseg0 : r_.percent(50) ? kRegMapped : kRegXkphys;
+    const size_t first = here();
     if (p_.cfg.qemu) {
         // QEMU's SC fails without an exception when its LL did not succeed
         // at that address (QEMU_DIFFERENCES.md): the subset keeps LL/SC to
@@ -1235,6 +1236,9 @@ void Generator::gen_llsc() {
     }
     if (r_.percent(15) && !q) off = (off + 8 * r_.between(1, 3)) & 0x7fff;
     emit(I(dbl ? 0x3c : 0x38, base, dst_gpr(), off));
+    // An SC reached without its LL (a branch landing between) is
+    // UNPREDICTABLE: QEMU's succeeds again after a successful one.
+    if (q) atomic_since(first);
 }
 
 void Generator::gen_indexed_fpu_mem() {
