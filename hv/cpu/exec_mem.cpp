@@ -23,14 +23,17 @@ bool store_rt(Cpu& c, const Insn& i) { return store<T>(c, i, ea(c, i), RT); }
 
 // Partial-word accesses (little-endian): N is the access width (4 or 8).
 // "Left" moves the high-order bytes of the register, "right" the low ones;
-// both touch only the aligned word/doubleword holding the effective address.
+// both touch only the aligned word/doubleword holding the effective address,
+// but translate the effective address itself: a fault reports it, unaligned,
+// in BadVAddr (and Context/XContext/EntryHi), as the architecture's
+// AddressTranslation(vAddr) does.
 template <unsigned N>
 uint64_t width_mask() { return N == 8 ? ~0ull : 0xffffffffull; }
 
 template <typename T, unsigned N>
 bool load_left(Cpu& c, const Insn& i, uint64_t& result) {
-    uint64_t va = ea(c, i), mem;
-    if (!load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
+    uint64_t va = ea(c, i), mem, pa;
+    if (!translate_or_raise(c, i, va, Access::LOAD, pa) || !load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
     unsigned shift = 8 * (N - 1 - (va & (N - 1)));
     uint64_t keep = (1ull << shift) - 1;  // bytes of rt the load leaves in place
     result = ((mem << shift) & width_mask<N>()) | (RT & keep);
@@ -39,8 +42,8 @@ bool load_left(Cpu& c, const Insn& i, uint64_t& result) {
 
 template <typename T, unsigned N>
 bool load_right(Cpu& c, const Insn& i, uint64_t& result) {
-    uint64_t va = ea(c, i), mem;
-    if (!load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
+    uint64_t va = ea(c, i), mem, pa;
+    if (!translate_or_raise(c, i, va, Access::LOAD, pa) || !load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
     unsigned shift = 8 * (va & (N - 1));
     uint64_t loaded = width_mask<N>() >> shift;
     result = (mem >> shift) | (RT & width_mask<N>() & ~loaded);
@@ -49,15 +52,15 @@ bool load_right(Cpu& c, const Insn& i, uint64_t& result) {
 
 // A partial store is a store: it faults as one (TLBS, AdES, Mod) before the
 // merge reads the word it lands in.
-bool writable(Cpu& c, const Insn& i, uint64_t aligned) {
+bool writable(Cpu& c, const Insn& i, uint64_t va) {
     uint64_t pa;
-    return translate_or_raise(c, i, aligned, Access::STORE, pa);
+    return translate_or_raise(c, i, va, Access::STORE, pa);
 }
 
 template <typename T, unsigned N>
 bool store_left(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), aligned = va & ~uint64_t(N - 1), mem;
-    if (!writable(c, i, aligned) || !load<T>(c, i, aligned, mem)) return false;
+    if (!writable(c, i, va) || !load<T>(c, i, aligned, mem)) return false;
     unsigned shift = 8 * (N - 1 - (va & (N - 1)));
     uint64_t written = width_mask<N>() >> shift;  // memory bytes replaced
     return store<T>(c, i, aligned, (mem & ~written) | ((RT & width_mask<N>()) >> shift));
@@ -66,7 +69,7 @@ bool store_left(Cpu& c, const Insn& i) {
 template <typename T, unsigned N>
 bool store_right(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), aligned = va & ~uint64_t(N - 1), mem;
-    if (!writable(c, i, aligned) || !load<T>(c, i, aligned, mem)) return false;
+    if (!writable(c, i, va) || !load<T>(c, i, aligned, mem)) return false;
     unsigned shift = 8 * (va & (N - 1));
     uint64_t written = (width_mask<N>() << shift) & width_mask<N>();
     return store<T>(c, i, aligned, (mem & ~written) | ((RT << shift) & written));

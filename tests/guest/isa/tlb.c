@@ -295,6 +295,16 @@ static void invalid_modified(void)
 	CHECK_EQ("TLB modified EntryHi", r->entryhi, VA_INV);
 	CHECK_EQ("TLB modified memory unchanged",
 		 *(volatile u32 *)&pages[1][0x30], 0x13579bdf);
+	/* Partial-word accesses translate their own (unaligned) address:
+	 * BadVAddr is that address, not the aligned word's. */
+	exc_arm(1);
+	probe_sdl(VA_INV + 0x1033, 0);
+	chk_exc("TLB modified sdl", EXC_MOD, (u64)probe_sdl_pc, 0);
+	CHECK_EQ("TLB modified sdl BadVAddr", r->badvaddr, VA_INV + 0x1033);
+	exc_arm(1);
+	probe_lwr(VA_INV + 0x13, 0);
+	chk_exc("TLB invalid lwr", EXC_TLBL, (u64)probe_lwr_pc, 0);
+	CHECK_EQ("TLB invalid lwr BadVAddr", r->badvaddr, VA_INV + 0x13);
 }
 
 void test_main(void)

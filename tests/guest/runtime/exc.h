@@ -89,6 +89,8 @@ u64 probe_lwu(u64 addr, u64 dflt);
 u64 probe_ld(u64 addr, u64 dflt);
 u64 probe_ll(u64 addr, u64 dflt);
 u64 probe_lld(u64 addr, u64 dflt);
+u64 probe_lwr(u64 addr, u64 dflt);
+void probe_sdl(u64 addr, u64 val);
 void probe_sb(u64 addr, u64 val);
 void probe_sh(u64 addr, u64 val);
 void probe_sw(u64 addr, u64 val);
@@ -97,7 +99,7 @@ u64 probe_exec(u64 addr);
 extern char probe_lb_pc[], probe_lbu_pc[], probe_lh_pc[], probe_lhu_pc[],
 	probe_lw_pc[], probe_lwu_pc[], probe_ld_pc[], probe_ll_pc[],
 	probe_lld_pc[], probe_sb_pc[], probe_sh_pc[], probe_sw_pc[],
-	probe_sd_pc[];
+	probe_sd_pc[], probe_lwr_pc[], probe_sdl_pc[];
 
 void *memcpy(void *d, const void *s, size_t n);
 void *memset(void *d, int c, size_t n);

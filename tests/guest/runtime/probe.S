@@ -46,10 +46,12 @@ probe_\op\()_pc:
 	LOAD_PROBE ld
 	LOAD_PROBE ll
 	LOAD_PROBE lld
+	LOAD_PROBE lwr
 	STORE_PROBE sb
 	STORE_PROBE sh
 	STORE_PROBE sw
 	STORE_PROBE sd
+	STORE_PROBE sdl
 
 	.globl	probe_exec
 	.globl	probe_exec_ret
