@@ -20,7 +20,8 @@ public:
     virtual size_t read_input(uint8_t* buf, size_t max, int timeout_ms) = 0;
     // Input may still arrive (someone may type).
     virtual bool input_open() const = 0;
-    virtual bool quit_requested() const { return false; }
+    // The user asked to end the run (Ctrl-A x); may look at what was typed.
+    virtual bool quit_requested() { return false; }
     // Bare-metal programs' semihosting console input comes from here too
     // (otherwise from the host's stdin)...
     virtual bool carries_semihosting() const { return false; }

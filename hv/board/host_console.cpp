@@ -85,7 +85,7 @@ void HostConsole::write(const uint8_t* data, size_t len) {
     }
 }
 
-bool HostConsole::take_input(int timeout_ms) const {
+bool HostConsole::take_input(int timeout_ms) {
     if (in_fd_ < 0) return false;
     struct pollfd p{in_fd_, POLLIN, 0};
     if (poll(&p, 1, timeout_ms) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return false;
@@ -110,7 +110,7 @@ bool HostConsole::take_input(int timeout_ms) const {
     return true;
 }
 
-bool HostConsole::quit_requested() const {
+bool HostConsole::quit_requested() {
     // On a terminal, look at what was typed even while the guest does not read it.
     if (raw_ && !quit_ && in_fd_ >= 0) {
         struct timespec ts{};

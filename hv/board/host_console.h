@@ -32,21 +32,20 @@ public:
     size_t read_input(uint8_t* buf, size_t max, int timeout_ms) override;
     bool input_open() const override { return in_fd_ >= 0 || !typed_.empty(); }
     // True once the user typed Ctrl-A x.
-    bool quit_requested() const override;
+    bool quit_requested() override;
     bool carries_semihosting() const override { return raw_; }
     bool carries_semihosting_output() const override { return false; }
 
 private:
     // Reads what is there (waiting up to timeout_ms), the escapes taken out
     // and the rest queued in typed_. False at the end of input or when nothing came.
-    bool take_input(int timeout_ms) const;
+    bool take_input(int timeout_ms);
 
     int out_fd_ = 1;
-    mutable int in_fd_ = -1;
-    bool owns_out_ = false, raw_ = false;
-    mutable bool escape_ = false, quit_ = false;
-    mutable std::deque<uint8_t> typed_;  // typed on the terminal, not yet read by the guest
-    mutable int64_t last_look_ns_ = 0;
+    int in_fd_ = -1;
+    bool owns_out_ = false, raw_ = false, escape_ = false, quit_ = false;
+    std::deque<uint8_t> typed_;  // typed on the terminal, not yet read by the guest
+    int64_t last_look_ns_ = 0;
 };
 
 }  // namespace mipshv
