@@ -3,7 +3,8 @@
 table from bare-metal microbenchmarks (experiments/calibration/exit_kinds.c).
 
 Each kind (a CP0 read, a CP0 write, a Status write, DI/EI, TLBP, TLBWI, a
-syscall round trip) runs ITERATIONS x 8 times in kernel mode, under each mode,
+syscall round trip, a TLB refill, a timer interrupt) runs ITERATIONS x 8
+times (an interrupt: once per iteration) in kernel mode, under each mode,
 REPS times in an interleaved order. The host CPU time of the run (user +
 system, less sensitive to a busy machine than wall time), less that of the
 same loop with NOPs ("empty") in the same mode, divided by the events, is
@@ -34,11 +35,13 @@ import records
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
-KINDS = ("mfc0", "mtc0", "mtc0_status", "di_ei", "tlbp", "tlbwi", "syscall")
-EVENTS_PER_ITERATION = 8  # exit_kinds.c unrolls each loop 8 times
+KINDS = ("mfc0", "mtc0", "mtc0_status", "di_ei", "tlbp", "tlbwi", "syscall", "refill", "interrupt")
+# exit_kinds.c runs an event 8 times per iteration (an interrupt once).
+EVENTS_PER_ITERATION = {"interrupt": 1}
 # What a mode did with the events, per event, from the RunRecord's totals.
 MECHANISMS = {"trap": "exits_sensitive_trap", "hypercall": "exits_hypercall",
-              "injection": "exits_exception_injection", "patched site": "patched_site_executions",
+              "exception injection": "exits_exception_injection",
+              "interrupt injection": "exits_interrupt_injection", "patched site": "patched_site_executions",
               "stub instruction": "hypervisor_stub_instructions"}
 
 
@@ -82,9 +85,9 @@ def table(rows, modes, kinds):
     def one(kind, mode):
         return next(r for r in rows if r["kind"] == kind and r["mode"] == mode)
 
-    events = EVENTS_PER_ITERATION * rows[0]["iterations"]
     result = {}
     for kind in kinds:
+        events = EVENTS_PER_ITERATION.get(kind, 8) * rows[0]["iterations"]
         per_mode = {}
         for mode in modes:
             ns = (median_cpu(kind, mode) - median_cpu("empty", mode)) / events * 1e9
@@ -142,9 +145,10 @@ def main():
         writer.writerows(rows)
     version = subprocess.run([args.mipshv, "--version"], capture_output=True, text=True).stdout.strip()
     record = {"what": "host CPU ns per event, median of reps, less the empty loop; extra = less bare metal",
+              "events_per_iteration": {k: EVENTS_PER_ITERATION.get(k, 8) for k in args.kinds},
               "command": " ".join([sys.executable] + sys.argv), "mipshv": version, "engine": args.engine,
               "host": host,
-              "iterations": args.iterations, "events_per_iteration": EVENTS_PER_ITERATION, "reps": args.reps,
+              "iterations": args.iterations, "reps": args.reps,
               "table": result}
     with open(os.path.join(args.results, "calibration.json"), "w") as f:
         json.dump(record, f, indent=1)

@@ -4,8 +4,8 @@
  * mode; the host time a mode adds per event, over bare metal, is what an
  * event of that kind costs there (a trap, a hypercall, a patched site, a
  * stub). Arguments (semihosting argv, from -append): KIND ITERATIONS.
- * Each iteration runs the event 8 times; the loop is the same for every
- * kind, so "empty" measures it.
+ * Each iteration runs the event 8 times (an interrupt: once); the loop is
+ * the same for every kind, so "empty" measures it.
  */
 #include "check.h"
 #include "cp0.h"
@@ -86,10 +86,67 @@ static void run_syscall(u64 n)
 	exc_disarm();
 }
 
+/* TLB refills: eight loads per iteration, each from a page the TLB does not
+ * map (one entry, rewritten by the handler, maps only the last page). The
+ * handler is the runtime's C one: the same guest work in every mode. */
+static char refill_page[8192] __attribute__((aligned(8192)));
+static u64 refill_hook(struct exc_frame *f, struct exc_rec *r)
+{
+	(void)f;
+	u64 pfn = kseg0_to_phys(refill_page) >> 12;
+	u64 flags = ENTRYLO_C(3) | ENTRYLO_D | ENTRYLO_V | ENTRYLO_G;
+	tlb_write_indexed(1, 0, r->badvaddr & ~0x1fffull, (pfn << 6) | flags, ((pfn + 1) << 6) | flags);
+	return r->epc;
+}
+
+static void run_refill(u64 n)
+{
+	const u64 base = 0xffffffffc0000000ull; /* kseg2: mapped through the TLB */
+	exc_set_hook(refill_hook);
+	for (u64 k = 0; k < n; k++) {
+		exc_arm(8);
+		exc_set_hook(refill_hook);
+		u64 sum = 0;
+		for (u64 page = 0; page < 8; page++)
+			sum += *(volatile u64 *)(base + (page << 13));
+		__asm__ volatile("" ::"r"(sum));
+	}
+	exc_disarm();
+	runtime_init();
+}
+
+/* Timer interrupts, one per iteration: Compare set just ahead of Count,
+ * interrupts enabled, a spin until the handler ran. */
+static volatile u64 interrupts_seen;
+static u64 interrupt_hook(struct exc_frame *f, struct exc_rec *r)
+{
+	(void)f;
+	write_compare(read_compare()); /* acknowledges the timer */
+	interrupts_seen++;
+	return r->epc;
+}
+
+static void run_interrupt(u64 n)
+{
+	const u64 status = read_status();
+	for (u64 k = 0; k < n; k++) {
+		exc_arm(1);
+		exc_set_hook(interrupt_hook);
+		const u64 seen = interrupts_seen;
+		write_compare(read_count() + 64);
+		write_status(status | ST_IM(7) | ST_IE);
+		while (interrupts_seen == seen)
+			;
+		write_status(status);
+	}
+	exc_disarm();
+}
+
 static const struct kind kinds[] = {
 	{"empty", run_empty},		{"mfc0", run_mfc0},   {"mtc0", run_mtc0},
 	{"mtc0_status", run_mtc0_status}, {"di_ei", run_di_ei}, {"tlbp", run_tlbp},
 	{"tlbwi", run_tlbwi},		{"syscall", run_syscall},
+	{"refill", run_refill},		{"interrupt", run_interrupt},
 };
 
 static int arg(long i, char *buf, long size)
