@@ -237,8 +237,11 @@ public:
             // Guest instructions per iteration, from either engine's run.
             const Figures& guest = jit.iter_time > 0 ? jit : interp;
             const double per_iter = guest.iter_time * guest.insns_per_s;
-            std::printf("%-11s %9.2f %10.3f %10.2fG/s", name, per_iter, native.iter_time * 1e9,
-                        per_iter > 0 ? per_iter / native.iter_time / 1e9 : 0.0);
+            if (per_iter > 0)
+                std::printf("%-11s %9.2f %10.3f %10.2fG/s", name, per_iter, native.iter_time * 1e9,
+                            per_iter / native.iter_time / 1e9);
+            else  // no guest run (--benchmark_filter): no instructions per iteration to scale by
+                std::printf("%-11s %9s %10.3f %13s", name, "-", native.iter_time * 1e9, "-");
             for (const Figures* e : {&jit, &interp}) {
                 if (e->iter_time > 0)
                     std::printf(" %10.3f %8.2f%s %10.1fx", e->iter_time * 1e9,
