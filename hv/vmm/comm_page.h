@@ -6,6 +6,9 @@
 // per vCPU), so the stubs, shared by all vCPUs, reach the running one's.
 #pragma once
 #include <cstdint>
+#include <optional>
+
+#include "hv/cpu/insn.h"
 
 namespace mipshv::comm_page {
 
@@ -22,5 +25,32 @@ constexpr uint64_t stubs_offset(unsigned vcpus) { return window_offset(vcpus); }
 
 // The 16-bit offset from $zero that reaches window offset `off`.
 constexpr int32_t zero_relative(uint64_t off) { return int32_t(off) - int32_t(kWindowSize); }
+
+// A 1:1 patch's load or store of a virtual CP0 field: lw, ld, sw or sd,
+// relative to $zero, aligned, within the first `limit` bytes of the window
+// (the Cp0State). In kernel mode it always lands there, in the running
+// vCPU's window, so the engines access it directly (the virtual CP0 is the
+// vCPU's own cp0 storage), without the software TLB.
+struct WindowAccess {
+    uint32_t offset;
+    uint8_t size;
+    bool store;
+};
+inline std::optional<WindowAccess> window_access(const Insn& i, uint64_t limit) {
+    uint8_t size;
+    bool store;
+    switch (i.op) {
+        case Opcode::lw: size = 4, store = false; break;
+        case Opcode::ld: size = 8, store = false; break;
+        case Opcode::sw: size = 4, store = true; break;
+        case Opcode::sd: size = 8, store = true; break;
+        default: return std::nullopt;
+    }
+    const int32_t imm = int16_t(i.word & 0xffff);
+    if (i.rs != 0 || imm >= 0) return std::nullopt;
+    const uint32_t offset = uint32_t(imm + int32_t(kWindowSize));
+    if ((offset & (size - 1)) || offset + size > limit) return std::nullopt;
+    return WindowAccess{offset, size, store};
+}
 
 }  // namespace mipshv::comm_page

@@ -49,8 +49,22 @@ bool exec_hypercall(Cpu& c, const Insn& i) { return c.vmm->hypercall(c, i); }
 // instruction behaves as it would on hardware (coprocessor unusable).
 bool exec_patched_site(Cpu& c, const Insn& i) {
     ++c.counters.patched_site_executions;
-    if (in_kernel_mode(c)) return reads_time(i) ? at_insn_time(c, i, i.seq, i.inner) : i.inner(c, i);
-    return c.vmm->run_original(c, i);
+    if (!in_kernel_mode(c)) return c.vmm->run_original(c, i);
+    if (auto w = comm_page::window_access(i, sizeof(Cp0State)); w && c.comm_window_va == comm_page::kWindowVa) {
+        // A virtual CP0 field, straight in the vCPU's window (as translated code does).
+        auto* field = reinterpret_cast<uint8_t*>(c.cp0_state) + w->offset;
+        if (w->store) {
+            std::memcpy(field, &c.gpr[i.rt], w->size);
+        } else if (w->size == 4) {
+            int32_t v;
+            std::memcpy(&v, field, 4);
+            c.gpr[i.dst] = uint64_t(int64_t(v));
+        } else {
+            std::memcpy(&c.gpr[i.dst], field, 8);
+        }
+        return true;
+    }
+    return reads_time(i) ? at_insn_time(c, i, i.seq, i.inner) : i.inner(c, i);
 }
 
 Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa, unsigned vcpu) {
@@ -204,6 +218,16 @@ void Hypervisor::note_exit(const Cpu& c, const Insn& d, uint64_t pc) {
     if (exits_by_site_.size() < kMaxSites || exits_by_site_.count(pc)) ++exits_by_site_[pc];
 }
 
+// Exits by site, for a hypercall: by its record, whose site is one address
+// (the hash map only if it ever runs at another, through another alias).
+void Hypervisor::note_hypercall_site(uint32_t index, uint64_t pc) {
+    if (index >= hypercall_sites_.size()) hypercall_sites_.resize(patcher_.records());
+    SiteCount& s = hypercall_sites_[index];
+    if (s.count == 0) s.pc = pc;
+    if (s.pc == pc) ++s.count;
+    else if (exits_by_site_.size() < kMaxSites || exits_by_site_.count(pc)) ++exits_by_site_[pc];
+}
+
 // A real hypervisor learns what trapped by reading the instruction at the
 // faulting PC from guest memory and decoding it; so does this one.
 bool Hypervisor::trap(Cpu& c, const Insn& i) {
@@ -243,9 +267,13 @@ bool Hypervisor::run_original(Cpu& c, const Insn& i) {
     return false;
 }
 
+// Less work than a trap of the same instruction: the instruction names its
+// pre-decoded record (its syscall code), so there is no translation of the
+// PC, no fetch, no decode and no lookup by address; and the exit is counted
+// by record, in an array.
 bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
-    const Translation site = translate(c, i.pc, Access::FETCH);
-    const Insn* record = site.fault == TranslateFault::NONE ? patcher_.hypercall_at(site.pa) : nullptr;
+    uint32_t index;
+    const Insn* record = patcher_.record_named(i.word, index);
     if (!record) return trap(c, i);  // dropped meanwhile: handle it as a trap
     HypervisorTime t{hypervisor_ticks_};
     ++c.counters.exits_hypercall;
@@ -255,7 +283,8 @@ bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
         d.pc = i.pc;
         d.state = i.state;
     }
-    note_exit(c, d, d.pc);
+    vcpus_[c.id].exits_by_kind.count(d);
+    note_hypercall_site(index, d.pc);
     if (!emulate_at(c, d, i.seq)) return false;
     if (!from_stub) return true;
     // A stub's slow path: the emulation may have changed the privilege mode,
@@ -353,7 +382,10 @@ void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) cons
     for (const auto& [name, count] : patcher_.applied()) (*h.mutable_patches())[name] = count;
     h.set_patches_dropped(patcher_.dropped());
     h.set_words_scanned(patcher_.words_scanned());
-    std::vector<std::pair<uint64_t, uint64_t>> sites(exits_by_site_.begin(), exits_by_site_.end());
+    std::unordered_map<uint64_t, uint64_t> by_site = exits_by_site_;
+    for (const SiteCount& s : hypercall_sites_)
+        if (s.count) by_site[s.pc] += s.count;
+    std::vector<std::pair<uint64_t, uint64_t>> sites(by_site.begin(), by_site.end());
     std::sort(sites.begin(), sites.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
     for (size_t k = 0; k < std::min(kTopSites, sites.size()); ++k) {
         stats::TrapSite& s = *h.add_top_sites();

@@ -66,6 +66,7 @@ private:
     bool emulate_at(Cpu& c, const Insn& d, uint16_t seq);
     bool emulate_tlb(Cpu& c, const Insn& d);
     void note_exit(const Cpu& c, const Insn& d, uint64_t pc);
+    void note_hypercall_site(uint32_t record, uint64_t pc);
     std::string symbolize(uint64_t pc) const;
     void scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va = std::nullopt);
     bool in_image(uint64_t pa) const;
@@ -104,8 +105,12 @@ private:
     std::vector<Scan> scans_;  // the first kMaxScansKept, in order
     uint64_t scan_count_ = 0;
 
-    // Exits by site, all vCPUs together.
+    // Exits by site, all vCPUs together; a hypercall's by its record.
     std::unordered_map<uint64_t, uint64_t> exits_by_site_;
+    struct SiteCount {
+        uint64_t pc = 0, count = 0;
+    };
+    std::vector<SiteCount> hypercall_sites_;  // by hypercall record
     std::vector<std::pair<uint64_t, std::string>> symbols_;  // sorted by address
     // Time spent in hypervisor handlers, in TSC ticks (a clock read per exit
     // would cost more than many exits), turned into seconds against the host

@@ -75,6 +75,7 @@ const Insn* Patcher::hypercall_at(uint64_t pa) const {
 
 uint32_t Patcher::hypercall_for(const Insn& d, uint64_t pa) {
     records_.push_back(d);
+    record_live_.push_back(1);
     uint32_t index = uint32_t(records_.size() - 1);
     hypercall_sites_[pa] = index;
     return syscall_code(index);
@@ -176,6 +177,7 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
         default: return std::nullopt;
     }
     code.insert(code.end(), {j(va + 4), nop()});
+    if (hypercall_slot && records_.size() >= kMaxHypercalls) return std::nullopt;  // (the code names the record)
     const uint64_t stub_pa = stubs_next_;
     auto stub_va = emit_stub(code, va);
     if (!stub_va) return std::nullopt;
@@ -271,7 +273,10 @@ void Patcher::remove_one(uint64_t pa) {
             bus_.set_patched_page(page, false);
         }
     });
-    hypercall_sites_.erase(pa);
+    if (auto h = hypercall_sites_.find(pa); h != hypercall_sites_.end()) {
+        record_live_[h->second] = 0;
+        hypercall_sites_.erase(h);
+    }
     sites_.erase(it);
     ++dropped_;
 }

@@ -45,6 +45,14 @@ public:
 
     // The emulation record of the hypercall at pa, if pa holds one.
     const Insn* hypercall_at(uint64_t pa) const;
+    // The record a hypercall instruction names (its syscall code), by index,
+    // while its site is still patched: no lookup by address. Its index, for
+    // counting by site, in `index`.
+    const Insn* record_named(uint32_t word, uint32_t& index) const {
+        index = (word >> 6) & 0xfffff;
+        return (word & 0xfc00003f) == 0x0000000c && index < records_.size() && record_live_[index] ? &records_[index] : nullptr;
+    }
+    size_t records() const { return records_.size(); }
     bool is_patch_site(uint64_t pa) const { return sites_.count(pa) != 0; }
     // The instruction at pa is the delay slot of a stub jump (annulled there:
     // it runs when the stub returns to it).
@@ -91,6 +99,7 @@ private:
     std::unordered_map<uint64_t, uint32_t> sites_per_page_;  // page -> sites whose span touches it
     std::unordered_map<uint64_t, uint32_t> hypercall_sites_;  // pa -> record index
     std::vector<Insn> records_;                               // pre-decoded originals
+    std::vector<uint8_t> record_live_;                        // by record: its site is still patched
     std::unordered_map<std::string, uint64_t> applied_;
     std::unordered_map<uint64_t, uint64_t> scanned_pages_;  // RAM page (Bus::ram_offset) -> content hash
     uint64_t dropped_ = 0, words_scanned_ = 0;

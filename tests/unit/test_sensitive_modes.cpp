@@ -309,9 +309,10 @@ void restart(Cpu& c, const Restart& s) {
     flush_translations(c);
 }
 
-Options options_for(std::string_view mode) {
+Options options_for(std::string_view mode, std::string_view engine = "jit") {
     Options o;
     o.mode = std::string(mode);
+    o.engine = std::string(engine);
     o.memory_bytes = 64ull << 20;
     o.serial = "null";
     o.rtc_base_s = 0;
@@ -336,8 +337,8 @@ struct ModeRun {
     std::vector<Snapshot> passes;
 };
 
-ModeRun run_in_mode(std::string_view mode, const Case& k) {
-    ModeRun r{std::string(mode), std::make_unique<Machine>(options_for(mode)), {}};
+ModeRun run_in_mode(std::string_view mode, const Case& k, std::string_view engine = "jit") {
+    ModeRun r{std::string(mode), std::make_unique<Machine>(options_for(mode, engine)), {}};
     Machine& m = *r.machine;
     Cpu& c = m.cpu();
     for (uint64_t vector : {0x000, 0x080, 0x100, 0x180, 0x200}) place(m, vector, {b_self(), enc::nop()});
@@ -1362,5 +1363,66 @@ TEST_CASE("patched code run through a mapped kernel segment (kseg2)", "[sensitiv
         });
         REQUIRE(mapped != h.scans().end());
         CHECK(mapped->patches() >= 3);  // ei, mtc0 and mfc0, patched at their kseg2 addresses
+    }
+}
+
+// ---- Patched code is chained like any other code -------------------------------------------
+
+// A kernel loop through every kind of patch: 1:n stubs (EI, a Status write
+// whose stub branches inside itself, EntryLo0, the irq-restore idiom whose
+// stub branches to one of two returns) and 1:1 loads, stores and NOPs. Every
+// mode and both engines leave the state bare metal leaves; and under the
+// translator the stubs, and the jumps into and out of them, are linked like
+// other blocks: once the loop has run through, it no longer returns to the
+// run loop, in any mode that patches.
+TEST_CASE("a loop through stub and 1:1 sites runs chained, with the same state in every mode and engine", "[sensitive]") {
+    constexpr unsigned kIterations = 400;
+    GuestProgram p;
+    p.emit({enc::addiu(S3, ZERO, kIterations),  // 0
+            enc::addiu(T0, T0, 1),              // 1: the loop
+            ei(),                               // 2: 1:n stub
+            enc::addu(T1, T2, T3),              // 3: (its annulled delay slot)
+            mtc0(S1, STATUS),                   // 4: 1:n stub with a branch inside (no mode bit changes)
+            enc::addu(T2, T1, T0),              // 5
+            mfc0(V0, STATUS),                   // 6: 1:1 load
+            enc::xori(T0, T0, 1),               // 7
+            enc::beq(T0, ZERO, 2), di(), ei(),  // 8..10: the irq-restore idiom (flags alternating)
+            ehb(),                              // 11
+            mtc0(T4, ENTRYLO0),                 // 12: 1:n stub
+            enc::addu(T5, T4, T0),              // 13
+            dmtc0(T5, EPC),                     // 14: 1:1 store
+            cache(0x15, 0, DATA),               // 15: 1:1 NOP
+            dmfc0(V1, EPC),                     // 16: 1:1 load
+            enc::addiu(S0, S0, 1),              // 17
+            enc::bne(S0, S3, -18), enc::nop()})  // 18, 19: back to 1
+        .finish();
+    Case k = make_case("a loop through every kind of patch", p, [](Cpu& c) {
+        c.gpr[S0] = 0;
+        c.gpr[S1] = kKernelStatus | kIm;  // IE stays as EI/DI leave it: no interrupt is pending
+        c.gpr[T0] = 0;
+    });
+    k.steps = kIterations * 24 + 100;
+    std::vector<ModeRun> runs = check_same_in_every_mode(k);
+    const Snapshot& bare = runs[0].passes[0];
+    CHECK(bare.gpr[S0] == kIterations);
+    for (std::string_view mode : kExecModeNames) {
+        ModeRun r = run_in_mode(mode, k, "interp");
+        for (size_t pass = 0; pass < r.passes.size(); ++pass) {
+            INFO("mode: " << mode << " (interpreter), pass " << pass + 1);
+            CHECK(diff(runs[0].passes[pass], r.passes[pass]) == std::string());
+        }
+    }
+    for (ModeRun& r : runs) {
+        INFO("mode: " << r.mode);
+        const stats::RunRecord record = r.machine->run_record(0);
+        const stats::EngineRecord& e = record.engine();
+        const auto& counters = r.machine->cpu().counters;
+        if (r.mode == "1:n" || r.mode == "on-demand") CHECK(counters.hypervisor_stub_instructions >= kIterations * 10);
+        if (r.mode != "bare-metal" && r.mode != "trap") CHECK(counters.patched_site_executions >= kIterations * 4);
+        // Two passes of 400 iterations: the run loop sees each block about
+        // once per pass (to translate or link it), not once per iteration.
+        INFO("dispatcher entries " << e.dispatcher_entries() << ", links " << e.chained_links());
+        CHECK(e.dispatcher_entries() < 200);
+        CHECK(e.chained_links() > 0);
     }
 }

@@ -123,8 +123,8 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
     const size_t n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);
     code_.end_write(n);
     if (direct_.size() < next_slot_) direct_.resize(next_slot_ + (next_slot_ >> 1));
-    direct_[next_slot_ - 2] = {sites[0], nullptr};
-    direct_[next_slot_ - 1] = {sites[1], nullptr};
+    direct_[next_slot_ - 2] = {sites[0], nullptr, b.pa, b.guest_insns == 0};
+    direct_[next_slot_ - 1] = {sites[1], nullptr, b.pa, b.guest_insns == 0};
     hc.generation = generation_;
     if (perf_map_)
         std::fprintf(perf_map_, "%lx %zx guest_%llx_m%u_n%zu\n", static_cast<unsigned long>(reinterpret_cast<uintptr_t>(hc.entry)),
@@ -142,9 +142,14 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
     // (A slot links blocks of one mode only: translated code relies on it.)
     if (kind == Pending::NONE || b.vpc != pending_pc_ || mode != pending_mode_ || ctx_->code_epoch != pending_code_epoch_)
         return;
-    // Stub code links only to guest code, so that no loop of linked blocks
-    // retires nothing (the run loop is what detects a stuck guest).
-    if (kind == Pending::SLOT && pending_from_stub_ && b.guest_insns == 0) return;
+    // Code that takes no guest time (stub code) links to such code only
+    // forward, to a higher physical address (stubs branch only forward), so
+    // that every loop of linked blocks goes through guest code, whose entry
+    // checks the budget: none retires nothing forever (the run loop is what
+    // detects a stuck guest).
+    if (kind == Pending::SLOT && b.guest_insns == 0 && pending_slot_ < direct_.size() &&
+        direct_[pending_slot_].from_zero_weight && b.pa <= direct_[pending_slot_].from_pa)
+        return;
     if (kind == Pending::SLOT && pending_slot_ < direct_.size() && direct_[pending_slot_].site.jump) {
         point_direct(pending_slot_, code.entry);
         direct_[pending_slot_].target = &b;
@@ -187,8 +192,7 @@ void Jit::run_whole(Cpu& c, Block& b) {
         }
         case jit::EXIT_CHAIN:
             pending_ = Pending::SLOT;
-            pending_slot_ = uint32_t(ctx_->exit_slot & ~jit::kSlotFromStub);
-            pending_from_stub_ = ctx_->exit_slot & jit::kSlotFromStub;
+            pending_slot_ = uint32_t(ctx_->exit_slot);
             break;
         case jit::EXIT_INDIRECT:
             pending_ = Pending::INDIRECT;

@@ -55,6 +55,10 @@ private:
     struct DirectSlot {
         jit::DirectSite site;
         Block* target = nullptr;
+        // The block the slot leaves from: its physical address, and whether
+        // it takes no guest time (stub code; see link_to).
+        uint64_t from_pa = 0;
+        bool from_zero_weight = false;
     };
     std::vector<DirectSlot> direct_;  // by slot number; empty site: an epoch-checked slot
 
@@ -64,7 +68,6 @@ private:
     uint64_t pending_pc_ = 0, pending_code_epoch_ = 0;
     uint32_t pending_slot_ = 0;
     unsigned pending_mode_ = 0;
-    bool pending_from_stub_ = false;
 
     uint64_t host_bytes_ = 0, flushes_ = 0, links_ = 0, translations_ = 0;
     uint64_t translate_ns_ = 0;

@@ -38,9 +38,6 @@ enum Exit : uint32_t {
     EXIT_DISPATCH = 5,   // a block that never chains (stub code) ended; accounted
 };
 
-// In exit_slot: the slot belongs to a block of hypervisor stub code.
-constexpr uint64_t kSlotFromStub = 1u << 30;
-
 // A link from a block at `from_pc`, translated for MMU mode `mode`, to a
 // fixed target holds until its target block is dropped when the target is
 // in an unmapped segment, or when it stays in the source's virtual page in
@@ -67,7 +64,7 @@ struct Context {
     uint64_t any_epoch = kFirstEpoch;
     uint64_t exit_block = 0;  // EXIT_STOPPED: the Block*
     uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
-    uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link, and kSlot* flags
+    uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link
     // Executions that left translated code for an instruction's routine, by
     // opcode, each bumped by the code just before its call: instructions
     // with no native form or whose decision is not RUN (routine_calls), and

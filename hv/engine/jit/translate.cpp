@@ -2,6 +2,8 @@
 // the branch at the end, exits and chaining; and the shared runtime code.
 #include "hv/engine/jit/translator.h"
 
+#include "hv/vmm/comm_page.h"
+
 namespace mipshv::jit {
 
 Label& Translator::cold(std::function<void()> body) {
@@ -20,6 +22,11 @@ Label& Translator::cold(std::function<void()> body) {
 // block whose routines may change the mode checks it before it chains
 // (chain); an indirect-table entry is tagged with its mode.
 void Translator::prologue(Label& recheck) {
+    // Stub code checks nothing: the run loop never stops a vCPU inside it
+    // nor interrupts it there, and it takes no guest time, so it runs on to
+    // the guest code it returns to, whose own entry checks. (Links between
+    // stub blocks only go forward: see Jit::link_to.)
+    if (b_.hypervisor_code) return;
     mov(rax, cpu64(L_.instret));
     add(rax, int32_t(std::max<uint64_t>(b_.guest_insns, 1)));
     cmp(rax, cpu64(L_.exit_instret));
@@ -58,8 +65,7 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
     }
     Label& miss = cold([this, target_pc, slot] {
         store_imm(cpu64(L_.pc), target_pc);
-        // A stub block's slot is marked: the run loop links it only to guest code.
-        mov(qword[r12 + kExitSlot], int32_t(slot | (b_.guest_insns == 0 ? kSlotFromStub : 0)));
+        mov(qword[r12 + kExitSlot], int32_t(slot));
         mov(eax, EXIT_CHAIN);
         jmp(written(r_.runtime.epilogue), T_NEAR);
     });
@@ -116,8 +122,8 @@ void Translator::leave_to_dispatch(const Xbyak::Reg64& target) {
     jmp(written(r_.runtime.epilogue), T_NEAR);
 }
 
-// Block ends (accounted already). Stub code never links to stub code (see
-// kSlotFromStub) and never goes through the indirect table: a loop inside it
+// Block ends (accounted already). Stub code links to stub code only forward
+// (Jit::link_to) and never goes through the indirect table: a loop inside it
 // would never come back to the run loop, which detects a stuck guest.
 void Translator::end_static(uint64_t target_pc, uint32_t slot) { chain(target_pc, slot); }
 
@@ -131,7 +137,14 @@ void Translator::end_dynamic(const Xbyak::Reg64& target) {
 void Translator::call_routine(size_t k, ExecFn fn) {
     write_back(regs_);
     regs_.clear();
-    may_change_mode_ = true;
+    // Only a sensitive instruction or a hypervisor exit changes the MMU mode
+    // and goes on (a Status write, ERET: they end their block); any other
+    // routine changes it only by taking an exception, which stops the block.
+    // A patched word in kernel mode runs its unprivileged replacement.
+    const Insn& i = b_.insns[k];
+    const bool replacement = i.action == Action::PATCHED && r_.mode >= kModeKernel;
+    if (!replacement && (i.action != Action::RUN || opcode_info(i.op).sensitive != SensitiveClass::NONE))
+        may_change_mode_ = true;
     may_write_memory_ = true;
     call_routine_raw(k, fn);
 }
@@ -215,6 +228,7 @@ void Translator::jump_if_not_taken(const Insn& i, Label& fall) {
 void Translator::emit(size_t k) {
     const Insn& i = b_.insns[k];
     if (i.state & insn_state::FOLLOWED_JUMP) return;  // its target's code follows
+    if (i.action == Action::ANNUL) return;  // a stub jump's delay slot: nothing runs (executed, not retired)
     if (k > 0 && (b_.insns[k - 1].state & insn_state::FOLLOWED_JUMP)) return emit_slot_of_followed_jump(k);
     if (runs_plain(i) && emit_native(k)) return;
     if (i.action == Action::PATCHED && r_.mode >= kModeKernel && !reads_time(i)) return emit_patched_in_kernel(k);
@@ -245,6 +259,14 @@ void Translator::emit_slot_of_followed_jump(size_t k) {
 // the vCPU not be in kernel mode after all, the routine decides.
 void Translator::emit_patched_in_kernel(size_t k) {
     const Insn& i = b_.insns[k];
+    if (!may_change_mode_) {
+        // Nothing before it in the block can have left the mode the block
+        // was translated for: the replacement alone, as if it were written
+        // there (the site costs what the instruction it became costs).
+        add(cpu64(L_.patched_sites), 1);
+        if (!emit_window_access(k) && !emit_native(k)) call_routine(k, i.inner);
+        return;
+    }
     const RegCache at_branch = regs_;
     Label& elsewhere = labels_.emplace_back();
     Label& done = labels_.emplace_back();
@@ -252,7 +274,7 @@ void Translator::emit_patched_in_kernel(size_t k) {
     jb(elsewhere, T_NEAR);
     may_change_mode_ = may_write_memory_ = true;  // (the routine on the other path)
     add(cpu64(L_.patched_sites), 1);
-    if (!emit_native(k)) call_routine(k, i.inner);
+    if (!emit_window_access(k) && !emit_native(k)) call_routine(k, i.inner);
     L(done);
     const RegCache after = regs_;
     cold_.emplace_back(&elsewhere, [this, k, at_branch, after, &done] {
@@ -261,6 +283,30 @@ void Translator::emit_patched_in_kernel(size_t k) {
         reload(after);
         jmp(done, T_NEAR);
     });
+}
+
+// A 1:1 site's load or store of a virtual CP0 field, in kernel mode: one
+// host access to the running vCPU's window (its cp0 storage), as
+// exec_patched_site makes it; no software TLB, no fault, and no code can
+// be written by it.
+bool Translator::emit_window_access(size_t k) {
+    const Insn& i = b_.insns[k];
+    if (!r_.cpu.vmm || r_.cpu.comm_window_va != comm_page::kWindowVa) return false;
+    const auto w = comm_page::window_access(i, sizeof(Cp0State));
+    if (!w) return false;
+    const int32_t off = int32_t(w->offset);
+    if (w->store) {
+        const Xbyak::Reg64 value = w->size == 8 ? G(i.rt) : raw(i.rt);
+        mov(rax, cpu64(L_.cp0));
+        if (w->size == 8) mov(qword[rax + off], value);
+        else mov(dword[rax + off], value.cvt32());
+    } else if (i.dst != 32) {
+        mov(rax, cpu64(L_.cp0));
+        const Xbyak::Reg64 d = def(i.dst);
+        if (w->size == 8) mov(d, qword[rax + off]);
+        else movsxd(d, dword[rax + off]);
+    }
+    return true;
 }
 
 // The instruction's semantics in host code, if this backend has them.
@@ -293,6 +339,11 @@ size_t Translator::run(Block::HostCode& out) {
     const Insn* branch = has_slot ? &b_.insns[branch_at] : nullptr;
     const bool branch_native = branch && runs_plain(*branch) && is_native_branch(branch->op);
     const bool deferred = branch_native && can_defer_decision(*branch, b_.insns[n - 1]);
+    // A 1:n stub jump (a patched `j`) in kernel code: a jump like any other,
+    // chained to the stub, unless a routine before it may have left kernel
+    // mode (then exec_patched_site decides, as the interpreter does).
+    const bool patched_jump = branch && branch->action == Action::PATCHED && branch->op == Opcode::j &&
+                              r_.mode >= kModeKernel && !reads_time(*branch);
 
     Label recheck;
     out.entry = runnable(getCurr());
@@ -320,6 +371,11 @@ size_t Translator::run(Block::HostCode& out) {
                 cmp(byte[rbx + L_.branch_taken], 0);
                 jz(not_taken, T_NEAR);
             }
+            continue;
+        }
+        if (k == branch_at && patched_jump && !may_change_mode_) {
+            add(cpu64(L_.patched_sites), 1);
+            native_decision = true;
             continue;
         }
         current_ = k;

@@ -328,6 +328,7 @@ private:
     void emit_patched_in_kernel(size_t k);
     void emit_slot_of_followed_jump(size_t k);
     bool emit_native(size_t k);
+    bool emit_window_access(size_t k);
     bool emit_alu(const Insn& i);
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu = false);
     bool emit_guarded(size_t k);
