@@ -5,7 +5,8 @@
 //   selects; the host's exception flags become the MIPS Cause bits. This
 //   file is built with -frounding-math, and every host operation reads its
 //   operands from and writes its result to volatile storage between the
-//   fesetround and fetestexcept calls, so none is folded or moved across them.
+//   writes and reads of the host's MXCSR (on_host), so none is folded or
+//   moved across them.
 // * NaNs: a NaN operand (or an invalid operation) always yields the default
 //   NaN (0x7fbfffff / 0x7ff7ffffffffffff); Invalid is raised for a
 //   signalling operand, which in the legacy encoding has the fraction's top
@@ -21,8 +22,9 @@
 // * For 64-bit operands in the FR=0 model an odd register number raises
 //   Reserved Instruction where QEMU checks it, and the 64-bit integer format
 //   (L) needs FR=1.
+#include <xmmintrin.h>
+
 #include <bit>
-#include <cfenv>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -105,24 +107,33 @@ struct Fp {
     explicit Fp(const Cpu& c) : rm(c.fpu.fcsr & RM), flush(c.fpu.fcsr & FS) {}
 };
 
-constexpr int kHostRounding[4] = {FE_TONEAREST, FE_TOWARDZERO, FE_UPWARD, FE_DOWNWARD};
+// The host's SSE control and status register (MXCSR), which every host
+// operation here uses (double and float arithmetic, sqrt and conversions
+// compile to SSE on x86-64; nothing uses the x87 unit). Reading and writing
+// it directly costs a few cycles, where <cfenv>'s feclearexcept also saves
+// and reloads the whole x87 environment, which cost more than the
+// operation itself.
+constexpr unsigned kMxcsrFlags = 0x3f;          // IE DE ZE OE UE PE
+constexpr unsigned kMxcsrRounding = 3u << 13;   // RC
+// FCSR.RM (nearest, toward zero, up, down) as MXCSR.RC.
+constexpr unsigned kHostRounding[4] = {0u << 13, 3u << 13, 2u << 13, 1u << 13};
 constexpr unsigned kRoundTowardZero = 1;
 
-unsigned from_host(int fe) {
-    return ((fe & FE_INEXACT) ? EX_I : 0) | ((fe & FE_UNDERFLOW) ? EX_U : 0) |
-           ((fe & FE_OVERFLOW) ? EX_O : 0) | ((fe & FE_DIVBYZERO) ? EX_Z : 0) |
-           ((fe & FE_INVALID) ? EX_V : 0);
+unsigned from_host(unsigned mxcsr) {
+    return ((mxcsr & 0x20) ? EX_I : 0) | ((mxcsr & 0x10) ? EX_U : 0) | ((mxcsr & 0x08) ? EX_O : 0) |
+           ((mxcsr & 0x04) ? EX_Z : 0) | ((mxcsr & 0x01) ? EX_V : 0);  // (DE, a denormal operand: no MIPS flag)
 }
 
-// Runs `op` (which computes through volatiles) in rounding mode `rm`. The
-// host runs in round-to-nearest outside this function.
+// Runs `op` (which computes through volatiles) in rounding mode `rm` with
+// the host's flags cleared, and gives the flags it raised. The host's own
+// MXCSR (round to nearest) is restored afterwards.
 template <typename T, typename Op>
 T on_host(unsigned rm, const Op& op, unsigned& flags) {
-    if (rm) std::fesetround(kHostRounding[rm]);
-    std::feclearexcept(FE_ALL_EXCEPT);
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr((saved & ~(kMxcsrFlags | kMxcsrRounding)) | kHostRounding[rm]);
     const T r = op();
-    flags = from_host(std::fetestexcept(FE_ALL_EXCEPT));
-    if (rm) std::fesetround(FE_TONEAREST);
+    flags = from_host(_mm_getcsr());
+    _mm_setcsr(saved);
     return r;
 }
 
