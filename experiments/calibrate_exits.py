@@ -117,7 +117,7 @@ def markdown(result, modes):
         for mode in modes:
             e = per_mode[mode]
             cells.append(f"{e['ns_per_event']:.0f} ns" if mode == "bare-metal" else
-                         f"+{e['extra_ns_per_event']:.0f} ns ({mechanism(e)})")
+                         f"{e['extra_ns_per_event']:+.0f} ns ({mechanism(e)})")
         lines.append(f"| `{kind}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
