@@ -3,10 +3,13 @@
 line and its initramfs with the 5kc-malta kernel's modules, extra files
 appended to an initramfs, a private copy of the mipshv binary, shell
 commands over the console, CPU time of the emulator process, medians with
-ranges, and tool versions. Standard library only (plus datasets/fetch_guest.py
+ranges, tool versions, the options, outputs and closing report they have in
+common, and one boot of one peer from its start to its
+record (GuestRun). Standard library only (plus datasets/fetch_guest.py
 for the cpio writer and the module tree)."""
 import gzip
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -15,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from linux_guest import CACHE, PROMPT, ROOT
+from linux_guest import CACHE, KERNEL_TROUBLE, PROMPT, ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "datasets"))
 
@@ -117,6 +120,16 @@ def build_programs(sources, cache_dir, flags=("-O2", "-ffp-contract=off", "-Wall
     return built
 
 
+def emulator_options(ap, root, quick_help, no_qemu_help):
+    """The command-line options both peers' scripts take, in their --help order."""
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("-m", "--memory", default="512M", help="guest RAM for both (default 512M)")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds allowed for the boot and for each command")
+    ap.add_argument("--no-qemu", action="store_true", help=no_qemu_help)
+    ap.add_argument("--mipshv", default=os.path.join(root, "build", "mipshv"))
+    ap.add_argument("--qemu", default="qemu-system-mips64el")
+
+
 # --------------------------------------------------------------------------
 # The emulator process
 
@@ -164,6 +177,95 @@ def without_kernel_lines(out):
 
 
 # --------------------------------------------------------------------------
+# One boot of one peer
+
+
+class GuestRun:
+    """One boot of one peer (QEMU or mipshv) on a console, and `run`, its record
+    as the scripts' JSON keeps it: peer, rep, argv (mipshv's pinned copy shown by
+    its own path), console_log, loadavg_before, `results` (an empty dict for the
+    script's timings), untimed and errors; perform() adds the rest. `who` starts
+    every line printed about the run."""
+
+    def __init__(self, peer, rep, who, argv, log_path, stats, mipshv, mipshv_path, timeout, results):
+        if os.path.exists(stats):
+            os.unlink(stats)
+        self.peer, self.who, self.argv, self.log_path, self.stats = peer, who, argv, log_path, stats
+        self.mipshv, self.timeout = mipshv, timeout
+        self.run = {"peer": peer, "rep": rep, "argv": [mipshv_path if a == mipshv else a for a in argv],
+                    "console_log": os.path.relpath(log_path, ROOT), "loadavg_before": os.getloadavg(),
+                    results: {}, "untimed": {}, "errors": []}
+        self.where = "boot"  # what the guest was doing, for an error's message
+        self.session = None
+        self.boot_seconds = self.boot_cpu_seconds = None
+
+    def untimed(self, command):
+        """Run a command, keeping its time and output under run["untimed"]; its output without kernel lines."""
+        self.where = "untimed: " + command
+        t0 = time.monotonic()
+        raw = run_command(self.session, command, self.timeout)
+        self.run["untimed"][command] = {"seconds": round(time.monotonic() - t0, 3), "output": raw.strip()[-400:]}
+        return without_kernel_lines(raw)
+
+    def timed(self, name, command):
+        """Run the command of workload `name`: (its raw output, the output without kernel
+        lines, host wall seconds, the emulator's CPU seconds)."""
+        self.where = name
+        pid = self.session.proc.pid
+        cpu0, t0 = cpu_seconds(pid), time.monotonic()
+        raw = run_command(self.session, command, self.timeout)
+        seconds, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
+        return raw, without_kernel_lines(raw), seconds, cpu
+
+    def perform(self, body, cleanup=None):
+        """Start the emulator, wait for the first prompt (boot_seconds from the start,
+        boot_cpu_seconds), call body(self), then `poweroff -f` and wait for the exit
+        (60 s; 20 for QEMU, whose Malta may not power off and is then killed). A
+        TimeoutError or EOFError goes into run["errors"] with where it happened and
+        is printed with the console's last output. The session is closed in any case,
+        host_seconds and loadavg_after recorded and cleanup() called; then the console
+        log's kernel trouble and, for mipshv, the RunRecord's guest instructions."""
+        from console_session import ConsoleSession
+        from records import record
+        run, who, qemu = self.run, self.who, self.peer == "qemu"
+        start = time.monotonic()
+        s = self.session = ConsoleSession(self.argv, self.log_path)
+        try:
+            s.expect(PROMPT, timeout=self.timeout)
+            self.boot_seconds, self.boot_cpu_seconds = time.monotonic() - start, cpu_seconds(s.proc.pid)
+            body(self)
+            self.where = "poweroff"
+            s.send("poweroff -f\n")
+            try:
+                run["exit_status"] = s.wait_exit(timeout=60 if not qemu else 20)
+            except TimeoutError:
+                run["exit_status"] = None
+                if not qemu:  # QEMU's Malta may not power off; it is killed below
+                    run["errors"].append("did not exit within 60 s of poweroff -f")
+        except (TimeoutError, EOFError) as e:
+            msg = str(e)
+            run["errors"].append(f"at {self.where}: {msg.splitlines()[0]}")
+            print(f"{who} ERROR at {self.where}: {msg.splitlines()[0]}", flush=True)
+            print("    last console output: " + "\n    ".join(msg.splitlines()[-8:]), flush=True)
+        finally:
+            s.close()
+            run["host_seconds"] = time.monotonic() - start
+            run["loadavg_after"] = os.getloadavg()
+            if cleanup:
+                cleanup()
+        bad = sorted(set(KERNEL_TROUBLE.findall(s.log.decode(errors="replace"))))
+        run["kernel_log_problems"] = bad
+        if bad:
+            print(f"{who} console log has {bad}", flush=True)
+        if not qemu and os.path.exists(self.stats):
+            try:
+                run["guest_instructions"] = int(record(self.mipshv, self.stats)["totals"]["instructions"])
+            except (subprocess.CalledProcessError, ValueError, KeyError):
+                pass
+        return run
+
+
+# --------------------------------------------------------------------------
 # Summaries
 
 
@@ -180,3 +282,38 @@ def cell(st, reps, digits=2):
         return "failed"
     n = "" if st["n"] == reps else f" (n={st['n']})"
     return f"{st['median']:.{digits}f} [{st['min']:.{digits}f}–{st['max']:.{digits}f}]{n}"
+
+
+# --------------------------------------------------------------------------
+# Outputs and the closing report
+
+
+def write_json(path, result):
+    """`result` to path as indented JSON, through a temporary file (a reader never sees half of it)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(result, f, indent=2)
+    os.replace(path + ".tmp", path)
+
+
+def print_tables(result, wall_note, cpu_note):
+    """The wall-time and CPU-time tables, each under a blank line and followed by its note."""
+    for text in (result["table"], wall_note, result["cpu_table"], cpu_note):
+        print()
+        print(text)
+
+
+def failures(runs, names, key, label):
+    """(peer, rep, name) of every selected workload (run[key][name]) that failed or is
+    missing, and a line listing them if there are any."""
+    failed = [(r["peer"], r["rep"], n) for r in runs for n in names if n not in r[key] or not r[key][n]["ok"]]
+    if failed:
+        print("failed or missing: " + ", ".join(f"{label(a)} rep {b} {c}" for a, b, c in failed))
+    return failed
+
+
+def print_errors(runs, label):
+    """A line for every error a run recorded, with its console log."""
+    for r in runs:
+        for e in r["errors"]:
+            print(f"{label(r['peer'])} rep {r['rep']}: {e} (console log {r['console_log']})")

@@ -30,13 +30,11 @@ usage: experiments/vs_qemu.py [--reps 3] [--engines jit,interp]
 """
 import argparse
 import hashlib
-import json
 import math
 import os
 import platform
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,11 +42,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from console_session import ConsoleSession  # noqa: E402
-from emulators import (MAX_COMMAND, QEMU_KERNEL, cell, cpu_seconds, initramfs_file, pin_binary,  # noqa: E402,F401
-                       qemu_argv, run_command, spread, version, without_kernel_lines)
-from linux_guest import INITRD, KERNEL as MIPSHV_KERNEL, KERNEL_TROUBLE, PROMPT, options  # noqa: E402
-from records import record  # noqa: E402
+from emulators import (MAX_COMMAND, QEMU_KERNEL, GuestRun, cell, emulator_options, failures,  # noqa: E402
+                       initramfs_file, pin_binary, print_errors, print_tables, qemu_argv, spread, version, write_json)
+from linux_guest import INITRD, KERNEL as MIPSHV_KERNEL, options  # noqa: E402
 
 WORKLOADS = ("boot", "sha256", "gzip", "fork", "awk")
 SIZES = {
@@ -124,42 +120,22 @@ def peer_argv(peer, args, stats):
 def one_run(peer, rep, args, p, log_dir):
     log_path = os.path.join(log_dir, f"{peer}-rep{rep}.log")
     stats = os.path.join(log_dir, f"{peer}-rep{rep}.pb")
-    if os.path.exists(stats):
-        os.unlink(stats)
-    argv = peer_argv(peer, args, stats)
-    shown = [args.mipshv_path if a == args.mipshv else a for a in argv]
-    run = {"peer": peer, "rep": rep, "argv": shown, "console_log": os.path.relpath(log_path, ROOT),
-           "loadavg_before": os.getloadavg(), "workloads": {}, "untimed": {}, "errors": []}
+    g = GuestRun(peer, rep, f"  {PEER_LABEL[peer]:14} rep {rep}", peer_argv(peer, args, stats), log_path, stats,
+                 args.mipshv, args.mipshv_path, args.timeout, "workloads")
+    run = g.run
     wl = run["workloads"]
     expect = p["expect"]
-    timeout = args.timeout
-    where = "boot"
+    untimed = g.untimed
 
     def timed(name, command, check):
-        nonlocal where
-        where = name
-        cpu0, start = cpu_seconds(s.proc.pid), time.monotonic()
-        raw = run_command(s, command, timeout)
-        seconds, cpu = time.monotonic() - start, cpu_seconds(s.proc.pid) - cpu0
-        out = without_kernel_lines(raw)
+        raw, out, seconds, cpu = g.timed(name, command)
         ok, detail = check(out)
         wl[name] = {"seconds": seconds, "cpu_seconds": cpu, "ok": ok, "output": raw.strip()[-400:], "detail": detail}
         print(f"  {PEER_LABEL[peer]:14} rep {rep} {name:7} {seconds:8.2f} s  {'ok' if ok else 'FAILED: ' + detail}",
               flush=True)
 
-    def untimed(command):
-        nonlocal where
-        where = "untimed: " + command
-        start = time.monotonic()
-        raw = run_command(s, command, timeout)
-        run["untimed"][command] = {"seconds": round(time.monotonic() - start, 3), "output": raw.strip()[-400:]}
-        return without_kernel_lines(raw)
-
-    start = time.monotonic()
-    s = ConsoleSession(argv, log_path)
-    try:
-        s.expect(PROMPT, timeout=timeout)
-        boot, boot_cpu = time.monotonic() - start, cpu_seconds(s.proc.pid)
+    def body(guest):
+        boot, boot_cpu = guest.boot_seconds, guest.boot_cpu_seconds
         machine = untimed("uname -rm")
         # Notices such as "random: crng init done" stay off the console, out of
         # the commands' echo and output; warnings and worse still show.
@@ -203,32 +179,8 @@ def one_run(peer, rep, args, p, log_dir):
                 print(f"  {PEER_LABEL[peer]:14} rep {rep} fork    FAILED: {f['detail']}", flush=True)
         if "awk" in args.workloads:
             timed("awk", p["awk"], lambda out: (out == expect["awk"], f"got {out!r}, want {expect['awk']}"))
-        where = "poweroff"
-        s.send("poweroff -f\n")
-        try:
-            run["exit_status"] = s.wait_exit(timeout=60 if peer != "qemu" else 20)
-        except TimeoutError:
-            run["exit_status"] = None
-            if peer != "qemu":  # QEMU's Malta may not power off; it is killed below
-                run["errors"].append("did not exit within 60 s of poweroff -f")
-    except (TimeoutError, EOFError) as e:
-        msg = str(e)
-        run["errors"].append(f"at {where}: {msg.splitlines()[0]}")
-        print(f"  {PEER_LABEL[peer]:14} rep {rep} ERROR at {where}: {msg.splitlines()[0]}", flush=True)
-        print("    last console output: " + "\n    ".join(msg.splitlines()[-8:]), flush=True)
-    finally:
-        s.close()
-        run["host_seconds"] = time.monotonic() - start
-        run["loadavg_after"] = os.getloadavg()
-    bad = sorted(set(KERNEL_TROUBLE.findall(s.log.decode(errors="replace"))))
-    run["kernel_log_problems"] = bad
-    if bad:
-        print(f"  {PEER_LABEL[peer]:14} rep {rep} console log has {bad}", flush=True)
-    if peer != "qemu" and os.path.exists(stats):
-        try:
-            run["guest_instructions"] = int(record(args.mipshv, stats)["totals"]["instructions"])
-        except (subprocess.CalledProcessError, ValueError, KeyError):
-            pass
+
+    g.perform(body)
     if all(w in wl and wl[w]["ok"] for w in args.workloads):
         run["total_seconds"] = sum(wl[w]["seconds"] for w in args.workloads)
         run["total_cpu_seconds"] = sum(wl[w]["cpu_seconds"] for w in args.workloads)
@@ -280,12 +232,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--engines", default="jit,interp", help="mipshv engines, comma-separated (jit, interp)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset of " + ",".join(WORKLOADS))
-    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    ap.add_argument("-m", "--memory", default="512M", help="guest RAM for both (default 512M)")
-    ap.add_argument("--timeout", type=float, default=900, help="seconds allowed for the boot and for each command")
-    ap.add_argument("--no-qemu", action="store_true", help="mipshv only (no ratios)")
-    ap.add_argument("--mipshv", default=os.path.join(ROOT, "build", "mipshv"))
-    ap.add_argument("--qemu", default="qemu-system-mips64el")
+    emulator_options(ap, ROOT, "small sizes, for a smoke run", "mipshv only (no ratios)")
     ap.add_argument("--initrd", default=INITRD)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "vs_qemu.json"))
     args = ap.parse_args()
@@ -314,7 +261,6 @@ def main():
         ap.error(f"{args.mipshv_path} does not run (a build in progress?)")
     p = plan(args.sizes, args.initrd)
     peers = ([] if args.no_qemu else ["qemu"]) + engines
-    out_dir = os.path.dirname(os.path.abspath(args.out))
     log_dir = os.path.splitext(os.path.abspath(args.out))[0] + "-logs"
     os.makedirs(log_dir, exist_ok=True)
     print(f"vs_qemu: {', '.join(PEER_LABEL[x] for x in peers)}; workloads {', '.join(args.workloads)}; "
@@ -344,10 +290,7 @@ def main():
             "cpu_summary": cpu_summary, "cpu_table": table(cpu_summary, peers, args.reps, "CPU s"),
             "runs": runs,
         }
-        os.makedirs(out_dir, exist_ok=True)
-        with open(args.out + ".tmp", "w") as f:
-            json.dump(result, f, indent=2)
-        os.replace(args.out + ".tmp", args.out)
+        write_json(args.out, result)
         return result
 
     runs = []
@@ -361,22 +304,10 @@ def main():
     finally:
         shutil.rmtree(pinned, ignore_errors=True)
     result = write(runs, True)
-    md, cpu_md = result["table"], result["cpu_table"]
-    print()
-    print(md)
-    print()
-    print("medians [min–max] of host wall seconds; QEMU/x = QEMU median / mipshv median (> 1: mipshv faster)")
-    print()
-    print(cpu_md)
-    print()
-    print("the same for the emulator process's CPU time (user + system, all threads), less sensitive to other load")
-    failed = [(r["peer"], r["rep"], w) for r in runs for w in args.workloads
-              if w not in r["workloads"] or not r["workloads"][w]["ok"]]
-    if failed:
-        print("failed or missing: " + ", ".join(f"{PEER_LABEL[a]} rep {b} {c}" for a, b, c in failed))
-    for r in runs:
-        for e in r["errors"]:
-            print(f"{PEER_LABEL[r['peer']]} rep {r['rep']}: {e} (console log {r['console_log']})")
+    print_tables(result, "medians [min–max] of host wall seconds; QEMU/x = QEMU median / mipshv median (> 1: mipshv faster)",
+                 "the same for the emulator process's CPU time (user + system, all threads), less sensitive to other load")
+    failed = failures(runs, args.workloads, "workloads", PEER_LABEL.get)
+    print_errors(runs, PEER_LABEL.get)
     if not result["gzip_outputs_identical"]:
         print(f"note: gzip output differs between runs: {result['gzip_output_sha256s']}")
     print(f"wrote {args.out}")

@@ -41,7 +41,6 @@ usage: experiments/workload_classes.py [--reps 5] [--classes all] [--modes bare-
 import argparse
 import csv
 import hashlib
-import json
 import os
 import platform
 import shutil
@@ -56,11 +55,10 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import disks  # noqa: E402
 import nets  # noqa: E402
-from console_session import ConsoleSession  # noqa: E402
-from emulators import (MAX_COMMAND, build_programs, cell, cpu_seconds, pin_binary, qemu_argv,  # noqa: E402
-                       qemu_initramfs, run_command, spread, version, with_files, without_kernel_lines)
-from linux_guest import INITRD, KERNEL as MIPSHV_KERNEL, KERNEL_TROUBLE, PROMPT, RTC, options  # noqa: E402
-from records import record  # noqa: E402
+from emulators import (MAX_COMMAND, GuestRun, build_programs, cell, emulator_options, failures,  # noqa: E402
+                       pin_binary, print_errors, print_tables, qemu_argv, qemu_initramfs, spread, version, with_files,
+                       write_json)
+from linux_guest import INITRD, KERNEL as MIPSHV_KERNEL, RTC, options  # noqa: E402
 
 PROGRAMS_DIR = os.path.join(HERE, "guest_programs")
 PROGRAMS = ("gen", "randmem", "mmapchurn", "forkbig", "pingpong", "nbody")
@@ -248,30 +246,17 @@ def peer_argv(peer, args, stats, image, port):
 def one_run(peer, rep, args, p, log_dir):
     base = os.path.join(log_dir, f"{peer.replace(':', '_')}-rep{rep}")
     stats, log_path = base + ".pb", base + ".log"
-    if os.path.exists(stats):
-        os.unlink(stats)
     image = None
     if "disk" in args.classes:
         image = disks.make_ext4(os.path.join(args.tmp, "disk.img"), args.sizes["disk_image"])
     argv = peer_argv(peer, args, stats, image, args.http.port if args.http else None)
-    shown = [args.mipshv_path if a == args.mipshv else a for a in argv]
-    run = {"peer": peer, "rep": rep, "argv": shown, "console_log": os.path.relpath(log_path, ROOT),
-           "loadavg_before": os.getloadavg(), "classes": {}, "untimed": {}, "errors": []}
-    where = "boot"
+    g = GuestRun(peer, rep, f"  {label(peer):18} rep {rep}", argv, log_path, stats,
+                 args.mipshv, args.mipshv_path, args.timeout, "classes")
+    run = g.run
+    untimed = g.untimed
 
-    def untimed(command):
-        nonlocal where
-        where = "untimed: " + command
-        t0 = time.monotonic()
-        raw = run_command(s, command, args.timeout)
-        run["untimed"][command] = {"seconds": round(time.monotonic() - t0, 3), "output": raw.strip()[-400:]}
-        return without_kernel_lines(raw)
-
-    start = time.monotonic()
-    s = ConsoleSession(argv, log_path)
-    try:
-        s.expect(PROMPT, timeout=args.timeout)
-        run["boot_seconds"] = time.monotonic() - start
+    def body(guest):
+        run["boot_seconds"] = guest.boot_seconds
         untimed("dmesg -n 1")
         run["machine"] = untimed("uname -rm")
         devices = [d for d in ("disk", "net") if d in args.classes]
@@ -285,11 +270,7 @@ def one_run(peer, rep, args, p, log_dir):
             run["text_sha256"] = untimed("sha256sum /tmp/t").split()[:1]
         for name in args.classes:
             command, expected = p[name]
-            where = name
-            cpu0, t0 = cpu_seconds(s.proc.pid), time.monotonic()
-            raw = run_command(s, command, args.timeout)
-            seconds, cpu = time.monotonic() - t0, cpu_seconds(s.proc.pid) - cpu0
-            out = without_kernel_lines(raw)
+            raw, out, seconds, cpu = guest.timed(name, command)
             ok, result, detail = check(name, out, expected, args)
             entry = {"seconds": seconds, "cpu_seconds": cpu, "ok": ok, "result": result, "output": raw.strip()[-400:],
                      "detail": detail}
@@ -303,35 +284,8 @@ def one_run(peer, rep, args, p, log_dir):
             run["classes"][name] = entry
             print(f"  {label(peer):18} rep {rep} {name:9} {seconds:8.2f} s  {'ok' if entry['ok'] else 'FAILED: ' + entry['detail']}",
                   flush=True)
-        where = "poweroff"
-        s.send("poweroff -f\n")
-        try:
-            run["exit_status"] = s.wait_exit(timeout=60 if peer != "qemu" else 20)
-        except TimeoutError:
-            run["exit_status"] = None
-            if peer != "qemu":  # QEMU's Malta may not power off; it is killed
-                run["errors"].append("did not exit within 60 s of poweroff -f")
-    except (TimeoutError, EOFError) as e:
-        msg = str(e)
-        run["errors"].append(f"at {where}: {msg.splitlines()[0]}")
-        print(f"  {label(peer):18} rep {rep} ERROR at {where}: {msg.splitlines()[0]}", flush=True)
-        print("    last console output: " + "\n    ".join(msg.splitlines()[-8:]), flush=True)
-    finally:
-        s.close()
-        run["host_seconds"] = time.monotonic() - start
-        run["loadavg_after"] = os.getloadavg()
-        if image:
-            os.unlink(image)
-    bad = sorted(set(KERNEL_TROUBLE.findall(s.log.decode(errors="replace"))))
-    run["kernel_log_problems"] = bad
-    if bad:
-        print(f"  {label(peer):18} rep {rep} console log has {bad}", flush=True)
-    if peer != "qemu" and os.path.exists(stats):
-        try:
-            run["guest_instructions"] = int(record(args.mipshv, stats)["totals"]["instructions"])
-        except (subprocess.CalledProcessError, ValueError, KeyError):
-            pass
-    return run
+
+    return g.perform(body, cleanup=(lambda: os.unlink(image)) if image else None)
 
 
 # --------------------------------------------------------------------------
@@ -410,12 +364,7 @@ def main():
     ap.add_argument("--classes", default="all", help="comma-separated subset of " + ",".join(CLASSES))
     ap.add_argument("--modes", default="bare-metal", help="mipshv modes, comma-separated (all: " + ",".join(MODES) + ")")
     ap.add_argument("--engine", default="jit", choices=("jit", "interp"))
-    ap.add_argument("--quick", action="store_true", help="tiny sizes, to exercise the pipeline")
-    ap.add_argument("-m", "--memory", default="512M", help="guest RAM for both (default 512M)")
-    ap.add_argument("--timeout", type=float, default=900, help="seconds allowed for the boot and for each command")
-    ap.add_argument("--no-qemu", action="store_true", help="mipshv only (no QEMU ratios)")
-    ap.add_argument("--mipshv", default=os.path.join(ROOT, "build", "mipshv"))
-    ap.add_argument("--qemu", default="qemu-system-mips64el")
+    emulator_options(ap, ROOT, "tiny sizes, to exercise the pipeline", "mipshv only (no QEMU ratios)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "workload_classes.json"))
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so every emulator is killed
@@ -431,7 +380,6 @@ def main():
         ap.error(f"{args.qemu} not found (install qemu-system-mips, or pass --no-qemu)")
     args.sizes = SIZES["quick" if args.quick else "full"]
     peers = ([] if args.no_qemu else ["qemu"]) + [f"mipshv-{m}" for m in modes]
-    out_dir = os.path.dirname(os.path.abspath(args.out))
     log_dir = os.path.splitext(os.path.abspath(args.out))[0] + "-logs"
     os.makedirs(log_dir, exist_ok=True)
 
@@ -482,10 +430,7 @@ def main():
                 "cpu_summary": cpu_summary, "cpu_table": table(cpu_summary, peers, args.reps, "CPU s"),
                 "runs": runs,
             }
-            os.makedirs(out_dir, exist_ok=True)
-            with open(args.out + ".tmp", "w") as f:
-                json.dump(result, f, indent=2)
-            os.replace(args.out + ".tmp", args.out)
+            write_json(args.out, result)
             csv_path = os.path.splitext(args.out)[0] + ".csv"
             with open(csv_path + ".tmp", "w", newline="") as f:
                 w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
@@ -504,25 +449,14 @@ def main():
         if args.http:
             args.http.close()
         shutil.rmtree(args.tmp, ignore_errors=True)
-    print()
-    print(result["table"])
-    print()
-    print("medians [min–max] of host wall seconds; QEMU/x = QEMU median / mipshv median (> 1: mipshv faster); "
-          "mode/bare = the mode's median / bare metal's")
-    print()
-    print(result["cpu_table"])
-    print()
-    print("the same for the emulator process's CPU time (user + system, all threads)")
-    failed = [(r["peer"], r["rep"], c) for r in runs for c in args.classes
-              if c not in r["classes"] or not r["classes"][c]["ok"]]
-    if failed:
-        print("failed or missing: " + ", ".join(f"{label(a)} rep {b} {c}" for a, b, c in failed))
+    print_tables(result, "medians [min–max] of host wall seconds; QEMU/x = QEMU median / mipshv median (> 1: mipshv faster); "
+                 "mode/bare = the mode's median / bare metal's",
+                 "the same for the emulator process's CPU time (user + system, all threads)")
+    failed = failures(runs, args.classes, "classes", label)
     disagree = [c for c, ok in result["results_agree"].items() if not ok]
     if disagree:
         print("results differ between runs: " + ", ".join(disagree))
-    for r in runs:
-        for e in r["errors"]:
-            print(f"{label(r['peer'])} rep {r['rep']}: {e} (console log {r['console_log']})")
+    print_errors(runs, label)
     print(f"wrote {args.out} and {os.path.splitext(args.out)[0]}.csv ({result['elapsed_seconds']:.0f} s)")
     return 1 if failed or disagree or any(r["errors"] for r in runs) else 0
 
