@@ -125,15 +125,21 @@ unsigned from_host(unsigned mxcsr) {
 }
 
 // Runs `op` (which computes through volatiles) in rounding mode `rm` with
-// the host's flags cleared, and gives the flags it raised. The host's own
-// MXCSR (round to nearest) is restored afterwards.
+// the host's flags cleared, and gives the flags it raised. The host runs in
+// round-to-nearest outside this function. Writing MXCSR stalls the pipeline
+// and reading it does not, so it is written only when it must change: the
+// flags an operation raised are cleared again at once (so the next one
+// usually finds them clear), and the rounding mode is set and reset only
+// for a mode other than nearest. (No host code reads the sticky flags.)
 template <typename T, typename Op>
 T on_host(unsigned rm, const Op& op, unsigned& flags) {
-    const unsigned saved = _mm_getcsr();
-    _mm_setcsr((saved & ~(kMxcsrFlags | kMxcsrRounding)) | kHostRounding[rm]);
+    const unsigned before = _mm_getcsr();
+    const unsigned host = before & ~(kMxcsrFlags | kMxcsrRounding);  // round to nearest, flags clear
+    if (before != host || rm) _mm_setcsr(host | kHostRounding[rm]);
     const T r = op();
-    flags = from_host(_mm_getcsr());
-    _mm_setcsr(saved);
+    const unsigned after = _mm_getcsr();
+    flags = from_host(after);
+    if (after != host) _mm_setcsr(host);
     return r;
 }
 
