@@ -30,10 +30,21 @@ bool store_rt(Cpu& c, const Insn& i) { return store<T>(c, i, ea(c, i), RT); }
 template <unsigned N>
 uint64_t width_mask() { return N == 8 ? ~0ull : 0xffffffffull; }
 
+// The effective address itself translates for `access`, or its fault is
+// raised (reporting it unaligned); a software-TLB hit already says it does,
+// so only a miss pays for the translation. The access itself then goes to
+// the aligned word, in the same page.
+bool translates(Cpu& c, const Insn& i, uint64_t va, Access access) {
+    const bool store = access == Access::STORE;
+    if (store ? c.soft_tlb.for_write(c.mmu_mode, va) : c.soft_tlb.for_read(c.mmu_mode, va)) return true;
+    uint64_t pa;
+    return translate_or_raise(c, i, va, access, pa);
+}
+
 template <typename T, unsigned N>
 bool load_left(Cpu& c, const Insn& i, uint64_t& result) {
-    uint64_t va = ea(c, i), mem, pa;
-    if (!translate_or_raise(c, i, va, Access::LOAD, pa) || !load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
+    uint64_t va = ea(c, i), mem;
+    if (!translates(c, i, va, Access::LOAD) || !load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
     unsigned shift = 8 * (N - 1 - (va & (N - 1)));
     uint64_t keep = (1ull << shift) - 1;  // bytes of rt the load leaves in place
     result = ((mem << shift) & width_mask<N>()) | (RT & keep);
@@ -42,8 +53,8 @@ bool load_left(Cpu& c, const Insn& i, uint64_t& result) {
 
 template <typename T, unsigned N>
 bool load_right(Cpu& c, const Insn& i, uint64_t& result) {
-    uint64_t va = ea(c, i), mem, pa;
-    if (!translate_or_raise(c, i, va, Access::LOAD, pa) || !load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
+    uint64_t va = ea(c, i), mem;
+    if (!translates(c, i, va, Access::LOAD) || !load<T>(c, i, va & ~uint64_t(N - 1), mem)) return false;
     unsigned shift = 8 * (va & (N - 1));
     uint64_t loaded = width_mask<N>() >> shift;
     result = (mem >> shift) | (RT & width_mask<N>() & ~loaded);
@@ -52,15 +63,10 @@ bool load_right(Cpu& c, const Insn& i, uint64_t& result) {
 
 // A partial store is a store: it faults as one (TLBS, AdES, Mod) before the
 // merge reads the word it lands in.
-bool writable(Cpu& c, const Insn& i, uint64_t va) {
-    uint64_t pa;
-    return translate_or_raise(c, i, va, Access::STORE, pa);
-}
-
 template <typename T, unsigned N>
 bool store_left(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), aligned = va & ~uint64_t(N - 1), mem;
-    if (!writable(c, i, va) || !load<T>(c, i, aligned, mem)) return false;
+    if (!translates(c, i, va, Access::STORE) || !load<T>(c, i, aligned, mem)) return false;
     unsigned shift = 8 * (N - 1 - (va & (N - 1)));
     uint64_t written = width_mask<N>() >> shift;  // memory bytes replaced
     return store<T>(c, i, aligned, (mem & ~written) | ((RT & width_mask<N>()) >> shift));
@@ -69,7 +75,7 @@ bool store_left(Cpu& c, const Insn& i) {
 template <typename T, unsigned N>
 bool store_right(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), aligned = va & ~uint64_t(N - 1), mem;
-    if (!writable(c, i, va) || !load<T>(c, i, aligned, mem)) return false;
+    if (!translates(c, i, va, Access::STORE) || !load<T>(c, i, aligned, mem)) return false;
     unsigned shift = 8 * (va & (N - 1));
     uint64_t written = (width_mask<N>() << shift) & width_mask<N>();
     return store<T>(c, i, aligned, (mem & ~written) | ((RT << shift) & written));
