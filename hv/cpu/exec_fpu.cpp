@@ -174,18 +174,87 @@ Bits<T> rounded(Fp& x, const Op& op) {
     return std::bit_cast<Bits<T>>(r);
 }
 
+// ---- The common case without the host's flags ---------------------------------
+
+enum class Arith { ADD, SUB, MUL, DIV };
+
+// Reading MXCSR waits for the operation before it to finish (on AMD Zen, and
+// writing it serialises), which made it most of an FP instruction's cost.
+// In round-to-nearest with operands and result within ErrorTermRange (fpu.h)
+// the only flag an add, subtract, multiply, divide or square root can raise
+// is Inexact, and the rounding error is exactly representable: TwoSum
+// (Knuth) gives it for a sum, a fused multiply-add for a product, quotient
+// or root (Boldo and Muller, "Exact and approximated error of the FMA").
+// Anything else (other rounding modes, tiny or huge values, zero results
+// that may have underflowed, division by zero, NaNs and infinities) takes
+// the MXCSR path above.
+template <typename T>
+struct Safe {
+    static bool within(T v) {
+        const T a = std::fabs(v);
+        return a >= ErrorTermRange<T>::kLow && a <= ErrorTermRange<T>::kHigh;
+    }
+    static bool zero_or_within(T v) { return v == 0 || within(v); }
+};
+
+// The rounding error of s = fl(a + b), exactly (Knuth's TwoSum).
+template <typename T>
+T sum_error(T a, T b, T s) {
+    const T b_virtual = s - a;
+    const T a_virtual = s - b_virtual;
+    return (a - a_virtual) + (b - b_virtual);
+}
+
+// Whether the fast path applies; then r is op's result and inexact its flag.
+template <typename T>
+bool without_flags(Arith op, T p, T q, T& r, bool& inexact) {
+    if (!Safe<T>::zero_or_within(p) || !Safe<T>::zero_or_within(q)) return false;
+    switch (op) {
+        case Arith::ADD:  // a zero sum of such operands is exact
+            r = p + q;
+            inexact = sum_error(p, q, r) != 0;
+            return Safe<T>::zero_or_within(r);
+        case Arith::SUB:
+            r = p - q;
+            inexact = sum_error(p, -q, r) != 0;
+            return Safe<T>::zero_or_within(r);
+        case Arith::MUL:
+            r = p * q;
+            inexact = std::fma(p, q, -r) != 0;
+            return r == 0 ? (p == 0 || q == 0) : Safe<T>::within(r);
+        case Arith::DIV:
+            if (q == 0) return false;
+            r = p / q;
+            inexact = std::fma(-r, q, p) != 0;
+            return r == 0 ? p == 0 : Safe<T>::within(r);
+    }
+    return false;
+}
+
+template <typename T>
+bool root_without_flags(T p, T& r, bool& inexact) {
+    if (!Safe<T>::zero_or_within(p) || p < 0) return false;
+    r = std::sqrt(p);
+    inexact = std::fma(-r, r, p) != 0;
+    return true;
+}
+
 template <typename T>
 Bits<T> nan_result(Fp& x, bool signalling) {
     if (signalling) x.flags |= EX_V;
     return Ieee<T>::kDefaultNan;
 }
 
-enum class Arith { ADD, SUB, MUL, DIV };
-
 template <typename T>
 Bits<T> arith(Fp& x, Arith op, Bits<T> a, Bits<T> b) {
     if (is_nan<T>(a) || is_nan<T>(b)) return nan_result<T>(x, is_snan<T>(a) || is_snan<T>(b));
     const T p = std::bit_cast<T>(a), q = std::bit_cast<T>(b);
+    T r;
+    bool inexact;
+    if (x.rm == 0 && without_flags(op, p, q, r, inexact)) {
+        if (inexact) x.flags |= EX_I;
+        return std::bit_cast<Bits<T>>(r);
+    }
     return rounded<T>(x, [=] {
         volatile T vp = p, vq = q;
         volatile T r;
@@ -203,6 +272,12 @@ template <typename T>
 Bits<T> square_root(Fp& x, Bits<T> a) {
     if (is_nan<T>(a)) return nan_result<T>(x, is_snan<T>(a));
     const T p = std::bit_cast<T>(a);
+    T root;
+    bool inexact;
+    if (x.rm == 0 && root_without_flags(p, root, inexact)) {
+        if (inexact) x.flags |= EX_I;
+        return std::bit_cast<Bits<T>>(root);
+    }
     return rounded<T>(x, [=] {
         volatile T vp = p;
         volatile T r = std::sqrt(T(vp));

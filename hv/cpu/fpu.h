@@ -12,7 +12,10 @@
 //         QEMU checks raise Reserved Instruction, the rest use the pair.
 // A 32-bit write leaves the upper half of the 64-bit register unchanged.
 #pragma once
+#include <bit>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 
 #include "hv/cpu/cpu.h"
 
@@ -47,6 +50,31 @@ constexpr uint32_t kFirValue =
 // Legacy NaN encoding: the fraction's top bit set means signalling.
 constexpr uint32_t kDefaultNanS = 0x7fbfffffu;
 constexpr uint64_t kDefaultNanD = 0x7ff7ffffffffffffull;
+
+// Where an add, subtract, multiply, divide or square root rounded to
+// nearest can raise only Inexact and its rounding error is exactly
+// representable, so that Inexact is "the error term is not zero" and the
+// host's flags need not be read (exec_fpu.cpp, "without the host's flags";
+// the jit's native forms use the same bounds). The error term is a multiple
+// of ulp(x) * ulp(y) for the operands of a product (or quotient and divisor,
+// or root and root): kLow = 2^(emin + 2p) keeps it clear of underflow.
+// kHigh = 2^(emax - 3) keeps TwoSum's intermediates clear of overflow.
+template <typename T>
+struct ErrorTermRange {
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    static constexpr T power_of_two(int e) {
+        return std::bit_cast<T>(
+            Bits(Bits(e + std::numeric_limits<T>::max_exponent - 1) << (std::numeric_limits<T>::digits - 1)));
+    }
+    static constexpr T kLow = power_of_two(std::numeric_limits<T>::min_exponent - 1 + 2 * std::numeric_limits<T>::digits);
+    static constexpr T kHigh = power_of_two(std::numeric_limits<T>::max_exponent - 4);
+    // The bounds as bit patterns shifted left by one (the sign dropped), as
+    // translated code compares |x|: within iff (bits << 1) - kLow2 <= kSpan2.
+    static constexpr Bits kLow2 = Bits(std::bit_cast<Bits>(kLow) << 1);
+    static constexpr Bits kSpan2 = Bits((std::bit_cast<Bits>(kHigh) << 1) - kLow2);
+};
+static_assert(ErrorTermRange<double>::kLow == 0x1p-916 && ErrorTermRange<double>::kHigh == 0x1p1020);
+static_assert(ErrorTermRange<float>::kLow == 0x1p-78f && ErrorTermRange<float>::kHigh == 0x1p124f);
 
 }  // namespace fpu
 

@@ -1,14 +1,17 @@
 // The translator's native forms of instructions that used to run as
 // routine calls (multiply-accumulate, divides, leading-zero counts, traps,
-// RDHWR of the TLS pointer, FPU moves, loads and stores): each must leave
+// RDHWR of the TLS pointer, FPU moves, loads, stores and arithmetic): each
+// must leave
 // exactly the interpreter's state, edge values and exceptions included. And
 // the engine record's routine_calls counter: one per execution of an
 // instruction that leaves translated code for its routine, none for a
 // native one.
 #include <catch2/catch.hpp>
 
+#include <bit>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -49,6 +52,10 @@ constexpr uint32_t mtc1(unsigned rt, unsigned fs) { return cop1(4, rt, fs, 0, 0)
 constexpr uint32_t dmtc1(unsigned rt, unsigned fs) { return cop1(5, rt, fs, 0, 0); }
 constexpr uint32_t mfc1(unsigned rt, unsigned fs) { return cop1(0, rt, fs, 0, 0); }
 constexpr uint32_t dmfc1(unsigned rt, unsigned fs) { return cop1(1, rt, fs, 0, 0); }
+constexpr uint32_t cfc1(unsigned rt, unsigned fs) { return cop1(2, rt, fs, 0, 0); }
+constexpr uint32_t fp_arith(unsigned fmt, unsigned funct, unsigned fd, unsigned fs, unsigned ft) {
+    return cop1(fmt, ft, fs, fd, funct);
+}
 constexpr uint32_t mov_s(unsigned fd, unsigned fs) { return cop1(16, 0, fs, fd, 6); }
 constexpr uint32_t mov_d(unsigned fd, unsigned fs) { return cop1(17, 0, fs, fd, 6); }
 constexpr uint32_t lwc1(unsigned ft, int32_t off, unsigned base) { return i_type(0x31, base, ft, off); }
@@ -115,6 +122,7 @@ std::unique_ptr<Machine> same_under_both(const std::vector<uint32_t>& code, cons
     CHECK(a.cp0.cause == b.cp0.cause);
     CHECK(a.cp0.epc == b.cp0.epc);
     CHECK(a.cp0.status == b.cp0.status);
+    CHECK(a.fpu.fcsr == b.fpu.fcsr);
     CHECK(a.counters.exceptions == b.counters.exceptions);
     for (unsigned n = 0; n < 64; ++n) {
         uint64_t x, y;
@@ -283,4 +291,78 @@ TEST_CASE("routine_calls counts each execution that leaves translated code for a
     auto interp = machine_with("interp", code, s);
     interp->run(1000);
     CHECK(interp->run_record(0).engine().routine_calls().empty());
+}
+
+namespace {
+// An FP operand (as the bits of a double, or of a single in the low word):
+// zeros, infinities, NaNs of both kinds, subnormals, values at the edges of
+// fpu::ErrorTermRange, exact small integers and random values.
+uint64_t fp_operand(std::mt19937_64& g, bool dbl) {
+    const uint64_t d_edges[] = {0, 0x8000000000000000ull, 0x7ff0000000000000ull, 0x7ff8000000000000ull,
+                                0x7ff4000000000000ull, 0x0000000000000001ull, 0x000fffffffffffffull,
+                                0x0010000000000000ull, 0x06b0000000000000ull, 0x06afffffffffffffull,
+                                0x7fb0000000000000ull, 0x7fb0000000000001ull, 0x7fefffffffffffffull,
+                                0x3ff0000000000000ull, 0x4008000000000000ull, 0xc000000000000000ull};
+    const uint32_t s_edges[] = {0, 0x80000000u, 0x7f800000u, 0x7fc00000u, 0x7fa00000u, 1, 0x007fffffu, 0x00800000u,
+                                0x18800000u, 0x187fffffu, 0x7d800000u, 0x7d800001u, 0x7f7fffffu, 0x3f800000u,
+                                0x40400000u, 0xc0000000u};
+    switch (g() % 4) {
+        case 0: return dbl ? d_edges[g() % std::size(d_edges)] : s_edges[g() % std::size(s_edges)];
+        case 1: return dbl ? std::bit_cast<uint64_t>(double(int(g() % 200) - 100)) : std::bit_cast<uint32_t>(float(int(g() % 200) - 100));
+        default: return dbl ? g() : uint32_t(g());
+    }
+}
+}  // namespace
+
+TEST_CASE("FPU add, sub, mul and div: native where exact, the routine otherwise", "[jit]") {
+    // Each operation's FCSR (Cause and Flags) is read into a GPR after it.
+    const std::vector<uint32_t> code = {
+        fp_arith(17, 0, 10, 0, 2), cfc1(T0, 31), fp_arith(17, 1, 12, 2, 4), cfc1(T1, 31),
+        fp_arith(17, 2, 14, 4, 6), cfc1(T2, 31), fp_arith(17, 3, 16, 6, 0), cfc1(T3, 31),
+        fp_arith(16, 0, 18, 1, 3), cfc1(T4, 31), fp_arith(16, 1, 20, 3, 5), cfc1(T5, 31),
+        fp_arith(16, 2, 22, 5, 7), cfc1(14, 31), fp_arith(16, 3, 24, 7, 1), cfc1(15, 31),
+        loop_forever(), nop()};
+    std::mt19937_64 g(7);
+    for (int n = 0; n < 200; ++n) {
+        Setup s;
+        s.fpr.resize(8);
+        for (unsigned r = 0; r < 8; ++r) s.fpr[r] = (r & 1) ? fp_operand(g, false) | (uint64_t(g()) << 32) : fp_operand(g, true);
+        const bool fr = g() % 8 != 0;
+        s.status_set = cp0::status::CU1 | (fr ? cp0::status::FR : 0);
+        s.status_clear = fr ? 0 : cp0::status::FR;
+        auto jit = machine_with("jit", code, s);
+        auto interp = machine_with("interp", code, s);
+        uint32_t fcsr = 0;
+        if (g() % 4 == 0) fcsr |= uint32_t(g() % 4);                      // rounding mode
+        if (g() % 6 == 0) fcsr |= uint32_t(g() % 32) << 7;                // enables
+        if (g() % 6 == 0) fcsr |= 1u << 24;                               // FS
+        fcsr |= uint32_t(g() % 32) << 2;                                  // sticky flags
+        jit->cpu().fpu.fcsr = interp->cpu().fpu.fcsr = fcsr;
+        jit->run(60);
+        interp->run(60);
+        INFO("case " << n << std::hex << " fcsr " << fcsr << " fr " << fr);
+        for (unsigned r = 0; r < 32; ++r) {
+            INFO("gpr " << r << " fpr " << r);
+            CHECK(jit->cpu().gpr[r] == interp->cpu().gpr[r]);
+            CHECK(jit->cpu().fpu.fpr[r] == interp->cpu().fpu.fpr[r]);
+        }
+        CHECK(jit->cpu().fpu.fcsr == interp->cpu().fpu.fcsr);
+        CHECK(jit->cpu().pc == interp->cpu().pc);
+        CHECK(jit->cpu().cp0.cause == interp->cpu().cp0.cause);
+        CHECK(jit->cpu().instret == interp->cpu().instret);
+    }
+    // In range, round to nearest: all eight run natively, inexact or not.
+    Setup s;
+    s.fpr = {std::bit_cast<uint64_t>(1.0), std::bit_cast<uint32_t>(3.0f), std::bit_cast<uint64_t>(3.0),
+             std::bit_cast<uint32_t>(0.1f), std::bit_cast<uint64_t>(0.1), std::bit_cast<uint32_t>(7.0f),
+             std::bit_cast<uint64_t>(-2.5), std::bit_cast<uint32_t>(1e-3f)};
+    s.status_set = cp0::status::CU1 | cp0::status::FR;
+    auto m = same_under_both(code, s, 60);
+    for (const char* op : {"add.d", "sub.d", "mul.d", "div.d", "add.s", "sub.s", "mul.s", "div.s"}) {
+        INFO(op);
+        CHECK(routine_calls(*m, op) == 0);
+    }
+    CHECK(m->cpu().fpu.fpr[16] == std::bit_cast<uint64_t>(-2.5 / 1.0));
+    CHECK((m->cpu().gpr[T1] >> 12 & 0x3f) == 1);  // 3.0 - 0.1: Cause = Inexact
+    CHECK((m->cpu().gpr[T0] >> 12 & 0x3f) == 0);  // 1.0 + 3.0: exact
 }

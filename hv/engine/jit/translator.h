@@ -27,7 +27,7 @@ using Xbyak::Label;
 // code reaches every vCPU's state through rbx alone.
 struct Layout {
     int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, mode, cp0, soft_tlb;
-    int32_t stub_insns, patched_sites, fpr;
+    int32_t stub_insns, patched_sites, fpr, fcsr;
 
     explicit Layout(const Cpu& c) {
         auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
@@ -45,6 +45,7 @@ struct Layout {
         stub_insns = at(&c.counters.hypervisor_stub_instructions);
         patched_sites = at(&c.counters.patched_site_executions);
         fpr = at(&c.fpu.fpr[0]);
+        fcsr = at(&c.fpu.fcsr);
     }
 };
 
@@ -268,6 +269,10 @@ private:
         static const bool yes = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tBMI2);
         return yes;
     }
+    static bool has_fma() {
+        static const bool yes = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tFMA);
+        return yes;
+    }
     static bool has_lzcnt() {
         static const bool yes = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tLZCNT);
         return yes;
@@ -332,6 +337,7 @@ private:
     bool emit_alu(const Insn& i);
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu = false);
     bool emit_guarded(size_t k);
+    bool emit_fpu_arith(size_t k);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
     void jump_if_not_taken(const Insn& branch, Label& fall);
