@@ -128,6 +128,13 @@ void Hypervisor::attach(Cpu& c) {
 }
 
 void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
+    // Every vCPU may run the stubs translated so far (the engine is shared).
+    for (PerVcpu& v : vcpus_)
+        if (v.cpu) v.cpu->hyp_code_pa_end = patcher_.stubs_end();
+    if (!patcher_.near_a_site(pa)) {
+        if (is_sensitive(i.op, c.semihosting)) i.action = Action::TRAP;
+        return;
+    }
     // The delay slot of a stub jump is annulled: the instruction runs, and
     // takes guest time, when the stub returns to it.
     if (patcher_.runs_early(pa) && (i.state & insn_state::IN_DELAY_SLOT)) {
@@ -135,9 +142,6 @@ void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
         i.action = Action::ANNUL;
         return;
     }
-    // Every vCPU may run the stubs translated so far (the engine is shared).
-    for (PerVcpu& v : vcpus_)
-        if (v.cpu) v.cpu->hyp_code_pa_end = patcher_.stubs_end();
     if (auto original = patcher_.original_at(pa)) {
         // A patched word ends its block exactly where the original would,
         // so blocks (and the points where interrupts land) match every mode.

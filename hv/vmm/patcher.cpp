@@ -64,7 +64,7 @@ std::optional<uint64_t> alias_like(uint64_t va, uint64_t pa) {
 }  // namespace
 
 Patcher::Patcher(Bus& bus, uint64_t stubs_pa, uint64_t stubs_end_pa)
-    : bus_(bus), stubs_next_(stubs_pa), stubs_end_(stubs_end_pa) {
+    : bus_(bus), stubs_begin_(stubs_pa), stubs_next_(stubs_pa), stubs_end_(stubs_end_pa) {
     bus_.overlay = this;
 }
 

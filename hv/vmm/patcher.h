@@ -54,6 +54,13 @@ public:
     }
     size_t records() const { return records_.size(); }
     bool is_patch_site(uint64_t pa) const { return sites_.count(pa) != 0; }
+    // False when pa is neither a site, nor the slot of a stub jump, nor in
+    // the stubs (whose hypercalls are not sites): the page holding pa has
+    // no site's span on it and is not stub code. One bit and a compare, no
+    // lookup: block building asks it of nearly every instruction.
+    bool near_a_site(uint64_t pa) const {
+        return bus_.is_patched_page(pa) || (pa >= stubs_begin_ && pa < stubs_next_);
+    }
     // The instruction at pa is the delay slot of a stub jump (annulled there:
     // it runs when the stub returns to it).
     bool runs_early(uint64_t pa) const {
@@ -94,7 +101,7 @@ private:
 
     static constexpr uint64_t kMaxSpan = 8, kMaxBefore = 4;
     Bus& bus_;
-    uint64_t stubs_next_, stubs_end_;
+    uint64_t stubs_begin_, stubs_next_, stubs_end_;
     std::unordered_map<uint64_t, Site> sites_;
     std::unordered_map<uint64_t, uint32_t> sites_per_page_;  // page -> sites whose span touches it
     std::unordered_map<uint64_t, uint32_t> hypercall_sites_;  // pa -> record index
