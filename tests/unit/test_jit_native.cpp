@@ -366,3 +366,82 @@ TEST_CASE("FPU add, sub, mul and div: native where exact, the routine otherwise"
     CHECK((m->cpu().gpr[T1] >> 12 & 0x3f) == 1);  // 3.0 - 0.1: Cause = Inexact
     CHECK((m->cpu().gpr[T0] >> 12 & 0x3f) == 0);  // 1.0 + 3.0: exact
 }
+
+// ---- Blocks that loop in place ------------------------------------------------
+// A block whose branch goes back to its own start keeps the guest registers
+// in host registers from one pass to the next (Translator::loop_in_place).
+// Each pass must still account its instructions, stop where the budget
+// says, see its own code change, raise exceptions exactly, and hand on
+// 32-bit results whole.
+
+TEST_CASE("a loop in place stops exactly where the budget ends", "[jit]") {
+    // t2 += t1 (64-bit); t1 += t0 * 8 (32-bit, wrapping: the pass ends with
+    // t1's upper half unextended, and the next begins by reading all of it);
+    // t0 -= 1.
+    const std::vector<uint32_t> code = {
+        daddu(T2, T2, T1), sll(T3, T0, 3), addu(T1, T1, T3), addiu(T0, T0, -1), bne(T0, 0, -5), nop(),
+        loop_forever(), nop()};
+    Setup s;
+    s.gpr = {1000, 0x7ffffff0, 0x123456789ull};
+    for (uint64_t budget : {1ull, 5ull, 6ull, 7ull, 13ull, 61ull, 600ull, 5999ull, 6000ull, 7000ull}) {
+        INFO("budget " << budget);
+        auto m = same_under_both(code, s, budget);
+        // (A stop never falls between a branch and its delay slot.)
+        CHECK(m->cpu().instret - budget <= (budget % 6 == 5 ? 1u : 0u));
+    }
+    auto m = same_under_both(code, s, 7000);
+    CHECK(m->cpu().gpr[T0] == 0);
+}
+
+TEST_CASE("a loop in place sees a store to its own code on the next pass", "[jit]") {
+    // Pass 1 rewrites the word at 1 (addiu t1, t1, 1) into addiu t1, t1, 100.
+    const uint32_t replacement = addiu(T1, T1, 100);
+    const std::vector<uint32_t> code = {
+        addiu(T0, T0, -1), addiu(T1, T1, 1), sw(T2, 4, T3), bne(T0, 0, -4), nop(), loop_forever(), nop()};
+    Setup s;
+    s.gpr = {10, 0, replacement, kCodeVa};
+    auto m = same_under_both(code, s, 200);
+    CHECK(m->cpu().gpr[T1] == 1 + 9 * 100);
+}
+
+TEST_CASE("a loop in place raises an exception on the pass that faults", "[jit]") {
+    // teq traps on the sixth pass, when t0 has come down to t5; the
+    // registers the earlier passes changed must be in the Cpu by then.
+    const std::vector<uint32_t> code = {
+        trap(T0, T5, 0x34), daddu(T2, T2, T0), daddiu(T4, T4, 2), addiu(T0, T0, -1), bne(T0, 0, -5), nop(),
+        loop_forever(), nop()};
+    Setup s;
+    s.gpr = {100, 0, 0, 0, 0, 95};
+    auto m = same_under_both(code, s, 500);
+    CHECK(exc_code(m->cpu()) == 13);
+    CHECK(m->cpu().cp0.epc == kCodeVa);
+    CHECK(m->cpu().gpr[T0] == 95);
+    CHECK(m->cpu().gpr[T2] == 100 + 99 + 98 + 97 + 96);
+}
+
+TEST_CASE("a loop in place with more guest registers than host ones", "[jit]") {
+    // Sixteen guest registers for ten host ones: the pass ends holding
+    // others than it began with; teq traps when t0 reaches s7.
+    constexpr unsigned S0 = 16, S7 = 23;
+    std::vector<uint32_t> code;
+    for (unsigned k = 0; k < 7; ++k) code.push_back(daddu(S0 + k, S0 + k, T1 + k));
+    code.push_back(addu(T1, T1, T2));  // 32-bit, wrapping
+    code.push_back(trap(T0, S7, 0x34));
+    code.push_back(addiu(T0, T0, -1));
+    code.push_back(bne(T0, 0, -11));
+    code.push_back(nop());
+    code.push_back(loop_forever());
+    code.push_back(nop());
+    Setup s;
+    for (unsigned r = T0; r <= S7; ++r) s.gpr.push_back(0x0123456789abcdefull * (r + 3) ^ (uint64_t(r) << 60));
+    s.gpr[0] = 50;
+    s.gpr[S7 - T0] = 3;
+    s.gpr[T2 - T0] = 0x7ffffff0;
+    for (uint64_t budget : {7ull, 12ull, 25ull, 300ull, 1000ull}) {
+        INFO("budget " << budget);
+        same_under_both(code, s, budget);
+    }
+    auto m = same_under_both(code, s, 1000);
+    CHECK(exc_code(m->cpu()) == 13);
+    CHECK(m->cpu().gpr[T0] == 3);
+}

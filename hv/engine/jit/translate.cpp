@@ -27,6 +27,10 @@ void Translator::prologue(Label& recheck) {
     // the guest code it returns to, whose own entry checks. (Links between
     // stub blocks only go forward: see Jit::link_to.)
     if (b_.hypervisor_code) return;
+    entry_checks(recheck);
+}
+
+void Translator::entry_checks(Label& recheck) {
     mov(rax, cpu64(L_.instret));
     add(rax, int32_t(std::max<uint64_t>(b_.guest_insns, 1)));
     cmp(rax, cpu64(L_.exit_instret));
@@ -146,6 +150,7 @@ void Translator::call_routine(size_t k, ExecFn fn) {
     if (!replacement && (i.action != Action::RUN || opcode_info(i.op).sensitive != SensitiveClass::NONE))
         may_change_mode_ = true;
     may_write_memory_ = true;
+    called_routine_ = true;
     call_routine_raw(k, fn);
 }
 
@@ -349,6 +354,14 @@ size_t Translator::run(Block::HostCode& out) {
     out.entry = runnable(getCurr());
     prologue(recheck);
     out.body = runnable(getCurr());
+    const bool self_loop = may_loop_in_place(branch, deferred);
+    Label loop_head;
+    RegCache at_head;
+    if (self_loop) {
+        hold_registers_for_loop();
+        at_head = regs_;
+        L(loop_head);
+    }
     // A branch that runs as a routine leaves its target in c.next_pc (the
     // interpreter starts every block with it at the fall-through address).
     if (branch && !branch_native) store_imm(cpu64(L_.next_pc), b_.end_pc);
@@ -382,6 +395,24 @@ size_t Translator::run(Block::HostCode& out) {
         emit(k);
     }
 
+    if (self_loop && native_decision && !called_routine_) {
+        // Taken: round again with the registers held (see loop_in_place).
+        Label fall;
+        jump_if_not_taken(*branch, fall);
+        loop_in_place(loop_head, at_head, recheck);
+        L(fall);
+        write_back(regs_);
+        account(n, b_.guest_insns);
+        end_static(b_.end_pc, r_.slot_fall);
+    } else {
+        end_block(branch, native_decision, deferred);
+    }
+    emit_cold_paths(recheck);
+    return getSize();
+}
+
+void Translator::end_block(const Insn* branch, bool native_decision, bool deferred) {
+    const size_t n = b_.insns.size();
     write_back(regs_);
     account(n, b_.guest_insns);
     if (native_decision) {
@@ -411,7 +442,68 @@ size_t Translator::run(Block::HostCode& out) {
     } else {
         end_static(b_.end_pc, r_.slot_fall);
     }
+}
 
+// A block whose conditional branch goes back to its own start, with no
+// routine on its straight path, runs round in place: the guest registers
+// stay in host registers from one pass to the next, instead of being
+// written back at the end and loaded again at the start (with more guest
+// registers than host ones, only those held differently at the end than at
+// the start move). Each pass still accounts its instructions and makes the
+// entry checks (budget, pending interrupt), and ends the loop if the block
+// was dropped (its own code written), so guest time, interrupts and
+// self-modifying code behave as if it were chained to itself.
+bool Translator::may_loop_in_place(const Insn* branch, bool deferred) const {
+    if (!branch || !deferred || b_.hypervisor_code || branch->target != b_.vpc) return false;
+    return link_survives_map_changes(b_.vpc, b_.vpc, r_.mode);
+}
+
+// Loads the guest registers the block names first, as many as the cache
+// holds; those the block writes are held dirty from the start, since a
+// later pass may have changed them.
+void Translator::hold_registers_for_loop() {
+    std::array<bool, 33> written{};
+    for (const Insn& i : b_.insns)
+        if (i.dst != 0 && i.dst < 32) written[i.dst] = true;
+    size_t held = 0;
+    for (const Insn& i : b_.insns)
+        for (unsigned g : {unsigned(i.rs), unsigned(i.rt), unsigned(i.dst)})
+            if (g != 0 && g < 32 && regs_.host_of[g] == RegCache::kNone && held < RegCache::kHost.size()) {
+                raw(g);
+                ++held;
+            }
+    for (unsigned g = 1; g < 32; ++g)
+        if (written[g] && regs_.host_of[g] != RegCache::kNone) regs_.dirty[size_t(regs_.host_of[g])] = true;
+}
+
+// The taken side of a block that loops in place: account the pass, make
+// the entry checks, bring the registers to what the head holds, go round.
+void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& recheck) {
+    account(b_.insns.size(), b_.guest_insns);
+    Label& leave = cold([this, &recheck, state = regs_] {
+        write_back(state);
+        jmp(recheck, T_NEAR);
+    });
+    mov(rax, reinterpret_cast<uint64_t>(&b_.dropped));
+    cmp(byte[rax], 0);
+    jne(leave, T_NEAR);
+    entry_checks(leave);
+    // Registers held elsewhere than at the head go home first (all of them,
+    // before any load), then the head's are loaded; the rest stay, whole.
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+        if (regs_.guest_of[h] != at_head.guest_of[h] && regs_.guest_of[h] != RegCache::kNone && regs_.dirty[h])
+            store_home(unsigned(regs_.guest_of[h]), h, regs_);
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h) {
+        if (regs_.guest_of[h] != at_head.guest_of[h]) {
+            if (at_head.guest_of[h] != RegCache::kNone) mov(RegCache::kHost[h], home(unsigned(at_head.guest_of[h])));
+        } else if (regs_.guest_of[h] != RegCache::kNone && regs_.low32[h]) {
+            movsxd(RegCache::kHost[h], RegCache::kHost[h].cvt32());
+        }
+    }
+    jmp(head, T_NEAR);
+}
+
+void Translator::emit_cold_paths(Label& recheck) {
     // Cold paths, out of the straight line (they may add more).
     for (size_t k = 0; k < cold_.size(); ++k) {
         L(*cold_[k].first);
@@ -430,7 +522,6 @@ size_t Translator::run(Block::HostCode& out) {
     store_imm(cpu64(L_.pc), b_.vpc);
     mov(eax, EXIT_RECHECK);
     jmp(written(r_.runtime.epilogue), T_NEAR);
-    return getSize();
 }
 
 size_t translate(const Request& r, uint8_t* buf, size_t capacity, Block::HostCode& out) {

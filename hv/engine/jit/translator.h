@@ -318,6 +318,12 @@ private:
 
     // ---- Pieces -------------------------------------------------------------
     void prologue(Label& recheck);
+    void entry_checks(Label& recheck);
+    void end_block(const Insn* branch, bool native_decision, bool deferred);
+    bool may_loop_in_place(const Insn* branch, bool deferred) const;
+    void hold_registers_for_loop();
+    void loop_in_place(Label& head, const RegCache& at_head, Label& recheck);
+    void emit_cold_paths(Label& recheck);
     void account(uint64_t executed, uint64_t retired);
     void chain(uint64_t target_pc, uint32_t slot);
     void to_indirect(const Xbyak::Reg64& target);
@@ -360,6 +366,8 @@ private:
     bool may_change_mode_ = false;
     // A store or a routine ran, which may have written this block's code.
     bool may_write_memory_ = false;
+    // A routine runs on the block's straight path (it clears the registers held).
+    bool called_routine_ = false;
 };
 
 }  // namespace mipshv::jit
