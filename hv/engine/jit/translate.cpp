@@ -30,8 +30,10 @@ void Translator::prologue(Label& recheck) {
     entry_checks(recheck);
 }
 
-void Translator::entry_checks(Label& recheck) {
-    mov(rax, cpu64(L_.instret));
+// `counted`: the caller has just added this pass's instructions to
+// c.instret and left the sum in rax.
+void Translator::entry_checks(Label& recheck, bool counted) {
+    if (!counted) mov(rax, cpu64(L_.instret));
     add(rax, int32_t(std::max<uint64_t>(b_.guest_insns, 1)));
     cmp(rax, cpu64(L_.exit_instret));
     ja(recheck, T_NEAR);
@@ -479,15 +481,22 @@ void Translator::hold_registers_for_loop() {
 // The taken side of a block that loops in place: account the pass, make
 // the entry checks, bring the registers to what the head holds, go round.
 void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& recheck) {
-    account(b_.insns.size(), b_.guest_insns);
     Label& leave = cold([this, &recheck, state = regs_] {
         write_back(state);
         jmp(recheck, T_NEAR);
     });
-    mov(rax, reinterpret_cast<uint64_t>(&b_.dropped));
-    cmp(byte[rax], 0);
-    jne(leave, T_NEAR);
-    entry_checks(leave);
+    // The pass's account (as `account`) and the next pass's budget check
+    // in one: instret stays in rax between them.
+    account(b_.insns.size() - b_.guest_insns, 0);
+    mov(rax, cpu64(L_.instret));
+    add(rax, int32_t(b_.guest_insns));
+    mov(cpu64(L_.instret), rax);
+    if (may_write_memory_) {  // (without a store or a routine, nothing can write the block's code)
+        mov(rcx, reinterpret_cast<uint64_t>(&b_.dropped));
+        cmp(byte[rcx], 0);
+        jne(leave, T_NEAR);
+    }
+    entry_checks(leave, true);
     // Registers held elsewhere than at the head go home first (all of them,
     // before any load), then the head's are loaded; the rest stay, whole.
     for (size_t h = 0; h < RegCache::kHost.size(); ++h)

@@ -318,7 +318,7 @@ private:
 
     // ---- Pieces -------------------------------------------------------------
     void prologue(Label& recheck);
-    void entry_checks(Label& recheck);
+    void entry_checks(Label& recheck, bool counted = false);
     void end_block(const Insn* branch, bool native_decision, bool deferred);
     bool may_loop_in_place(const Insn* branch, bool deferred) const;
     void hold_registers_for_loop();
