@@ -232,7 +232,7 @@ void Machine::power_up(unsigned core) {
     cps_core_reset(c);
     c.pc = cm_->reset_pc(core);
     c.boot_base = cm_->uses_reset_base_for_bev(core) ? c.pc : kResetBootBase;
-    engine_->flush_lookup_cache();
+    engine_->flush_lookup_cache(LookupFlush::OTHER);
     v.powered = true;
     v.waiting = false;
     ++c.counters.power_ups;

@@ -162,13 +162,13 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
 void flush_translations(Cpu& c) {
     ++c.counters.soft_tlb_flushes;
     c.soft_tlb.flush_all();
-    if (c.engine) c.engine->flush_lookup_cache();
+    if (c.engine) c.engine->flush_lookup_cache(LookupFlush::STATUS);
 }
 
 void flush_mapped_translations(Cpu& c) {
     ++c.counters.soft_tlb_flushes;
     c.soft_tlb.flush_mapped();
-    if (c.engine) c.engine->flush_lookup_cache();
+    if (c.engine) c.engine->flush_lookup_cache(LookupFlush::ASID);
 }
 
 void tlb_entry_replaced(Cpu& c, const TlbEntry& old) {

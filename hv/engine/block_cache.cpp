@@ -27,6 +27,7 @@ bool BlockCache::has_mapped_code(uint64_t mask, uint64_t vpn2) const {
             if (mapped_code_pages_.count((vpn2 & kMappedPageBits) | (k << 12))) return true;
         return false;
     }
+    ++mapped_code_walks_;
     for (const auto& [page, blocks] : mapped_code_pages_)
         if ((page & mask) == vpn2) return true;
     return false;

@@ -46,6 +46,8 @@ public:
     // Some block was found through a TLB-mapped page whose (address & mask)
     // == vpn2 (mask and vpn2 as a TLB entry compares them).
     bool has_mapped_code(uint64_t mask, uint64_t vpn2) const;
+    // Times has_mapped_code walked every mapped code page (a huge page).
+    uint64_t mapped_code_walks() const { return mapped_code_walks_; }
     // Drops every block (they are freed at the next collect_garbage).
     void clear() { drop_all(); }
     // Mappings changed: forget lookups that depended on them.
@@ -104,6 +106,7 @@ private:
     }
     uint64_t epoch_ = 1;       // changes with any mapping change or dropped block
     uint64_t code_epoch_ = 1;  // changes when blocks are dropped
+    mutable uint64_t mapped_code_walks_ = 0;
 };
 
 }  // namespace mipshv

@@ -292,6 +292,9 @@ void BlockEngine::fill_record(stats::EngineRecord& r) const {
     r.set_blocks_translated(blocks_built_);
     r.set_blocks_invalidated(blocks_invalidated_);
     r.set_dispatcher_entries(dispatches_);
+    for (size_t k = 0; k < lookup_flushes_.size(); ++k)
+        if (lookup_flushes_[k]) (*r.mutable_lookup_flushes())[kLookupFlushNames[k]] = lookup_flushes_[k];
+    r.set_mapped_code_walks(cache_.mapped_code_walks());
 }
 
 }  // namespace mipshv

@@ -19,10 +19,13 @@ public:
 
     void run(Cpu& c, uint64_t budget) final;
     void invalidate_code(uint64_t pa, uint64_t len) override;
-    void flush_lookup_cache() override { cache_.flush_lookup(); }
+    void flush_lookup_cache(LookupFlush why) override {
+        ++lookup_flushes_[size_t(why)];
+        cache_.flush_lookup();
+    }
     // Lookups change only if translated code was reached through those pages.
     void unmapped(uint64_t mask, uint64_t vpn2) override {
-        if (cache_.has_mapped_code(mask, vpn2)) flush_lookup_cache();
+        if (cache_.has_mapped_code(mask, vpn2)) flush_lookup_cache(LookupFlush::TLB_ENTRY);
     }
     void fill_record(stats::EngineRecord& r) const override;
     // The block `interpret` is running.
@@ -32,7 +35,7 @@ protected:
     // run() is now running another vCPU than last time: what translated
     // code found through the last one's TLB mappings (lookups, links that
     // depend on mappings) must be looked up again.
-    virtual void switched_vcpu() { flush_lookup_cache(); }
+    virtual void switched_vcpu() { flush_lookup_cache(LookupFlush::VCPU_SWITCH); }
     // Runs `b`, which fits in what is left of the budget and before the
     // timer deadline, from its first instruction; returns with every
     // instruction it retired accounted (see `account`). An engine may go on
@@ -54,6 +57,7 @@ protected:
     uint64_t blocks_built_ = 0;
     uint64_t blocks_invalidated_ = 0;
     uint64_t dispatches_ = 0;
+    std::array<uint64_t, size_t(LookupFlush::COUNT)> lookup_flushes_{};
     const Block* interpreting_ = nullptr;
     const Cpu* last_cpu_ = nullptr;  // the vCPU the last run() ran
 

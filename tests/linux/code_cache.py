@@ -40,6 +40,13 @@ def main():
     check("the default cache was never flushed", int(rec1["engine"].get("code_cache_flushes", 0)) == 0,
           rec1["engine"])
     check("the console logs are byte-identical", log1 == log2)
+    # Lookup flushes by cause: the ASID and Status ones follow the guest
+    # alone (its context switches), so both boots make the same number.
+    lf1, lf2 = rec1["engine"].get("lookup_flushes", {}), rec2["engine"].get("lookup_flushes", {})
+    print(f"lookup flushes: {lf1}")
+    check("the guest's context switches flushed the lookups (asid)", int(lf1.get("asid", 0)) > 0, lf1)
+    check("the same ASID and Status flushes in both boots",
+          all(lf1.get(k) == lf2.get(k) for k in ("asid", "status")), (lf1, lf2))
     check("the same instructions retired", rec1["totals"]["instructions"] == rec2["totals"]["instructions"],
           (rec1["totals"]["instructions"], rec2["totals"]["instructions"]))
     return check.summary()

@@ -29,7 +29,7 @@ struct FakeEngine final : ExecutionEngine {
     std::vector<std::pair<uint64_t, uint64_t>> invalidated;
     void run(Cpu&, uint64_t) override {}
     void invalidate_code(uint64_t pa, uint64_t len) override { invalidated.emplace_back(pa, len); }
-    void flush_lookup_cache() override {}
+    void flush_lookup_cache(LookupFlush) override {}
     const char* name() const override { return "fake"; }
     void fill_record(stats::EngineRecord&) const override {}
 };

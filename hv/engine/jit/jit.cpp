@@ -79,8 +79,8 @@ void Jit::unlink_incoming(Block& b) {
     b.incoming_slots.clear();
 }
 
-void Jit::flush_lookup_cache() {
-    BlockEngine::flush_lookup_cache();
+void Jit::flush_lookup_cache(LookupFlush why) {
+    BlockEngine::flush_lookup_cache(why);
     new_epochs(false);
 }
 

@@ -24,7 +24,7 @@ public:
     ~Jit() override;
     const char* name() const override { return "jit"; }
     void invalidate_code(uint64_t pa, uint64_t len) override;
-    void flush_lookup_cache() override;
+    void flush_lookup_cache(LookupFlush why) override;
     void fill_record(stats::EngineRecord& r) const override;
 
 protected:
@@ -33,7 +33,7 @@ protected:
     // the block the next vCPU starts with.
     void switched_vcpu() override {
         pending_ = Pending::NONE;
-        flush_lookup_cache();
+        flush_lookup_cache(LookupFlush::VCPU_SWITCH);
     }
 
 private:
