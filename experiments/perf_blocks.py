@@ -5,7 +5,7 @@ Run mipshv with MIPSHV_PERF_MAP=1 (the translator then writes
 /tmp/perf-PID.map, a line per translated block), record it with
 `perf record -p PID -o perf.data`, then:
 
-  experiments/perf_blocks.py perf.data [--map /tmp/perf-PID.map] [--top 30]
+  experiments/perf_blocks.py perf.data [--map /tmp/perf-PID.map] [--top 30] [--time START,STOP]
 
 prints the share of all samples in translated code and the blocks with the
 most samples, by guest address, MMU mode (0 user, 1 supervisor, 2 kernel,
@@ -37,13 +37,16 @@ def main():
     ap.add_argument("perf_data")
     ap.add_argument("--map", help="the translator's map (default: the newest /tmp/perf-*.map)")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--time", help="only samples in this window, as perf script --time takes it (START,STOP in "
+                                   "seconds, or percentages such as 80%%-100%%)")
     args = ap.parse_args()
     map_path = args.map or max(glob.glob("/tmp/perf-*.map"), key=os.path.getmtime, default=None)
     if not map_path:
         sys.exit("perf_blocks: no /tmp/perf-*.map (run mipshv with MIPSHV_PERF_MAP=1)")
     blocks = load_map(map_path)
     starts = [b[0] for b in blocks]
-    r = subprocess.run(["perf", "script", "-i", args.perf_data, "-F", "ip,dso"], capture_output=True, text=True)
+    window = ["--time", args.time] if args.time else []
+    r = subprocess.run(["perf", "script", "-i", args.perf_data, "-F", "ip,dso", *window], capture_output=True, text=True)
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
         sys.exit("perf_blocks: perf script failed: " + last)

@@ -17,6 +17,7 @@
 
 #include "hv/board/machine.h"
 #include "hv/cpu/cp0_bits.h"
+#include "hv/cpu/exception.h"
 #include "hv/isa/encode.h"
 #include "hv/stats/run_record.pb.h"
 
@@ -92,6 +93,7 @@ std::unique_ptr<Machine> machine_with(const char* engine, const std::vector<uint
     c.hi = s.hi;
     c.lo = s.lo;
     c.cp0.status = (c.cp0.status | s.status_set) & ~s.status_clear;
+    update_mmu_mode(c);
     c.cp0.hwrena = s.hwrena;
     c.cp0.userlocal = s.userlocal;
     for (size_t n = 0; n < s.fpr.size(); ++n) c.fpu.fpr[n] = s.fpr[n];
@@ -444,4 +446,38 @@ TEST_CASE("a loop in place with more guest registers than host ones", "[jit]") {
     auto m = same_under_both(code, s, 1000);
     CHECK(exc_code(m->cpu()) == 13);
     CHECK(m->cpu().gpr[T0] == 3);
+}
+
+TEST_CASE("lwl, lwr, ldl and ldr: every byte offset, and a fault at an unaligned address", "[jit]") {
+    constexpr unsigned kLwl = 0x22, kLwr = 0x26, kLdl = 0x1a, kLdr = 0x1b;
+    for (int off = 0; off < 8; ++off) {
+        // Each form twice: the first access fills the software TLB (the
+        // routine), the second hits it (the native merge).
+        std::vector<uint32_t> code;
+        for (int pass = 0; pass < 2; ++pass)
+            for (unsigned op : {kLdl, kLdr, kLwl, kLwr})
+                code.push_back(i_type(op, A0, op == kLdl ? T0 : op == kLdr ? T1 : op == kLwl ? T2 : T3, 16 + off));
+        code.push_back(loop_forever());
+        code.push_back(nop());
+        Setup s;
+        s.gpr = {0x1122334455667788ull, 0x99aabbccddeeff00ull, 0xfedcba9876543210ull, 0x0f1e2d3c4b5a6978ull};
+        INFO("offset " << off);
+        auto m = same_under_both(code, s, 40);
+        CHECK(routine_calls(*m, "ldl") == 0);
+        CHECK(routine_calls(*m, "ldr") == 0);  // (the page's entry is there by then)
+        CHECK(m->run_record(0).engine().slow_path_calls().at("ldl") == 1);
+    }
+    // An unmapped user address: TLB refill, BadVAddr the unaligned address.
+    const std::vector<uint32_t> fault = {i_type(kLdr, T4, T0, 3), loop_forever(), nop()};
+    Setup s;
+    s.gpr = {0, 0, 0, 0, 0x0000000000402000ull};
+    s.status_clear = cp0::status::ERL;  // (with ERL, useg is unmapped)
+    auto jit = machine_with("jit", fault, s);
+    auto interp = machine_with("interp", fault, s);
+    jit->run(10);
+    interp->run(10);
+    CHECK(jit->cpu().cp0.badvaddr == 0x402003);
+    CHECK(jit->cpu().cp0.badvaddr == interp->cpu().cp0.badvaddr);
+    CHECK(jit->cpu().cp0.cause == interp->cpu().cp0.cause);
+    CHECK(jit->cpu().pc == interp->cpu().pc);
 }

@@ -335,6 +335,7 @@ bool Translator::emit_native(size_t k) {
         case Opcode::ldc1: emit_mem(k, 8, false, false, true); return true;
         case Opcode::swc1: emit_mem(k, 4, false, true, true); return true;
         case Opcode::sdc1: emit_mem(k, 8, false, true, true); return true;
+        case Opcode::lwl: case Opcode::lwr: case Opcode::ldl: case Opcode::ldr: return emit_partial_load(k);
         default: return emit_alu(i) || emit_guarded(k) || emit_fpu_arith(k);
     }
 }

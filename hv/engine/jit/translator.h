@@ -344,6 +344,7 @@ private:
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu = false);
     bool emit_guarded(size_t k);
     bool emit_fpu_arith(size_t k);
+    bool emit_partial_load(size_t k);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
     void jump_if_not_taken(const Insn& branch, Label& fall);
