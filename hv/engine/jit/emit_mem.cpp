@@ -11,40 +11,49 @@ namespace mipshv::jit {
 // `fpu`: lwc1, ldc1, swc1, sdc1, whose value is FPU register ft, inline
 // while the FPU is usable (and, for 64 bits, Status.FR=1: each register a
 // whole doubleword); else the routine decides.
+// rax := the host address of the guest access at base + disp, through the
+// software TLB's hit path: way 0 inline, way 1 out of line, a miss to
+// `slow`. Tags are page addresses and the compare keeps the address bits
+// `low_bits`, so a misaligned access never matches (the slow path raises
+// the error). `save_low`: edx := the guest address's low 32 bits too.
+void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow,
+                                 bool save_low) {
+    const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
+    const int32_t tag = table + int32_t(store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
+    const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
+    constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));  // way 0 to way 1
+    Label& access = labels_.emplace_back();
+    lea(rax, ptr[base + disp]);
+    mov(rcx, rax);
+    shr(rcx, 12);
+    and_(ecx, int32_t(kSoftTlbSize - 1));
+    lea(rcx, ptr[rcx + rcx * 2]);
+    mov(rdx, rax);
+    and_(rdx, int32_t(kHostPageMask | low_bits));
+    cmp(rdx, qword[rbx + rcx * 8 + tag]);
+    Label& second_way = cold([this, tag, addend, &slow, &access, save_low] {
+        cmp(rdx, qword[rbx + rcx * 8 + tag + kWay]);
+        jne(slow, T_NEAR);
+        if (save_low) mov(edx, eax);
+        add(rax, qword[rbx + rcx * 8 + addend + kWay]);
+        jmp(access, T_NEAR);
+    });
+    jne(second_way, T_NEAR);
+    if (save_low) mov(edx, eax);
+    add(rax, qword[rbx + rcx * 8 + addend]);
+    L(access);
+}
+
 void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu) {
     const Insn& i = b_.insns[k];
     if (is_store) may_write_memory_ = true;
-    const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
-    const int32_t tag = table + int32_t(is_store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
-    const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
-    constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));  // way 0 to way 1
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 value = fpu ? rdx : is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
     const RegCache at_branch = regs_;
     Label& slow = labels_.emplace_back();
     Label& done = labels_.emplace_back();
-    Label& access = labels_.emplace_back();
     if (fpu) require_fpu(slow, size == 8);
-    lea(rax, ptr[base + int32_t(int16_t(i.word))]);
-    mov(rcx, rax);
-    shr(rcx, 12);
-    and_(ecx, int32_t(kSoftTlbSize - 1));
-    lea(rcx, ptr[rcx + rcx * 2]);
-    // Tags are page addresses: a misaligned address (low bits kept here)
-    // never matches, and takes the slow path, which raises the error.
-    mov(rdx, rax);
-    and_(rdx, int32_t(kHostPageMask | (size - 1)));
-    cmp(rdx, qword[rbx + rcx * 8 + tag]);
-    // Way 1, out of line: a hit there joins the access below.
-    Label& second_way = cold([this, tag, addend, &slow, &access] {
-        cmp(rdx, qword[rbx + rcx * 8 + tag + kWay]);
-        jne(slow, T_NEAR);
-        add(rax, qword[rbx + rcx * 8 + addend + kWay]);
-        jmp(access, T_NEAR);
-    });
-    jne(second_way, T_NEAR);
-    add(rax, qword[rbx + rcx * 8 + addend]);
-    L(access);
+    soft_tlb_access(base, int32_t(int16_t(i.word)), is_store, size - 1, slow, false);
     if (fpu && is_store) {
         if (size == 8) {
             mov(rdx, fpr(i.rt));

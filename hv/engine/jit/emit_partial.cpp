@@ -7,8 +7,6 @@
 // raise with the unaligned BadVAddr) is the routine's.
 #include "hv/engine/jit/translator.h"
 
-#include "hv/cpu/soft_tlb.h"
-
 namespace mipshv::jit {
 
 bool Translator::emit_partial_load(size_t k) {
@@ -22,33 +20,12 @@ bool Translator::emit_partial_load(size_t k) {
         case Opcode::ldr: width = 8, left = false; break;
         default: return false;
     }
-    const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
-    const int32_t tag = table + int32_t(offsetof(SoftTlbEntry, read_tag));
-    const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
-    constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 rt = G(i.rt);  // merged into, whole
     const RoutinePath p = open_routine_path(k);
-    Label& access = labels_.emplace_back();
-    lea(rax, ptr[base + int32_t(int16_t(i.word))]);
-    mov(rcx, rax);
-    shr(rcx, 12);
-    and_(ecx, int32_t(kSoftTlbSize - 1));
-    lea(rcx, ptr[rcx + rcx * 2]);
-    mov(rdx, rax);
-    and_(rdx, int32_t(kHostPageMask));  // (any byte of the page: the access is aligned)
-    cmp(rdx, qword[rbx + rcx * 8 + tag]);
-    Label& second_way = cold([this, tag, addend, slow = p.slow, &access] {
-        cmp(rdx, qword[rbx + rcx * 8 + tag + kWay]);
-        jne(*slow, T_NEAR);
-        mov(edx, eax);
-        add(rax, qword[rbx + rcx * 8 + addend + kWay]);
-        jmp(access, T_NEAR);
-    });
-    jne(second_way, T_NEAR);
-    mov(edx, eax);  // the effective address's low bits
-    add(rax, qword[rbx + rcx * 8 + addend]);
-    L(access);
+    // Any byte of the page matches (the access is aligned); edx keeps the
+    // effective address's low bits.
+    soft_tlb_access(base, int32_t(int16_t(i.word)), false, 0, *p.slow, true);
     and_(rax, -int32_t(width));  // (pages are host-page aligned: the host address aligns alike)
     and_(edx, int32_t(width - 1));
     if (width == 8) mov(rax, qword[rax]);

@@ -345,6 +345,7 @@ private:
     bool emit_guarded(size_t k);
     bool emit_fpu_arith(size_t k);
     bool emit_partial_load(size_t k);
+    void soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow, bool save_low);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
     void jump_if_not_taken(const Insn& branch, Label& fall);
