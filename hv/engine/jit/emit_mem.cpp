@@ -5,12 +5,6 @@
 
 namespace mipshv::jit {
 
-// A load or store with the software-TLB hit path inline; a miss, a
-// misaligned address or anything not plain RAM takes the instruction's own
-// routine (which raises the exception or goes through the bus).
-// `fpu`: lwc1, ldc1, swc1, sdc1, whose value is FPU register ft, inline
-// while the FPU is usable (and, for 64 bits, Status.FR=1: each register a
-// whole doubleword); else the routine decides.
 // rax := the host address of the guest access at base + disp, through the
 // software TLB's hit path: way 0 inline, way 1 out of line, a miss to
 // `slow`. Tags are page addresses and the compare keeps the address bits
@@ -44,16 +38,21 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
     L(access);
 }
 
+// A load or store with the software-TLB hit path inline; a miss, a
+// misaligned address or anything not plain RAM takes the instruction's own
+// routine (which raises the exception or goes through the bus).
+// `fpu`: lwc1, ldc1, swc1, sdc1, whose value is FPU register ft, inline
+// while the FPU is usable (and, for 64 bits, Status.FR=1: each register a
+// whole doubleword); else the routine decides.
 void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu) {
     const Insn& i = b_.insns[k];
     if (is_store) may_write_memory_ = true;
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 value = fpu ? rdx : is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
-    const RegCache at_branch = regs_;
-    Label& slow = labels_.emplace_back();
-    Label& done = labels_.emplace_back();
-    if (fpu) require_fpu(slow, size == 8);
-    soft_tlb_access(base, int32_t(int16_t(i.word)), is_store, size - 1, slow, false);
+    // The routine (out of line) leaves with the registers held as the fast path does.
+    const RoutinePath p = open_routine_path(k);
+    if (fpu) require_fpu(*p.slow, size == 8);
+    soft_tlb_access(base, int32_t(int16_t(i.word)), is_store, size - 1, *p.slow, false);
     if (fpu && is_store) {
         if (size == 8) {
             mov(rdx, fpr(i.rt));
@@ -88,15 +87,7 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
             default: mov(d, qword[rax]); break;
         }
     }
-    L(done);
-    // The slow path leaves with the registers held as the fast path does.
-    const RegCache after = regs_;
-    cold_.emplace_back(&slow, [this, k, at_branch, after, &done] {
-        write_back(at_branch);
-        call_routine_raw(k, b_.insns[k].inner, true);  // the plain semantics (a patched site counted already)
-        reload(after);
-        jmp(done, T_NEAR);
-    });
+    close_routine_path(p);
 }
 
 }  // namespace mipshv::jit

@@ -52,9 +52,16 @@ void Translator::entry_checks(Label& recheck, bool counted) {
     }
 }
 
-// The run loop's `credit`, inline.
-void Translator::account(uint64_t executed, uint64_t retired) {
-    if (retired) add(cpu64(L_.instret), int32_t(retired));  // (the clock and the mode counts follow)
+// The run loop's `credit`, inline. `instret_in_rax`: leave the new
+// c.instret in rax too (for entry_checks).
+void Translator::account(uint64_t executed, uint64_t retired, bool instret_in_rax) {
+    if (instret_in_rax) {
+        mov(rax, cpu64(L_.instret));
+        add(rax, int32_t(retired));
+        mov(cpu64(L_.instret), rax);
+    } else if (retired) {
+        add(cpu64(L_.instret), int32_t(retired));  // (the clock and the mode counts follow)
+    }
     if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
 }
 
@@ -486,12 +493,9 @@ void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& rech
         write_back(state);
         jmp(recheck, T_NEAR);
     });
-    // The pass's account (as `account`) and the next pass's budget check
-    // in one: instret stays in rax between them.
-    account(b_.insns.size() - b_.guest_insns, 0);
-    mov(rax, cpu64(L_.instret));
-    add(rax, int32_t(b_.guest_insns));
-    mov(cpu64(L_.instret), rax);
+    // The pass's account and the next pass's budget check share one load
+    // of instret (in rax between them).
+    account(b_.insns.size(), b_.guest_insns, true);
     if (may_write_memory_) {  // (without a store or a routine, nothing can write the block's code)
         mov(rcx, reinterpret_cast<uint64_t>(&b_.dropped));
         cmp(byte[rcx], 0);

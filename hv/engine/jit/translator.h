@@ -299,7 +299,7 @@ private:
         L(*p.done);
         cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done] {
             write_back(at);
-            call_routine_raw(k, b_.insns[k].inner, true);
+            call_routine_raw(k, b_.insns[k].inner, true);  // the plain semantics (a patched site counted already)
             reload(after);
             jmp(*done, T_NEAR);
         });
@@ -324,7 +324,7 @@ private:
     void hold_registers_for_loop();
     void loop_in_place(Label& head, const RegCache& at_head, Label& recheck);
     void emit_cold_paths(Label& recheck);
-    void account(uint64_t executed, uint64_t retired);
+    void account(uint64_t executed, uint64_t retired, bool instret_in_rax = false);
     void chain(uint64_t target_pc, uint32_t slot);
     void to_indirect(const Xbyak::Reg64& target);
     void leave_to_dispatch(const Xbyak::Reg64& target);
