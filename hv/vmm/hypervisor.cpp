@@ -240,11 +240,16 @@ void Hypervisor::ExitsByKind::each(Fn fn) const {
                 fn(std::string(opcode_info(kCp0MoveOps[m]).name) + " " + cp0_register_name(k >> 3, k & 7), by_cp0_move[m][k]);
 }
 
+// Bounded, like every table a guest can grow: sites beyond the first
+// kMaxSites distinct ones are not tracked individually.
+void Hypervisor::count_exit_site(uint64_t pc) {
+    if (auto it = exits_by_site_.find(pc); it != exits_by_site_.end()) ++it->second;
+    else if (exits_by_site_.size() < kMaxSites) exits_by_site_.emplace(pc, 1);
+}
+
 void Hypervisor::note_exit(const Cpu& c, const Insn& d, uint64_t pc) {
     vcpus_[c.id].exits_by_kind.count(d);
-    // Bounded, like every table a guest can grow: sites beyond the first
-    // kMaxSites distinct ones are not tracked individually.
-    if (exits_by_site_.size() < kMaxSites || exits_by_site_.count(pc)) ++exits_by_site_[pc];
+    count_exit_site(pc);
 }
 
 // Exits by site, for a hypercall: by its record, whose site is one address
@@ -254,7 +259,7 @@ void Hypervisor::note_hypercall_site(uint32_t index, uint64_t pc) {
     SiteCount& s = hypercall_sites_[index];
     if (s.count == 0) s.pc = pc;
     if (s.pc == pc) ++s.count;
-    else if (exits_by_site_.size() < kMaxSites || exits_by_site_.count(pc)) ++exits_by_site_[pc];
+    else count_exit_site(pc);
 }
 
 // A real hypervisor learns what trapped by reading the instruction at the

@@ -67,6 +67,7 @@ private:
     bool emulate_tlb(Cpu& c, const Insn& d);
     void note_exit(const Cpu& c, const Insn& d, uint64_t pc);
     void note_hypercall_site(uint32_t record, uint64_t pc);
+    void count_exit_site(uint64_t pc);
     std::string symbolize(uint64_t pc) const;
     void scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va = std::nullopt);
     bool in_image(uint64_t pa) const;
