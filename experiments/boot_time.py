@@ -4,7 +4,8 @@
 mipshv boots datasets/cache/vmlinuz-mips64r2el on its virtual board; QEMU
 boots Debian's 5kc-malta kernel (`-M malta -cpu 5KEf`) with the same
 initramfs, both RTCs pinned (`-rtc base=`). Both are timed from process
-start to the first shell prompt, in the same run, and mipshv's guest instruction count comes from its RunRecord.
+start to the first shell prompt, in the same run, and mipshv's guest
+instruction count comes from its RunRecord.
 With --smp 1,2,4 mipshv boots once per vCPU count in each rep (the CPS board
 for 2 and more), and the report gives each count's median against -smp 1's;
 with --modes bare-metal,on-demand, once per mode and count.
@@ -25,14 +26,15 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from console_session import ConsoleSession  # noqa: E402
 from guest_runs import ENGINES, MODES  # noqa: E402
-from linux_guest import CACHE, INITRD, PROMPT, RTC, options  # noqa: E402
+from emulators import qemu_argv  # noqa: E402
+from linux_guest import INITRD, PROMPT, options  # noqa: E402
 from records import record  # noqa: E402
 
 
 def boot_mipshv(mipshv, initrd, engine="jit", smp=1, mode="bare-metal"):
     with tempfile.TemporaryDirectory() as tmp:
         stats = os.path.join(tmp, "run.pb")
-        argv = [mipshv, *options(initrd=initrd, rtc=RTC), "--engine", engine, "--mode", mode, "--stats", stats,
+        argv = [mipshv, *options(initrd=initrd), "--engine", engine, "--mode", mode, "--stats", stats,
                 "-smp", str(smp)]
         start = time.monotonic()
         s = ConsoleSession(argv)
@@ -48,9 +50,7 @@ def boot_mipshv(mipshv, initrd, engine="jit", smp=1, mode="bare-metal"):
 
 
 def boot_qemu(initrd):
-    argv = ["qemu-system-mips64el", "-M", "malta", "-cpu", "5KEf", "-m", "256M", "-nographic", "-no-reboot",
-            "-kernel", os.path.join(CACHE, "vmlinuz-5kc-malta"), "-initrd", initrd, "-append", "console=ttyS0",
-            "-rtc", f"base={RTC}"]
+    argv = qemu_argv("qemu-system-mips64el", "256M", initrd)
     start = time.monotonic()
     s = ConsoleSession(argv)
     try:

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from linux_guest import CACHE, KERNEL_TROUBLE, PROMPT, ROOT
+from linux_guest import CACHE, KERNEL_TROUBLE, PROMPT, ROOT, RTC
 
 sys.path.insert(0, os.path.join(ROOT, "datasets"))
 
@@ -32,9 +32,10 @@ CROSS_CC = "mips64el-linux-gnuabi64-gcc"
 
 
 def qemu_argv(qemu, memory, initrd, append="console=ttyS0", extra=()):
-    """QEMU's Malta board (5KEf, one CPU) booting Debian's 5kc-malta kernel."""
+    """QEMU's Malta board (5KEf, one CPU) booting Debian's 5kc-malta kernel, its RTC
+    pinned to linux_guest.RTC as mipshv's is (runs compared must see the same date)."""
     return [qemu, "-M", "malta", "-cpu", "5KEf", "-smp", "1", "-m", memory, "-nographic", "-no-reboot",
-            "-kernel", QEMU_KERNEL, "-initrd", initrd, "-append", append, *extra]
+            "-kernel", QEMU_KERNEL, "-initrd", initrd, "-append", append, "-rtc", f"base={RTC}", *extra]
 
 
 # --------------------------------------------------------------------------

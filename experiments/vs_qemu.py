@@ -4,7 +4,8 @@
 The same Debian initramfs (busybox-static) boots under QEMU
 (`qemu-system-mips64el -M malta -cpu 5KEf -smp 1`, Debian's 5kc-malta kernel)
 and under mipshv (Debian's mips64r2el kernel, `--clock virtual`, one column
-per `--engine`), with the same -m and both RTCs pinned (`-rtc base=`). In every boot the host times, from sending
+per `--engine`), with the same -m and both RTCs pinned (`-rtc base=`). In
+every boot the host times, from sending
 a shell command over the console to seeing the next prompt:
 
   boot    process start to the first shell prompt
@@ -44,7 +45,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from emulators import (MAX_COMMAND, QEMU_KERNEL, GuestRun, cell, emulator_options, failures,  # noqa: E402
                        initramfs_file, pin_binary, print_errors, print_tables, qemu_argv, spread, version, write_json)
-from linux_guest import INITRD, KERNEL as MIPSHV_KERNEL, RTC, options  # noqa: E402
+from linux_guest import INITRD, KERNEL as MIPSHV_KERNEL, options  # noqa: E402
 
 WORKLOADS = ("boot", "sha256", "gzip", "fork", "awk")
 SIZES = {
@@ -112,8 +113,8 @@ def plan(sizes, initrd):
 
 def peer_argv(peer, args, stats):
     if peer == "qemu":
-        return qemu_argv(args.qemu, args.memory, args.initrd, extra=["-rtc", f"base={RTC}"])
-    return [args.mipshv, *options(MIPSHV_KERNEL, args.initrd, args.memory, rtc=RTC), "--engine", peer,
+        return qemu_argv(args.qemu, args.memory, args.initrd)
+    return [args.mipshv, *options(MIPSHV_KERNEL, args.initrd, args.memory), "--engine", peer,
             "--clock", "virtual", "--stats", stats]
 
 

@@ -227,7 +227,7 @@ def check(name, out, expected, args):
 
 def peer_argv(peer, args, stats, image, port):
     if peer == "qemu":
-        extra = ["-rtc", f"base={RTC}"]
+        extra = []
         if image:
             extra += ["-drive", f"file={image},format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0"]
         if port:
