@@ -352,9 +352,8 @@ B random_operand(std::mt19937_64& g) {
     constexpr int kFraction = std::numeric_limits<T>::digits - 1;
     constexpr int kExpMax = 2 * std::numeric_limits<T>::max_exponent - 1;  // all ones
     constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
-    const int edges[] = {0, 1, 2, kExpMax - 1, kExpMax,
-                         kBias + std::numeric_limits<T>::min_exponent - 1 + 2 * std::numeric_limits<T>::digits,
-                         kBias + std::numeric_limits<T>::max_exponent - 4, kBias, kBias + 1};
+    const int edges[] = {0, 1, 2, kExpMax - 1, kExpMax, kBias + std::ilogb(fpu::ErrorTermRange<T>::kLow),
+                         kBias + std::ilogb(fpu::ErrorTermRange<T>::kHigh), kBias, kBias + 1};
     int e = (g() & 1) ? int(g() % (kExpMax + 1))
                       : edges[g() % std::size(edges)] + int(g() % 5) - 2;
     e = std::clamp(e, 0, kExpMax);
