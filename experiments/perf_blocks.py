@@ -17,6 +17,7 @@ import bisect
 import collections
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -30,6 +31,17 @@ def load_map(path):
                 blocks.append((int(parts[0], 16), int(parts[1], 16), parts[2]))
     blocks.sort()
     return blocks
+
+
+CODE_CACHE_MMAP = re.compile(r"PERF_RECORD_MMAP2? [^\[]*\[(0x[0-9a-f]+)\(.*mipshv-code-cache")
+
+
+def perf_script(data, *options):
+    r = subprocess.run(["perf", "script", "-i", data, *options], capture_output=True, text=True)
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
+        sys.exit("perf_blocks: perf script failed: " + last)
+    return r.stdout
 
 
 def main():
@@ -46,20 +58,23 @@ def main():
     blocks = load_map(map_path)
     starts = [b[0] for b in blocks]
     window = ["--time", args.time] if args.time else []
-    r = subprocess.run(["perf", "script", "-i", args.perf_data, "-F", "ip,dso", *window], capture_output=True, text=True)
-    if r.returncode != 0:
-        last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
-        sys.exit("perf_blocks: perf script failed: " + last)
+    # -G: only each sample's own address (a recording made with -g has call chains too)
+    r = perf_script(args.perf_data, "-G", "--show-mmap-events", "-F", "ip,dso", *window)
+    # perf prints an address in a file-backed mapping as an offset into it:
+    # the code cache's base comes from its mmap event
+    bases = [int(m, 16) for m in CODE_CACHE_MMAP.findall(r)]
     counts, total, translated = collections.Counter(), 0, 0
-    for line in r.stdout.splitlines():
+    for line in r.splitlines():
         parts = line.split()
-        if len(parts) < 2:
+        if len(parts) < 2 or "PERF_RECORD" in line:
             continue
         total += 1
         if "mipshv-code-cache" not in line:
             continue
         translated += 1
         ip = int(parts[0], 16)
+        if bases and ip < bases[-1]:
+            ip += bases[-1]
         k = bisect.bisect_right(starts, ip) - 1
         name = blocks[k][2] if k >= 0 and ip < blocks[k][0] + blocks[k][1] else "(runtime or unmapped)"
         counts[name] += 1

@@ -125,6 +125,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
             return true;
         }
         SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va));
+        e.phys_page = pa & kHostPageMask;
         e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
         e.read_tag = va & kHostPageMask;
         e.write_tag = ~0ull;
@@ -147,6 +148,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
             c.bus->before_write(pa, size);
         } else {
             SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va));
+            e.phys_page = pa & kHostPageMask;
             e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
             e.read_tag = va & kHostPageMask;
             e.write_tag = va & kHostPageMask;

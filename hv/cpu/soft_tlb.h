@@ -19,6 +19,7 @@ struct SoftTlbEntry {
     uint64_t read_tag = ~0ull;   // page address valid for loads, or ~0
     uint64_t write_tag = ~0ull;  // page address valid for stores, or ~0
     uintptr_t addend = 0;        // host address = addend + guest vaddr
+    uint64_t phys_page = 0;      // the guest physical page (LL and SC record and compare it)
 };
 
 // Mode index: user, supervisor, kernel, kernel with ERL (kuseg unmapped).

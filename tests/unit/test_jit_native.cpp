@@ -481,3 +481,47 @@ TEST_CASE("lwl, lwr, ldl and ldr: every byte offset, and a fault at an unaligned
     CHECK(jit->cpu().cp0.cause == interp->cpu().cp0.cause);
     CHECK(jit->cpu().pc == interp->cpu().pc);
 }
+
+TEST_CASE("ll, lld, sc and scd: LLAddr, the LL bit, a store only on success", "[jit]") {
+    constexpr unsigned kLl = 0x30, kLld = 0x34, kSc = 0x38, kScd = 0x3c, T6 = 14, T7 = 15;
+    auto op = [](unsigned major, unsigned rt, int32_t off) { return i_type(major, A0, rt, off); };
+    // A load and a store first, so that the page's entries are there and the
+    // rest hit the software TLB (native); the physical line is pa >> 4, so
+    // 48 is another line than 8 and 16, and 24 the same as 16.
+    const std::vector<uint32_t> code = {
+        lw(T7, 0, A0), sw(T7, 0, A0),
+        op(kLl, T0, 8), addiu(T0, T0, 1), op(kSc, T0, 8),     // succeeds: t0 = 1, the word incremented
+        op(kSc, T1, 8),                                       // the bit went with the last SC: fails
+        op(kLld, T2, 16), op(kScd, T3, 48),                   // another line: fails, nothing stored
+        op(kLld, T4, 16), daddiu(T4, T4, 5), op(kScd, T4, 24),  // the same line: succeeds
+        op(kLl, T5, 40), mfc0(T6, 17, 0),                     // LLAddr as the guest reads it
+        op(kSc, 0, 40),                                       // to $0: stores, writes nothing
+        loop_forever(), nop()};
+    Setup s;
+    s.gpr = {0, 0x1111, 0, 0x2222};
+    auto m = same_under_both(code, s, 40);
+    const Cpu& c = m->cpu();
+    CHECK(c.gpr[T0] == 1);
+    CHECK(c.gpr[T1] == 0);
+    CHECK(c.gpr[T3] == 0);
+    CHECK(c.gpr[T4] == 1);
+    CHECK(c.gpr[T6] == (0x20000 + 40) >> 4);
+    CHECK(!c.llbit);
+    uint64_t word8 = 0, word24 = 0, word48 = 0;
+    std::memcpy(&word8, m->bus().ram_ptr(0x20000 + 8, 8), 8);
+    std::memcpy(&word24, m->bus().ram_ptr(0x20000 + 24, 8), 8);
+    std::memcpy(&word48, m->bus().ram_ptr(0x20000 + 48, 8), 8);
+    CHECK(uint32_t(word8) == uint32_t(0x0123456789abcdefull * 2 + 1));
+    CHECK(word24 == 0x0123456789abcdefull * 3 + 5);
+    CHECK(word48 == 0x0123456789abcdefull * 7);
+    for (const char* name : {"ll", "lld", "sc", "scd"}) {
+        INFO(name);
+        CHECK(routine_calls(*m, name) == 0);
+    }
+    // A misaligned SC raises AdES through the routine, BadVAddr the address.
+    const std::vector<uint32_t> misaligned = {lw(T7, 0, A0), sw(T7, 0, A0), op(kLl, T0, 8), op(kSc, T0, 10),
+                                              loop_forever(), nop()};
+    auto f = same_under_both(misaligned, s, 20);
+    CHECK(exc_code(f->cpu()) == 5);
+    CHECK(f->cpu().cp0.badvaddr == kDataVa + 10);
+}

@@ -10,31 +10,35 @@ namespace mipshv::jit {
 // `slow`. Tags are page addresses and the compare keeps the address bits
 // `low_bits`, so a misaligned access never matches (the slow path raises
 // the error). `save_low`: edx := the guest address's low 32 bits too.
+// On a hit, rbx + rcx + soft_tlb_field(...) is the field of the entry hit
+// (in either way).
 void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow,
                                  bool save_low) {
-    const int32_t table = L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry));
-    const int32_t tag = table + int32_t(store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
-    const int32_t addend = table + int32_t(offsetof(SoftTlbEntry, addend));
+    const int32_t tag = soft_tlb_field(store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
+    const int32_t addend = soft_tlb_field(offsetof(SoftTlbEntry, addend));
     constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));  // way 0 to way 1
+    constexpr int kEntryShift = 5;
+    static_assert(sizeof(SoftTlbEntry) == 1u << kEntryShift);
     Label& access = labels_.emplace_back();
     lea(rax, ptr[base + disp]);
+    // rcx := the set's offset in the table: (page number % sets) * entry size
     mov(rcx, rax);
-    shr(rcx, 12);
-    and_(ecx, int32_t(kSoftTlbSize - 1));
-    lea(rcx, ptr[rcx + rcx * 2]);
+    shr(rcx, 12 - kEntryShift);
+    and_(ecx, int32_t((kSoftTlbSize - 1) << kEntryShift));
     mov(rdx, rax);
     and_(rdx, int32_t(kHostPageMask | low_bits));
-    cmp(rdx, qword[rbx + rcx * 8 + tag]);
+    cmp(rdx, qword[rbx + rcx + tag]);
     Label& second_way = cold([this, tag, addend, &slow, &access, save_low] {
-        cmp(rdx, qword[rbx + rcx * 8 + tag + kWay]);
+        add(rcx, kWay);
+        cmp(rdx, qword[rbx + rcx + tag]);
         jne(slow, T_NEAR);
         if (save_low) mov(edx, eax);
-        add(rax, qword[rbx + rcx * 8 + addend + kWay]);
+        add(rax, qword[rbx + rcx + addend]);
         jmp(access, T_NEAR);
     });
     jne(second_way, T_NEAR);
     if (save_low) mov(edx, eax);
-    add(rax, qword[rbx + rcx * 8 + addend]);
+    add(rax, qword[rbx + rcx + addend]);
     L(access);
 }
 

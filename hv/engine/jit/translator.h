@@ -27,7 +27,7 @@ using Xbyak::Label;
 // code reaches every vCPU's state through rbx alone.
 struct Layout {
     int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, mode, cp0, soft_tlb;
-    int32_t stub_insns, patched_sites, fpr, fcsr;
+    int32_t stub_insns, patched_sites, fpr, fcsr, llbit;
 
     explicit Layout(const Cpu& c) {
         auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
@@ -46,6 +46,7 @@ struct Layout {
         patched_sites = at(&c.counters.patched_site_executions);
         fpr = at(&c.fpu.fpr[0]);
         fcsr = at(&c.fpu.fcsr);
+        llbit = at(&c.llbit);
     }
 };
 
@@ -61,7 +62,7 @@ inline constexpr int32_t kLinkTarget = int32_t(offsetof(Link, target));
 inline constexpr int32_t kLinkEpoch = int32_t(offsetof(Link, epoch_offset));
 inline constexpr int32_t kLinkStamp = int32_t(offsetof(Link, stamp));
 static_assert(sizeof(IndirectEntry) == 32 && offsetof(IndirectEntry, link) == 8);
-static_assert(sizeof(SoftTlbEntry) == 24);
+static_assert(sizeof(SoftTlbEntry) == 32);  // (soft_tlb_access indexes by shifting)
 
 inline bool is_native_branch(Opcode op) {
     switch (op) {
@@ -346,6 +347,12 @@ private:
     bool emit_fpu_arith(size_t k);
     bool emit_partial_load(size_t k);
     void soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow, bool save_low);
+    // The displacement from rbx of field `offset` of way 0's first entry
+    // for this block's mode.
+    int32_t soft_tlb_field(size_t offset) const {
+        return L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry) + offset);
+    }
+    bool emit_linked(size_t k);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
     void jump_if_not_taken(const Insn& branch, Label& fall);
