@@ -525,3 +525,52 @@ TEST_CASE("ll, lld, sc and scd: LLAddr, the LL bit, a store only on success", "[
     CHECK(exc_code(f->cpu()) == 5);
     CHECK(f->cpu().cp0.badvaddr == kDataVa + 10);
 }
+
+TEST_CASE("di, ei, mfc0 and dmfc0 in kernel mode: Status, a pending interrupt, the fields as read", "[jit]") {
+    constexpr unsigned T6 = 14, T7 = 15, S0 = 16, S1 = 17;
+    constexpr uint32_t kDi = 0x41606000, kEi = 0x41606020;  // (rt 0)
+    auto with_rt = [](uint32_t w, unsigned rt) { return w | (rt << 16); };
+    const uint32_t dmfc0_epc = mfc0(T3, 14, 0) | (1u << 21);     // dmfc0 t3, EPC
+    const uint32_t dmfc0_status = mfc0(T4, 12, 0) | (1u << 21);  // a 32-bit register: sign-extended
+    Setup s;
+    s.gpr = {0, 0, 0, 0, 0, 0, 0x100, 0};       // t6: Cause's software interrupt 0; t7 below
+    s.status_set = (1u << 8) | (1u << 31);      // IM0 unmasked; bit 31 set (CU3: sign of the word)
+    s.status_clear = cp0::status::ERL | cp0::status::EXL | cp0::status::IE;
+    SECTION("no interrupt pending: the values read and written") {
+        const std::vector<uint32_t> code = {
+            with_rt(kEi, T0), with_rt(kDi, T1), mfc0(T2, 12, 0), dmfc0_epc, dmfc0_status, mfc0(T5, 21, 0),
+            mfc0(T7, 13, 0), mtc0(T2, 14, 0), dmfc0_epc, kEi, kDi, loop_forever(), nop()};
+        auto m = same_under_both(code, s, 30);
+        const Cpu& c = m->cpu();
+        CHECK((c.gpr[T0] & cp0::status::IE) == 0);
+        CHECK((c.gpr[T1] & cp0::status::IE) != 0);
+        CHECK((c.gpr[T2] & cp0::status::IE) == 0);
+        CHECK(c.gpr[T3] == c.gpr[T2]);
+        CHECK(c.gpr[T4] >> 32 == 0xffffffffu);
+        CHECK(c.gpr[T5] == 0);
+        CHECK((c.cp0.status & cp0::status::IE) == 0);
+        for (const char* name : {"di", "ei", "mfc0", "dmfc0"}) {
+            INFO(name);
+            CHECK(routine_calls(*m, name) == 0);
+        }
+    }
+    SECTION("EI with an interrupt pending: taken right after it (EI ends its block)") {
+        // Twice round with nothing pending (the blocks chain to each other),
+        // then Cause's software interrupt raised: the third EI lets it in
+        // while its block is chained straight to the next one.
+        s.gpr[T7 - T0] = 2;
+        const std::vector<uint32_t> code = {
+            addiu(S1, S1, 1), kEi, addiu(S0, S0, 1), kDi, bne(S1, T7, -5), nop(),
+            mtc0(T6, 13, 0), beq(0, 0, -8), nop(), loop_forever(), nop()};
+        for (uint64_t budget : {3ull, 9ull, 15ull, 18ull, 40ull}) {
+            INFO("budget " << budget);
+            auto m = same_under_both(code, s, budget);
+            if (budget >= 18) {
+                CHECK(exc_code(m->cpu()) == 0);  // Int
+                CHECK(m->cpu().cp0.epc == kCodeVa + 8);
+                CHECK(m->cpu().gpr[S0] == 2);
+                CHECK(m->cpu().gpr[S1] == 3);
+            }
+        }
+    }
+}

@@ -353,6 +353,7 @@ private:
         return L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry) + offset);
     }
     bool emit_linked(size_t k);
+    bool emit_cp0(size_t k);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
     void jump_if_not_taken(const Insn& branch, Label& fall);

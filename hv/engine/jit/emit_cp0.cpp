@@ -1,0 +1,68 @@
+// The kernel's commonest privileged instructions in host code, in blocks
+// translated for kernel mode (where CP0 is usable) with nothing before them
+// that may have left it: DI and EI (every local_irq_save and restore), and
+// MFC0/DMFC0 of a register that reads as its field (every exception entry
+// and TLB refill reads Status, Cause, EPC, BadVAddr, ...). As routines they
+// cost a call and the write-back and reload of the block's registers.
+// Random and Count, whose reads compute a value, stay routines.
+#include "hv/cpu/cp0.h"
+#include "hv/engine/jit/translator.h"
+
+namespace mipshv::jit {
+
+bool Translator::emit_cp0(size_t k) {
+    const Insn& i = b_.insns[k];
+    if (r_.mode < kModeKernel || may_change_mode_) return false;
+    const auto field = [](size_t offset) { return int32_t(offset); };
+    switch (i.op) {
+        case Opcode::di:
+        case Opcode::ei: {
+            const int32_t status = field(offsetof(Cp0State, status));
+            mov(rcx, cpu64(L_.cp0));
+            mov(rax, qword[rcx + status]);
+            if (i.dst != 32) movsxd(def(i.dst), eax);
+            if (i.op == Opcode::di) {
+                and_(qword[rcx + status], int32_t(~cp0::status::IE));
+                return true;
+            }
+            or_(rax, int32_t(cp0::status::IE));
+            mov(qword[rcx + status], rax);
+            // check_interrupts_at_next_block: an interrupt pending now
+            // (IE alone of IE, EXL, ERL; an IP bit both raised and unmasked)
+            // sends the vCPU to the run loop at the next block.
+            Label done;
+            mov(edx, eax);
+            and_(edx, int32_t(cp0::status::IE | cp0::status::EXL | cp0::status::ERL));
+            cmp(edx, int32_t(cp0::status::IE));
+            jne(done);
+            and_(rax, qword[rcx + field(offsetof(Cp0State, cause))]);
+            test(eax, int32_t(cp0::cause::IP));
+            jz(done);
+            mov(cpu64(L_.exit_instret), 0);
+            L(done);
+            return true;
+        }
+        case Opcode::mfc0:
+        case Opcode::dmfc0: {
+            const unsigned reg = i.rd, sel = i.word & 7;
+            if ((reg == cp0::RANDOM || reg == cp0::COUNT) && sel == 0) return false;
+            Cp0State& state = const_cast<Cp0State&>(r_.cpu.cp0);
+            const uint64_t* f = cp0_field(state, reg, sel);
+            if (i.dst == 32) return true;
+            if (!f) {
+                const Xbyak::Reg64 d = def(i.dst);
+                xor_(d.cvt32(), d.cvt32());  // not implemented: reads as zero
+                return true;
+            }
+            const int32_t at = int32_t(reinterpret_cast<const char*>(f) - reinterpret_cast<const char*>(&state));
+            mov(rcx, cpu64(L_.cp0));
+            // (MFC0 takes the low word; a 32-bit register reads sign-extended)
+            if (i.op == Opcode::mfc0 || !cp0_is_64bit(reg)) movsxd(def(i.dst), dword[rcx + at]);
+            else mov(def(i.dst), qword[rcx + at]);
+            return true;
+        }
+        default: return false;
+    }
+}
+
+}  // namespace mipshv::jit
