@@ -108,8 +108,9 @@ bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access) {
 
 // A guest data access to the hypervisor's region, other than through the
 // communication window: as if nothing were there.
+static bool in_comm_window(const Cpu& c, uint64_t va) { return c.comm_window_va && va >= c.comm_window_va; }
 static bool hidden_from_guest(const Cpu& c, uint64_t va, uint64_t pa) {
-    return c.is_hypervisor_memory(pa) && !(c.comm_window_va && va >= c.comm_window_va);
+    return c.is_hypervisor_memory(pa) && !in_comm_window(c, va);
 }
 
 bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value) {
@@ -137,11 +138,20 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
 }
 
 bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t value) {
-    ++c.counters.soft_tlb_misses;
+    if (!in_comm_window(c, va)) ++c.counters.soft_tlb_misses;  // (the window has no entry to miss: below)
     uint64_t pa = 0;
     if (!translate_or_raise(c, i, va, Access::STORE, pa)) return false;
     if (hidden_from_guest(c, va, pa)) return raise(c, i, Exc::DBE);
     if (uint8_t* host = c.bus->ram_ptr(pa & kHostPageMask, 4096)) {
+        if (in_comm_window(c, va)) {
+            // The virtual CP0: a store over Status or Cause may let an
+            // interrupt in, which translated code does not test for itself
+            // (see Translator::entry_checks), so such stores never take the
+            // fast path and always ask for the check.
+            std::memcpy(host + (pa & 0xfff), &value, size);
+            check_interrupts_at_next_block(c);
+            return true;
+        }
         if (c.bus->is_code_page(pa) || c.bus->is_patched_page(pa)) {
             // Translated code or patches live here: the store must go through
             // this path every time so they can be dropped.

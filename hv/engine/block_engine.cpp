@@ -279,6 +279,10 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
         uint64_t room = limit - std::min(limit, c.instret);
         if (c.ticks_per_insn) room = std::min(room, (c.timer_deadline - std::min(c.timer_deadline, c.ticks())) / c.ticks_per_insn);
         c.exit_instret = c.instret + room;
+        // An interrupt waits while the vCPU is in stub code (above): the
+        // guest code the stub returns to comes back here before it runs
+        // (translated code does not test for pending interrupts itself).
+        if (c.in_hypervisor_code(c.pc) && interrupt_pending(c)) c.request_check();
         const unsigned mode = c.mmu_mode;
         if (b->guest_insns <= room) run_whole(c, *b);
         else interpret(c, *b, stop_at(*b, room));

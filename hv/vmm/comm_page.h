@@ -5,9 +5,11 @@
 // page of its own at the same address (the region starts with one window
 // per vCPU), so the stubs, shared by all vCPUs, reach the running one's.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
+#include "hv/cpu/cpu.h"
 #include "hv/cpu/insn.h"
 
 namespace mipshv::comm_page {
@@ -51,6 +53,13 @@ inline std::optional<WindowAccess> window_access(const Insn& i, uint64_t limit) 
     const uint32_t offset = uint32_t(imm + int32_t(kWindowSize));
     if ((offset & (size - 1)) || offset + size > limit) return std::nullopt;
     return WindowAccess{offset, size, store};
+}
+
+// A store over the virtual Status or Cause, the two fields an interrupt's
+// being pending depends on (see interrupt_pending).
+inline bool may_unmask_interrupt(const WindowAccess& w) {
+    auto overlaps = [&](size_t field) { return w.offset < field + 8 && field < w.offset + w.size; };
+    return w.store && (overlaps(offsetof(Cp0State, status)) || overlaps(offsetof(Cp0State, cause)));
 }
 
 }  // namespace mipshv::comm_page

@@ -80,6 +80,7 @@ bool exec_patched_site(Cpu& c, const Insn& i) {
         auto* field = reinterpret_cast<uint8_t*>(c.cp0_state) + w->offset;
         if (w->store) {
             std::memcpy(field, &c.gpr[i.rt], w->size);
+            check_interrupts_at_next_block(c);  // (Status or Cause may have let one in)
         } else if (w->size == 4) {
             int32_t v;
             std::memcpy(&v, field, 4);

@@ -1426,3 +1426,54 @@ TEST_CASE("a loop through stub and 1:1 sites runs chained, with the same state i
         CHECK(e.chained_links() > 0);
     }
 }
+
+// The virtual Status is written by plain stores to the communication page;
+// translated code does not test for pending interrupts at block entry, so
+// every such store must ask for the check. Patched sites and stubs write
+// relative to $zero; here a register holds the page's address, as no patch
+// makes it, so the store takes the engines' general path. In a loop whose
+// blocks are chained, the interrupt the store lets in must be taken at the
+// same instruction under both engines (the interpreter's run loop checks
+// between blocks).
+TEST_CASE("a store to the virtual Status through a computed address lets an interrupt in where the interpreter does",
+          "[sensitive]") {
+    constexpr uint64_t kStatusInWindow = offsetof(Cp0State, status);
+    GuestProgram p;
+    // The third round sets IE, once its blocks are linked to each other.
+    p.emit({enc::daddiu(T0, ZERO, -0x8000),             // 0: t0 = the page (kseg3 top)
+            enc::addiu(S3, ZERO, 50),                   // 1
+            enc::addiu(S0, S0, 1),                      // 2: the inner loop
+            enc::addu(T1, T2, S0),                      // 3
+            enc::bne(S0, S3, -3), enc::nop(),           // 4, 5
+            enc::addiu(S2, S2, 1),                      // 6: rounds
+            enc::xori(T3, S2, 3),                       // 7
+            enc::i_type(0x0b, T3, T3, 1),               // 8: sltiu t3, t3, 1 (the third round)
+            enc::lw(T2, int32_t(kStatusInWindow), T0),  // 9
+            enc::or_(T2, T2, T3),                       // 10: IE then
+            enc::sw(T2, int32_t(kStatusInWindow), T0),  // 11
+            enc::addiu(S1, S1, 1),                      // 12
+            enc::bne(S0, ZERO, 1), enc::nop(),          // 13, 14: the block ends
+            enc::addiu(S1, S1, 1),                      // 15
+            enc::addiu(S0, ZERO, 0),                    // 16
+            enc::beq(ZERO, ZERO, -16), enc::nop()})     // 17, 18: round again
+        .finish();
+    Case k = make_case("IE set through a computed address, a software interrupt pending", p, [](Cpu& c) {
+        cp0_write(c, CAUSE, 0, 1u << 8);  // IP0 raised, IM0 set, IE clear
+        c.cp0.status &= ~status::IE;
+        c.gpr[S0] = c.gpr[S1] = c.gpr[S2] = 0;
+    });
+    k.ends_in_spin = false;
+    k.passes = 1;
+    k.steps = 2000;
+    for (std::string_view mode : {"1:1", "1:n", "on-demand"}) {
+        INFO("mode: " << mode);
+        ModeRun jit = run_in_mode(mode, k, "jit");
+        ModeRun interp = run_in_mode(mode, k, "interp");
+        CHECK(diff(interp.passes[0], jit.passes[0]) == std::string());
+        const Cpu& c = jit.machine->cpu();
+        CHECK(((c.cp0.cause >> 2) & 31) == 0);  // Int
+        CHECK(c.cp0.epc == p.va(15));  // the first instruction of the next block
+        CHECK(c.gpr[S2] == 3);
+        CHECK(c.gpr[S1] == 5);
+    }
+}

@@ -12,12 +12,11 @@ namespace mipshv::jit {
 
 bool Translator::emit_cp0(size_t k) {
     const Insn& i = b_.insns[k];
-    if (r_.mode < kModeKernel || may_change_mode_) return false;
-    const auto field = [](size_t offset) { return int32_t(offset); };
+    if (!kernel_mode_here()) return false;
     switch (i.op) {
         case Opcode::di:
         case Opcode::ei: {
-            const int32_t status = field(offsetof(Cp0State, status));
+            const int32_t status = int32_t(offsetof(Cp0State, status));
             mov(rcx, cpu64(L_.cp0));
             mov(rax, qword[rcx + status]);
             if (i.dst != 32) movsxd(def(i.dst), eax);
@@ -25,21 +24,8 @@ bool Translator::emit_cp0(size_t k) {
                 and_(qword[rcx + status], int32_t(~cp0::status::IE));
                 return true;
             }
-            or_(rax, int32_t(cp0::status::IE));
-            mov(qword[rcx + status], rax);
-            // check_interrupts_at_next_block: an interrupt pending now
-            // (IE alone of IE, EXL, ERL; an IP bit both raised and unmasked)
-            // sends the vCPU to the run loop at the next block.
-            Label done;
-            mov(edx, eax);
-            and_(edx, int32_t(cp0::status::IE | cp0::status::EXL | cp0::status::ERL));
-            cmp(edx, int32_t(cp0::status::IE));
-            jne(done);
-            and_(rax, qword[rcx + field(offsetof(Cp0State, cause))]);
-            test(eax, int32_t(cp0::cause::IP));
-            jz(done);
-            mov(cpu64(L_.exit_instret), 0);
-            L(done);
+            or_(qword[rcx + status], int32_t(cp0::status::IE));
+            request_check_if_interrupt_pending();
             return true;
         }
         case Opcode::mfc0:

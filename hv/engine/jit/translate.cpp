@@ -37,19 +37,6 @@ void Translator::entry_checks(Label& recheck, bool counted) {
     add(rax, int32_t(std::max<uint64_t>(b_.guest_insns, 1)));
     cmp(rax, cpu64(L_.exit_instret));
     ja(recheck, T_NEAR);
-    if (r_.cpu.vmm && !b_.hypervisor_code) {
-        Label no_irq;
-        mov(rax, cpu64(L_.cp0));
-        mov(rcx, qword[rax + int32_t(offsetof(Cp0State, status))]);
-        mov(edx, ecx);
-        and_(edx, int32_t(cp0::status::IE | cp0::status::EXL | cp0::status::ERL));
-        cmp(edx, int32_t(cp0::status::IE));
-        jne(no_irq);
-        and_(rcx, qword[rax + int32_t(offsetof(Cp0State, cause))]);
-        test(ecx, int32_t(cp0::cause::IP));
-        jnz(recheck, T_NEAR);
-        L(no_irq);
-    }
 }
 
 // The run loop's `credit`, inline. `instret_in_rax`: leave the new
@@ -244,6 +231,7 @@ void Translator::emit(size_t k) {
     if (i.state & insn_state::FOLLOWED_JUMP) return;  // its target's code follows
     if (i.action == Action::ANNUL) return;  // a stub jump's delay slot: nothing runs (executed, not retired)
     if (k > 0 && (b_.insns[k - 1].state & insn_state::FOLLOWED_JUMP)) return emit_slot_of_followed_jump(k);
+    if (runs_plain(i) && kernel_mode_here() && emit_window_access(k, true)) return;
     if (runs_plain(i) && emit_native(k)) return;
     if (i.action == Action::PATCHED && r_.mode >= kModeKernel && !reads_time(i)) return emit_patched_in_kernel(k);
     call_routine(k);
@@ -299,21 +287,26 @@ void Translator::emit_patched_in_kernel(size_t k) {
     });
 }
 
-// A 1:1 site's load or store of a virtual CP0 field, in kernel mode: one
-// host access to the running vCPU's window (its cp0 storage), as
-// exec_patched_site makes it; no software TLB, no fault, and no code can
-// be written by it.
-bool Translator::emit_window_access(size_t k) {
+// A load or store of the communication window relative to $zero, in
+// kernel mode: a 1:1 site's access to a virtual CP0 field, or stub code's
+// (its save slots too). One host access to the running vCPU's window (its
+// cp0 storage), as exec_patched_site and the slow path of a store make it:
+// no software TLB, no fault, no code written. A store over Status or Cause
+// requests the check for an interrupt it may have let in. `stores_only`:
+// stub code's loads take the software TLB as any load does (a store there
+// never does: see store_slow).
+bool Translator::emit_window_access(size_t k, bool stores_only) {
     const Insn& i = b_.insns[k];
     if (!r_.cpu.vmm || r_.cpu.comm_window_va != comm_page::kWindowVa) return false;
-    const auto w = comm_page::window_access(i, sizeof(Cp0State));
-    if (!w) return false;
+    const auto w = comm_page::window_access(i, comm_page::kWindowSize);
+    if (!w || (stores_only && !w->store)) return false;
     const int32_t off = int32_t(w->offset);
     if (w->store) {
         const Xbyak::Reg64 value = w->size == 8 ? G(i.rt) : raw(i.rt);
-        mov(rax, cpu64(L_.cp0));
-        if (w->size == 8) mov(qword[rax + off], value);
-        else mov(dword[rax + off], value.cvt32());
+        mov(rcx, cpu64(L_.cp0));
+        if (w->size == 8) mov(qword[rcx + off], value);
+        else mov(dword[rcx + off], value.cvt32());
+        if (comm_page::may_unmask_interrupt(*w)) request_check_if_interrupt_pending();
     } else if (i.dst != 32) {
         mov(rax, cpu64(L_.cp0));
         const Xbyak::Reg64 d = def(i.dst);
@@ -321,6 +314,23 @@ bool Translator::emit_window_access(size_t k) {
         else movsxd(d, dword[rax + off]);
     }
     return true;
+}
+
+// check_interrupts_at_next_block, with rcx = the vCPU's cp0 storage: an
+// interrupt pending now (IE alone of IE, EXL and ERL; an IP bit both raised
+// and unmasked) sends the vCPU to the run loop at the next block.
+void Translator::request_check_if_interrupt_pending() {
+    Label done;
+    mov(rax, qword[rcx + int32_t(offsetof(Cp0State, status))]);
+    mov(edx, eax);
+    and_(edx, int32_t(cp0::status::IE | cp0::status::EXL | cp0::status::ERL));
+    cmp(edx, int32_t(cp0::status::IE));
+    jne(done);
+    and_(rax, qword[rcx + int32_t(offsetof(Cp0State, cause))]);
+    test(eax, int32_t(cp0::cause::IP));
+    jz(done);
+    mov(cpu64(L_.exit_instret), 0);
+    L(done);
 }
 
 // The instruction's semantics in host code, if this backend has them.

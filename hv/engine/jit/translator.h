@@ -340,7 +340,7 @@ private:
     void emit_patched_in_kernel(size_t k);
     void emit_slot_of_followed_jump(size_t k);
     bool emit_native(size_t k);
-    bool emit_window_access(size_t k);
+    bool emit_window_access(size_t k, bool stores_only = false);
     bool emit_alu(const Insn& i);
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu = false);
     bool emit_guarded(size_t k);
@@ -353,6 +353,10 @@ private:
         return L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry) + offset);
     }
     bool emit_linked(size_t k);
+    void request_check_if_interrupt_pending();
+    // The block runs in kernel mode here: translated for it, and no routine
+    // before this point may have left it.
+    bool kernel_mode_here() const { return r_.mode >= kModeKernel && !may_change_mode_; }
     bool emit_cp0(size_t k);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
