@@ -264,7 +264,10 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
             break;
         }
         if (cache_.collect_garbage()) prev = nullptr;  // it may have been freed
-        if (c.ticks() >= c.timer_deadline) cp0_advance_timer(c);
+        // (Inside stub code the timer waits too, as interrupts do: translated
+        // code runs a stub through to the guest code it returns to, so the
+        // state at a stop must not depend on whether the run loop saw it.)
+        if (c.ticks() >= c.timer_deadline && !c.in_hypervisor_code(c.pc)) cp0_advance_timer(c);
         if (interrupt_pending(c) && !c.in_hypervisor_code(c.pc) && take_interrupt_if_pending(c)) c.exception_taken = false;
         Block* b = next_block(c, prev);
         prev = b;
