@@ -155,15 +155,40 @@ uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
     return is_32bit_register(reg) ? sext32(*f) : *f;
 }
 
+std::optional<Cp0PlainWrite> cp0_plain_write(unsigned reg, unsigned sel) {
+#define AT(field, mask) Cp0PlainWrite{offsetof(Cp0State, field), mask}
+    switch (reg * 8 + sel) {
+        case ENTRYLO0 * 8: return AT(entrylo0, kEntryLoMask);
+        case ENTRYLO1 * 8: return AT(entrylo1, kEntryLoMask);
+        case CONTEXT * 8: return AT(context, cp0::kContextWritable);
+        case CONTEXT * 8 + 2: return AT(userlocal, ~0ull);
+        case PAGEMASK * 8: return AT(pagemask, cp0::kPageMaskWriteMask);
+        case EPC * 8: return AT(epc, ~0ull);
+        case XCONTEXT * 8: return AT(xcontext, kXContextPteBase);
+        case ERRCTL * 8: return AT(errctl, ~0ull);
+        case TAGLO * 8: return AT(taglo, ~0ull);
+        case TAGLO * 8 + 1: return AT(datalo, ~0ull);
+        case TAGHI * 8: return AT(taghi, ~0ull);
+        case TAGHI * 8 + 1: return AT(datahi, ~0ull);
+        case ERROREPC * 8: return AT(errorepc, ~0ull);
+        case DESAVE * 8: return AT(desave, ~0ull);
+        default:
+            if (reg == DESAVE && (kKScratchMask >> sel) & 1)
+                return Cp0PlainWrite{offsetof(Cp0State, kscratch) + sizeof(uint64_t) * (sel - 2), ~0ull};
+            return std::nullopt;
+    }
+#undef AT
+}
+
 void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
     Cp0State& r = c.cp0;
+    if (const auto w = cp0_plain_write(reg, sel)) {
+        uint64_t& field = *reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(&r) + w->offset);
+        field = (field & ~w->mask) | (v & w->mask);
+        return;
+    }
     switch (reg * 8 + sel) {
         case INDEX * 8: r.index = (r.index & 0x80000000u) | (v % kTlbEntries); break;
-        case ENTRYLO0 * 8: r.entrylo0 = v & kEntryLoMask; break;
-        case ENTRYLO1 * 8: r.entrylo1 = v & kEntryLoMask; break;
-        case CONTEXT * 8: r.context = (r.context & ~cp0::kContextWritable) | (v & cp0::kContextWritable); break;
-        case CONTEXT * 8 + 2: r.userlocal = v; break;
-        case PAGEMASK * 8: r.pagemask = v & cp0::kPageMaskWriteMask; break;
         case WIRED * 8: r.wired = v % kTlbEntries; break;
         case HWRENA * 8: r.hwrena = v & (0xfu | (1u << 29)); break;
         case COUNT * 8:
@@ -178,20 +203,9 @@ void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
         case STATUS * 8: write_status(c, v); break;
         case STATUS * 8 + 1: r.intctl = kIntCtl | (v & (0x1fu << 5)); break;
         case CAUSE * 8: r.cause = (r.cause & ~cause::WRITABLE) | (v & cause::WRITABLE); break;
-        case EPC * 8: r.epc = v; break;
         case PRID * 8 + 1: r.ebase = 0x80000000u | (v & 0x3ffff000u) | (r.ebase & 0x3ff); break;
         case CONFIG * 8: r.config[0] = (kConfig0 & ~7ull) | (v & 7); break;
-        case XCONTEXT * 8: r.xcontext = (r.xcontext & ~kXContextPteBase) | (v & kXContextPteBase); break;
-        case ERRCTL * 8: r.errctl = v; break;
-        case TAGLO * 8: r.taglo = v; break;
-        case TAGLO * 8 + 1: r.datalo = v; break;
-        case TAGHI * 8: r.taghi = v; break;
-        case TAGHI * 8 + 1: r.datahi = v; break;
-        case ERROREPC * 8: r.errorepc = v; break;
-        case DESAVE * 8: r.desave = v; break;
-        default:
-            if (reg == DESAVE && (kKScratchMask >> sel) & 1) r.kscratch[sel - 2] = v;
-            break;  // read-only or not implemented: the write is ignored
+        default: break;  // read-only or not implemented: the write is ignored
     }
     check_interrupts_at_next_block(c);  // Status or Cause may have let one in
 }

@@ -526,7 +526,7 @@ TEST_CASE("ll, lld, sc and scd: LLAddr, the LL bit, a store only on success", "[
     CHECK(f->cpu().cp0.badvaddr == kDataVa + 10);
 }
 
-TEST_CASE("di, ei, mfc0 and dmfc0 in kernel mode: Status, a pending interrupt, the fields as read", "[jit]") {
+TEST_CASE("di, ei, mfc0, dmfc0 and plain mtc0 in kernel mode: Status, a pending interrupt, the fields", "[jit]") {
     constexpr unsigned T6 = 14, T7 = 15, S0 = 16, S1 = 17;
     constexpr uint32_t kDi = 0x41606000, kEi = 0x41606020;  // (rt 0)
     auto with_rt = [](uint32_t w, unsigned rt) { return w | (rt << 16); };
@@ -550,6 +550,31 @@ TEST_CASE("di, ei, mfc0 and dmfc0 in kernel mode: Status, a pending interrupt, t
         CHECK(c.gpr[T5] == 0);
         CHECK((c.cp0.status & cp0::status::IE) == 0);
         for (const char* name : {"di", "ei", "mfc0", "dmfc0"}) {
+            INFO(name);
+            CHECK(routine_calls(*m, name) == 0);
+        }
+    }
+    SECTION("plain CP0 writes (masked, merged, sign-extended) read back as the routine leaves them") {
+        const uint32_t dm = 1u << 21;  // dmfc0 / dmtc0
+        std::vector<uint32_t> code;
+        for (unsigned reg : {2u, 3u, 4u, 5u, 14u, 20u, 30u}) {  // EntryLo0/1, Context, PageMask, EPC, XContext, ErrorEPC
+            code.push_back(mtc0(T0, reg, 0) | dm);
+            code.push_back(mfc0(T1, reg, 0) | dm);
+            code.push_back(daddu(S0, S0, T1));  // (each read lands in the sum: a wrong one shows)
+            code.push_back(mtc0(T2, reg, 0));   // mtc0: the low word sign-extended
+            code.push_back(mfc0(T3, reg, 0) | dm);
+            code.push_back(daddu(S1, S1, T3));
+        }
+        code.push_back(mtc0(T0, 31, 2) | dm);  // KScratch1
+        code.push_back(mfc0(T4, 31, 2) | dm);
+        code.push_back(loop_forever());
+        code.push_back(nop());
+        Setup w = s;
+        w.gpr = {0xfedcba9876543210ull, 0, 0x0000000087654321ull};
+        auto m = same_under_both(code, w, 60);
+        CHECK(m->cpu().gpr[T4] == 0xfedcba9876543210ull);
+        CHECK(m->cpu().cp0.epc == 0xffffffff87654321ull);
+        for (const char* name : {"mtc0", "dmtc0"}) {
             INFO(name);
             CHECK(routine_calls(*m, name) == 0);
         }

@@ -1,10 +1,12 @@
 // The kernel's commonest privileged instructions in host code, in blocks
 // translated for kernel mode (where CP0 is usable) with nothing before them
-// that may have left it: DI and EI (every local_irq_save and restore), and
+// that may have left it: DI and EI (every local_irq_save and restore),
 // MFC0/DMFC0 of a register that reads as its field (every exception entry
-// and TLB refill reads Status, Cause, EPC, BadVAddr, ...). As routines they
-// cost a call and the write-back and reload of the block's registers.
-// Random and Count, whose reads compute a value, stay routines.
+// and TLB refill reads Status, Cause, EPC, BadVAddr, ...), and MTC0/DMTC0
+// of one whose write only stores bits (cp0_plain_write: the refill's
+// EntryLo0/1, EPC, ...). As routines they cost a call and the write-back
+// and reload of the block's registers. Random and Count reads, and writes
+// with side effects (Status, Cause, EntryHi, Compare, ...), stay routines.
 #include "hv/cpu/cp0.h"
 #include "hv/engine/jit/translator.h"
 
@@ -45,6 +47,25 @@ bool Translator::emit_cp0(size_t k) {
             // (MFC0 takes the low word; a 32-bit register reads sign-extended)
             if (i.op == Opcode::mfc0 || !cp0_is_64bit(reg)) movsxd(def(i.dst), dword[rcx + at]);
             else mov(def(i.dst), qword[rcx + at]);
+            return true;
+        }
+        case Opcode::mtc0:
+        case Opcode::dmtc0: {
+            // (the TLB refill handler's EntryLo writes; EPC, Context, ...)
+            const auto w = cp0_plain_write(i.rd, i.word & 7);
+            if (!w) return false;
+            const int32_t at = int32_t(w->offset);
+            if (i.op == Opcode::mtc0) movsxd(rax, G32(i.rt));  // MTC0 writes the word sign-extended
+            else mov(rax, G(i.rt));
+            mov(rcx, cpu64(L_.cp0));
+            if (w->mask != ~0ull) {
+                mov(rdx, w->mask);
+                and_(rax, rdx);
+                not_(rdx);
+                and_(rdx, qword[rcx + at]);
+                or_(rax, rdx);
+            }
+            mov(qword[rcx + at], rax);
             return true;
         }
         default: return false;
