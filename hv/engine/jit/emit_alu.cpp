@@ -12,6 +12,15 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::addu:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, true);
             if (i.dst != 32) {
+                // (the low word of a register's home: its value is whole there)
+                const unsigned in_memory = from_home(i.rt, i) ? i.rt : from_home(i.rs, i) ? i.rs : 0;
+                if (in_memory) {
+                    const Xbyak::Reg32 a = G32(in_memory == i.rt ? i.rs : i.rt);
+                    const Xbyak::Reg32 d = def(i.dst, true).cvt32();
+                    if (d != a) mov(d, a);
+                    add(d, dword[rbx + L_.gpr + 8 * int32_t(in_memory)]);
+                    return true;
+                }
                 const Xbyak::Reg64 a = raw(i.rs), b = raw(i.rt);
                 lea(def(i.dst, true).cvt32(), ptr[a + b]);
             }
@@ -46,7 +55,7 @@ bool Translator::emit_alu(const Insn& i) {
             return true;
         case Opcode::dsubu:
             if (i.rt == 0) return copy(i, i.rs, false);
-            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { sub(d, b); }, false);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Operand& b) { sub(d, b); }, false);
         case Opcode::daddiu:
             if (i.dst != 32) {
                 const Xbyak::Reg64 a = G(i.rs);
@@ -59,16 +68,16 @@ bool Translator::emit_alu(const Insn& i) {
                 xor_(d, d);
                 return true;
             }
-            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { and_(d, b); }, true, true);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Operand& b) { and_(d, b); }, true, true);
         case Opcode::or_:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
-            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true, true);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Operand& b) { or_(d, b); }, true, true);
         case Opcode::xor_:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, false);
-            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { xor_(d, b); }, true, true);
+            return binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Operand& b) { xor_(d, b); }, true, true);
         case Opcode::nor:
             if (i.rs == 0 || i.rt == 0) copy(i, i.rs == 0 ? i.rt : i.rs, false);
-            else binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Reg64& b) { or_(d, b); }, true, true);
+            else binary64(i, [this](const Xbyak::Reg64& d, const Xbyak::Operand& b) { or_(d, b); }, true, true);
             if (i.dst != 32) not_(def(i.dst, regs_.is_low32(i.dst)));  // (NOT keeps low32 low32)
             return true;
         case Opcode::andi: return immediate64(i, [this](const Xbyak::Reg64& d, int32_t v) { and_(d, v); }, uimm, true);

@@ -2,6 +2,8 @@
 // the branch at the end, exits and chaining; and the shared runtime code.
 #include "hv/engine/jit/translator.h"
 
+#include "hv/engine/jit/parallel_move.h"
+
 #include "hv/vmm/comm_page.h"
 
 namespace mipshv::jit {
@@ -379,6 +381,7 @@ size_t Translator::run(Block::HostCode& out) {
     Label loop_head;
     RegCache at_head;
     if (self_loop) {
+        looping_ = true;
         hold_registers_for_loop();
         at_head = regs_;
         L(loop_head);
@@ -513,19 +516,41 @@ void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& rech
         jne(leave, T_NEAR);
     }
     entry_checks(leave, true);
-    // Registers held elsewhere than at the head go home first (all of them,
-    // before any load), then the head's are loaded; the rest stay, whole.
-    for (size_t h = 0; h < RegCache::kHost.size(); ++h)
-        if (regs_.guest_of[h] != at_head.guest_of[h] && regs_.guest_of[h] != RegCache::kNone && regs_.dirty[h])
-            store_home(unsigned(regs_.guest_of[h]), h, regs_);
-    for (size_t h = 0; h < RegCache::kHost.size(); ++h) {
-        if (regs_.guest_of[h] != at_head.guest_of[h]) {
-            if (at_head.guest_of[h] != RegCache::kNone) mov(RegCache::kHost[h], home(unsigned(at_head.guest_of[h])));
-        } else if (regs_.guest_of[h] != RegCache::kNone && regs_.low32[h]) {
-            movsxd(RegCache::kHost[h], RegCache::kHost[h].cvt32());
-        }
-    }
+    reconcile_with_head(at_head);
     jmp(head, T_NEAR);
+}
+
+// Brings the registers to where the loop's head holds them, whole: a guest
+// register held in another host register moves there (a parallel move: one
+// that would overwrite a value still to be moved waits, and a cycle goes
+// through rax); one not held is loaded; one the head does not hold goes home
+// if changed. The rest stay.
+void Translator::reconcile_with_head(const RegCache& at_head) {
+    constexpr size_t kHosts = RegCache::kHost.size();
+    for (size_t h = 0; h < kHosts; ++h) {
+        const int g = regs_.guest_of[h];
+        if (g != RegCache::kNone && regs_.dirty[h] && at_head.host_of[size_t(g)] == RegCache::kNone)
+            store_home(unsigned(g), h, regs_);
+    }
+    std::vector<RegMove> moves;
+    for (size_t h = 0; h < kHosts; ++h) {
+        const int g = at_head.guest_of[h];
+        if (g == RegCache::kNone || regs_.guest_of[h] == g) continue;
+        const int from = regs_.host_of[size_t(g)];
+        if (from != RegCache::kNone) moves.push_back({int(h), from, bool(regs_.low32[size_t(from)])});
+    }
+    auto reg = [this](int r) { return r == kScratch ? rax : RegCache::kHost[size_t(r)]; };
+    for (const RegMove& m : sequence_parallel_moves(moves)) {
+        if (m.low32) movsxd(reg(m.to), reg(m.from).cvt32());
+        else mov(reg(m.to), reg(m.from));
+    }
+    for (size_t h = 0; h < kHosts; ++h) {
+        const int g = at_head.guest_of[h];
+        if (g != RegCache::kNone && regs_.guest_of[h] != g && regs_.host_of[size_t(g)] == RegCache::kNone)
+            mov(RegCache::kHost[h], home(unsigned(g)));
+        else if (g != RegCache::kNone && regs_.guest_of[h] == g && regs_.low32[h])
+            movsxd(RegCache::kHost[h], RegCache::kHost[h].cvt32());
+    }
 }
 
 void Translator::emit_cold_paths(Label& recheck) {

@@ -157,13 +157,15 @@ private:
         return best;
     }
     // Index of the next instruction (from the one being emitted) that
-    // names guest register g, or past the end.
+    // names guest register g, or past the end; in a block that loops in
+    // place, the next pass's uses count too, after this pass's.
     size_t next_use(unsigned g) const {
-        for (size_t k = current_; k < b_.insns.size(); ++k) {
-            const Insn& i = b_.insns[k];
+        const size_t n = b_.insns.size();
+        for (size_t k = current_; k < n + (looping_ ? current_ : 0); ++k) {
+            const Insn& i = b_.insns[k % n];
             if (i.rs == g || i.rt == g || i.dst == g) return k;
         }
-        return b_.insns.size() + 1;
+        return 2 * n + 1;
     }
     // Writes every changed guest register held in `state` to its home.
     void write_back(const RegCache& state) {
@@ -215,6 +217,13 @@ private:
     template <typename Op>
     bool binary64(const Insn& i, Op op, bool commutative, bool bitwise = false) {
         if (i.dst == 32) return true;
+        if (from_home(i.rt, i)) {  // rs OP memory: every host register is taken
+            const Xbyak::Reg64 a = G(i.rs);
+            const Xbyak::Reg64 d = def(i.dst);
+            if (d != a) mov(d, a);
+            op(d, home(i.rt));
+            return true;
+        }
         const bool low32 = bitwise && regs_.is_low32(i.rs) && regs_.is_low32(i.rt);
         const Xbyak::Reg64 a = low32 ? raw(i.rs) : G(i.rs);
         const Xbyak::Reg64 b = low32 ? raw(i.rt) : G(i.rt);
@@ -231,6 +240,17 @@ private:
             mov(d, a);
             op(d, b);
         }
+        return true;
+    }
+    // Read operand `g` of `i` straight from its home in the Cpu (a memory
+    // operand) rather than load it into a host register, which would first
+    // evict another guest register: g is not held, no host register is
+    // free, and it is neither the other operand nor the destination.
+    bool from_home(unsigned g, const Insn& i) const {
+        if (g == 0 || regs_.host_of[g] != RegCache::kNone || g == i.dst) return false;
+        if ((g == i.rs) == (g == i.rt)) return false;  // (both operands: load it once)
+        for (int8_t guest : regs_.guest_of)
+            if (guest == RegCache::kNone) return false;
         return true;
     }
     // dst = rs OP immediate.
@@ -324,6 +344,7 @@ private:
     bool may_loop_in_place(const Insn* branch, bool deferred) const;
     void hold_registers_for_loop();
     void loop_in_place(Label& head, const RegCache& at_head, Label& recheck);
+    void reconcile_with_head(const RegCache& at_head);
     void emit_cold_paths(Label& recheck);
     void account(uint64_t executed, uint64_t retired, bool instret_in_rax = false);
     void chain(uint64_t target_pc, uint32_t slot);
@@ -371,6 +392,7 @@ private:
     Label stopped_;
     RegCache regs_;
     size_t current_ = 0;  // the instruction being emitted (see victim)
+    bool looping_ = false;  // the block loops in place (see next_use)
     // Direct chaining sites (see DirectSite), [0] taken, [1] fall-through.
     Label direct_label_[2];
     bool direct_emitted_[2] = {false, false};
