@@ -82,12 +82,22 @@ bool store_right(Cpu& c, const Insn& i) {
 }
 
 // LL records the physical address; SC succeeds only while the LL bit holds
-// (ERET clears it) and it targets the same address.
+// (ERET clears it) and it targets the same address. The address comes from
+// the software TLB's entry where there is one, as translated code takes it
+// (they differ only where two TLB entries match, which is UNPREDICTABLE:
+// the software TLB keeps what the access that filled it saw).
+bool physical_address(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa) {
+    const SoftTlbEntry* e = access == Access::STORE ? c.soft_tlb.for_write(c.mmu_mode, va) : c.soft_tlb.for_read(c.mmu_mode, va);
+    if (!e) return translate_or_raise(c, i, va, access, pa);
+    pa = e->phys_page | (va & ~kHostPageMask);
+    return true;
+}
+
 template <typename T>
 bool load_linked(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), pa, v;
     if (!load<T>(c, i, va, v)) return false;
-    if (!translate_or_raise(c, i, va, Access::LOAD, pa)) return false;
+    if (!physical_address(c, i, va, Access::LOAD, pa)) return false;
     c.llbit = true;
     c.cp0.lladdr = pa >> 4;
     if constexpr (sizeof(T) == 4) v = sext32(v);
@@ -99,7 +109,7 @@ template <typename T>
 bool store_conditional(Cpu& c, const Insn& i) {
     uint64_t va = ea(c, i), pa;
     if (va & (sizeof(T) - 1)) return raise_misaligned(c, i, va, Access::STORE);
-    if (!translate_or_raise(c, i, va, Access::STORE, pa)) return false;
+    if (!physical_address(c, i, va, Access::STORE, pa)) return false;
     bool ok = c.llbit && (pa >> 4) == c.cp0.lladdr;
     if (ok && !store<T>(c, i, va, RT)) return false;
     c.llbit = false;
