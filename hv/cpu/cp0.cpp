@@ -155,36 +155,25 @@ uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
     return is_32bit_register(reg) ? sext32(*f) : *f;
 }
 
-std::optional<Cp0PlainWrite> cp0_plain_write(unsigned reg, unsigned sel) {
-#define AT(field, mask) Cp0PlainWrite{offsetof(Cp0State, field), mask}
+std::optional<uint64_t> cp0_plain_write_mask(unsigned reg, unsigned sel) {
     switch (reg * 8 + sel) {
-        case ENTRYLO0 * 8: return AT(entrylo0, kEntryLoMask);
-        case ENTRYLO1 * 8: return AT(entrylo1, kEntryLoMask);
-        case CONTEXT * 8: return AT(context, cp0::kContextWritable);
-        case CONTEXT * 8 + 2: return AT(userlocal, ~0ull);
-        case PAGEMASK * 8: return AT(pagemask, cp0::kPageMaskWriteMask);
-        case EPC * 8: return AT(epc, ~0ull);
-        case XCONTEXT * 8: return AT(xcontext, kXContextPteBase);
-        case ERRCTL * 8: return AT(errctl, ~0ull);
-        case TAGLO * 8: return AT(taglo, ~0ull);
-        case TAGLO * 8 + 1: return AT(datalo, ~0ull);
-        case TAGHI * 8: return AT(taghi, ~0ull);
-        case TAGHI * 8 + 1: return AT(datahi, ~0ull);
-        case ERROREPC * 8: return AT(errorepc, ~0ull);
-        case DESAVE * 8: return AT(desave, ~0ull);
+        case ENTRYLO0 * 8: case ENTRYLO1 * 8: return kEntryLoMask;
+        case CONTEXT * 8: return cp0::kContextWritable;
+        case PAGEMASK * 8: return cp0::kPageMaskWriteMask;
+        case XCONTEXT * 8: return kXContextPteBase;
+        case CONTEXT * 8 + 2: case EPC * 8: case ERRCTL * 8: case TAGLO * 8: case TAGLO * 8 + 1: case TAGHI * 8:
+        case TAGHI * 8 + 1: case ERROREPC * 8: case DESAVE * 8: return ~0ull;
         default:
-            if (reg == DESAVE && (kKScratchMask >> sel) & 1)
-                return Cp0PlainWrite{offsetof(Cp0State, kscratch) + sizeof(uint64_t) * (sel - 2), ~0ull};
+            if (reg == DESAVE && (kKScratchMask >> sel) & 1) return ~0ull;
             return std::nullopt;
     }
-#undef AT
 }
 
 void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t v) {
     Cp0State& r = c.cp0;
-    if (const auto w = cp0_plain_write(reg, sel)) {
-        uint64_t& field = *reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(&r) + w->offset);
-        field = (field & ~w->mask) | (v & w->mask);
+    if (const auto mask = cp0_plain_write_mask(reg, sel)) {
+        uint64_t& field = *cp0_field(r, reg, sel);
+        field = (field & ~*mask) | (v & *mask);
         return;
     }
     switch (reg * 8 + sel) {

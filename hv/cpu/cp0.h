@@ -2,7 +2,6 @@
 // bits a write may change and the side effects writes have (timer, ASID,
 // privilege mode). mfc0/mtc0 and the hypervisor's virtual CP0 both use it.
 #pragma once
-#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,15 +22,12 @@ bool cp0_is_64bit(unsigned reg);
 // The register's name as the MIPS64 PRA gives it ("Status", "KScratch1").
 std::string cp0_register_name(unsigned reg, unsigned sel);
 
-// A write to (reg, sel) that only stores bits: field = (field & ~mask) |
-// (value & mask), no side effect (neither the timer, the TLB's ASID, the
-// privilege mode, nor the interrupt state); nullopt for the others.
-// cp0_write applies it, and translated code inlines it.
-struct Cp0PlainWrite {
-    size_t offset;  // of the field in Cp0State
-    uint64_t mask;
-};
-std::optional<Cp0PlainWrite> cp0_plain_write(unsigned reg, unsigned sel);
+// For a write to (reg, sel) that only stores bits in its field (cp0_field),
+// the bits it stores: field = (field & ~mask) | (value & mask), no side
+// effect (neither the timer, the TLB's ASID, the privilege mode, nor the
+// interrupt state); nullopt for the others. cp0_write applies it, and
+// translated code inlines it.
+std::optional<uint64_t> cp0_plain_write_mask(unsigned reg, unsigned sel);
 
 // 64-bit view of (reg, sel); 32-bit registers read sign-extended. Registers
 // that are not implemented read as zero.

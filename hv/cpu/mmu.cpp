@@ -9,6 +9,8 @@
 namespace mipshv {
 
 namespace {
+// The hypervisor modes' communication page, at the top of ckseg3.
+bool in_comm_window(const Cpu& c, uint64_t va) { return c.comm_window_va && va >= c.comm_window_va; }
 using namespace cp0;
 
 constexpr uint64_t kSegMask = ((1ull << kSegBits) - 1) | (3ull << 62);
@@ -77,7 +79,7 @@ Translation translate(const Cpu& c, uint64_t va, Access access) {
     if (va < kCkseg1Base) return kernel ? unmapped(va - kCkseg0Base) : bad();       // ckseg0
     if (va < kCksegMappedBase) return kernel ? unmapped(va - kCkseg1Base) : bad();  // ckseg1
     // Hypervisor modes: the communication page, at the top of ckseg3.
-    if (c.comm_window_va && va >= c.comm_window_va) return kernel ? unmapped(c.comm_window_pa + (va - c.comm_window_va)) : bad();
+    if (in_comm_window(c, va)) return kernel ? unmapped(c.comm_window_pa + (va - c.comm_window_va)) : bad();
     if (va < 0xffffffffe0000000ull) return (kernel || supervisor) ? mapped(c, va, access) : bad();  // cksseg
     return kernel ? mapped(c, va, access) : bad();                                                 // ckseg3
 }
@@ -86,7 +88,7 @@ bool translated_by_tlb(const Cpu& c, uint64_t va) {
     if (va <= 0x7fffffffull) return c.mmu_mode != kModeKernelErl;  // kuseg, unless ERL
     if (va >= 0x8000000000000000ull && va < 0xc000000000000000ull) return false;  // xkphys
     if (in_compat_kernel_segment(va)) return false;                                // ckseg0, ckseg1
-    return !(c.comm_window_va && va >= c.comm_window_va);
+    return !in_comm_window(c, va);
 }
 
 bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa) {
@@ -108,7 +110,6 @@ bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access) {
 
 // A guest data access to the hypervisor's region, other than through the
 // communication window: as if nothing were there.
-static bool in_comm_window(const Cpu& c, uint64_t va) { return c.comm_window_va && va >= c.comm_window_va; }
 static bool hidden_from_guest(const Cpu& c, uint64_t va, uint64_t pa) {
     return c.is_hypervisor_memory(pa) && !in_comm_window(c, va);
 }
@@ -125,11 +126,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
             c.bus->overlay->restore_originals(pa, size, value);  // patches are invisible to data reads
             return true;
         }
-        SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va));
-        e.phys_page = pa & kHostPageMask;
-        e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
-        e.read_tag = va & kHostPageMask;
-        e.write_tag = ~0ull;
+        c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va), host, false);
         return true;
     }
     if (c.vmm) ++c.counters.exits_mmio;
@@ -157,11 +154,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
             // this path every time so they can be dropped.
             c.bus->before_write(pa, size);
         } else {
-            SoftTlbEntry& e = c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va));
-            e.phys_page = pa & kHostPageMask;
-            e.addend = reinterpret_cast<uintptr_t>(host) - (va & kHostPageMask);
-            e.read_tag = va & kHostPageMask;
-            e.write_tag = va & kHostPageMask;
+            c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va), host, true);
         }
         std::memcpy(host + (pa & 0xfff), &value, size);
         return true;

@@ -45,23 +45,25 @@ struct SoftTlb {
     // The entry that lets `va` be read (or written) directly, or null.
     SoftTlbEntry* for_read(unsigned mode, uint64_t va) { return find(mode, va, &SoftTlbEntry::read_tag); }
     SoftTlbEntry* for_write(unsigned mode, uint64_t va) { return find(mode, va, &SoftTlbEntry::write_tag); }
-    // The entry the slow path fills for `va`, which holds guest physical
-    // address `pa` (way 0; its old page, if another, moves to way 1). A set
+    // Fills the entry for `va`, which holds guest physical address `pa` at
+    // host address `host` (the page's start), for loads and, if `writable`,
+    // stores too (way 0; its old page, if another, moves to way 1). A set
     // holding a page mapped through the TLB is remembered, so that
     // flush_mapped clears only the sets filled since the last flush (a guest
     // changes its mappings far more often than it touches many pages in
     // between); so is one whose set is not index(pa) (the hypervisor's
     // communication window), so that every entry of a physical page is in
     // set index(pa) or in the log (drop_page).
-    SoftTlbEntry& fill(unsigned mode, uint64_t va, uint64_t pa, bool through_tlb) {
+    void fill(unsigned mode, uint64_t va, uint64_t pa, bool through_tlb, const uint8_t* host, bool writable) {
         const unsigned k = index(va);
+        const uint64_t page = va & kHostPageMask;
         SoftTlbEntry& w0 = e[0][mode][k];
-        if (page_of(w0) != (va & kHostPageMask)) e[1][mode][k] = w0;
+        if (page_of(w0) != page) e[1][mode][k] = w0;
         if (through_tlb || k != index(pa)) {
             if (filled_count_ < kFillLog) filled_[filled_count_++] = uint16_t(mode * kSoftTlbSize + k);
             else filled_count_ = kFillLog + 1;  // overflowed (and stays so, never wrapping, until a flush)
         }
-        return w0;
+        w0 = SoftTlbEntry{page, writable ? page : ~0ull, reinterpret_cast<uintptr_t>(host) - page, pa & kHostPageMask};
     }
     // The TLB or the ASID changed: forget every TLB-mapped page.
     void flush_mapped() {

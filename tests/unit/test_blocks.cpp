@@ -88,10 +88,8 @@ TEST_CASE("a store over code after a followed jump runs the new instruction", "[
 TEST_CASE("a change of ASID forgets mapped pages in the software TLB, not kseg0's", "[blocks]") {
     SoftTlb t;
     t.flush_all();
-    SoftTlbEntry& kernel = t.fill(kModeKernel, 0xffffffff80123000ull, 0x123000, false);
-    kernel.read_tag = 0xffffffff80123000ull;
-    SoftTlbEntry& user = t.fill(kModeUser, 0x400000, 0x7000, true);
-    user.read_tag = 0x400000;
+    t.fill(kModeKernel, 0xffffffff80123000ull, 0x123000, false, nullptr, false);
+    t.fill(kModeUser, 0x400000, 0x7000, true, nullptr, false);
     t.flush_mapped();
     CHECK(t.for_read(kModeKernel, 0xffffffff80123000ull) != nullptr);
     CHECK(t.for_read(kModeUser, 0x400000) == nullptr);
@@ -147,10 +145,10 @@ TEST_CASE("two pages that share a software-TLB set both stay", "[blocks]") {
     SoftTlb t;
     t.flush_all();
     const uint64_t a = 0x400000, b = a + (uint64_t(kSoftTlbSize) << 12), c = b + (uint64_t(kSoftTlbSize) << 12);
-    for (uint64_t va : {a, b}) t.fill(kModeUser, va, 0x7000, true).read_tag = va;
+    for (uint64_t va : {a, b}) t.fill(kModeUser, va, 0x7000, true, nullptr, false);
     CHECK(t.for_read(kModeUser, a) != nullptr);
     CHECK(t.for_read(kModeUser, b) != nullptr);
-    t.fill(kModeUser, c, 0x7000, true).read_tag = c;  // the oldest of the three goes
+    t.fill(kModeUser, c, 0x7000, true, nullptr, false);  // the oldest of the three goes
     CHECK(t.for_read(kModeUser, a) == nullptr);
     CHECK(t.for_read(kModeUser, b) != nullptr);
     CHECK(t.for_read(kModeUser, c) != nullptr);

@@ -15,9 +15,7 @@ constexpr uint64_t kPage = 4096;
 
 // Fills `va` (holding guest physical `pa`, at host address `host`) for loads and stores.
 void fill(SoftTlb& t, unsigned mode, uint64_t va, uint64_t pa, bool through_tlb, uintptr_t host) {
-    SoftTlbEntry& x = t.fill(mode, va, pa, through_tlb);
-    x.read_tag = x.write_tag = va & kHostPageMask;
-    x.addend = host - (va & kHostPageMask);
+    t.fill(mode, va, pa, through_tlb, reinterpret_cast<const uint8_t*>(host), true);
 }
 
 // Fills more TLB-mapped sets than the fill log holds: from now on only a

@@ -12,13 +12,13 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::addu:
             if (i.rt == 0 || i.rs == 0) return copy(i, i.rt == 0 ? i.rs : i.rt, true);
             if (i.dst != 32) {
-                // (the low word of a register's home: its value is whole there)
+                // (a register's home holds its whole value: the low word is right)
                 const unsigned in_memory = from_home(i.rt, i) ? i.rt : from_home(i.rs, i) ? i.rs : 0;
                 if (in_memory) {
                     const Xbyak::Reg32 a = G32(in_memory == i.rt ? i.rs : i.rt);
                     const Xbyak::Reg32 d = def(i.dst, true).cvt32();
                     if (d != a) mov(d, a);
-                    add(d, dword[rbx + L_.gpr + 8 * int32_t(in_memory)]);
+                    add(d, home32(in_memory));
                     return true;
                 }
                 const Xbyak::Reg64 a = raw(i.rs), b = raw(i.rt);

@@ -3,7 +3,7 @@
 // that may have left it: DI and EI (every local_irq_save and restore),
 // MFC0/DMFC0 of a register that reads as its field (every exception entry
 // and TLB refill reads Status, Cause, EPC, BadVAddr, ...), and MTC0/DMTC0
-// of one whose write only stores bits (cp0_plain_write: the refill's
+// of one whose write only stores bits (cp0_plain_write_mask: the refill's
 // EntryLo0/1, EPC, ...). As routines they cost a call and the write-back
 // and reload of the block's registers. Random and Count reads, and writes
 // with side effects (Status, Cause, EntryHi, Compare, ...), stay routines.
@@ -11,6 +11,16 @@
 #include "hv/engine/jit/translator.h"
 
 namespace mipshv::jit {
+
+namespace {
+// Where cp0_field keeps (reg, sel) in a Cp0State, or nullopt.
+std::optional<int32_t> field_offset(const Cp0State& state, unsigned reg, unsigned sel) {
+    Cp0State& r = const_cast<Cp0State&>(state);  // (only the address is taken)
+    const uint64_t* f = cp0_field(r, reg, sel);
+    if (!f) return std::nullopt;
+    return int32_t(reinterpret_cast<const char*>(f) - reinterpret_cast<const char*>(&r));
+}
+}  // namespace
 
 bool Translator::emit_cp0(size_t k) {
     const Insn& i = b_.insns[k];
@@ -34,32 +44,30 @@ bool Translator::emit_cp0(size_t k) {
         case Opcode::dmfc0: {
             const unsigned reg = i.rd, sel = i.word & 7;
             if ((reg == cp0::RANDOM || reg == cp0::COUNT) && sel == 0) return false;
-            Cp0State& state = const_cast<Cp0State&>(r_.cpu.cp0);
-            const uint64_t* f = cp0_field(state, reg, sel);
+            const auto at = field_offset(r_.cpu.cp0, reg, sel);
             if (i.dst == 32) return true;
-            if (!f) {
+            if (!at) {
                 const Xbyak::Reg64 d = def(i.dst);
                 xor_(d.cvt32(), d.cvt32());  // not implemented: reads as zero
                 return true;
             }
-            const int32_t at = int32_t(reinterpret_cast<const char*>(f) - reinterpret_cast<const char*>(&state));
             mov(rcx, cpu64(L_.cp0));
             // (MFC0 takes the low word; a 32-bit register reads sign-extended)
-            if (i.op == Opcode::mfc0 || !cp0_is_64bit(reg)) movsxd(def(i.dst), dword[rcx + at]);
-            else mov(def(i.dst), qword[rcx + at]);
+            if (i.op == Opcode::mfc0 || !cp0_is_64bit(reg)) movsxd(def(i.dst), dword[rcx + *at]);
+            else mov(def(i.dst), qword[rcx + *at]);
             return true;
         }
         case Opcode::mtc0:
         case Opcode::dmtc0: {
             // (the TLB refill handler's EntryLo writes; EPC, Context, ...)
-            const auto w = cp0_plain_write(i.rd, i.word & 7);
-            if (!w) return false;
-            const int32_t at = int32_t(w->offset);
+            const auto mask = cp0_plain_write_mask(i.rd, i.word & 7);
+            if (!mask) return false;
+            const int32_t at = *field_offset(r_.cpu.cp0, i.rd, i.word & 7);
             if (i.op == Opcode::mtc0) movsxd(rax, G32(i.rt));  // MTC0 writes the word sign-extended
             else mov(rax, G(i.rt));
             mov(rcx, cpu64(L_.cp0));
-            if (w->mask != ~0ull) {
-                mov(rdx, w->mask);
+            if (*mask != ~0ull) {
+                mov(rdx, *mask);
                 and_(rax, rdx);
                 not_(rdx);
                 and_(rdx, qword[rcx + at]);

@@ -89,6 +89,7 @@ private:
     // ---- Operands ---------------------------------------------------------
     // A guest register's home in the Cpu.
     Xbyak::Address home(unsigned reg) { return qword[rbx + L_.gpr + 8 * int32_t(reg)]; }
+    Xbyak::Address home32(unsigned reg) { return dword[rbx + L_.gpr + 8 * int32_t(reg)]; }  // its low word
     // A guest register's value, in a host register (loaded on first use),
     // as it is in the host register: possibly low 32 bits only (low32).
     Xbyak::Reg64 raw(unsigned reg) {
