@@ -288,7 +288,7 @@ bool Translator::emit_alu(const Insn& i) {
             mov(def(i.dst), rax);
             return true;
         }
-        case Opcode::sync: case Opcode::pref: return true;  // no effect here (exec_mem.cpp)
+        case Opcode::sync: case Opcode::pref: case Opcode::synci: return true;  // no effect here (exec_mem.cpp)
         case Opcode::dmult: case Opcode::dmultu:
             mov(rax, G(i.rs));
             if (i.op == Opcode::dmult) imul(G(i.rt));

@@ -26,6 +26,7 @@ bool Translator::emit_cp0(size_t k) {
     const Insn& i = b_.insns[k];
     if (!kernel_mode_here()) return false;
     switch (i.op) {
+        case Opcode::cache: return true;  // no caches to maintain (exec_cp0.cpp); CP0 is usable in kernel mode
         case Opcode::di:
         case Opcode::ei: {
             const int32_t status = int32_t(offsetof(Cp0State, status));

@@ -26,6 +26,11 @@ struct RegCache {
     // value is their sign extension, the upper half is stale): what 32-bit
     // operations leave, fixed by one movsxd when a full value is needed.
     std::array<bool, kHost.size()> low32{};
+    // In a block that loops in place, the host register (index in kHost,
+    // callee-saved, so calls keep it) that holds c.instret from the loop's
+    // head on, or kNone: a memory counter would carry each pass's update
+    // into the next through a store and a load, a few cycles a pass.
+    int8_t instret_host = kNone;
 
     RegCache() { clear(); }
     void clear() {
@@ -33,6 +38,7 @@ struct RegCache {
         guest_of.fill(kNone);
         dirty.fill(false);
         low32.fill(false);
+        instret_host = kNone;
     }
     void bind(unsigned guest, int h, bool is_dirty) {
         host_of[guest] = int8_t(h);

@@ -383,6 +383,7 @@ size_t Translator::run(Block::HostCode& out) {
     if (self_loop) {
         looping_ = true;
         hold_registers_for_loop();
+        hold_instret_for_loop();
         at_head = regs_;
         L(loop_head);
     }
@@ -500,6 +501,20 @@ void Translator::hold_registers_for_loop() {
         if (written[g] && regs_.host_of[g] != RegCache::kNone) regs_.dirty[size_t(regs_.host_of[g])] = true;
 }
 
+// instret in a callee-saved host register the loop leaves free, if any
+// (see RegCache::instret_host).
+void Translator::hold_instret_for_loop() {
+    for (int h = int(RegCache::kHost.size()) - 1; h >= 0; --h) {
+        const Xbyak::Reg64 r = RegCache::kHost[size_t(h)];
+        if (r != rbp && r != r13 && r != r14 && r != r15) break;
+        if (regs_.guest_of[size_t(h)] == RegCache::kNone) {
+            regs_.instret_host = int8_t(h);
+            mov(r, cpu64(L_.instret));
+            return;
+        }
+    }
+}
+
 // The taken side of a block that loops in place: account the pass, make
 // the entry checks, bring the registers to what the head holds, go round.
 void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& recheck) {
@@ -507,15 +522,28 @@ void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& rech
         write_back(state);
         jmp(recheck, T_NEAR);
     });
-    // The pass's account and the next pass's budget check share one load
-    // of instret (in rax between them).
-    account(b_.insns.size(), b_.guest_insns, true);
+    const bool in_register = regs_.instret_host != RegCache::kNone;  // (leave stores it)
+    const Xbyak::Reg64 instret = in_register ? RegCache::kHost[size_t(regs_.instret_host)] : rax;
+    if (in_register) {
+        add(instret, int32_t(b_.guest_insns));
+        if (b_.insns.size() > b_.guest_insns) add(cpu64(L_.stub_insns), int32_t(b_.insns.size() - b_.guest_insns));
+    } else {
+        // The pass's account and the next pass's budget check share one
+        // load of instret (in rax between them).
+        account(b_.insns.size(), b_.guest_insns, true);
+    }
     if (may_write_memory_) {  // (without a store or a routine, nothing can write the block's code)
         mov(rcx, reinterpret_cast<uint64_t>(&b_.dropped));
         cmp(byte[rcx], 0);
         jne(leave, T_NEAR);
     }
-    entry_checks(leave, true);
+    if (in_register) {
+        lea(rax, ptr[instret + int32_t(std::max<uint64_t>(b_.guest_insns, 1))]);
+        cmp(rax, cpu64(L_.exit_instret));
+        ja(leave, T_NEAR);
+    } else {
+        entry_checks(leave, true);
+    }
     reconcile_with_head(at_head);
     jmp(head, T_NEAR);
 }

@@ -147,6 +147,7 @@ private:
         int best = -1;
         size_t best_next = 0;
         for (int h = 0; h < int(RegCache::kHost.size()); ++h) {
+            if (h == regs_.instret_host) continue;
             const int g = regs_.guest_of[size_t(h)];
             if (g == RegCache::kNone) return h;
             const size_t next = next_use(unsigned(g));
@@ -168,10 +169,12 @@ private:
         }
         return 2 * n + 1;
     }
-    // Writes every changed guest register held in `state` to its home.
+    // Writes every changed guest register held in `state` to its home, and
+    // instret if a host register holds it.
     void write_back(const RegCache& state) {
         for (size_t h = 0; h < RegCache::kHost.size(); ++h)
             if (state.guest_of[h] != RegCache::kNone && state.dirty[h]) store_home(unsigned(state.guest_of[h]), h, state);
+        if (state.instret_host != RegCache::kNone) mov(cpu64(L_.instret), RegCache::kHost[size_t(state.instret_host)]);
     }
     // Loads every guest register `state` holds from its home.
     void reload(const RegCache& state) {
@@ -344,6 +347,7 @@ private:
     void end_block(const Insn* branch, bool native_decision, bool deferred);
     bool may_loop_in_place(const Insn* branch, bool deferred) const;
     void hold_registers_for_loop();
+    void hold_instret_for_loop();
     void loop_in_place(Label& head, const RegCache& at_head, Label& recheck);
     void reconcile_with_head(const RegCache& at_head);
     void emit_cold_paths(Label& recheck);
