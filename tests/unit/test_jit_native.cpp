@@ -71,6 +71,7 @@ struct Setup {
     uint64_t status_set = 0, status_clear = 0, hwrena = 0, userlocal = 0;
     std::vector<uint64_t> fpr;
     std::vector<std::pair<unsigned, uint64_t>> any_gpr;  // (register, value), after a0
+    void (*prepare)(Cpu&) = nullptr;                      // anything else, last
 };
 
 std::unique_ptr<Machine> machine_with(const char* engine, const std::vector<uint32_t>& code, const Setup& s) {
@@ -99,6 +100,7 @@ std::unique_ptr<Machine> machine_with(const char* engine, const std::vector<uint
     c.cp0.hwrena = s.hwrena;
     c.cp0.userlocal = s.userlocal;
     for (size_t n = 0; n < s.fpr.size(); ++n) c.fpu.fpr[n] = s.fpr[n];
+    if (s.prepare) s.prepare(c);
     return m;
 }
 
@@ -128,6 +130,7 @@ std::unique_ptr<Machine> same_under_both(const std::vector<uint32_t>& code, cons
     CHECK(a.cp0.status == b.cp0.status);
     CHECK(a.fpu.fcsr == b.fpu.fcsr);
     CHECK(a.counters.exceptions == b.counters.exceptions);
+    CHECK(a.counters.soft_tlb_misses == b.counters.soft_tlb_misses);
     for (unsigned n = 0; n < 64; ++n) {
         uint64_t x, y;
         std::memcpy(&x, jit->bus().ram_ptr(0x20000 + 8 * n, 8), 8);
@@ -629,4 +632,62 @@ TEST_CASE("a loop in place whose values change host registers from pass to pass"
         INFO("budget " << budget);
         same_under_both(code, s, budget);
     }
+}
+
+// ---- Accesses off one base register (the memo, emit_mem.cpp) -----------------
+// A later load or store off the same unchanged base register takes its host
+// address from an earlier one's when the page is the same: it must still
+// fault, miss and see stores to code exactly where the interpreter does.
+
+TEST_CASE("accesses off one base register: the next page, a misaligned one, a stepping pointer", "[jit]") {
+    Setup s;
+    s.gpr = {0, 0, 0, kDataVa + 0xff8};
+    // ld at 0x...0ff8, then 8 and 0x10 further (the next page) and back.
+    auto m = same_under_both({ld(T0, 0, T3), ld(T1, 8, T3), sd(T0, 16, T3), ld(T2, 16, T3), lw(T4, 4, T3), loop_forever(), nop()}, s);
+    CHECK(m->cpu().gpr[T2] == m->cpu().gpr[T0]);
+    // A misaligned one after an aligned one: the address error all the same.
+    m = same_under_both({ld(T0, 0, T3), lw(T1, 2, T3), loop_forever(), nop()}, s);
+    CHECK(exc_code(m->cpu()) == 4);
+    CHECK(m->cpu().cp0.badvaddr == kDataVa + 0xffa);
+    // A pointer that steps across a page boundary in a loop in place.
+    s.gpr = {12, 0, 0, kDataVa + 0xfe0};
+    m = same_under_both({lw(T1, 0, T3), lw(T2, 4, T3), daddiu(T3, T3, 8), addu(T4, T4, T1), sw(T4, -4, T3),
+                         addiu(T0, T0, -1), bne(T0, 0, -7), nop(), loop_forever(), nop()}, s, 400);
+    CHECK(m->cpu().gpr[T3] == kDataVa + 0xfe0 + 12 * 8);
+}
+
+TEST_CASE("a store off a base register a load used still needs write permission", "[jit]") {
+    // useg 0x400000 maps physical 0x20000 readable, not dirty: the load
+    // reads, the store off the same base takes TLB Modified.
+    Setup s;
+    s.gpr = {0, 0, 0, 0x400000};
+    s.status_clear = cp0::status::ERL | cp0::status::EXL;  // (kuseg through the TLB)
+    s.prepare = [](Cpu& c) {
+        c.tlb.write(0, 0x400000, 0, (0x20ull << cp0::entrylo::PFN_SHIFT) | cp0::entrylo::V | cp0::entrylo::G,
+                    cp0::entrylo::G);
+    };
+    auto m = same_under_both({lw(T0, 0, T3), lw(T1, 8, T3), sw(T1, 4, T3), loop_forever(), nop()}, s);
+    CHECK(exc_code(m->cpu()) == 1);
+    CHECK(m->cpu().cp0.badvaddr == 0x400004);
+    CHECK(m->cpu().gpr[T1] != 0);
+}
+
+TEST_CASE("an access off the base register after a slow path probes again", "[jit]") {
+    // Pages 0x20000, 0x420000 and 0x820000 share a software-TLB set (two
+    // ways): the second and third push the first out, so its neighbour at
+    // 8(a0) misses again, in the interpreter as in translated code.
+    static_assert(kSoftTlbSize * 4096 == 0x400000);
+    Setup s;
+    s.gpr = {0, 0, 0, 0, kDataVa + 0x400000, kDataVa + 0x800000};
+    auto m = same_under_both({ld(T0, 0, A0), ld(T1, 0, T4), ld(T2, 0, T5), ld(T3, 8, A0), loop_forever(), nop()}, s);
+    CHECK(m->cpu().counters.soft_tlb_misses == 4);
+    // Two stores to code off one base: the first (to a word not yet
+    // translated) goes through the slow path, so the second, over the
+    // block's own first word, must too and drop the block: the next pass
+    // runs the new word.
+    const uint32_t replacement = addiu(T1, T1, 100);
+    s.gpr = {2, 0, replacement, kCodeVa};
+    m = same_under_both({addiu(T1, T1, 1), sw(T2, 40, T3), sw(T2, 0, T3), addiu(T0, T0, -1), bne(T0, 0, -5), nop(),
+                         nop(), nop(), nop(), nop(), addiu(T1, T1, 1), loop_forever(), nop()}, s);
+    CHECK(m->cpu().gpr[T1] == 201);
 }

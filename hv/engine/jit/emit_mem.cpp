@@ -42,6 +42,110 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
     L(access);
 }
 
+// ---- Accesses off one base register ----------------------------------------
+// Several loads and stores of a block often use one base register (a stack
+// frame, a structure's fields, an array's neighbours). The first one's host
+// address stays in a free callee-saved host register (the memo, see
+// RegCache::memo_host); a later one off the same unchanged base register
+// then needs no software-TLB probe when its address is in the same guest
+// page (host pages map guest pages alike, so the host address's page bits
+// tell) and aligned. Otherwise it probes as usual, out of line.
+//
+// The engines must agree on the software TLB's counters, so an access
+// through the memo must be one whose probe would have hit: the memo is
+// spoiled (kSpoiledMemo, which no check passes) by any routine that runs
+// after it was made (a slow path may fill or evict entries; reload), and is
+// made only by an access that hit, or whose slow path left an entry that
+// its probe now hits.
+
+// Access i (off base register rs) may start from the memo.
+bool Translator::can_reuse_memo(const Insn& i, bool store) const {
+    if (regs_.memo_host == RegCache::kNone || regs_.memo_base != i.rs) return false;
+    return !store || regs_.memo_store;  // (a write hit implies a read hit: SoftTlb::fill)
+}
+
+// The callee-saved host register (free now) that access k's host address
+// should be kept in for a later access of the block off the same base
+// register, or kNone. (A byte access makes none: an odd host address must
+// be able to mean a spoiled memo.)
+int Translator::memo_host_for(size_t k, unsigned size) const {
+    const Insn& i = b_.insns[k];
+    if (size < 2 || b_.hypervisor_code || i.action != Action::RUN || i.rs == 0 || i.dst == i.rs) return RegCache::kNone;
+    bool used_later = false;
+    for (size_t j = k + 1; j < b_.insns.size() && !used_later; ++j) {
+        const Insn& n = b_.insns[j];
+        switch (n.op) {
+            case Opcode::lb: case Opcode::lbu: case Opcode::lh: case Opcode::lhu: case Opcode::lw: case Opcode::lwu:
+            case Opcode::ld: case Opcode::sb: case Opcode::sh: case Opcode::sw: case Opcode::sd:
+                used_later = n.rs == i.rs;
+                break;
+            default: break;
+        }
+        if (n.dst == i.rs && !moves_base(n, i.rs)) break;
+    }
+    if (!used_later) return RegCache::kNone;
+    for (int h = int(RegCache::kHost.size()) - 1; h >= 0; --h) {
+        const Xbyak::Reg64 r = RegCache::kHost[size_t(h)];
+        if (r != rbp && r != r13 && r != r14 && r != r15) break;
+        if (regs_.guest_of[size_t(h)] == RegCache::kNone && h != regs_.instret_host) return h;
+    }
+    return RegCache::kNone;
+}
+
+// rax := the host address of base + disp from the memo; to the usual probe
+// (out of line) when the memo is spoiled, or the address is in another
+// page or misaligned.
+void Translator::host_address_from_memo(const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow) {
+    const Xbyak::Reg64 memo = RegCache::kHost[size_t(regs_.memo_host)];
+    const int32_t d = disp - regs_.memo_disp;
+    // The memo's access was aligned to its size (its probe checked), so the
+    // same alignment carries over by whole multiples of this access's size.
+    const bool aligned = size <= regs_.memo_size && d % int32_t(size) == 0;
+    Label& access = labels_.emplace_back();
+    Label& probe = cold([this, base, disp, store, size, &slow, &access] {
+        soft_tlb_access(base, disp, store, size - 1, slow, false);
+        jmp(access, T_NEAR);
+    });
+    test(memo.cvt8(), kSpoiledMemo);
+    jnz(probe, T_NEAR);
+    if (!aligned || d != 0) {
+        lea(rcx, ptr[memo + d]);
+        if (!aligned) {
+            test(cl, int32_t(size - 1));
+            jnz(probe, T_NEAR);
+        }
+        if (d != 0) {
+            xor_(rcx, memo);
+            test(rcx, int32_t(~uint32_t(0xfff)));  // (sign-extended: every bit above the page offset)
+            jnz(probe, T_NEAR);
+        }
+    }
+    lea(rax, ptr[memo + d]);
+    L(access);
+}
+
+// close_routine_path for an access whose host address becomes the memo in
+// host register `memo`: after the routine, the address is probed again (the
+// routine filled the software TLB for plain RAM) and the memo is its host
+// address on a hit, spoiled on a miss (device memory, a store to a page
+// with translated code), so that later accesses probe for themselves.
+void Translator::close_memo_access(const RoutinePath& p, int memo) {
+    L(*p.done);
+    cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, memo] {
+        const Insn& i = b_.insns[k];
+        const Xbyak::Reg64 m = RegCache::kHost[size_t(memo)];
+        write_back(at);
+        call_routine_raw(k, i.inner, true);
+        reload(after);  // (spoils the memo)
+        Label& missed = labels_.emplace_back();
+        mov(rax, home(i.rs));
+        soft_tlb_access(rax, int32_t(int16_t(i.word)), after.memo_store, after.memo_size - 1u, missed, false);
+        mov(m, rax);
+        L(missed);
+        jmp(*done, T_NEAR);
+    });
+}
+
 // A load or store with the software-TLB hit path inline; a miss, a
 // misaligned address or anything not plain RAM takes the instruction's own
 // routine (which raises the exception or goes through the bus).
@@ -53,10 +157,25 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     if (is_store) may_write_memory_ = true;
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 value = fpu ? rdx : is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
+    const int32_t disp = int32_t(int16_t(i.word));
+    const bool reuse = !fpu && can_reuse_memo(i, is_store);
+    const int memo = fpu || reuse ? RegCache::kNone : memo_host_for(k, size);
     // The routine (out of line) leaves with the registers held as the fast path does.
     const RoutinePath p = open_routine_path(k);
     if (fpu) require_fpu(*p.slow, size == 8);
-    soft_tlb_access(base, int32_t(int16_t(i.word)), is_store, size - 1, *p.slow, false);
+    if (reuse) {
+        host_address_from_memo(base, disp, size, is_store, *p.slow);
+    } else {
+        soft_tlb_access(base, disp, is_store, size - 1, *p.slow, false);
+        if (memo != RegCache::kNone) {
+            mov(RegCache::kHost[size_t(memo)], rax);
+            regs_.memo_host = int8_t(memo);
+            regs_.memo_base = i.rs;
+            regs_.memo_disp = disp;
+            regs_.memo_size = uint8_t(size);
+            regs_.memo_store = is_store;
+        }
+    }
     if (fpu && is_store) {
         if (size == 8) {
             mov(rdx, fpr(i.rt));
@@ -91,7 +210,9 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
             default: mov(d, qword[rax]); break;
         }
     }
-    close_routine_path(p);
+    // (Unless the destination's register took the memo's meanwhile.)
+    if (memo != RegCache::kNone && regs_.memo_host == memo) close_memo_access(p, memo);
+    else close_routine_path(p);
 }
 
 }  // namespace mipshv::jit

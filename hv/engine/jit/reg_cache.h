@@ -31,6 +31,15 @@ struct RegCache {
     // head on, or kNone: a memory counter would carry each pass's update
     // into the next through a store and a load, a few cycles a pass.
     int8_t instret_host = kNone;
+    // The host address of an earlier load or store of the block, kept for
+    // later accesses off the same guest base register (emit_mem): held in
+    // a callee-saved host register (memo_host, or kNone), with the access's
+    // base, displacement and size, and whether it was a store (a write hit,
+    // which later stores may reuse too). Forgotten when the base is written.
+    int8_t memo_host = kNone;
+    uint8_t memo_base = 0, memo_size = 0;
+    bool memo_store = false;
+    int32_t memo_disp = 0;
 
     RegCache() { clear(); }
     void clear() {
@@ -39,6 +48,7 @@ struct RegCache {
         dirty.fill(false);
         low32.fill(false);
         instret_host = kNone;
+        memo_host = kNone;
     }
     void bind(unsigned guest, int h, bool is_dirty) {
         host_of[guest] = int8_t(h);

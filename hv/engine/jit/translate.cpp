@@ -227,8 +227,26 @@ void Translator::jump_if_not_taken(const Insn& i, Label& fall) {
     }
 }
 
-// One instruction, as its decision says.
+// One instruction, as its decision says; then the memo goes if the
+// instruction wrote its base register or may have changed what maps where
+// (see RegCache::memo_host).
 void Translator::emit(size_t k) {
+    emit_one(k);
+    forget_memo_after(k);
+}
+
+void Translator::forget_memo_after(size_t k) {
+    const Insn& i = b_.insns[k];
+    if (regs_.memo_host == RegCache::kNone) return;
+    if (moves_base(i, regs_.memo_base)) {  // the memo's address is now further from the base
+        regs_.memo_disp -= int32_t(int16_t(i.word));
+        return;
+    }
+    if (i.dst == regs_.memo_base || !runs_plain(i) || opcode_info(i.op).sensitive != SensitiveClass::NONE)
+        regs_.memo_host = RegCache::kNone;
+}
+
+void Translator::emit_one(size_t k) {
     const Insn& i = b_.insns[k];
     if (i.state & insn_state::FOLLOWED_JUMP) return;  // its target's code follows
     if (i.action == Action::ANNUL) return;  // a stub jump's delay slot: nothing runs (executed, not retired)
@@ -397,6 +415,7 @@ size_t Translator::run(Block::HostCode& out) {
         if (k == branch_at && branch_native) {
             current_ = k;
             if (!deferred) emit_branch_decision(i);
+            forget_memo_after(k);  // (a link register)
             native_decision = true;
             if (opcode_info(i.op).flags & insn_flag::LIKELY) {
                 // Not taken: the delay slot is annulled and the block ends here.

@@ -134,22 +134,26 @@ private:
     }
     int take_host() {
         const int h = victim();
+        if (h == regs_.memo_host) regs_.memo_host = RegCache::kNone;
         if (regs_.guest_of[size_t(h)] != RegCache::kNone) {
             if (regs_.dirty[size_t(h)]) store_home(unsigned(regs_.guest_of[size_t(h)]), size_t(h), regs_);
             regs_.unbind(h);
         }
         return h;
     }
-    // The host register to give up: a free one, else the one whose guest
-    // register the block needs again latest (or never), a clean one when
-    // that ties (Belady's choice: the whole block is known).
+    // The host register to give up: a free one, else the memo's (see
+    // RegCache::memo_host), else the one whose guest register the block
+    // needs again latest (or never), a clean one when that ties (Belady's
+    // choice: the whole block is known).
     int victim() const {
+        for (int h = 0; h < int(RegCache::kHost.size()); ++h)
+            if (h != regs_.instret_host && h != regs_.memo_host && regs_.guest_of[size_t(h)] == RegCache::kNone) return h;
+        if (regs_.memo_host != RegCache::kNone) return regs_.memo_host;
         int best = -1;
         size_t best_next = 0;
         for (int h = 0; h < int(RegCache::kHost.size()); ++h) {
             if (h == regs_.instret_host) continue;
             const int g = regs_.guest_of[size_t(h)];
-            if (g == RegCache::kNone) return h;
             const size_t next = next_use(unsigned(g));
             if (best < 0 || next > best_next || (next == best_next && regs_.dirty[size_t(best)] && !regs_.dirty[size_t(h)])) {
                 best = h;
@@ -176,11 +180,17 @@ private:
             if (state.guest_of[h] != RegCache::kNone && state.dirty[h]) store_home(unsigned(state.guest_of[h]), h, state);
         if (state.instret_host != RegCache::kNone) mov(cpu64(L_.instret), RegCache::kHost[size_t(state.instret_host)]);
     }
-    // Loads every guest register `state` holds from its home.
+    // Loads every guest register `state` holds from its home (after a
+    // routine), and spoils its memo: the routine may have filled the
+    // software TLB, which accesses through the memo would then no longer
+    // see as the interpreter does (a miss it counts; see RegCache::memo_host).
     void reload(const RegCache& state) {
         for (size_t h = 0; h < RegCache::kHost.size(); ++h)
             if (state.guest_of[h] != RegCache::kNone) mov(RegCache::kHost[h], home(unsigned(state.guest_of[h])));
+        if (state.memo_host != RegCache::kNone) mov(RegCache::kHost[size_t(state.memo_host)], kSpoiledMemo);
     }
+    // An odd value: never the host address of an access of 2 bytes or more.
+    static constexpr int32_t kSpoiledMemo = 1;
     Xbyak::Address cpu64(int32_t off) { return qword[rbx + off]; }
     // Code is written in the cache's writable view: a jump to shared code
     // targets that code's place in the same view, at the same distance.
@@ -363,6 +373,7 @@ private:
     void call_routine(size_t k, ExecFn fn = nullptr);
     void call_routine_raw(size_t k, ExecFn fn = nullptr, bool slow_path = false);
     void emit(size_t k);
+    void emit_one(size_t k);
     void emit_patched_in_kernel(size_t k);
     void emit_slot_of_followed_jump(size_t k);
     bool emit_native(size_t k);
@@ -373,6 +384,16 @@ private:
     bool emit_fpu_arith(size_t k);
     bool emit_partial_load(size_t k);
     void soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow, bool save_low);
+    bool can_reuse_memo(const Insn& i, bool store) const;
+    int memo_host_for(size_t k, unsigned size) const;
+    void host_address_from_memo(const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow);
+    void close_memo_access(const RoutinePath& p, int memo);
+    void forget_memo_after(size_t k);
+    // daddiu base, base, imm: a pointer stepping (64-bit, so the memo's
+    // address stays base + a known displacement).
+    static bool moves_base(const Insn& i, unsigned base) {
+        return i.op == Opcode::daddiu && i.rs == base && i.dst == base && runs_plain(i);
+    }
     // The displacement from rbx of field `offset` of way 0's first entry
     // for this block's mode.
     int32_t soft_tlb_field(size_t offset) const {
