@@ -487,6 +487,40 @@ TEST_CASE("lwl, lwr, ldl and ldr: every byte offset, and a fault at an unaligned
     CHECK(jit->cpu().pc == interp->cpu().pc);
 }
 
+TEST_CASE("swl, swr, sdl and sdr: every byte offset, a read-only page", "[jit]") {
+    constexpr unsigned kSwl = 0x2a, kSwr = 0x2e, kSdl = 0x2c, kSdr = 0x2d;
+    for (int off = 0; off < 8; ++off) {
+        // Each form twice, on words of their own: the first store fills the
+        // software TLB (its slow path), the second merges natively.
+        std::vector<uint32_t> code;
+        for (int pass = 0; pass < 2; ++pass) {
+            int word = 0;
+            for (unsigned op : {kSdl, kSdr, kSwl, kSwr})
+                code.push_back(i_type(op, A0, op == kSdl ? T0 : op == kSdr ? T1 : op == kSwl ? T2 : T3,
+                                      32 * pass + 8 * word++ + off));
+        }
+        code.push_back(loop_forever());
+        code.push_back(nop());
+        Setup s;
+        s.gpr = {0x1122334455667788ull, 0x99aabbccddeeff00ull, 0xfedcba9876543210ull, 0x0f1e2d3c4b5a6978ull};
+        INFO("offset " << off);
+        auto m = same_under_both(code, s, 40);  // (it compares the data words)
+        for (const char* op : {"sdl", "sdr", "swl", "swr"}) CHECK(routine_calls(*m, op) == 0);
+        CHECK(m->run_record(0).engine().slow_path_calls().at("sdl") == 1);
+    }
+    // A page that is readable, not dirty: TLB Modified, as the routine says.
+    Setup s;
+    s.gpr = {0x1122334455667788ull, 0, 0, 0x400000};
+    s.status_clear = cp0::status::ERL | cp0::status::EXL;
+    s.prepare = [](Cpu& c) {
+        c.tlb.write(0, 0x400000, 0, (0x20ull << cp0::entrylo::PFN_SHIFT) | cp0::entrylo::V | cp0::entrylo::G,
+                    cp0::entrylo::G);
+    };
+    auto m = same_under_both({lw(T1, 0, T3), i_type(kSdr, T3, T0, 3), loop_forever(), nop()}, s);
+    CHECK(exc_code(m->cpu()) == 1);
+    CHECK(m->cpu().cp0.badvaddr == 0x400003);
+}
+
 TEST_CASE("ll, lld, sc and scd: LLAddr, the LL bit, a store only on success", "[jit]") {
     constexpr unsigned kLl = 0x30, kLld = 0x34, kSc = 0x38, kScd = 0x3c, T6 = 14, T7 = 15;
     auto op = [](unsigned major, unsigned rt, int32_t off) { return i_type(major, A0, rt, off); };

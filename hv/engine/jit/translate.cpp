@@ -373,6 +373,7 @@ bool Translator::emit_native(size_t k) {
         case Opcode::swc1: emit_mem(k, 4, false, true, true); return true;
         case Opcode::sdc1: emit_mem(k, 8, false, true, true); return true;
         case Opcode::lwl: case Opcode::lwr: case Opcode::ldl: case Opcode::ldr: return emit_partial_load(k);
+        case Opcode::swl: case Opcode::swr: case Opcode::sdl: case Opcode::sdr: return emit_partial_store(k);
         case Opcode::ll: case Opcode::lld: case Opcode::sc: case Opcode::scd: return emit_linked(k);
         default: return emit_alu(i) || emit_guarded(k) || emit_fpu_arith(k) || emit_cp0(k);
     }

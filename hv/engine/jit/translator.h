@@ -383,6 +383,7 @@ private:
     bool emit_guarded(size_t k);
     bool emit_fpu_arith(size_t k);
     bool emit_partial_load(size_t k);
+    bool emit_partial_store(size_t k);
     void soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow, bool save_low);
     bool can_reuse_memo(const Insn& i, bool store) const;
     int memo_host_for(size_t k, unsigned size) const;
