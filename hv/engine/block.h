@@ -27,15 +27,15 @@ struct Block {
     std::vector<Insn> insns;
 
     // Direct links to the blocks that followed this one (fall-through and
-    // branch target, typically), valid while the cache's epoch is unchanged:
-    // the run loop then skips the lookup.
+    // branch target, typically), each valid while the cache's stamp for its
+    // PC is unchanged (BlockCache::stamp_for): the run loop then skips the lookup.
     struct Link {
         uint64_t pc = ~0ull;
         unsigned mode = 0;
         Block* block = nullptr;
+        uint64_t stamp = 0;
     };
     Link links[2];
-    uint64_t links_epoch = 0;
 
     // The translator's code for this block, per MMU mode (the mode selects
     // the software-TLB table and the instruction counter it is built for).

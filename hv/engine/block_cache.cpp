@@ -7,40 +7,9 @@
 
 namespace mipshv {
 
-namespace {
-// A virtual page as the TLB sees it: region, VPN2 and the even/odd bit.
-constexpr uint64_t kMappedPageBits = kTlbRegionBits | kTlbVpn2Bits | 0x1000;
-uint64_t mapped_page_key(uint64_t va) { return va & kMappedPageBits; }
-}
-
 Block* BlockCache::find(uint64_t pa, uint64_t vpc) const {
     auto it = blocks_.find(Key{pa, vpc});
     return it == blocks_.end() ? nullptr : it->second.get();
-}
-
-bool BlockCache::has_mapped_code(uint64_t mask, uint64_t vpn2) const {
-    // The entry's pages, one lookup each, unless it maps more than a few
-    // (a huge page): then look through what is there.
-    const uint64_t pages = tlb_pages_of(mask);
-    if (pages <= 64) {
-        for (uint64_t k = 0; k < pages; ++k)
-            if (mapped_code_pages_.count((vpn2 & kMappedPageBits) | (k << 12))) return true;
-        return false;
-    }
-    ++mapped_code_walks_;
-    for (const auto& [page, blocks] : mapped_code_pages_)
-        if ((page & mask) == vpn2) return true;
-    return false;
-}
-
-void BlockCache::count_mapped_code(const Block& b, int delta) {
-    if (in_compat_kernel_segment(b.vpc)) return;
-    const uint64_t page = mapped_page_key(b.vpc);
-    if (delta > 0) {
-        ++mapped_code_pages_[page];
-    } else if (auto it = mapped_code_pages_.find(page); it != mapped_code_pages_.end() && --it->second == 0) {
-        mapped_code_pages_.erase(it);
-    }
 }
 
 Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
@@ -55,7 +24,6 @@ Block* BlockCache::insert(std::unique_ptr<Block> b, unsigned mode) {
     // entries: the slow path never makes any for it.)
     if (on_page.empty() && bus_.add_code_page(raw->pa)) bus_.track_page(raw->pa, false);
     on_page.push_back(raw);
-    count_mapped_code(*raw, +1);
     blocks_[Key{raw->pa, raw->vpc}] = std::move(b);
     remember(raw->vpc, mode, raw);
     return raw;
@@ -66,7 +34,6 @@ void BlockCache::drop_all() {
     for (auto& [page, list] : by_page_) bus_.drop_code_page(page << 12);
     blocks_.clear();
     by_page_.clear();
-    mapped_code_pages_.clear();
     forget_blocks();
 }
 
@@ -79,7 +46,6 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
     auto overlaps = [&](const Block* b) { return b->pa_lo < pa + len && pa < b->pa_end; };
     for (Block* b : list) {
         if (!overlaps(b)) continue;
-        count_mapped_code(*b, -1);
         auto node = blocks_.find(Key{b->pa, b->vpc});
         bury(std::move(node->second));
         blocks_.erase(node);

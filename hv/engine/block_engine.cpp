@@ -177,18 +177,15 @@ void BlockEngine::invalidate_code(uint64_t pa, uint64_t len) {
 // The block that runs next after `prev`: through prev's links when they
 // are current, else looked up (and linked for next time).
 Block* BlockEngine::next_block(Cpu& c, Block* prev) {
-    const uint64_t epoch = cache_.epoch();
-    if (prev && prev->links_epoch == epoch)
+    if (prev)
         for (const Block::Link& l : prev->links)
-            if (l.pc == c.pc && l.mode == c.mmu_mode) return l.block;
+            if (l.pc == c.pc && l.mode == c.mmu_mode && l.stamp == cache_.stamp_for(l.pc)) return l.block;
     Block* b = block_at_pc(c);
-    if (b && prev && cache_.epoch() == epoch) {
-        if (prev->links_epoch != epoch) {
-            prev->links[0] = prev->links[1] = Block::Link{};
-            prev->links_epoch = epoch;
-        }
-        Block::Link& slot = prev->links[prev->links[0].block ? 1 : 0];
-        slot = {c.pc, c.mmu_mode, b};
+    if (b && prev) {
+        // (A lookup that dropped blocks moved every stamp on: prev may be one.)
+        if (prev->dropped) return b;
+        Block::Link& slot = prev->links[prev->links[0].block && prev->links[0].stamp == cache_.stamp_for(prev->links[0].pc) ? 1 : 0];
+        slot = {c.pc, c.mmu_mode, b, cache_.stamp_for(c.pc)};
     }
     return b;
 }
@@ -301,7 +298,8 @@ void BlockEngine::fill_record(stats::EngineRecord& r) const {
     r.set_dispatcher_entries(dispatches_);
     for (size_t k = 0; k < lookup_flushes_.size(); ++k)
         if (lookup_flushes_[k]) (*r.mutable_lookup_flushes())[kLookupFlushNames[k]] = lookup_flushes_[k];
-    r.set_mapped_code_walks(cache_.mapped_code_walks());
+    r.set_mapped_code_walks(cache_.huge_unmaps());
+    r.set_tlb_entries_unmapped(tlb_entries_unmapped_);
 }
 
 }  // namespace mipshv

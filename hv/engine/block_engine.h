@@ -23,9 +23,10 @@ public:
         ++lookup_flushes_[size_t(why)];
         cache_.flush_lookup();
     }
-    // Lookups change only if translated code was reached through those pages.
+    // Only the lookups of blocks reached through those pages go (kPageEpochs).
     void unmapped(uint64_t mask, uint64_t vpn2) override {
-        if (cache_.has_mapped_code(mask, vpn2)) flush_lookup_cache(LookupFlush::TLB_ENTRY);
+        ++tlb_entries_unmapped_;
+        cache_.unmapped(mask, vpn2);
     }
     void fill_record(stats::EngineRecord& r) const override;
     // The block `interpret` is running.
@@ -58,6 +59,7 @@ protected:
     uint64_t blocks_invalidated_ = 0;
     uint64_t dispatches_ = 0;
     std::array<uint64_t, size_t(LookupFlush::COUNT)> lookup_flushes_{};
+    uint64_t tlb_entries_unmapped_ = 0;
     const Block* interpreting_ = nullptr;
     const Cpu* last_cpu_ = nullptr;  // the vCPU the last run() ran
 

@@ -34,7 +34,8 @@ Jit::Jit(Bus& bus, size_t code_cache_bytes) : BlockEngine(bus), code_(code_cache
     // (jit_context.h): no need to write (and so fault in) 40 MB of slots.
     static_assert(std::is_aggregate_v<jit::Context> && std::is_trivially_destructible_v<jit::Context>);
     ctx_ = static_cast<jit::Context*>(p);
-    ctx_->code_epoch = ctx_->any_epoch = jit::kFirstEpoch;
+    ctx_->code_epoch = jit::kFirstEpoch;
+    for (uint64_t& e : ctx_->page_epochs) e = jit::kFirstEpoch;
     // perf's convention for code made at run time: /tmp/perf-PID.map, one
     // "start size name" line per block, so profiles name guest addresses.
     if (const char* v = std::getenv("MIPSHV_PERF_MAP"); v && *v && std::strcmp(v, "0") != 0)
@@ -49,7 +50,12 @@ Jit::~Jit() {
 
 void Jit::new_epochs(bool code_changed) {
     if (code_changed) ++ctx_->code_epoch;
-    ++ctx_->any_epoch;
+    for (uint64_t& e : ctx_->page_epochs) ++e;
+}
+
+void Jit::unmapped(uint64_t mask, uint64_t vpn2) {
+    BlockEngine::unmapped(mask, vpn2);
+    if (!for_each_page_epoch(mask, vpn2, [this](unsigned k) { ++ctx_->page_epochs[k]; })) new_epochs(false);
 }
 
 void Jit::invalidate_code(uint64_t pa, uint64_t len) {
@@ -165,13 +171,14 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
         e.tag = b.vpc | mode;
         link = &e.link;
     }
-    // A slot here is one whose link holds only until the next mapping change
-    // (the others are direct); an indirect entry to code reached through
-    // ckseg0/ckseg1 stays valid whatever the TLB does.
+    // A slot here is one whose link holds only until its target page's
+    // mapping changes (the others are direct); an indirect entry to code
+    // reached through ckseg0/ckseg1 stays valid whatever the TLB does.
     const bool mapped = kind == Pending::SLOT || !in_compat_kernel_segment(b.vpc);
+    const unsigned page = page_epoch_index(b.vpc);
     link->target = code.entry;
-    link->epoch_offset = mapped ? offsetof(jit::Context, any_epoch) : offsetof(jit::Context, code_epoch);
-    link->stamp = mapped ? ctx_->any_epoch : ctx_->code_epoch;
+    link->epoch_offset = mapped ? offsetof(jit::Context, page_epochs) + 8 * page : offsetof(jit::Context, code_epoch);
+    link->stamp = mapped ? ctx_->page_epochs[page] : ctx_->code_epoch;
     ++links_;
 }
 

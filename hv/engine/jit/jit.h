@@ -25,6 +25,7 @@ public:
     const char* name() const override { return "jit"; }
     void invalidate_code(uint64_t pa, uint64_t len) override;
     void flush_lookup_cache(LookupFlush why) override;
+    void unmapped(uint64_t mask, uint64_t vpn2) override;
     void fill_record(stats::EngineRecord& r) const override;
 
 protected:

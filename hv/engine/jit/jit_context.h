@@ -8,6 +8,7 @@
 
 #include "hv/cpu/segments.h"
 #include "hv/cpu/soft_tlb.h"
+#include "hv/engine/page_epochs.h"
 #include "hv/isa/opcode.h"
 
 namespace mipshv::jit {
@@ -20,7 +21,7 @@ namespace mipshv::jit {
 // context: the 40 MB of slots cost nothing until they are used.
 struct Link {
     const void* target = nullptr;  // the block's checked entry
-    uint64_t epoch_offset = 0;     // offsetof(Context, code_epoch) or (..., any_epoch)
+    uint64_t epoch_offset = 0;     // offsetof(Context, code_epoch) or of one of page_epochs
     uint64_t stamp = 0;            // 0: never equal to an epoch, unlinked
 };
 
@@ -44,7 +45,7 @@ enum Exit : uint32_t {
 // user mode: user code is entered only through a lookup or link that checked its
 // page's current mapping, and cannot change the TLB or the ASID itself (an
 // exception leaves translated code). Such links are direct jumps (DirectSite
-// in translate.h); anything else needs the any epoch.
+// in translate.h); anything else needs its target page's epoch.
 inline bool link_survives_map_changes(uint64_t from_pc, uint64_t to_pc, unsigned mode) {
     return in_compat_kernel_segment(to_pc) || (mode == kModeUser && (from_pc >> 12) == (to_pc >> 12));
 }
@@ -57,11 +58,12 @@ constexpr size_t kOpcodes = size_t(Opcode::count);
 // epochs, which start at kFirstEpoch.
 constexpr uint64_t kFirstEpoch = 1;
 struct Context {
-    // Code epoch: changes when any block is dropped. Any epoch: changes with
-    // it and whenever virtual-to-physical mappings change. A link to a block
-    // in an unmapped segment needs only the first to hold.
+    // Code epoch: changes when any block is dropped. A link to a block in
+    // an unmapped segment needs only it to hold; one to a block reached
+    // through a mapping, its page's epoch (page_epochs.h), which moves on
+    // with the code epoch too.
     uint64_t code_epoch = kFirstEpoch;
-    uint64_t any_epoch = kFirstEpoch;
+    uint64_t page_epochs[kPageEpochs];
     uint64_t exit_block = 0;  // EXIT_STOPPED: the Block*
     uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
     uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link

@@ -56,8 +56,8 @@ void Translator::account(uint64_t executed, uint64_t retired, bool instret_in_ra
 
 // Continue at a fixed guest address through a chaining slot: a direct jump
 // where the link needs only the code epoch (see DirectSite), else a slot in
-// data memory valid while the any epoch holds; unlinked, back to the run
-// loop, which links the slot.
+// data memory valid while the target page's epoch holds; unlinked, back to
+// the run loop, which links the slot.
 void Translator::chain(uint64_t target_pc, uint32_t slot) {
     const int32_t link = kSlotTable + int32_t(slot * sizeof(Link));
     const int which = slot == r_.slot_taken ? 0 : 1;
@@ -88,7 +88,7 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         direct_miss_[which] = &miss;
         return;
     }
-    mov(rax, qword[r12 + kAnyEpoch]);
+    mov(rax, qword[r12 + kPageEpochsAt + 8 * int32_t(page_epoch_index(target_pc))]);
     cmp(rax, qword[r12 + link + kLinkStamp]);
     jne(miss, T_NEAR);
     jmp(qword[r12 + link + kLinkTarget]);

@@ -50,7 +50,7 @@ struct Layout {
     }
 };
 
-inline constexpr int32_t kAnyEpoch = int32_t(offsetof(Context, any_epoch));
+inline constexpr int32_t kPageEpochsAt = int32_t(offsetof(Context, page_epochs));
 inline constexpr int32_t kExitBlock = int32_t(offsetof(Context, exit_block));
 inline constexpr int32_t kExitIndex = int32_t(offsetof(Context, exit_index));
 inline constexpr int32_t kExitSlot = int32_t(offsetof(Context, exit_slot));

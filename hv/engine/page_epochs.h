@@ -1,0 +1,28 @@
+// Lookups of and links to blocks reached through TLB-mapped pages are
+// validated by an epoch per virtual page, hashed into kPageEpochs: a
+// replaced TLB entry moves on only its own pages' epochs (all of them for a
+// huge page), a change of every mapping (ASID, Status, another vCPU) or a
+// dropped block moves on all of them. Blocks in kseg0 and kseg1 need only
+// the code epoch: no TLB entry maps them. (The run loop's lookups keep
+// these epochs in BlockCache, translated code in jit::Context.)
+#pragma once
+#include <cstdint>
+
+#include "hv/cpu/tlb.h"
+
+namespace mipshv {
+
+constexpr unsigned kPageEpochs = 256;
+inline unsigned page_epoch_index(uint64_t va) { return unsigned(va >> 12) & (kPageEpochs - 1); }
+
+// Calls fn(index) for the page epochs of the pages a TLB entry with this
+// VPN2 mask and VPN2 maps; false (and no call) if that would be all of them.
+template <typename Fn>
+bool for_each_page_epoch(uint64_t mask, uint64_t vpn2, Fn fn) {
+    const uint64_t pages = tlb_pages_of(mask);
+    if (pages >= kPageEpochs) return false;
+    for (uint64_t k = 0; k < pages; ++k) fn(page_epoch_index(vpn2 | (k << 12)));
+    return true;
+}
+
+}  // namespace mipshv
