@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "hv/board/machine.h"
+#include "hv/cpu/tlb.h"
+#include "hv/engine/block_cache.h"
 #include "hv/cpu/soft_tlb.h"
 #include "hv/isa/encode.h"
 
@@ -155,4 +157,32 @@ TEST_CASE("two pages that share a software-TLB set both stay", "[blocks]") {
     t.flush_mapped();
     CHECK(t.for_read(kModeUser, b) == nullptr);
     CHECK(t.for_read(kModeUser, c) == nullptr);
+}
+
+TEST_CASE("a replaced TLB entry stales the lookups of its own pages only", "[blocks]") {
+    // BlockCache::stamp_for is what a lookup or link must still find to hold
+    // (page_epochs.h).
+    Options o;
+    o.memory_bytes = 16 << 20;
+    Machine m(o);
+    BlockCache cache(m.bus());
+    const uint64_t even = 0x400000, odd = 0x401000, elsewhere = 0x40a000, kseg0 = 0xffffffff80400000ull;
+    auto stamps = [&] { return std::vector<uint64_t>{cache.stamp_for(even), cache.stamp_for(odd), cache.stamp_for(elsewhere), cache.stamp_for(kseg0)}; };
+    const auto before = stamps();
+    cache.unmapped(tlb_vpn2_mask(0), even);  // a 4 KiB pair: 0x400000 and 0x401000
+    auto after = stamps();
+    CHECK(after[0] != before[0]);
+    CHECK(after[1] != before[1]);
+    CHECK(after[2] == before[2]);
+    CHECK(after[3] == before[3]);
+    // Every mapping (an ASID change, say): all mapped pages, not kseg0.
+    cache.flush_lookup();
+    const auto flushed = stamps();
+    for (int k = 0; k < 3; ++k) CHECK(flushed[k] != after[k]);
+    CHECK(flushed[3] == after[3]);
+    // A 256 MiB page maps more pages than there are epochs: all of them.
+    cache.unmapped(tlb_vpn2_mask(0x1fffe000), 0);
+    const auto huge = stamps();
+    for (int k = 0; k < 3; ++k) CHECK(huge[k] != flushed[k]);
+    CHECK(cache.huge_unmaps() == 1);
 }
