@@ -34,6 +34,7 @@ Translation mapped(const Cpu& c, uint64_t va, Access access) {
     }
     uint64_t pfn = (hit->entrylo >> entrylo::PFN_SHIFT) & (kPaMask >> 12);
     t.pa = ((pfn << 12) & ~(hit->page_size - 1)) | (va & (hit->page_size - 1));
+    t.per_asid = !c.tlb.entries[hit->index].global;
     return t;
 }
 
@@ -91,11 +92,14 @@ bool translated_by_tlb(const Cpu& c, uint64_t va) {
     return !in_comm_window(c, va);
 }
 
-bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa) {
+bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa, bool* per_asid) {
     Translation t = translate(c, va, access);
     const bool is_store = access == Access::STORE;
     switch (t.fault) {
-        case TranslateFault::NONE: pa = t.pa; return true;
+        case TranslateFault::NONE:
+            pa = t.pa;
+            if (per_asid) *per_asid = t.per_asid;
+            return true;
         case TranslateFault::ADDRESS_ERROR: return raise_address_error(c, i, is_store ? Exc::ADES : Exc::ADEL, va);
         case TranslateFault::REFILL: return raise_tlb(c, i, is_store ? Exc::TLBS : Exc::TLBL, va, true);
         case TranslateFault::INVALID: return raise_tlb(c, i, is_store ? Exc::TLBS : Exc::TLBL, va, false);

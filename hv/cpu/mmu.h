@@ -15,13 +15,15 @@ enum class TranslateFault : uint8_t { NONE, ADDRESS_ERROR, REFILL, INVALID, MODI
 struct Translation {
     uint64_t pa = 0;
     bool writable = false;  // TLB D bit (always true for unmapped segments)
+    bool per_asid = false;  // by a TLB entry that is not global: another ASID may map it otherwise
     TranslateFault fault = TranslateFault::NONE;
 };
 
 // Pure translation in the current mode and ASID: no exception, no side effect.
 Translation translate(const Cpu& c, uint64_t va, Access access);
 // Translation that raises the architectural exception for the fault.
-bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa);
+// `per_asid`, if given: whether the mapping holds for this ASID only.
+bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint64_t& pa, bool* per_asid = nullptr);
 
 bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value);
 bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t value);

@@ -5,6 +5,7 @@
 // still be running are freed only at the next dispatch.
 #pragma once
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -46,22 +47,45 @@ public:
 
     // Drops every block overlapping [pa, pa+len); returns how many.
     unsigned invalidate(uint64_t pa, uint64_t len);
-    // The pages whose (address & mask) == vpn2 (mask and vpn2 as a TLB
-    // entry compares them) are no longer mapped as they were: their
-    // lookups go, and links to their blocks (see kPageEpochs).
-    void unmapped(uint64_t mask, uint64_t vpn2) {
-        if (!for_each_page_epoch(mask, vpn2, [this](unsigned k) { ++page_epoch_[k]; })) {
-            ++huge_unmaps_;
-            flush_lookup();
-        }
-    }
-    // Times unmapped moved on every page epoch (a huge page).
-    uint64_t huge_unmaps() const { return huge_unmaps_; }
     // Drops every block (they are freed at the next collect_garbage).
     void clear() { drop_all(); }
     // Mappings changed: forget lookups that depended on them.
     void flush_lookup() {
         for (uint64_t& e : page_epoch_) ++e;
+    }
+    // The pages whose (address & mask) == vpn2 (mask and vpn2 as a TLB
+    // entry compares them) are no longer mapped as they were: their page
+    // epochs move on (all of them for a huge page), fn(k) for each
+    // (fn(kPageEpochs) for all).
+    template <typename Fn>
+    void unmapped(uint64_t mask, uint64_t vpn2, Fn fn) {
+        if (for_each_page_epoch(mask, vpn2, [&](unsigned k) {
+                ++page_epoch_[k];
+                fn(k);
+            }))
+            return;
+        ++huge_unmaps_;
+        flush_lookup();
+        fn(kPageEpochs);
+    }
+    // Times unmapped moved on every page epoch (a huge page).
+    uint64_t huge_unmaps() const { return huge_unmaps_; }
+    // A block at `vpc` was found through a TLB entry of the current ASID
+    // alone (not global): an ASID change must forget it.
+    void found_per_asid(uint64_t vpc) { per_asid_pages_.set(page_epoch_index(vpc)); }
+    // The ASID changed: the page epochs of blocks found through mappings of
+    // one ASID move on (fn(k) for each); those found through global entries
+    // (a kernel's modules, say) hold. (Every lookup or link that holds to
+    // such a page was made after the lookup that marked it, so the marks
+    // start afresh here.)
+    template <typename Fn>
+    void asid_changed(Fn fn) {
+        for (unsigned k = 0; k < kPageEpochs; ++k)
+            if (per_asid_pages_.test(k)) {
+                ++page_epoch_[k];
+                fn(k);
+            }
+        per_asid_pages_.reset();
     }
     // Blocks dropped and not yet freed, the latest last.
     const std::vector<std::unique_ptr<Block>>& dropped() const { return graveyard_; }
@@ -109,6 +133,7 @@ private:
     }
     uint64_t code_epoch_ = 1;  // changes when blocks are dropped
     std::array<uint64_t, kPageEpochs> page_epoch_{};
+    std::bitset<kPageEpochs> per_asid_pages_;
     uint64_t huge_unmaps_ = 0;
 };
 

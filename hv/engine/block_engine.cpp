@@ -156,7 +156,9 @@ Block* BlockEngine::block_at_pc(Cpu& c) {
         return nullptr;
     }
     uint64_t pa;
-    if (!translate_or_raise(c, at, c.pc, Access::FETCH, pa)) return nullptr;
+    bool per_asid = false;
+    if (!translate_or_raise(c, at, c.pc, Access::FETCH, pa, &per_asid)) return nullptr;
+    if (per_asid) cache_.found_per_asid(c.pc);
     if (Block* b = cache_.revalidate(c.pc, c.mmu_mode, pa)) return b;
     if (Block* b = cache_.find(pa, c.pc)) {
         cache_.remember(c.pc, c.mmu_mode, b);

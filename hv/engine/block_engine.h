@@ -19,14 +19,18 @@ public:
 
     void run(Cpu& c, uint64_t budget) final;
     void invalidate_code(uint64_t pa, uint64_t len) override;
+    // An ASID change moves on the page epochs of code found through one
+    // ASID's mappings, anything else all of them (page_epochs.h).
     void flush_lookup_cache(LookupFlush why) override {
         ++lookup_flushes_[size_t(why)];
+        if (why == LookupFlush::ASID) return cache_.asid_changed([this](unsigned k) { page_epoch_moved(k); });
         cache_.flush_lookup();
+        page_epoch_moved(kPageEpochs);
     }
-    // Only the lookups of blocks reached through those pages go (kPageEpochs).
+    // Only the lookups of blocks reached through those pages go.
     void unmapped(uint64_t mask, uint64_t vpn2) override {
         ++tlb_entries_unmapped_;
-        cache_.unmapped(mask, vpn2);
+        cache_.unmapped(mask, vpn2, [this](unsigned k) { page_epoch_moved(k); });
     }
     void fill_record(stats::EngineRecord& r) const override;
     // The block `interpret` is running.
@@ -37,6 +41,9 @@ protected:
     // code found through the last one's TLB mappings (lookups, links that
     // depend on mappings) must be looked up again.
     virtual void switched_vcpu() { flush_lookup_cache(LookupFlush::VCPU_SWITCH); }
+    // Page epoch k moved on (kPageEpochs: all of them): an engine's own
+    // links that depend on it must go.
+    virtual void page_epoch_moved(unsigned k) { (void)k; }
     // Runs `b`, which fits in what is left of the budget and before the
     // timer deadline, from its first instruction; returns with every
     // instruction it retired accounted (see `account`). An engine may go on

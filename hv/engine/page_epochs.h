@@ -1,8 +1,9 @@
 // Lookups of and links to blocks reached through TLB-mapped pages are
 // validated by an epoch per virtual page, hashed into kPageEpochs: a
 // replaced TLB entry moves on only its own pages' epochs (all of them for a
-// huge page), a change of every mapping (ASID, Status, another vCPU) or a
-// dropped block moves on all of them. Blocks in kseg0 and kseg1 need only
+// huge page), an ASID change those of pages where code was found through a
+// non-global entry, a Status change, another vCPU's turn or a dropped block
+// all of them. Blocks in kseg0 and kseg1 need only
 // the code epoch: no TLB entry maps them. (The run loop's lookups keep
 // these epochs in BlockCache, translated code in jit::Context.)
 #pragma once

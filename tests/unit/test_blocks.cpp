@@ -159,7 +159,7 @@ TEST_CASE("two pages that share a software-TLB set both stay", "[blocks]") {
     CHECK(t.for_read(kModeUser, c) == nullptr);
 }
 
-TEST_CASE("a replaced TLB entry stales the lookups of its own pages only", "[blocks]") {
+TEST_CASE("a replaced TLB entry stales the lookups of its own pages only, an ASID change those of per-ASID ones", "[blocks]") {
     // BlockCache::stamp_for is what a lookup or link must still find to hold
     // (page_epochs.h).
     Options o;
@@ -169,7 +169,8 @@ TEST_CASE("a replaced TLB entry stales the lookups of its own pages only", "[blo
     const uint64_t even = 0x400000, odd = 0x401000, elsewhere = 0x40a000, kseg0 = 0xffffffff80400000ull;
     auto stamps = [&] { return std::vector<uint64_t>{cache.stamp_for(even), cache.stamp_for(odd), cache.stamp_for(elsewhere), cache.stamp_for(kseg0)}; };
     const auto before = stamps();
-    cache.unmapped(tlb_vpn2_mask(0), even);  // a 4 KiB pair: 0x400000 and 0x401000
+    auto none = [](unsigned) {};
+    cache.unmapped(tlb_vpn2_mask(0), even, none);  // a 4 KiB pair: 0x400000 and 0x401000
     auto after = stamps();
     CHECK(after[0] != before[0]);
     CHECK(after[1] != before[1]);
@@ -181,8 +182,19 @@ TEST_CASE("a replaced TLB entry stales the lookups of its own pages only", "[blo
     for (int k = 0; k < 3; ++k) CHECK(flushed[k] != after[k]);
     CHECK(flushed[3] == after[3]);
     // A 256 MiB page maps more pages than there are epochs: all of them.
-    cache.unmapped(tlb_vpn2_mask(0x1fffe000), 0);
+    cache.unmapped(tlb_vpn2_mask(0x1fffe000), 0, none);
     const auto huge = stamps();
     for (int k = 0; k < 3; ++k) CHECK(huge[k] != flushed[k]);
     CHECK(cache.huge_unmaps() == 1);
+    // An ASID change: only pages where code was found through a mapping of
+    // one ASID (not a global entry) move on.
+    cache.found_per_asid(even);
+    std::vector<unsigned> moved;
+    cache.asid_changed([&](unsigned k) { moved.push_back(k); });
+    const auto asid = stamps();
+    CHECK(asid[0] != huge[0]);
+    CHECK(asid[2] == huge[2]);
+    CHECK(moved == std::vector<unsigned>{page_epoch_index(even)});
+    cache.asid_changed([&](unsigned k) { moved.push_back(k); });  // (the marks start afresh)
+    CHECK(stamps() == asid);
 }

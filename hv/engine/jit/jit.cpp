@@ -53,9 +53,9 @@ void Jit::new_epochs(bool code_changed) {
     for (uint64_t& e : ctx_->page_epochs) ++e;
 }
 
-void Jit::unmapped(uint64_t mask, uint64_t vpn2) {
-    BlockEngine::unmapped(mask, vpn2);
-    if (!for_each_page_epoch(mask, vpn2, [this](unsigned k) { ++ctx_->page_epochs[k]; })) new_epochs(false);
+void Jit::page_epoch_moved(unsigned k) {
+    if (k < kPageEpochs) ++ctx_->page_epochs[k];
+    else new_epochs(false);
 }
 
 void Jit::invalidate_code(uint64_t pa, uint64_t len) {
@@ -85,10 +85,6 @@ void Jit::unlink_incoming(Block& b) {
     b.incoming_slots.clear();
 }
 
-void Jit::flush_lookup_cache(LookupFlush why) {
-    BlockEngine::flush_lookup_cache(why);
-    new_epochs(false);
-}
 
 // The code cache is full: every translation goes, and with it every block
 // (they are rebuilt as they run again).

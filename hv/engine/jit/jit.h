@@ -24,12 +24,12 @@ public:
     ~Jit() override;
     const char* name() const override { return "jit"; }
     void invalidate_code(uint64_t pa, uint64_t len) override;
-    void flush_lookup_cache(LookupFlush why) override;
-    void unmapped(uint64_t mask, uint64_t vpn2) override;
+
     void fill_record(stats::EngineRecord& r) const override;
 
 protected:
     void run_whole(Cpu& c, Block& b) override;
+    void page_epoch_moved(unsigned k) override;
     // Also forgets how the last vCPU's run ended: its exit is not linked to
     // the block the next vCPU starts with.
     void switched_vcpu() override {
