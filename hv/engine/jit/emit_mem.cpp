@@ -83,13 +83,7 @@ int Translator::memo_host_for(size_t k, unsigned size) const {
         }
         if (n.dst == i.rs && !moves_base(n, i.rs)) break;
     }
-    if (!used_later) return RegCache::kNone;
-    for (int h = int(RegCache::kHost.size()) - 1; h >= 0; --h) {
-        const Xbyak::Reg64 r = RegCache::kHost[size_t(h)];
-        if (r != rbp && r != r13 && r != r14 && r != r15) break;
-        if (regs_.guest_of[size_t(h)] == RegCache::kNone && h != regs_.instret_host) return h;
-    }
-    return RegCache::kNone;
+    return used_later ? free_callee_saved_host() : RegCache::kNone;
 }
 
 // rax := the host address of base + disp from the memo; to the usual probe
@@ -124,26 +118,18 @@ void Translator::host_address_from_memo(const Xbyak::Reg64& base, int32_t disp, 
     L(access);
 }
 
-// close_routine_path for an access whose host address becomes the memo in
-// host register `memo`: after the routine, the address is probed again (the
-// routine filled the software TLB for plain RAM) and the memo is its host
-// address on a hit, spoiled on a miss (device memory, a store to a page
-// with translated code), so that later accesses probe for themselves.
-void Translator::close_memo_access(const RoutinePath& p, int memo) {
-    L(*p.done);
-    cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, memo] {
-        const Insn& i = b_.insns[k];
-        const Xbyak::Reg64 m = RegCache::kHost[size_t(memo)];
-        write_back(at);
-        call_routine_raw(k, i.inner, true);
-        reload(after);  // (spoils the memo)
-        Label& missed = labels_.emplace_back();
-        mov(rax, home(i.rs));
-        soft_tlb_access(rax, int32_t(int16_t(i.word)), after.memo_store, after.memo_size - 1u, missed, false);
-        mov(m, rax);
-        L(missed);
-        jmp(*done, T_NEAR);
-    });
+// After the routine of access k, whose host address is the memo: the
+// address is probed again (the routine filled the software TLB for plain
+// RAM) and the memo is its host address on a hit; on a miss (device memory,
+// a store to a page with translated code) it stays spoiled (reload), so
+// that later accesses probe for themselves.
+void Translator::refill_memo(size_t k, const RegCache& after) {
+    const Insn& i = b_.insns[k];
+    Label& missed = labels_.emplace_back();
+    mov(rax, home(i.rs));
+    soft_tlb_access(rax, int32_t(int16_t(i.word)), after.memo_store, after.memo_size - 1u, missed, false);
+    mov(RegCache::kHost[size_t(after.memo_host)], rax);
+    L(missed);
 }
 
 // A load or store with the software-TLB hit path inline; a miss, a
@@ -211,8 +197,7 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
         }
     }
     // (Unless the destination's register took the memo's meanwhile.)
-    if (memo != RegCache::kNone && regs_.memo_host == memo) close_memo_access(p, memo);
-    else close_routine_path(p);
+    close_routine_path(p, memo != RegCache::kNone && regs_.memo_host == memo);
 }
 
 }  // namespace mipshv::jit

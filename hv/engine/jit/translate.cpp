@@ -524,15 +524,10 @@ void Translator::hold_registers_for_loop() {
 // instret in a callee-saved host register the loop leaves free, if any
 // (see RegCache::instret_host).
 void Translator::hold_instret_for_loop() {
-    for (int h = int(RegCache::kHost.size()) - 1; h >= 0; --h) {
-        const Xbyak::Reg64 r = RegCache::kHost[size_t(h)];
-        if (r != rbp && r != r13 && r != r14 && r != r15) break;
-        if (regs_.guest_of[size_t(h)] == RegCache::kNone) {
-            regs_.instret_host = int8_t(h);
-            mov(r, cpu64(L_.instret));
-            return;
-        }
-    }
+    const int h = free_callee_saved_host();
+    if (h == RegCache::kNone) return;
+    regs_.instret_host = int8_t(h);
+    mov(RegCache::kHost[size_t(h)], cpu64(L_.instret));
 }
 
 // The taken side of a block that loops in place: account the pass, make

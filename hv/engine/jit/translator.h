@@ -330,12 +330,15 @@ private:
         Label& done = labels_.emplace_back();
         return {k, &slow, &done, regs_};
     }
-    void close_routine_path(const RoutinePath& p) {
+    // `refills_memo`: the access's host address is the memo (refill_memo in
+    // emit_mem.cpp).
+    void close_routine_path(const RoutinePath& p, bool refills_memo = false) {
         L(*p.done);
-        cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done] {
+        cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, refills_memo] {
             write_back(at);
             call_routine_raw(k, b_.insns[k].inner, true);  // the plain semantics (a patched site counted already)
             reload(after);
+            if (refills_memo) refill_memo(k, after);
             jmp(*done, T_NEAR);
         });
     }
@@ -388,7 +391,17 @@ private:
     bool can_reuse_memo(const Insn& i, bool store) const;
     int memo_host_for(size_t k, unsigned size) const;
     void host_address_from_memo(const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow);
-    void close_memo_access(const RoutinePath& p, int memo);
+    void refill_memo(size_t k, const RegCache& after);
+    // A callee-saved host register (calls keep it) that holds no guest
+    // register and not instret, or kNone.
+    int free_callee_saved_host() const {
+        for (int h = int(RegCache::kHost.size()) - 1; h >= 0; --h) {
+            const Xbyak::Reg64 r = RegCache::kHost[size_t(h)];
+            if (r != rbp && r != r13 && r != r14 && r != r15) break;
+            if (regs_.guest_of[size_t(h)] == RegCache::kNone && h != regs_.instret_host) return h;
+        }
+        return RegCache::kNone;
+    }
     void forget_memo_after(size_t k);
     // daddiu base, base, imm: a pointer stepping (64-bit, so the memo's
     // address stays base + a known displacement).
