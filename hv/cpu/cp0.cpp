@@ -152,7 +152,11 @@ uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel) {
     if (reg == COUNT && sel == 0) return sext32(cp0_count(c));
     const uint64_t* f = cp0_field(c.cp0, reg, sel);
     if (!f) return 0;  // not implemented: reads as zero
-    return is_32bit_register(reg) ? sext32(*f) : *f;
+    return is_32bit_register(reg) ? sext32(*f) : *f & cp0_read_mask(reg, sel);
+}
+
+uint64_t cp0_read_mask(unsigned reg, unsigned sel) {
+    return (reg == ENTRYLO0 || reg == ENTRYLO1) && sel == 0 ? kEntryLoMask : ~0ull;
 }
 
 std::optional<uint64_t> cp0_plain_write_mask(unsigned reg, unsigned sel) {

@@ -29,6 +29,12 @@ std::string cp0_register_name(unsigned reg, unsigned sel);
 // translated code inlines it.
 std::optional<uint64_t> cp0_plain_write_mask(unsigned reg, unsigned sel);
 
+// The bits of (reg, sel)'s field that a read returns: all of them, but for
+// EntryLo0/1 only those their write mask stores. A patched DMTC0 to EntryLo
+// is a plain store of the whole value (one instruction instead of a stub
+// that masks it, patcher.cpp), so every reader drops the other bits: cp0_read,
+// translated MFC0/DMFC0 and Tlb::write.
+uint64_t cp0_read_mask(unsigned reg, unsigned sel);
 // 64-bit view of (reg, sel); 32-bit registers read sign-extended. Registers
 // that are not implemented read as zero.
 uint64_t cp0_read(Cpu& c, unsigned reg, unsigned sel);

@@ -34,8 +34,9 @@ void Tlb::write(unsigned index, uint64_t entryhi, uint64_t pagemask, uint64_t lo
     e.asid = uint8_t(entryhi);
     // An entry is global only when both halves say so (PRA: G = G0 & G1).
     e.global = (lo0 & lo1 & cp0::entrylo::G) != 0;
-    e.lo[0] = lo0 & ~cp0::entrylo::G;
-    e.lo[1] = lo1 & ~cp0::entrylo::G;
+    // (EntryLo may hold bits beyond its write mask: cp0_read_mask)
+    e.lo[0] = lo0 & cp0::kEntryLoWriteMask & ~cp0::entrylo::G;
+    e.lo[1] = lo1 & cp0::kEntryLoWriteMask & ~cp0::entrylo::G;
 }
 
 }  // namespace mipshv

@@ -34,13 +34,16 @@ bool computed_register(unsigned reg, unsigned sel) {
     return sel == 0 && (reg == cp0::RANDOM || reg == cp0::COUNT);
 }
 
-// Registers a plain store writes exactly as MTC0/DMTC0 would: no write
-// mask and no side effect (DMTC0: full 64 bits; MTC0: 32-bit registers).
+// Registers a plain store writes as MTC0/DMTC0 would: no side effect, and
+// no write mask, or one every reader applies (cp0_read_mask: the TLB
+// refill's two DMTC0s to EntryLo become one store each, not a stub)
+// (DMTC0: full 64 bits; MTC0: 32-bit registers).
 bool plain_store(const Insn& d) {
     const unsigned reg = d.rd, sel = sel_of(d);
     if (d.op == Opcode::dmtc0)
         return (reg == cp0::EPC && sel == 0) || (reg == cp0::ERROREPC && sel == 0) ||
-               (reg == cp0::DESAVE && (sel == 0 || sel == 2 || sel == 3)) || (reg == cp0::CONTEXT && sel == 2);
+               (reg == cp0::DESAVE && (sel == 0 || sel == 2 || sel == 3)) || (reg == cp0::CONTEXT && sel == 2) ||
+               ((reg == cp0::ENTRYLO0 || reg == cp0::ENTRYLO1) && sel == 0);
     return (reg == cp0::TAGLO || reg == cp0::TAGHI) && sel <= 1;
 }
 
@@ -91,6 +94,7 @@ std::optional<uint32_t> Patcher::one_to_one(const Insn& d, uint64_t pa, PatchKin
                 kind = PatchKind::NOP;
                 return nop();
             }
+            if (cp0_read_mask(d.rd, sel_of(d)) != ~0ull) break;  // a plain load would not mask it: hypercall
             kind = PatchKind::LOAD;
             if (auto off = comm_offset(d.rd, sel_of(d))) {
                 const bool wide = d.op == Opcode::dmfc0 && cp0_is_64bit(d.rd);
@@ -142,6 +146,7 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
             code.insert(code.end(), {sw(s1, status, kZero), ld(s1, save0, kZero)});
             break;
         case Opcode::mtc0: case Opcode::dmtc0: {
+            if (plain_store(d)) return std::nullopt;  // one store does it (one_to_one)
             const auto off = comm_offset(d.rd, sel);
             if (d.rd == cp0::STATUS && sel == 0) {
                 // Store the masked value unless a mode bit (EXL ERL KSU UX SX KX)

@@ -1408,11 +1408,25 @@ void Generator::gen_tlb_remap() {
     emit(lui(rt, uint32_t(kMapVa >> 16)));
     emit(ori(rt, rt, uint32_t(e * 0x2000) | p_.cfg.asid));
     emit(dmtc0(rt, cp0::ENTRYHI));
-    emit(ori(rt, 0, lo()));
+    // Sometimes with bits above the write mask (30-63), which a read of
+    // EntryLo and the TLB drop (a patched DMTC0 stores them: cp0_read_mask).
+    auto load_lo = [&] {
+        if (!p_.cfg.qemu && r_.percent(25)) {
+            emit(lui(rt, 0x4000u * unsigned(1 + r_.below(3))));
+            emit(ori(rt, rt, lo()));
+        } else {
+            emit(ori(rt, 0, lo()));
+        }
+    };
+    load_lo();
     emit(dmtc0(rt, cp0::ENTRYLO0));
-    emit(ori(rt, 0, lo()));
+    load_lo();
     emit(dmtc0(rt, cp0::ENTRYLO1));
     emit(r_.percent(75) ? tlbwi : tlbwr);
+    if (!p_.cfg.qemu && r_.percent(30)) {
+        const unsigned reg = r_.percent(50) ? cp0::ENTRYLO0 : cp0::ENTRYLO1;
+        emit(r_.percent(50) ? dmfc0(rt, reg) : mfc0(rt, reg));
+    }
     atomic_since(first);
 }
 
@@ -2187,7 +2201,10 @@ void visit_state(Machine& m, F&& f) {
     f("fir", -1, c.fpu.fir);
     const Cp0State& p = c.cp0;
 #define CP0_FIELD(x) f("cp0." #x, -1, uint64_t(p.x));
-    CP0_FIELD(index) CP0_FIELD(entrylo0) CP0_FIELD(entrylo1) CP0_FIELD(context) CP0_FIELD(userlocal)
+    // (EntryLo as a read sees it: a patched DMTC0 may store more bits, cp0_read_mask)
+    f("cp0.entrylo0", -1, p.entrylo0 & cp0_read_mask(cp0::ENTRYLO0, 0));
+    f("cp0.entrylo1", -1, p.entrylo1 & cp0_read_mask(cp0::ENTRYLO1, 0));
+    CP0_FIELD(index) CP0_FIELD(context) CP0_FIELD(userlocal)
     CP0_FIELD(pagemask) CP0_FIELD(wired) CP0_FIELD(hwrena) CP0_FIELD(badvaddr) CP0_FIELD(entryhi)
     CP0_FIELD(compare) CP0_FIELD(status) CP0_FIELD(intctl) CP0_FIELD(srsctl) CP0_FIELD(cause) CP0_FIELD(epc)
     CP0_FIELD(prid) CP0_FIELD(ebase) CP0_FIELD(lladdr) CP0_FIELD(xcontext) CP0_FIELD(errorepc)

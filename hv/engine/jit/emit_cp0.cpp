@@ -54,8 +54,17 @@ bool Translator::emit_cp0(size_t k) {
             }
             mov(rcx, cpu64(L_.cp0));
             // (MFC0 takes the low word; a 32-bit register reads sign-extended)
-            if (i.op == Opcode::mfc0 || !cp0_is_64bit(reg)) movsxd(def(i.dst), dword[rcx + *at]);
-            else mov(def(i.dst), qword[rcx + *at]);
+            const bool word = i.op == Opcode::mfc0 || !cp0_is_64bit(reg);
+            if (const uint64_t mask = cp0_read_mask(reg, sel); mask != ~0ull) {
+                mov(rax, mask);
+                and_(rax, qword[rcx + *at]);
+                if (word) movsxd(def(i.dst), eax);
+                else mov(def(i.dst), rax);
+            } else if (word) {
+                movsxd(def(i.dst), dword[rcx + *at]);
+            } else {
+                mov(def(i.dst), qword[rcx + *at]);
+            }
             return true;
         }
         case Opcode::mtc0:
