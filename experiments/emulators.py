@@ -84,15 +84,18 @@ def qemu_initramfs(tmp):
     return path, release, info["modules"]
 
 
-def with_files(base, files, out):
-    """`base` (a gzip'd newc cpio) followed by a second gzip'd cpio holding `files`
-    ({path: (bytes or str, permissions)}); Linux unpacks both, the second over the first."""
+def with_files(base, files, out, archives=()):
+    """`base` (a gzip'd newc cpio) followed by the gzip'd cpio files `archives` and a
+    gzip'd cpio holding `files` ({path: (bytes or str, permissions)}); Linux unpacks
+    them all, each over the ones before."""
     import fetch_guest
     c = fetch_guest.Cpio()
     for path, (data, perm) in sorted(files.items()):
         c.file(path, data, perm)
     with open(out, "wb") as f:
-        f.write(open(base, "rb").read())
+        for path in (base, *archives):
+            with open(path, "rb") as archive:
+                f.write(archive.read())
         f.write(fetch_guest.gzip_bytes(c.archive()))
     return out
 

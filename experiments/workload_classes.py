@@ -27,6 +27,9 @@ differ, against the peer's own other reps.
             the guest's page cache dropped, read back through sha256sum
   net       the guest's wget of 32 MiB of random data from an HTTP server on
             the host, through the virtio card (slirp), into sha256sum
+  sqlite, perl, python, lua, xz, gawk
+            Debian's own programs, dynamically linked, with big heaps
+            (debian_classes.py)
 
 The generated text (the C program gen: words and numbers from a xorshift
 stream, compressible about 3:1) is made untimed in the guest's /tmp; the host
@@ -53,6 +56,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import debian_classes  # noqa: E402
 import disks  # noqa: E402
 import nets  # noqa: E402
 from emulators import (MAX_COMMAND, GuestRun, build_programs, cell, emulator_options, failures,  # noqa: E402
@@ -64,8 +68,8 @@ PROGRAMS_DIR = os.path.join(HERE, "guest_programs")
 PROGRAMS = ("gen", "randmem", "mmapchurn", "forkbig", "pingpong", "nbody")
 MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
 CLASSES = ("randmem", "compress", "mmap", "forkbig", "pipes", "procfs", "urandom", "float", "integer", "shell",
-           "sort", "disk", "net")
-TEXT_CLASSES = {"compress", "integer", "sort", "disk"}
+           "sort", "disk", "net") + debian_classes.CLASSES
+TEXT_CLASSES = {"compress", "integer", "sort", "disk"} | debian_classes.TEXT_CLASSES
 SIZES = {
     "full": {"text": 8 << 20, "randmem_mib": 64, "randmem_updates": 16 << 20, "mmap_rounds": 2000, "mmap_kib": 1024,
              "fork_mib": 64, "forks": 100, "pipe_rounds": 20000, "procfs_walks": 5, "urandom_blocks": 256,
@@ -188,6 +192,7 @@ def plan(sizes, programs, net_port):
         "disk": (f"/wc/disk.sh {z['disk_copies']}", f"{sha(text * z['disk_copies']).hexdigest()}  /mnt/f"),
         "net": (f"/wc/net.sh {nets.HOST_IP}:{net_port}", None),
     }
+    p.update({name: (command, None) for name, command in debian_classes.commands(z).items()})
     for command, _ in p.values():
         assert len(command) <= MAX_COMMAND, command
     return p, text
@@ -218,7 +223,7 @@ def check(name, out, expected, args):
     if name == "net":
         ok = out == f"{args.net_sha256}  -"
         return ok, out, "" if ok else f"got {out!r}, want {args.net_sha256}"
-    raise KeyError(name)
+    return debian_classes.check(name, out)
 
 
 # --------------------------------------------------------------------------
@@ -378,13 +383,14 @@ def main():
             ap.error(f"unknown mode {m!r}; known: {', '.join(MODES)}")
     if not args.no_qemu and not shutil.which(args.qemu):
         ap.error(f"{args.qemu} not found (install qemu-system-mips, or pass --no-qemu)")
-    args.sizes = SIZES["quick" if args.quick else "full"]
+    args.sizes = SIZES["quick" if args.quick else "full"] | debian_classes.SIZES["quick" if args.quick else "full"]
     peers = ([] if args.no_qemu else ["qemu"]) + [f"mipshv-{m}" for m in modes]
     log_dir = os.path.splitext(os.path.abspath(args.out))[0] + "-logs"
     os.makedirs(log_dir, exist_ok=True)
 
     args.tmp = tempfile.mkdtemp(prefix="workload_classes-")
     args.http = None
+    args.debian_packages = None
     try:
         args.mipshv_path = args.mipshv
         args.mipshv, mipshv_binary = pin_binary(args.mipshv, args.tmp)
@@ -393,12 +399,21 @@ def main():
         programs = build_programs([os.path.join(PROGRAMS_DIR, n + ".c") for n in PROGRAMS],
                                   os.path.join(HERE, "results", "guest-programs"))
         files = {f"wc/{n}": (open(paths[0], "rb").read(), 0o755) for n, paths in programs.items()}
-        files.update({f"wc/{n}": (text, 0o755) for n, text in SCRIPTS.items()})
-        args.mipshv_initrd = with_files(INITRD, files, os.path.join(args.tmp, "initramfs-mipshv.cpio.gz"))
+        files.update({f"wc/{n}": (text, 0o755) for n, text in (SCRIPTS | debian_classes.SCRIPTS).items()})
+        archives = []
+        if set(debian_classes.CLASSES) & set(args.classes):
+            sys.path.insert(0, os.path.join(ROOT, "datasets"))
+            import fetch_programs
+            try:
+                archives.append(fetch_programs.fetch(os.path.join(ROOT, "datasets", "cache")))
+            except (fetch_programs.Fatal, subprocess.CalledProcessError) as e:
+                sys.exit(f"workload_classes: Debian's programs: {e}")
+            args.debian_packages = fetch_programs.packages(os.path.join(ROOT, "datasets", "cache"))
+        args.mipshv_initrd = with_files(INITRD, files, os.path.join(args.tmp, "initramfs-mipshv.cpio.gz"), archives)
         qemu_modules = None
         if not args.no_qemu:
             malta, _, qemu_modules = qemu_initramfs(args.tmp)
-            args.qemu_initrd = with_files(malta, files, os.path.join(args.tmp, "initramfs-qemu.cpio.gz"))
+            args.qemu_initrd = with_files(malta, files, os.path.join(args.tmp, "initramfs-qemu.cpio.gz"), archives)
         if "net" in args.classes:
             payload = nets.random_file(args.sizes["net_bytes"], 21)
             args.net_sha256 = nets.sha256(payload)
@@ -424,7 +439,8 @@ def main():
                 "memory": args.memory, "reps": args.reps, "quick": args.quick, "sizes": args.sizes, "rtc": RTC,
                 "engine": args.engine, "modes": modes, "peers": peers, "classes": args.classes,
                 "commands": {c: p[c][0] for c in args.classes}, "expected": {c: p[c][1] for c in args.classes},
-                "scripts": SCRIPTS, "text_sha256": hashlib.sha256(args.text).hexdigest(),
+                "scripts": SCRIPTS | debian_classes.SCRIPTS,
+                "debian_packages": args.debian_packages, "text_sha256": hashlib.sha256(args.text).hexdigest(),
                 "results_agree": agrees,
                 "summary": summary, "table": table(summary, peers, args.reps),
                 "cpu_summary": cpu_summary, "cpu_table": table(cpu_summary, peers, args.reps, "CPU s"),
