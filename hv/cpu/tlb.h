@@ -40,13 +40,27 @@ struct TlbHit {
 
 class Tlb {
 public:
+    // Read freely; change only through write() and set(), which keep the
+    // match arrays below in step.
     std::array<TlbEntry, kTlbEntries> entries{};
 
-    // Matching entry for a virtual address, or nothing (a refill).
+    Tlb();
+    // Matching entry for a virtual address, or nothing (a refill). With
+    // several matches (a machine check on hardware), the lowest index.
     std::optional<TlbHit> lookup(uint64_t va, uint8_t asid) const;
     // TLBP: index of the entry matching EntryHi's VPN2/R and ASID.
     std::optional<unsigned> probe(uint64_t entryhi) const;
     void write(unsigned index, uint64_t entryhi, uint64_t pagemask, uint64_t lo0, uint64_t lo1);
+    void set(unsigned index, const TlbEntry& e);
+
+private:
+    // Each entry's VPN2 mask and VPN2, side by side: a refill scans all 64
+    // entries (a large working set takes one every few hundred guest
+    // instructions), and packed they compare four at a time.
+    std::array<uint64_t, kTlbEntries> match_mask_{}, match_vpn2_{};
+    // Which entries' VPN2 and region match va, one bit per entry.
+    uint64_t vpn2_matches(uint64_t va) const;
+    void mirror(unsigned index);
 };
 
 }  // namespace mipshv

@@ -367,7 +367,7 @@ bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
             const unsigned index = d.op == Opcode::tlbwi ? unsigned(r.index % kTlbEntries) : cp0_random(c);
             guest_tlb.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
             const TlbEntry replaced = c.tlb.entries[index];
-            c.tlb.entries[index] = guest_tlb.entries[index];
+            c.tlb.set(index, guest_tlb.entries[index]);
             ++c.counters.guest_tlb_writes;
             ++c.counters.shadow_tlb_flushes;
             tlb_entry_replaced(c, replaced);

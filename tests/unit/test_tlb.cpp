@@ -56,3 +56,61 @@ TEST_CASE("TLBP finds an entry by VPN2 and ASID, region bits included", "[tlb]")
     CHECK_FALSE(t.probe(0x0000000000004000ull | 3));
     CHECK_FALSE(t.probe(0xc000000000004000ull | 4));
 }
+
+// The lookup scans packed copies of the match fields (four at a time where
+// the host has AVX2); it must find what a plain scan of the entries finds,
+// the lowest matching index included, whatever the entries hold: page
+// sizes, regions, ASIDs, global bits, duplicates, entries replaced by set().
+TEST_CASE("lookup and probe find what a linear scan of the entries finds", "[tlb]") {
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    auto next = [&] {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        return x;
+    };
+    const uint64_t regions[] = {0, 1ull << 62, 3ull << 62};
+    const uint64_t masks[] = {0, 0x6000, 0x1e000, 0x1fe000, 0x1ffe000, 0x1fffe000};
+    auto address = [&] {  // few distinct pages, so that entries collide often
+        return regions[next() % 3] | ((next() % 24) << 13) | (next() & 0x1fff) | ((next() % 3) << 25);
+    };
+    auto reference = [](const Tlb& t, uint64_t va, uint8_t asid) -> std::optional<unsigned> {
+        for (unsigned i = 0; i < kTlbEntries; ++i) {
+            const TlbEntry& e = t.entries[i];
+            if ((va & e.vpn2_mask) == e.entryhi && (e.global || e.asid == asid)) return i;
+        }
+        return std::nullopt;
+    };
+    Tlb t, other;
+    unsigned hits = 0, multiple = 0;
+    for (int round = 0; round < 20000; ++round) {
+        const unsigned index = unsigned(next() % kTlbEntries);
+        const uint64_t g = next() % 4 == 0 ? cp0::entrylo::G : 0;
+        const uint64_t lo0 = (next() & 0xffffc0) | 2 | g, lo1 = (next() & 0xffffc0) | 2 | g;
+        if (next() % 8 == 0) {
+            other.write(index, address() | (next() % 4), masks[next() % 6], lo0, lo1);
+            t.set(index, other.entries[index]);
+        } else {
+            t.write(index, address() | (next() % 4), masks[next() % 6], lo0, lo1);
+        }
+        const uint64_t va = address();
+        const uint8_t asid = uint8_t(next() % 4);
+        const auto want = reference(t, va, asid);
+        const auto got = t.lookup(va, asid);
+        REQUIRE(got.has_value() == want.has_value());
+        if (want) {
+            REQUIRE(got->index == *want);
+            ++hits;
+            unsigned matching = 0;
+            for (unsigned i = 0; i < kTlbEntries; ++i) matching += reference(t, va, asid) && (va & t.entries[i].vpn2_mask) == t.entries[i].entryhi;
+            multiple += matching > 1;
+        }
+        const auto probed = t.probe((va & ~0x1fffull) | asid);
+        REQUIRE(probed == reference(t, (va & ~0x1fffull) | asid, asid));
+    }
+    CHECK(hits > 2000);     // the cases above meant something
+    CHECK(multiple > 100);  // and duplicates were among them
+    Tlb copy = t;           // a copy looks up alike
+    for (int k = 0; k < 1000; ++k) {
+        const uint64_t va = address();
+        REQUIRE(copy.lookup(va, 1).has_value() == reference(t, va, 1).has_value());
+    }
+}
