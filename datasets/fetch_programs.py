@@ -16,7 +16,8 @@ apt state, extracts them with dpkg-deb into one tree and writes
                              where a program replaces a busybox applet of the
                              same name), to append to an initramfs: Linux
                              unpacks it over the first archive
-  <cache>/programs.json      the packages and versions it holds
+  <cache>/programs.json      the recipe (programs, paths left out and merged),
+                             the packages and versions it holds
 
 The archive's current versions are taken (Debian's point releases replace
 them); programs.json records which ones a run used. With the .debs already in
@@ -69,29 +70,28 @@ def archive(tree):
     """The tree as a gzip'd newc cpio (sorted, mtime 0, uid 0): the same tree gives the same bytes."""
     c = fetch_guest.Cpio()
     for d, dirs, files in os.walk(tree):
-        dirs.sort()
+        dirs[:] = sorted(x for x in dirs if not left_out(os.path.relpath(os.path.join(d, x), tree)))
         for name in sorted(dirs + files):
             path = os.path.join(d, name)
             rel = os.path.relpath(path, tree)
-            if left_out(rel):
-                continue
             if os.path.islink(path):
                 c.symlink(in_initramfs(rel), os.readlink(path))
             elif os.path.isfile(path):
                 with open(path, "rb") as f:
                     c.file(in_initramfs(rel), f.read(), os.stat(path).st_mode & 0o777)
-        dirs[:] = [x for x in dirs if not left_out(os.path.relpath(os.path.join(d, x), tree))]
     return fetch_guest.gzip_bytes(c.archive())
 
 
 def fetch(cache):
-    """Makes <cache>/programs.cpio.gz and programs.json unless they hold PROGRAMS already; returns the cpio's path."""
+    """Makes <cache>/programs.cpio.gz and programs.json unless they were made by this recipe
+    already; returns the cpio's path and {package: version}."""
     out, info_path = os.path.join(cache, "programs.cpio.gz"), os.path.join(cache, "programs.json")
+    recipe = {"programs": list(PROGRAMS), "left_out": list(LEFT_OUT), "merged_into_bin": list(MERGED_INTO_BIN)}
     if os.path.exists(out) and os.path.exists(info_path):
         with open(info_path) as f:
             info = json.load(f)
-        if info.get("programs") == list(PROGRAMS) and info.get("merged_into_bin") == list(MERGED_INTO_BIN) and info.get("cpio_sha256") == sha256_file(out):
-            return out
+        if info.get("recipe") == recipe and info.get("cpio_sha256") == sha256_file(out):
+            return out, info["packages"]
     apt = Apt(cache)
     apt.update()
     debs_dir = os.path.join(cache, "debs")
@@ -110,17 +110,9 @@ def fetch(cache):
     log(f"archiving {len(versions)} packages")
     data = archive(tree)
     fetch_guest.write_atomic(out, data)
-    info = {"programs": list(PROGRAMS), "packages": versions, "left_out": list(LEFT_OUT),
-            "merged_into_bin": list(MERGED_INTO_BIN),
-            "cpio_sha256": fetch_guest.sha256_bytes(data)}
+    info = {"recipe": recipe, "packages": versions, "cpio_sha256": fetch_guest.sha256_bytes(data)}
     fetch_guest.write_atomic(info_path, (json.dumps(info, indent=2) + "\n").encode())
-    return out
-
-
-def packages(cache):
-    """{package: version} of the archive fetch() made."""
-    with open(os.path.join(cache, "programs.json")) as f:
-        return json.load(f)["packages"]
+    return out, versions
 
 
 def main():
@@ -128,7 +120,7 @@ def main():
     ap.add_argument("--cache", default=fetch_guest.DEFAULT_CACHE, help="cache directory (default datasets/cache)")
     args = ap.parse_args()
     try:
-        print(fetch(os.path.abspath(args.cache)))
+        print(fetch(os.path.abspath(args.cache))[0])
     except (Fatal, subprocess.CalledProcessError, OSError) as e:
         sys.exit(f"fetch_programs: {e}")
 

@@ -402,13 +402,12 @@ def main():
         files.update({f"wc/{n}": (text, 0o755) for n, text in (SCRIPTS | debian_classes.SCRIPTS).items()})
         archives = []
         if set(debian_classes.CLASSES) & set(args.classes):
-            sys.path.insert(0, os.path.join(ROOT, "datasets"))
-            import fetch_programs
+            import fetch_programs  # (datasets/, on the path through emulators)
             try:
-                archives.append(fetch_programs.fetch(os.path.join(ROOT, "datasets", "cache")))
+                cpio, args.debian_packages = fetch_programs.fetch(os.path.join(ROOT, "datasets", "cache"))
             except (fetch_programs.Fatal, subprocess.CalledProcessError) as e:
                 sys.exit(f"workload_classes: Debian's programs: {e}")
-            args.debian_packages = fetch_programs.packages(os.path.join(ROOT, "datasets", "cache"))
+            archives.append(cpio)
         args.mipshv_initrd = with_files(INITRD, files, os.path.join(args.tmp, "initramfs-mipshv.cpio.gz"), archives)
         qemu_modules = None
         if not args.no_qemu:

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+import debian_classes
 from conftest import BUILD, ROOT
 
 SCRIPT = os.path.join(ROOT, "experiments", "workload_classes.py")
@@ -45,7 +46,6 @@ MODES = ("bare-metal", "1:n", "on-demand")
 
 def host_result(interpreter, script, argument, tmp_path):
     """What the host's own interpreter prints for a guest script (None without it)."""
-    import debian_classes
     if not shutil.which(interpreter):
         return None
     path = tmp_path / script
@@ -59,7 +59,6 @@ def test_debian_programs_give_the_same_results_in_every_mode(tmp_path, request):
     xz, gawk; datasets/fetch_programs.py) run on mipshv, and each prints the same
     result under bare metal and two patched modes; perl's and python's match the
     host's interpreters running the same scripts."""
-    import debian_classes
     out = tmp_path / "debian.json"
     timeout = request.config.mipshv_budget.left(300)
     r = subprocess.run([sys.executable, SCRIPT, "--quick", "--reps", "1", "--no-qemu", "--classes", ",".join(DEBIAN),
