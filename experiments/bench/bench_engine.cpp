@@ -70,11 +70,13 @@ struct Guest {
 // How many instructions the guest must have run, from its own registers;
 // a figure is only worth reporting if the guest really did the work.
 using Model = uint64_t (*)(const Cpu&);
-uint64_t integer_model(const Cpu& c) { return c.gpr[T0] * 10; }
-uint64_t load_store_model(const Cpu& c) { return c.gpr[T0] / 8 * 11; }
+uint64_t integer_model(const Cpu& c) { return uint64_t(uint32_t(c.gpr[T0])) * 10; }
+uint64_t load_store_model(const Cpu& c) { return uint64_t(uint32_t(c.gpr[T0])) / 8 * 11; }
 // Nine instructions per iteration, plus one when t0 is odd (s0 counts
 // those) and one when t0 & 6 == 0 (s1 counts those, by 3).
-uint64_t branchy_model(const Cpu& c) { return c.gpr[T0] * 9 + c.gpr[S0] + c.gpr[S1] / 3; }
+uint64_t branchy_model(const Cpu& c) {
+    return uint64_t(uint32_t(c.gpr[T0])) * 9 + uint32_t(c.gpr[S0]) + uint32_t(c.gpr[S1]) / 3;
+}
 
 // Iterations of its loop the guest has run (t0 counts them; by 8 in the
 // load/store loop).
@@ -180,11 +182,16 @@ void BM_BranchyLoop(benchmark::State& s, const char* engine) {
     run_loop(s, branchy_loop(), branchy_model, branchy_iterations, engine);
 }
 
-BENCHMARK_CAPTURE(BM_IntegerLoop, jit, "jit")->Unit(benchmark::kMillisecond);
+// The jit runs a fixed 2.5 G guest instructions (250 slices): left to
+// Google Benchmark's own count, a fast enough run would take the load/store
+// loop's 32-bit counter (8 an iteration) past 2^31, and then to zero, which
+// ends the loop.
+constexpr int kJitSlices = 250;
+BENCHMARK_CAPTURE(BM_IntegerLoop, jit, "jit")->Unit(benchmark::kMillisecond)->Iterations(kJitSlices);
 BENCHMARK_CAPTURE(BM_IntegerLoop, interp, "interp")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_LoadStoreLoop, jit, "jit")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadStoreLoop, jit, "jit")->Unit(benchmark::kMillisecond)->Iterations(kJitSlices);
 BENCHMARK_CAPTURE(BM_LoadStoreLoop, interp, "interp")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BranchyLoop, jit, "jit")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_BranchyLoop, jit, "jit")->Unit(benchmark::kMillisecond)->Iterations(kJitSlices);
 BENCHMARK_CAPTURE(BM_BranchyLoop, interp, "interp")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_IntegerLoop, native, "native")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LoadStoreLoop, native, "native")->Unit(benchmark::kMillisecond);
