@@ -68,7 +68,7 @@ protected:
     std::array<uint64_t, size_t(LookupFlush::COUNT)> lookup_flushes_{};
     uint64_t tlb_entries_unmapped_ = 0;
     const Block* interpreting_ = nullptr;
-    const Cpu* last_cpu_ = nullptr;  // the vCPU the last run() ran
+    Cpu* last_cpu_ = nullptr;  // the vCPU the last run() ran
 
 private:
     Block* next_block(Cpu& c, Block* prev);

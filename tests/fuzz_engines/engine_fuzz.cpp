@@ -569,7 +569,7 @@ private:
         return enc::nop;
     }
     uint32_t bitfield_word();
-    uint32_t mem_word(bool allow_code_base);
+    uint32_t mem_word(bool allow_code_base, int base_wanted = -1, int64_t off_wanted = 0);
     uint32_t exception_word();
     uint32_t slot_word();
     uint32_t signature_word() { return enc::daddiu(kRegSig, kRegSig, r_.between(1, 0x7fff)); }
@@ -592,6 +592,7 @@ private:
     void gen_wild_mem();
     void gen_cp0();
     void gen_tlb_remap();
+    void gen_pointer_walk();
     void gen_code_remap();
     void make_twin();
     void gen_smc();
@@ -810,7 +811,7 @@ uint32_t Generator::bitfield_word() {
 
 // One load or store: through kseg0, xkphys, the TLB-mapped pages, the code
 // (loads only) or a random register; aligned, or sometimes not.
-uint32_t Generator::mem_word(bool allow_code_base) {
+uint32_t Generator::mem_word(bool allow_code_base, int base_wanted, int64_t off_wanted) {
     // The QEMU subset leaves LL/SC to gen_llsc().
     auto weight = [&](const MemKind& k) {
         const bool llsc = k.major == 0x30 || k.major == 0x34 || k.major == 0x38 || k.major == 0x3c;
@@ -853,6 +854,7 @@ uint32_t Generator::mem_word(bool allow_code_base) {
         base = kRegKseg0;
         off = r_.between(-0x800, 0x7ff);
     }
+    if (base_wanted >= 0) base = unsigned(base_wanted), off = off_wanted;
     if (!mk->unaligned_ok && r_.percent(92)) off &= ~int64_t(mk->size - 1);
     unsigned rt;
     if (mk->fpu) rt = fpr();
@@ -1556,6 +1558,18 @@ void Generator::close_loop() {
     emit(slot_word());
 }
 
+// A pointer stepping through data, as copies and page clears walk: the base
+// moves, several accesses off it at small displacements follow (translated
+// code keeps one probe's host address for them: Translator::plan_memo),
+// and it moves back.
+void Generator::gen_pointer_walk() {
+    const unsigned base = r_.percent(50) ? kRegKseg0 : kRegMapped;
+    const int64_t step = r_.between(-16, 16) * 8;
+    emit(enc::daddiu(base, base, step));
+    for (unsigned n = 2 + unsigned(r_.below(6)); n > 0; --n) emit(mem_word(false, int(base), r_.between(-0x48, 0x48)));
+    emit(enc::daddiu(base, base, -step));
+}
+
 void Generator::gen_item() {
     const unsigned x = unsigned(r_.below(1000));
     if (p_.cfg.qemu) {
@@ -1574,6 +1588,7 @@ void Generator::gen_item() {
         else if (x < 845 && branchy) gen_fpu_branch();
         else if (x < 890) emit_sext(exception_word());
         else if (x < 930 && loops_.size() < 2 && loops_made_ < 4) begin_loop();
+        else if (x < 945) gen_pointer_walk();
         else emit_sext(alu_word());
         return;
     }
@@ -1603,6 +1618,7 @@ void Generator::gen_item() {
     else if (x < 955) gen_cp0();
     else if (x < 965) gen_tlb_remap();
     else if (x < 975) gen_smc();
+    else if (x < 990) gen_pointer_walk();
     else emit(alu_word());
 }
 

@@ -725,3 +725,69 @@ TEST_CASE("an access off the base register after a slow path probes again", "[ji
                          nop(), nop(), nop(), nop(), addiu(T1, T1, 1), loop_forever(), nop()}, s);
     CHECK(m->cpu().gpr[T1] == 201);
 }
+
+TEST_CASE("a page-clearing loop off one stepping base register, across two pages mapped apart", "[jit]") {
+    // Eight stores a pass off t3, four of them after t3 steps by 64 (the
+    // shape of the kernel's clear_page). The third pass starts 32 bytes
+    // before useg's page boundary, and the page after it maps to physical
+    // memory below the first's: its stores must land there, each probe
+    // counted as the interpreter counts it.
+    Setup s;
+    s.gpr = {4, 0x5a5a5a5a5a5a5a5aull, 0, 0x400fa0 - 64};
+    s.status_clear = cp0::status::ERL | cp0::status::EXL;  // (kuseg through the TLB)
+    s.prepare = [](Cpu& c) {
+        const uint64_t flags = cp0::entrylo::D | cp0::entrylo::V | cp0::entrylo::G;
+        c.tlb.write(0, 0x400000, 0, (0x21ull << cp0::entrylo::PFN_SHIFT) | flags,
+                    (0x20ull << cp0::entrylo::PFN_SHIFT) | flags);
+    };
+    auto m = same_under_both({sd(T1, 0, T3), sd(T1, 8, T3), sd(T1, 16, T3), sd(T1, 24, T3), daddiu(T3, T3, 64),
+                              sd(T1, -32, T3), sd(T1, -24, T3), sd(T1, -16, T3), addiu(T0, T0, -1), bne(T0, 0, -10),
+                              sd(T1, -8, T3), loop_forever(), nop()},
+                             s, 200);
+    CHECK(m->cpu().gpr[T0] == 0);
+    for (uint64_t pa = 0x21f60; pa < 0x22000; pa += 8) {
+        uint64_t v;
+        std::memcpy(&v, m->bus().ram_ptr(pa, 8), 8);
+        INFO("pa " << std::hex << pa);
+        CHECK(v == 0x5a5a5a5a5a5a5a5aull);
+    }
+    for (uint64_t pa = 0x20000; pa < 0x20060; pa += 8) {
+        uint64_t v;
+        std::memcpy(&v, m->bus().ram_ptr(pa, 8), 8);
+        INFO("pa " << std::hex << pa);
+        CHECK(v == 0x5a5a5a5a5a5a5a5aull);
+    }
+    uint64_t after;
+    std::memcpy(&after, m->bus().ram_ptr(0x20060, 8), 8);
+    CHECK(after == 0x0123456789abcdefull * 13);  // (untouched: the fill's 13th doubleword)
+}
+
+TEST_CASE("a copying loop keeps a memo for its source and one for its destination", "[jit]") {
+    // Four doublewords a pass from t3 (kseg0's view of the data) to t4
+    // (useg, whose two pages map to physical memory far apart), both
+    // pointers stepping by 32; the fourth pass's stores cross into the
+    // second page. Loads and stores alternate between the two bases.
+    Setup s;
+    s.gpr = {5, 0, 0, kDataVa, 0x400fa0 - 64};
+    s.status_clear = cp0::status::ERL | cp0::status::EXL;  // (kuseg through the TLB; kseg0 unmapped)
+    s.prepare = [](Cpu& c) {
+        const uint64_t flags = cp0::entrylo::D | cp0::entrylo::V | cp0::entrylo::G;
+        c.tlb.write(0, 0x400000, 0, (0x30ull << cp0::entrylo::PFN_SHIFT) | flags,
+                    (0x40ull << cp0::entrylo::PFN_SHIFT) | flags);
+    };
+    auto m = same_under_both({ld(T1, 0, T3), sd(T1, 0, T4), ld(T2, 8, T3), sd(T2, 8, T4), daddiu(T3, T3, 32),
+                              ld(T1, -16, T3), sd(T1, 16, T4), ld(T2, -8, T3), daddiu(T4, T4, 32), addiu(T0, T0, -1),
+                              bne(T0, 0, -11), sd(T2, -8, T4), loop_forever(), nop()},
+                             s, 300);
+    REQUIRE(m->cpu().gpr[T0] == 0);
+    // The source's first 20 doublewords, at 0x400f60 on: 0x30f60 to the
+    // first page's end, then 0x40000 on.
+    for (unsigned n = 0; n < 20; ++n) {
+        const uint64_t va = 0x400f60 + 8 * n;
+        const uint64_t pa = (va < 0x401000 ? 0x30000 : 0x40000) + (va & 0xfff);
+        uint64_t v;
+        std::memcpy(&v, m->bus().ram_ptr(pa, 8), 8);
+        INFO("doubleword " << n);
+        CHECK(v == 0x0123456789abcdefull * (n + 1));
+    }
+}

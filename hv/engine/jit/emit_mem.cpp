@@ -22,8 +22,12 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
     Label& access = labels_.emplace_back();
     lea(rax, ptr[base + disp]);
     // rcx := the set's offset in the table: (page number % sets) * entry size
-    mov(rcx, rax);
-    shr(rcx, 12 - kEntryShift);
+    if (has_bmi2()) {
+        rorx(rcx, rax, 12 - kEntryShift);  // (the bits it brings round to the top, the and clears)
+    } else {
+        mov(rcx, rax);
+        shr(rcx, 12 - kEntryShift);
+    }
     and_(ecx, int32_t((kSoftTlbSize - 1) << kEntryShift));
     mov(rdx, rax);
     and_(rdx, int32_t(kHostPageMask | low_bits));
@@ -44,12 +48,14 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
 
 // ---- Accesses off one base register ----------------------------------------
 // Several loads and stores of a block often use one base register (a stack
-// frame, a structure's fields, an array's neighbours). The first one's host
-// address stays in a free callee-saved host register (the memo, see
-// RegCache::memo_host); a later one off the same unchanged base register
-// then needs no software-TLB probe when its address is in the same guest
-// page (host pages map guest pages alike, so the host address's page bits
-// tell) and aligned. Otherwise it probes as usual, out of line.
+// frame, a structure's fields, an array's neighbours, a copy's source and
+// destination). The first one's host address stays in a free callee-saved
+// host register (a memo, see RegCache::memos); a later one off the same
+// unchanged base register then needs no software-TLB probe when its address
+// is in the same guest page (host pages map guest pages alike, so the host
+// address's page bits tell; the memo's making checks that once for all the
+// offsets the block will use it for) and aligned. Otherwise it probes as
+// usual, out of line.
 //
 // The engines must agree on the software TLB's counters, so an access
 // through the memo must be one whose probe would have hit: the memo is
@@ -58,77 +64,165 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
 // made only by an access that hit, or whose slow path left an entry that
 // its probe now hits.
 
-// Access i (off base register rs) may start from the memo.
-bool Translator::can_reuse_memo(const Insn& i, bool store) const {
-    if (regs_.memo_host == RegCache::kNone || regs_.memo_base != i.rs) return false;
-    return !store || regs_.memo_store;  // (a write hit implies a read hit: SoftTlb::fill)
-}
-
-// The callee-saved host register (free now) that access k's host address
-// should be kept in for a later access of the block off the same base
-// register, or kNone. (A byte access makes none: an odd host address must
-// be able to mean a spoiled memo.)
-int Translator::memo_host_for(size_t k, unsigned size) const {
-    const Insn& i = b_.insns[k];
-    if (size < 2 || b_.hypervisor_code || i.action != Action::RUN || i.rs == 0 || i.dst == i.rs) return RegCache::kNone;
-    bool used_later = false;
-    for (size_t j = k + 1; j < b_.insns.size() && !used_later; ++j) {
-        const Insn& n = b_.insns[j];
-        switch (n.op) {
-            case Opcode::lb: case Opcode::lbu: case Opcode::lh: case Opcode::lhu: case Opcode::lw: case Opcode::lwu:
-            case Opcode::ld: case Opcode::sb: case Opcode::sh: case Opcode::sw: case Opcode::sd:
-                used_later = n.rs == i.rs;
-                break;
-            default: break;
-        }
-        if (n.dst == i.rs && !moves_base(n, i.rs)) break;
+// The memo access i (off base register rs) may start from, or -1.
+int Translator::memo_to_reuse(const Insn& i, bool store) const {
+    for (size_t m = 0; m < regs_.memos.size(); ++m) {
+        const RegCache::Memo& memo = regs_.memos[m];
+        // (A write hit implies a read hit: SoftTlb::fill.)
+        if (memo.host != RegCache::kNone && memo.base == i.rs && (!store || memo.store)) return int(m);
     }
-    return used_later ? free_callee_saved_host() : RegCache::kNone;
+    return -1;
 }
 
-// rax := the host address of base + disp from the memo; to the usual probe
-// (out of line) when the memo is spoiled, or the address is in another
-// page or misaligned.
-void Translator::host_address_from_memo(const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow) {
-    const Xbyak::Reg64 memo = RegCache::kHost[size_t(regs_.memo_host)];
-    const int32_t d = disp - regs_.memo_disp;
+// Where a new memo off `base` goes: over the one off the same base, else in
+// a free place, else over the older one.
+size_t Translator::memo_slot_for(unsigned base) const {
+    for (size_t m = 0; m < regs_.memos.size(); ++m)
+        if (regs_.memos[m].host != RegCache::kNone && regs_.memos[m].base == base) return m;
+    for (size_t m = 0; m < regs_.memos.size(); ++m)
+        if (regs_.memos[m].host == RegCache::kNone) return m;
+    return size_t(1 - regs_.newest_memo);
+}
+
+// Is `op` a load or store that may go through the memo (see emit_mem)?
+static bool memo_access(Opcode op, bool& store) {
+    switch (op) {
+        case Opcode::lb: case Opcode::lbu: case Opcode::lh: case Opcode::lhu: case Opcode::lw: case Opcode::lwu:
+        case Opcode::ld: store = false; return true;
+        case Opcode::sb: case Opcode::sh: case Opcode::sw: case Opcode::sd: store = true; return true;
+        default: return false;
+    }
+}
+
+static unsigned access_size(Opcode op) {
+    switch (op) {
+        case Opcode::lb: case Opcode::lbu: case Opcode::sb: return 1;
+        case Opcode::lh: case Opcode::lhu: case Opcode::sh: return 2;
+        case Opcode::lw: case Opcode::lwu: case Opcode::sw: return 4;
+        default: return 8;
+    }
+}
+
+// Could access i go through a memo made by a load (a store if
+// `memo_store`) off its base register?
+bool Translator::may_use_memo(const Insn& i, bool memo_store) {
+    bool store = false;
+    return memo_access(i.op, store) && (memo_store || !store);
+}
+
+// The callee-saved host register (free now, or the one memo `slot` has
+// held) that access k's host address should be kept in (in memo `slot`)
+// for the block's later accesses off the same base
+// register, or kNone (a byte access makes none: an odd host address must be
+// able to mean a spoiled memo); and the offsets from that address which
+// those later accesses touch (as far as the memo would last: until the base
+// register is written other than stepped, or a routine runs), which
+// check_memo_range then checks once for all of them.
+Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot) const {
+    const Insn& i = b_.insns[k];
+    if (size < 2 || b_.hypervisor_code || i.action != Action::RUN || i.rs == 0 || i.dst == i.rs) return {};
+    bool store = false;
+    memo_access(i.op, store);
+    const bool memo_store = store;
+    int32_t lo = 0, hi = int32_t(size), step = 0;  // step: what the base has moved by since access k
+    bool used_later = false;
+    for (size_t j = k + 1; j < b_.insns.size(); ++j) {
+        const Insn& n = b_.insns[j];
+        if (!runs_plain(n) || opcode_info(n.op).sensitive != SensitiveClass::NONE) break;
+        if (n.rs == i.rs && memo_access(n.op, store)) {
+            if (store && !memo_store) break;  // (it makes a memo of its own)
+            const int32_t d = int32_t(int16_t(n.word)) - int32_t(int16_t(i.word)) + step;
+            lo = std::min(lo, d);
+            hi = std::max(hi, d + int32_t(access_size(n.op)));
+            used_later = true;
+        }
+        if (n.dst != i.rs) continue;
+        if (!moves_base(n, i.rs)) break;
+        step += int32_t(int16_t(n.word));
+    }
+    if (!used_later) return {};
+    if (hi - lo > 4096) lo = 0, hi = int32_t(size);  // (no page holds them all: each access checks)
+    const int replaced = regs_.memos[slot].host;
+    return {replaced != RegCache::kNone ? replaced : free_callee_saved_host(), lo, hi};
+}
+
+// The memo's page must hold [memo + lo, memo + hi): else the memo is spoiled.
+// (Its own access, [memo, memo + size), is in the page: it hit.)
+void Translator::check_memo_range(const Xbyak::Reg64& memo, int32_t lo, int32_t hi, unsigned size) {
+    if (lo >= 0 && hi <= int32_t(size)) return;
+    Label& checked = labels_.emplace_back();
+    Label& spoil = cold([this, memo, &checked] {
+        mov(memo, kSpoiledMemo);
+        jmp(checked, T_NEAR);
+    });
+    lea(rcx, ptr[memo + (lo < 0 ? lo : hi - 1)]);
+    if (lo < 0 && hi > int32_t(size)) {
+        lea(rdx, ptr[memo + hi - 1]);
+        xor_(rcx, rdx);
+    } else {
+        xor_(rcx, memo);
+    }
+    test(rcx, int32_t(~uint32_t(0xfff)));  // (sign-extended: every bit above the page offset)
+    jnz(spoil, T_NEAR);
+    L(checked);
+}
+
+// The access at base + disp, made through the memo: straight at its
+// address when nothing needs checking but that the memo is not spoiled; else
+// from rax, with the address checked for alignment and for its page. A
+// spoiled memo or a failed check goes to the usual probe (out of line),
+// which makes the access itself. Offsets in the range the memo was checked
+// for (check_memo_range) need no page check.
+void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow,
+                                  const std::function<void(const Xbyak::RegExp&)>& access) {
+    const RegCache::Memo& mine = regs_.memos[m];
+    const Xbyak::Reg64 memo = RegCache::kHost[size_t(mine.host)];
+    const int32_t d = disp - mine.disp;
     // The memo's access was aligned to its size (its probe checked), so the
     // same alignment carries over by whole multiples of this access's size.
-    const bool aligned = size <= regs_.memo_size && d % int32_t(size) == 0;
-    Label& access = labels_.emplace_back();
-    Label& probe = cold([this, base, disp, store, size, &slow, &access] {
+    const bool aligned = size <= mine.size && d % int32_t(size) == 0;
+    const bool in_page = d >= mine.lo && d + int32_t(size) <= mine.hi;
+    Label& done = labels_.emplace_back();
+    Label& probe = cold([this, base, disp, store, size, &slow, &done, access] {
         soft_tlb_access(base, disp, store, size - 1, slow, false);
-        jmp(access, T_NEAR);
+        access(rax);
+        jmp(done, T_NEAR);
     });
     test(memo.cvt8(), kSpoiledMemo);
     jnz(probe, T_NEAR);
-    if (!aligned || d != 0) {
-        lea(rcx, ptr[memo + d]);
-        if (!aligned) {
-            test(cl, int32_t(size - 1));
-            jnz(probe, T_NEAR);
-        }
-        if (d != 0) {
-            xor_(rcx, memo);
-            test(rcx, int32_t(~uint32_t(0xfff)));  // (sign-extended: every bit above the page offset)
-            jnz(probe, T_NEAR);
-        }
+    if (aligned && in_page) {
+        access(memo + d);
+        L(done);
+        return;
     }
-    lea(rax, ptr[memo + d]);
-    L(access);
+    lea(rcx, ptr[memo + d]);
+    if (!aligned) {
+        test(cl, int32_t(size - 1));
+        jnz(probe, T_NEAR);
+    }
+    if (!in_page) {
+        xor_(rcx, memo);
+        test(rcx, int32_t(~uint32_t(0xfff)));
+        jnz(probe, T_NEAR);
+    }
+    access(memo + d);
+    L(done);
 }
 
 // After the routine of access k, whose host address is the memo: the
 // address is probed again (the routine filled the software TLB for plain
-// RAM) and the memo is its host address on a hit; on a miss (device memory,
-// a store to a page with translated code) it stays spoiled (reload), so
-// that later accesses probe for themselves.
-void Translator::refill_memo(size_t k, const RegCache& after) {
+// RAM) and the memo is its host address on a hit, checked for its range
+// again; on a miss (device memory, a store to a page with translated code)
+// it stays spoiled (reload), so that later accesses probe for themselves.
+void Translator::refill_memo(size_t k, const RegCache& after, size_t m) {
     const Insn& i = b_.insns[k];
+    const RegCache::Memo& made = after.memos[m];
     Label& missed = labels_.emplace_back();
+    const Xbyak::Reg64 memo = RegCache::kHost[size_t(made.host)];
     mov(rax, home(i.rs));
-    soft_tlb_access(rax, int32_t(int16_t(i.word)), after.memo_store, after.memo_size - 1u, missed, false);
-    mov(RegCache::kHost[size_t(after.memo_host)], rax);
+    soft_tlb_access(rax, int32_t(int16_t(i.word)), made.store, made.size - 1u, missed, false);
+    mov(memo, rax);
+    check_memo_range(memo, made.lo, made.hi, made.size);
     L(missed);
 }
 
@@ -144,60 +238,65 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 value = fpu ? rdx : is_store ? (size == 8 ? G(i.rt) : raw(i.rt)) : rax;
     const int32_t disp = int32_t(int16_t(i.word));
-    const bool reuse = !fpu && can_reuse_memo(i, is_store);
-    const int memo = fpu || reuse ? RegCache::kNone : memo_host_for(k, size);
     // The routine (out of line) leaves with the registers held as the fast path does.
     const RoutinePath p = open_routine_path(k);
+    // A load's destination, taken before any path to the access forks (an
+    // out-of-line probe makes the access too); writes to $0 still load, so
+    // that faults happen.
+    const Xbyak::Reg64 dest = is_store || fpu || i.dst == 32 ? rax : def(i.dst);
+    const int reuse = fpu ? -1 : memo_to_reuse(i, is_store);
+    const size_t slot = memo_slot_for(i.rs);
+    const MemoPlan plan = fpu || reuse >= 0 ? MemoPlan{} : plan_memo(k, size, slot);
+    const int memo = plan.host;
+    const auto access = [this, &i, size, is_signed, is_store, fpu, value, dest](const Xbyak::RegExp& at) {
+        if (fpu && is_store) {
+            if (size == 8) {
+                mov(rdx, fpr(i.rt));
+                mov(qword[at], rdx);
+            } else {
+                mov(edx, dword[rbx + L_.fpr + 8 * int32_t(i.rt)]);
+                mov(dword[at], edx);
+            }
+        } else if (fpu) {  // (lwc1 leaves the register's upper half alone)
+            if (size == 8) {
+                mov(rdx, qword[at]);
+                mov(fpr(i.rt), rdx);
+            } else {
+                mov(edx, dword[at]);
+                mov(dword[rbx + L_.fpr + 8 * int32_t(i.rt)], edx);
+            }
+        } else if (is_store) {
+            switch (size) {
+                case 1: mov(byte[at], value.cvt8()); break;
+                case 2: mov(word[at], value.cvt16()); break;
+                case 4: mov(dword[at], value.cvt32()); break;
+                default: mov(qword[at], value); break;
+            }
+        } else {
+            switch (size) {
+                case 1: if (is_signed) movsx(dest, byte[at]); else movzx(dest.cvt32(), byte[at]); break;
+                case 2: if (is_signed) movsx(dest, word[at]); else movzx(dest.cvt32(), word[at]); break;
+                case 4: if (is_signed) movsxd(dest, dword[at]); else mov(dest.cvt32(), dword[at]); break;
+                default: mov(dest, qword[at]); break;
+            }
+        }
+    };
     if (fpu) require_fpu(*p.slow, size == 8);
-    if (reuse) {
-        host_address_from_memo(base, disp, size, is_store, *p.slow);
+    if (reuse >= 0) {
+        access_from_memo(size_t(reuse), base, disp, size, is_store, *p.slow, access);
     } else {
         soft_tlb_access(base, disp, is_store, size - 1, *p.slow, false);
         if (memo != RegCache::kNone) {
             mov(RegCache::kHost[size_t(memo)], rax);
-            regs_.memo_host = int8_t(memo);
-            regs_.memo_base = i.rs;
-            regs_.memo_disp = disp;
-            regs_.memo_size = uint8_t(size);
-            regs_.memo_store = is_store;
+            regs_.forget_memo_in(memo);
+            regs_.memos[slot] = {int8_t(memo), uint8_t(i.rs), uint8_t(size), is_store, disp, plan.lo, plan.hi};
+            regs_.newest_memo = uint8_t(slot);
+            check_memo_range(RegCache::kHost[size_t(memo)], plan.lo, plan.hi, size);
         }
+        access(rax);
     }
-    if (fpu && is_store) {
-        if (size == 8) {
-            mov(rdx, fpr(i.rt));
-            mov(qword[rax], rdx);
-        } else {
-            mov(edx, dword[rbx + L_.fpr + 8 * int32_t(i.rt)]);
-            mov(dword[rax], edx);
-        }
-    } else if (fpu) {  // (lwc1 leaves the register's upper half alone)
-        if (size == 8) {
-            mov(rdx, qword[rax]);
-            mov(fpr(i.rt), rdx);
-        } else {
-            mov(edx, dword[rax]);
-            mov(dword[rbx + L_.fpr + 8 * int32_t(i.rt)], edx);
-        }
-    } else if (is_store) {
-        switch (size) {
-            case 1: mov(byte[rax], value.cvt8()); break;
-            case 2: mov(word[rax], value.cvt16()); break;
-            case 4: mov(dword[rax], value.cvt32()); break;
-            default: mov(qword[rax], value); break;
-        }
-    } else {
-        // Straight into the destination's host register (writes to $0 still
-        // load, so that faults happen).
-        const Xbyak::Reg64 d = i.dst == 32 ? rax : def(i.dst);
-        switch (size) {
-            case 1: if (is_signed) movsx(d, byte[rax]); else movzx(d.cvt32(), byte[rax]); break;
-            case 2: if (is_signed) movsx(d, word[rax]); else movzx(d.cvt32(), word[rax]); break;
-            case 4: if (is_signed) movsxd(d, dword[rax]); else mov(d.cvt32(), dword[rax]); break;
-            default: mov(d, qword[rax]); break;
-        }
-    }
-    // (Unless the destination's register took the memo's meanwhile.)
-    close_routine_path(p, memo != RegCache::kNone && regs_.memo_host == memo);
+    // (The memo was made after the destination's register was taken: it holds.)
+    close_routine_path(p, memo != RegCache::kNone ? int(slot) : -1);
 }
 
 }  // namespace mipshv::jit

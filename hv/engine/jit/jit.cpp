@@ -63,6 +63,9 @@ void Jit::invalidate_code(uint64_t pa, uint64_t len) {
     const size_t dropped_before = cache_.dropped().size();
     BlockEngine::invalidate_code(pa, len);
     if (blocks_invalidated_ == before) return;
+    // A block that loops in place (Translator::loop_in_place) may be the one
+    // dropped: its next pass's entry check sends the vCPU to the run loop.
+    if (last_cpu_) last_cpu_->request_check();
     new_epochs(true);
     const auto& dropped = cache_.dropped();
     for (size_t k = dropped_before; k < dropped.size(); ++k) unlink_incoming(*dropped[k]);

@@ -31,15 +31,24 @@ struct RegCache {
     // head on, or kNone: a memory counter would carry each pass's update
     // into the next through a store and a load, a few cycles a pass.
     int8_t instret_host = kNone;
-    // The host address of an earlier load or store of the block, kept for
-    // later accesses off the same guest base register (emit_mem): held in
-    // a callee-saved host register (memo_host, or kNone), with the access's
-    // base, displacement and size, and whether it was a store (a write hit,
-    // which later stores may reuse too). Forgotten when the base is written.
-    int8_t memo_host = kNone;
-    uint8_t memo_base = 0, memo_size = 0;
-    bool memo_store = false;
-    int32_t memo_disp = 0;
+    // The host addresses of earlier loads or stores of the block, kept for
+    // later accesses off the same guest base register (emit_mem; two, so
+    // that a copy's source and destination each keep theirs): each held in a
+    // callee-saved host register (host, or kNone), with the access's base,
+    // displacement and size, and whether it was a store (a write hit, which
+    // later stores may reuse too). Forgotten when the base is written.
+    struct Memo {
+        int8_t host = kNone;
+        uint8_t base = 0, size = 0;
+        bool store = false;
+        int32_t disp = 0;
+        // Offsets from the memo's address, [lo, hi), that its making checked
+        // to lie in the memo's page (else the memo is spoiled): the accesses
+        // the block makes through it later need no page check.
+        int32_t lo = 0, hi = 0;
+    };
+    std::array<Memo, 2> memos{};
+    uint8_t newest_memo = 0;  // the one made last (the other is given up first)
 
     RegCache() { clear(); }
     void clear() {
@@ -48,7 +57,12 @@ struct RegCache {
         dirty.fill(false);
         low32.fill(false);
         instret_host = kNone;
-        memo_host = kNone;
+        for (Memo& m : memos) m.host = kNone;
+    }
+    bool holds_memo(int h) const { return memos[0].host == h || memos[1].host == h; }
+    void forget_memo_in(int h) {
+        for (Memo& m : memos)
+            if (m.host == h) m.host = kNone;
     }
     void bind(unsigned guest, int h, bool is_dirty) {
         host_of[guest] = int8_t(h);

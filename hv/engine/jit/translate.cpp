@@ -227,9 +227,9 @@ void Translator::jump_if_not_taken(const Insn& i, Label& fall) {
     }
 }
 
-// One instruction, as its decision says; then the memo goes if the
+// One instruction, as its decision says; then a memo goes if the
 // instruction wrote its base register or may have changed what maps where
-// (see RegCache::memo_host).
+// (see RegCache::memos).
 void Translator::emit(size_t k) {
     emit_one(k);
     forget_memo_after(k);
@@ -237,13 +237,14 @@ void Translator::emit(size_t k) {
 
 void Translator::forget_memo_after(size_t k) {
     const Insn& i = b_.insns[k];
-    if (regs_.memo_host == RegCache::kNone) return;
-    if (moves_base(i, regs_.memo_base)) {  // the memo's address is now further from the base
-        regs_.memo_disp -= int32_t(int16_t(i.word));
-        return;
+    const bool maps_may_change = !runs_plain(i) || opcode_info(i.op).sensitive != SensitiveClass::NONE;
+    for (RegCache::Memo& m : regs_.memos) {
+        if (m.host == RegCache::kNone) continue;
+        if (moves_base(i, m.base))  // the memo's address is now further from the base
+            m.disp -= int32_t(int16_t(i.word));
+        else if (i.dst == m.base || maps_may_change)
+            m.host = RegCache::kNone;
     }
-    if (i.dst == regs_.memo_base || !runs_plain(i) || opcode_info(i.op).sensitive != SensitiveClass::NONE)
-        regs_.memo_host = RegCache::kNone;
 }
 
 void Translator::emit_one(size_t k) {
@@ -495,9 +496,10 @@ void Translator::end_block(const Insn* branch, bool native_decision, bool deferr
 // written back at the end and loaded again at the start (with more guest
 // registers than host ones, only those held differently at the end than at
 // the start move). Each pass still accounts its instructions and makes the
-// entry checks (budget, pending interrupt), and ends the loop if the block
-// was dropped (its own code written), so guest time, interrupts and
-// self-modifying code behave as if it were chained to itself.
+// entry checks (budget, pending interrupt), which also end the loop once the
+// block is dropped (its own code written: Jit::invalidate_code asks for the
+// check), so guest time, interrupts and self-modifying code behave as if it
+// were chained to itself.
 bool Translator::may_loop_in_place(const Insn* branch, bool deferred) const {
     if (!branch || !deferred || b_.hypervisor_code || branch->target != b_.vpc) return false;
     return link_survives_map_changes(b_.vpc, b_.vpc, r_.mode);
@@ -546,11 +548,6 @@ void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& rech
         // The pass's account and the next pass's budget check share one
         // load of instret (in rax between them).
         account(b_.insns.size(), b_.guest_insns, true);
-    }
-    if (may_write_memory_) {  // (without a store or a routine, nothing can write the block's code)
-        mov(rcx, reinterpret_cast<uint64_t>(&b_.dropped));
-        cmp(byte[rcx], 0);
-        jne(leave, T_NEAR);
     }
     if (in_register) {
         lea(rax, ptr[instret + int32_t(std::max<uint64_t>(b_.guest_insns, 1))]);

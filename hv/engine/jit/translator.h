@@ -134,33 +134,53 @@ private:
     }
     int take_host() {
         const int h = victim();
-        if (h == regs_.memo_host) regs_.memo_host = RegCache::kNone;
+        regs_.forget_memo_in(h);
         if (regs_.guest_of[size_t(h)] != RegCache::kNone) {
             if (regs_.dirty[size_t(h)]) store_home(unsigned(regs_.guest_of[size_t(h)]), size_t(h), regs_);
             regs_.unbind(h);
         }
         return h;
     }
-    // The host register to give up: a free one, else the memo's (see
-    // RegCache::memo_host), else the one whose guest register the block
-    // needs again latest (or never), a clean one when that ties (Belady's
-    // choice: the whole block is known).
+    // The host register to give up: a free one, else the one whose guest
+    // register or memo (see RegCache::memos) the block needs again latest
+    // (or never) -- Belady's choice: the whole block is known. On a tie, a
+    // clean register goes before a changed one (no store), and both before
+    // a memo (another probe to make it again).
     int victim() const {
         for (int h = 0; h < int(RegCache::kHost.size()); ++h)
-            if (h != regs_.instret_host && h != regs_.memo_host && regs_.guest_of[size_t(h)] == RegCache::kNone) return h;
-        if (regs_.memo_host != RegCache::kNone) return regs_.memo_host;
-        int best = -1;
+            if (h != regs_.instret_host && !regs_.holds_memo(h) && regs_.guest_of[size_t(h)] == RegCache::kNone) return h;
+        int best = -1, best_cost = 0;
         size_t best_next = 0;
         for (int h = 0; h < int(RegCache::kHost.size()); ++h) {
             if (h == regs_.instret_host) continue;
-            const int g = regs_.guest_of[size_t(h)];
-            const size_t next = next_use(unsigned(g));
-            if (best < 0 || next > best_next || (next == best_next && regs_.dirty[size_t(best)] && !regs_.dirty[size_t(h)])) {
+            size_t next;
+            int cost;
+            if (regs_.holds_memo(h)) {
+                next = memo_next_use(regs_.memos[0].host == h ? regs_.memos[0] : regs_.memos[1]);
+                cost = 2;
+            } else {
+                next = next_use(unsigned(regs_.guest_of[size_t(h)]));
+                cost = regs_.dirty[size_t(h)] ? 1 : 0;
+            }
+            if (best < 0 || next > best_next || (next == best_next && cost < best_cost)) {
                 best = h;
                 best_next = next;
+                best_cost = cost;
             }
         }
         return best;
+    }
+    // Index of the next access (from the one being emitted) that may go
+    // through memo m, or past the end if none will (its base is written
+    // first, or a routine runs).
+    size_t memo_next_use(const RegCache::Memo& m) const {
+        const size_t n = b_.insns.size();
+        for (size_t k = current_; k < n; ++k) {
+            const Insn& i = b_.insns[k];
+            if (i.rs == m.base && may_use_memo(i, m.store)) return k;
+            if (!runs_plain(i) || (i.dst == m.base && !moves_base(i, m.base))) break;
+        }
+        return 2 * n + 1;
     }
     // Index of the next instruction (from the one being emitted) that
     // names guest register g, or past the end; in a block that loops in
@@ -181,13 +201,14 @@ private:
         if (state.instret_host != RegCache::kNone) mov(cpu64(L_.instret), RegCache::kHost[size_t(state.instret_host)]);
     }
     // Loads every guest register `state` holds from its home (after a
-    // routine), and spoils its memo: the routine may have filled the
-    // software TLB, which accesses through the memo would then no longer
-    // see as the interpreter does (a miss it counts; see RegCache::memo_host).
+    // routine), and spoils its memos: the routine may have filled the
+    // software TLB, which accesses through a memo would then no longer see
+    // as the interpreter does (a miss it counts; see RegCache::memos).
     void reload(const RegCache& state) {
         for (size_t h = 0; h < RegCache::kHost.size(); ++h)
             if (state.guest_of[h] != RegCache::kNone) mov(RegCache::kHost[h], home(unsigned(state.guest_of[h])));
-        if (state.memo_host != RegCache::kNone) mov(RegCache::kHost[size_t(state.memo_host)], kSpoiledMemo);
+        for (const RegCache::Memo& m : state.memos)
+            if (m.host != RegCache::kNone) mov(RegCache::kHost[size_t(m.host)], kSpoiledMemo);
     }
     // An odd value: never the host address of an access of 2 bytes or more.
     static constexpr int32_t kSpoiledMemo = 1;
@@ -291,6 +312,16 @@ private:
         op(d, i.sa);
         return true;
     }
+    // dst = rt shifted by n, in 64 bits, straight into dst.
+    template <typename Op>
+    bool shift64(const Insn& i, Op op, unsigned n) {
+        if (i.dst == 32) return true;
+        const Xbyak::Reg64 s = G(i.rt);
+        const Xbyak::Reg64 d = def(i.dst);
+        if (d != s) mov(d, s);
+        op(d, n);
+        return true;
+    }
     // rax = src rotated right: rorx where the host has BMI2 (no copy).
     void rotate64(const Xbyak::Reg64& src, unsigned n) {
         if (has_bmi2()) {
@@ -330,15 +361,15 @@ private:
         Label& done = labels_.emplace_back();
         return {k, &slow, &done, regs_};
     }
-    // `refills_memo`: the access's host address is the memo (refill_memo in
+    // `refills_memo`: the access's host address is that memo (refill_memo in
     // emit_mem.cpp).
-    void close_routine_path(const RoutinePath& p, bool refills_memo = false) {
+    void close_routine_path(const RoutinePath& p, int refills_memo = -1) {
         L(*p.done);
         cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, refills_memo] {
             write_back(at);
             call_routine_raw(k, b_.insns[k].inner, true);  // the plain semantics (a patched site counted already)
             reload(after);
-            if (refills_memo) refill_memo(k, after);
+            if (refills_memo >= 0) refill_memo(k, after, size_t(refills_memo));
             jmp(*done, T_NEAR);
         });
     }
@@ -388,17 +419,28 @@ private:
     bool emit_partial_load(size_t k);
     bool emit_partial_store(size_t k);
     void soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow, bool save_low);
-    bool can_reuse_memo(const Insn& i, bool store) const;
-    int memo_host_for(size_t k, unsigned size) const;
-    void host_address_from_memo(const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow);
-    void refill_memo(size_t k, const RegCache& after);
+    int memo_to_reuse(const Insn& i, bool store) const;
+    static bool may_use_memo(const Insn& i, bool memo_store);
+    // Where access k should keep its host address for later accesses of the
+    // block off the same base register: a host register (or kNone), and the
+    // offsets from its address that those accesses cover.
+    struct MemoPlan {
+        int host = RegCache::kNone;
+        int32_t lo = 0, hi = 0;
+    };
+    MemoPlan plan_memo(size_t k, unsigned size, size_t slot) const;
+    size_t memo_slot_for(unsigned base) const;
+    void check_memo_range(const Xbyak::Reg64& memo, int32_t lo, int32_t hi, unsigned size);
+    void access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow,
+                          const std::function<void(const Xbyak::RegExp&)>& access);
+    void refill_memo(size_t k, const RegCache& after, size_t m);
     // A callee-saved host register (calls keep it) that holds no guest
-    // register and not instret, or kNone.
+    // register, not instret and no memo, or kNone.
     int free_callee_saved_host() const {
         for (int h = int(RegCache::kHost.size()) - 1; h >= 0; --h) {
             const Xbyak::Reg64 r = RegCache::kHost[size_t(h)];
             if (r != rbp && r != r13 && r != r14 && r != r15) break;
-            if (regs_.guest_of[size_t(h)] == RegCache::kNone && h != regs_.instret_host) return h;
+            if (regs_.guest_of[size_t(h)] == RegCache::kNone && h != regs_.instret_host && !regs_.holds_memo(h)) return h;
         }
         return RegCache::kNone;
     }
