@@ -791,3 +791,26 @@ TEST_CASE("a copying loop keeps a memo for its source and one for its destinatio
         CHECK(v == 0x0123456789abcdefull * (n + 1));
     }
 }
+
+TEST_CASE("an access off a memo's base beyond its checked range checks its own page", "[jit]") {
+    // ld 0(t3) makes the memo; 16(t3) is in its checked range, 0x7f0(t3)
+    // beyond it (Translator::plan_memo). t3 sits 0x800 before the end of a
+    // useg page whose neighbour maps to physical memory far below: the
+    // far load crosses into it, and must read it there.
+    Setup s;
+    s.gpr = {0, 0, 0, 0x400800};
+    s.status_clear = cp0::status::ERL | cp0::status::EXL;  // (kuseg through the TLB)
+    s.prepare = [](Cpu& c) {
+        const uint64_t flags = cp0::entrylo::D | cp0::entrylo::V | cp0::entrylo::G;
+        c.tlb.write(0, 0x400000, 0, (0x30ull << cp0::entrylo::PFN_SHIFT) | flags,
+                    (0x20ull << cp0::entrylo::PFN_SHIFT) | flags);
+    };
+    for (const int32_t far : {0x7f0, 0x7f8, 0x800, 0x808}) {
+        INFO("far " << far);
+        auto m = same_under_both({ld(T0, 0, T3), ld(T1, far, T3), ld(T2, 16, T3), loop_forever(), nop()}, s);
+        const uint64_t pa = 0x400800 + far < 0x401000 ? 0x30800 + far : 0x20000 + (far - 0x800);
+        uint64_t v;
+        std::memcpy(&v, m->bus().ram_ptr(pa, 8), 8);
+        CHECK(m->cpu().gpr[T1] == v);
+    }
+}

@@ -110,6 +110,12 @@ bool Translator::may_use_memo(const Insn& i, bool memo_store) {
     return memo_access(i.op, store) && (memo_store || !store);
 }
 
+// The widest range of offsets a memo's making checks: a stack frame's
+// saves, a structure's neighbouring fields, a copy's unrolled pass. A
+// range this wide crosses a page boundary at 1 in 16 of 8-byte-aligned
+// addresses (then the memo is spoiled and its accesses probe).
+constexpr int32_t kMemoWindow = 256;
+
 // The callee-saved host register (free now, or the one memo `slot` has
 // held) that access k's host address should be kept in (in memo `slot`)
 // for the block's later accesses off the same base
@@ -132,8 +138,14 @@ Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot)
         if (n.rs == i.rs && memo_access(n.op, store)) {
             if (store && !memo_store) break;  // (it makes a memo of its own)
             const int32_t d = int32_t(int16_t(n.word)) - int32_t(int16_t(i.word)) + step;
-            lo = std::min(lo, d);
-            hi = std::max(hi, d + int32_t(access_size(n.op)));
+            const int32_t end = d + int32_t(access_size(n.op));
+            // (An offset that would widen the range past kMemoWindow checks
+            // for itself: the wider the range, the likelier some page
+            // boundary falls in it, and then every access probes.)
+            if (std::max(hi, end) - std::min(lo, d) <= kMemoWindow) {
+                lo = std::min(lo, d);
+                hi = std::max(hi, end);
+            }
             used_later = true;
         }
         if (n.dst != i.rs) continue;
@@ -141,7 +153,6 @@ Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot)
         step += int32_t(int16_t(n.word));
     }
     if (!used_later) return {};
-    if (hi - lo > 4096) lo = 0, hi = int32_t(size);  // (no page holds them all: each access checks)
     const int replaced = regs_.memos[slot].host;
     return {replaced != RegCache::kNone ? replaced : free_callee_saved_host(), lo, hi};
 }
