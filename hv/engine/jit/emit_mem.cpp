@@ -117,13 +117,13 @@ bool Translator::may_use_memo(const Insn& i, bool memo_store) {
 constexpr int32_t kMemoWindow = 256;
 
 // The callee-saved host register (free now, or the one memo `slot` has
-// held) that access k's host address should be kept in (in memo `slot`)
-// for the block's later accesses off the same base
-// register, or kNone (a byte access makes none: an odd host address must be
-// able to mean a spoiled memo); and the offsets from that address which
-// those later accesses touch (as far as the memo would last: until the base
-// register is written other than stepped, or a routine runs), which
-// check_memo_range then checks once for all of them.
+// held) that access k's host address should be kept in, as memo `slot`,
+// for the block's later accesses off the same base register, or kNone (a
+// byte access makes none: an odd host address must be able to mean a
+// spoiled memo); and the offsets from that address which those later
+// accesses touch, as far as the memo would last (until the base register is
+// written other than stepped, or a routine runs) and within kMemoWindow,
+// which check_memo_range then checks once for all of them.
 Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot) const {
     const Insn& i = b_.insns[k];
     if (size < 2 || b_.hypervisor_code || i.action != Action::RUN || i.rs == 0 || i.dst == i.rs) return {};
@@ -178,12 +178,12 @@ void Translator::check_memo_range(const Xbyak::Reg64& memo, int32_t lo, int32_t 
     L(checked);
 }
 
-// The access at base + disp, made through the memo: straight at its
-// address when nothing needs checking but that the memo is not spoiled; else
-// from rax, with the address checked for alignment and for its page. A
-// spoiled memo or a failed check goes to the usual probe (out of line),
-// which makes the access itself. Offsets in the range the memo was checked
-// for (check_memo_range) need no page check.
+// The access at base + disp, made through memo m at [memo + d]: once the
+// memo is known not spoiled, and, unless it is implied, the address checked
+// for alignment and for the memo's page (offsets in the range the memo was
+// checked for, check_memo_range, need no page check). A spoiled memo or a
+// failed check goes to the usual probe (out of line), which makes the
+// access itself.
 void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow,
                                   const std::function<void(const Xbyak::RegExp&)>& access) {
     const RegCache::Memo& mine = regs_.memos[m];
