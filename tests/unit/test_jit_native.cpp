@@ -814,3 +814,27 @@ TEST_CASE("an access off a memo's base beyond its checked range checks its own p
         CHECK(m->cpu().gpr[T1] == v);
     }
 }
+
+TEST_CASE("the engine record says why translated code returned to the run loop", "[jit]") {
+    // jr to a target the indirect table does not know yet, then syscall:
+    // its exception stops the block; the handler (b .) runs until the
+    // budget's entry check.
+    const std::vector<uint32_t> code = {jr(T0), nop(), nop(), nop(), syscall(), nop()};
+    Setup s;
+    s.gpr = {kCodeVa + 16};
+    auto m = machine_with("jit", code, s);
+    m->run(1000);
+    REQUIRE(exc_code(m->cpu()) == 8);
+    const stats::EngineRecord r = m->run_record(0).engine();
+    const auto& exits = r.translated_code_exits();
+    CHECK(exits.at("indirect miss") == 1);
+    CHECK(exits.at("stopped") == 1);
+    CHECK(exits.at("entry check") >= 1);
+    uint64_t total = 0;
+    for (const auto& [reason, count] : exits) total += count;
+    CHECK(total <= r.dispatcher_entries());
+    // The interpreter leaves it empty.
+    auto i = machine_with("interp", code, s);
+    i->run(1000);
+    CHECK(i->run_record(0).engine().translated_code_exits().empty());
+}

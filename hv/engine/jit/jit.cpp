@@ -189,7 +189,9 @@ void Jit::run_whole(Cpu& c, Block& b) {
     const unsigned mode = c.mmu_mode;
     const Block::HostCode& code = code_for(c, b, mode);
     link_to(b, code, mode);
-    switch (enter_(&c, ctx_, code.body)) {
+    const uint32_t exit = enter_(&c, ctx_, code.body);
+    ++exits_[exit % exits_.size()];
+    switch (exit) {
         case jit::EXIT_STOPPED: {
             Block& at = *reinterpret_cast<Block*>(ctx_->exit_block);
             const Insn* p = at.insns.data() + ctx_->exit_index;
@@ -218,6 +220,11 @@ void Jit::fill_record(stats::EngineRecord& r) const {
     r.set_code_cache_flushes(flushes_);
     r.set_translate_seconds(double(translate_ns_) / 1e9);
     r.set_chained_links(links_);
+    static constexpr std::pair<jit::Exit, const char*> kExitNames[] = {
+        {jit::EXIT_RECHECK, "entry check"}, {jit::EXIT_CHAIN, "unlinked exit"}, {jit::EXIT_INDIRECT, "indirect miss"},
+        {jit::EXIT_STOPPED, "stopped"}, {jit::EXIT_DISPATCH, "stub end"}};
+    for (const auto& [exit, name] : kExitNames)
+        if (exits_[exit]) (*r.mutable_translated_code_exits())[name] = exits_[exit];
     auto& calls = *r.mutable_routine_calls();
     auto& slow = *r.mutable_slow_path_calls();
     for (size_t op = 0; op < jit::kOpcodes; ++op) {

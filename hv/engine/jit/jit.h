@@ -6,6 +6,7 @@
 // (stops, timer, interrupts, accounting of stopped blocks) stays shared
 // with the interpreter in BlockEngine.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
@@ -71,6 +72,7 @@ private:
     unsigned pending_mode_ = 0;
 
     uint64_t host_bytes_ = 0, flushes_ = 0, links_ = 0, translations_ = 0;
+    std::array<uint64_t, 8> exits_{};  // by jit::Exit
     uint64_t translate_ns_ = 0;
     std::FILE* perf_map_ = nullptr;  // MIPSHV_PERF_MAP: symbols for `perf report`
 };
