@@ -84,30 +84,28 @@ size_t Translator::memo_slot_for(unsigned base) const {
     return size_t(1 - regs_.newest_memo);
 }
 
-// Is `op` a load or store that may go through the memo (see emit_mem)?
-static bool memo_access(Opcode op, bool& store) {
+std::optional<PlainAccess> plain_access(Opcode op) {
     switch (op) {
-        case Opcode::lb: case Opcode::lbu: case Opcode::lh: case Opcode::lhu: case Opcode::lw: case Opcode::lwu:
-        case Opcode::ld: store = false; return true;
-        case Opcode::sb: case Opcode::sh: case Opcode::sw: case Opcode::sd: store = true; return true;
-        default: return false;
-    }
-}
-
-static unsigned access_size(Opcode op) {
-    switch (op) {
-        case Opcode::lb: case Opcode::lbu: case Opcode::sb: return 1;
-        case Opcode::lh: case Opcode::lhu: case Opcode::sh: return 2;
-        case Opcode::lw: case Opcode::lwu: case Opcode::sw: return 4;
-        default: return 8;
+        case Opcode::lb: return PlainAccess{1, true, false};
+        case Opcode::lbu: return PlainAccess{1, false, false};
+        case Opcode::lh: return PlainAccess{2, true, false};
+        case Opcode::lhu: return PlainAccess{2, false, false};
+        case Opcode::lw: return PlainAccess{4, true, false};
+        case Opcode::lwu: return PlainAccess{4, false, false};
+        case Opcode::ld: return PlainAccess{8, false, false};
+        case Opcode::sb: return PlainAccess{1, false, true};
+        case Opcode::sh: return PlainAccess{2, false, true};
+        case Opcode::sw: return PlainAccess{4, false, true};
+        case Opcode::sd: return PlainAccess{8, false, true};
+        default: return std::nullopt;
     }
 }
 
 // Could access i go through a memo made by a load (a store if
 // `memo_store`) off its base register?
 bool Translator::may_use_memo(const Insn& i, bool memo_store) {
-    bool store = false;
-    return memo_access(i.op, store) && (memo_store || !store);
+    const auto a = plain_access(i.op);
+    return a && (memo_store || !a->store);
 }
 
 // The widest range of offsets a memo's making checks: a stack frame's
@@ -127,18 +125,16 @@ constexpr int32_t kMemoWindow = 256;
 Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot) const {
     const Insn& i = b_.insns[k];
     if (size < 2 || b_.hypervisor_code || i.action != Action::RUN || i.rs == 0 || i.dst == i.rs) return {};
-    bool store = false;
-    memo_access(i.op, store);
-    const bool memo_store = store;
+    const bool memo_store = plain_access(i.op)->store;  // (emit_mem makes memos for plain accesses only)
     int32_t lo = 0, hi = int32_t(size), step = 0;  // step: what the base has moved by since access k
     bool used_later = false;
     for (size_t j = k + 1; j < b_.insns.size(); ++j) {
         const Insn& n = b_.insns[j];
         if (!runs_plain(n) || opcode_info(n.op).sensitive != SensitiveClass::NONE) break;
-        if (n.rs == i.rs && memo_access(n.op, store)) {
-            if (store && !memo_store) break;  // (it makes a memo of its own)
+        if (const auto a = plain_access(n.op); a && n.rs == i.rs) {
+            if (a->store && !memo_store) break;  // (it makes a memo of its own)
             const int32_t d = int32_t(int16_t(n.word)) - int32_t(int16_t(i.word)) + step;
-            const int32_t end = d + int32_t(access_size(n.op));
+            const int32_t end = d + int32_t(a->size);
             // (An offset that would widen the range past kMemoWindow checks
             // for itself: the wider the range, the likelier some page
             // boundary falls in it, and then every access probes.)

@@ -357,18 +357,11 @@ void Translator::request_check_if_interrupt_pending() {
 // The instruction's semantics in host code, if this backend has them.
 bool Translator::emit_native(size_t k) {
     const Insn& i = b_.insns[k];
+    if (const auto a = plain_access(i.op)) {
+        emit_mem(k, a->size, a->is_signed, a->store);
+        return true;
+    }
     switch (i.op) {
-        case Opcode::lb: emit_mem(k, 1, true, false); return true;
-        case Opcode::lbu: emit_mem(k, 1, false, false); return true;
-        case Opcode::lh: emit_mem(k, 2, true, false); return true;
-        case Opcode::lhu: emit_mem(k, 2, false, false); return true;
-        case Opcode::lw: emit_mem(k, 4, true, false); return true;
-        case Opcode::lwu: emit_mem(k, 4, false, false); return true;
-        case Opcode::ld: emit_mem(k, 8, false, false); return true;
-        case Opcode::sb: emit_mem(k, 1, false, true); return true;
-        case Opcode::sh: emit_mem(k, 2, false, true); return true;
-        case Opcode::sw: emit_mem(k, 4, false, true); return true;
-        case Opcode::sd: emit_mem(k, 8, false, true); return true;
         case Opcode::lwc1: emit_mem(k, 4, false, false, true); return true;
         case Opcode::ldc1: emit_mem(k, 8, false, false, true); return true;
         case Opcode::swc1: emit_mem(k, 4, false, true, true); return true;

@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "hv/cpu/cpu.h"
@@ -74,6 +75,14 @@ inline bool is_native_branch(Opcode op) {
         default: return false;
     }
 }
+
+// The integer loads and stores emit_mem makes natively, the ones a memo
+// may serve (see emit_mem.cpp): their size, sign extension and direction.
+struct PlainAccess {
+    unsigned size;
+    bool is_signed, store;
+};
+std::optional<PlainAccess> plain_access(Opcode op);
 
 inline bool fits_imm32(int64_t v) { return v == int64_t(int32_t(v)); }
 inline uint64_t field_mask(unsigned size) { return size >= 64 ? ~0ull : (1ull << size) - 1; }
