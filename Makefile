@@ -25,7 +25,7 @@ DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio
              -drive file=$(GUEST)/demo-disk.img,format=raw,if=virtio \
              -nic user,hostfwd=tcp::8080-:80
 
-.PHONY: deps build guest test demo bench paper clean fuzz fuzz-qemu sanitize
+.PHONY: deps build guest system-map test demo bench paper clean fuzz fuzz-qemu sanitize
 .DEFAULT_GOAL := build
 # Prerequisites run left to right: deps, then build, then the recipe.
 .NOTPARALLEL:
@@ -49,9 +49,15 @@ guest:
 	/usr/bin/python3 datasets/make_disk.py
 	/usr/bin/python3 datasets/make_disk.py --demo
 
+# The guest kernel's symbols (System.map), for the exit-site report and its
+# test: the kernel's -dbg package (640 MB) is downloaded once, the map taken
+# out and the package deleted (datasets/fetch_system_map.py).
+system-map: guest
+	/usr/bin/python3 datasets/fetch_system_map.py
+
 # After ctest, tests/summary.py prints the tests run by label and fails when
 # a label has fewer tests than tests/labels.tsv asks or any test was skipped.
-test: deps build guest
+test: deps build guest system-map
 	@ctest --test-dir $(BUILD) --output-on-failure -j2 --output-junit test-results.xml; \
 	ctest_status=$$?; \
 	/usr/bin/python3 tests/summary.py $(BUILD) $(BUILD)/test-results.xml && [ $$ctest_status -eq 0 ] \

@@ -877,10 +877,8 @@ def main():
         write_atomic(out, image)
     if info["missing_applets"]:
         log("busybox lacks: " + " ".join(info["missing_applets"]))
-    # Debian ships only a placeholder System.map; remove any stale copy.
-    sm = os.path.join(cache, "System.map")
-    if os.path.exists(sm):
-        os.remove(sm)
+    # (The packages' boot/System.map-* is an 83-byte placeholder: the real
+    # one comes from the -dbg package, datasets/fetch_system_map.py.)
 
     # 5. The manifest.
     if not pinned:
@@ -890,11 +888,9 @@ def main():
             "kernel_abi": abi,
             "kernel_release": release,
             "packages": packages,
-            "system_map": None,
-            "system_map_note": "not shipped: boot/System.map-* in the "
-                               "linux-image packages is an 83-byte "
-                               "placeholder; the real one is in the -dbg "
-                               "package",
+            # (fetch_system_map.py pins it, from the kernel's -dbg package;
+            # kept while the kernel stays the same)
+            "system_map": (old or {}).get("system_map") if (old or {}).get("kernel_abi") == abi else None,
             "initramfs": {
                 "file": "initramfs.cpio.gz",
                 "sha256": isha,

@@ -11,6 +11,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, "datasets", "cache")
 KERNEL = os.path.join(CACHE, "vmlinuz-mips64r2el")
 INITRD = os.path.join(CACHE, "initramfs.cpio.gz")
+# The kernel's symbols (datasets/fetch_system_map.py): the exit-site report
+# names kernel functions with it. Passed when fetched.
+SYSTEM_MAP = os.path.join(CACHE, "System.map-mips64r2el")
 MEMORY = "256M"
 # The kernel's defaults, KASLR included: the eager strategies follow the kernel.
 BOOTARGS = "console=ttyS0"
@@ -33,9 +36,11 @@ KERNEL_TROUBLE = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instr
 def options(kernel=KERNEL, initrd=INITRD, memory=MEMORY, append=BOOTARGS, rtc=RTC):
     """The mipshv command-line options that boot the guest; rtc=None leaves the RTC on the host's time."""
     args = ["-kernel", kernel, "-initrd", initrd, "-m", memory, "-append", append]
+    args += ["--system-map", SYSTEM_MAP] if kernel == KERNEL and os.path.exists(SYSTEM_MAP) else []
     return args + (["-rtc", f"base={rtc}"] if rtc else [])
 
 
 def vm_options(kernel=KERNEL, initrd=INITRD, memory=MEMORY, append=BOOTARGS, rtc=RTC):
     """The same as keyword arguments of mipshv.VM."""
-    return {"kernel": kernel, "initrd": initrd, "memory": memory, "append": append, "rtc": rtc}
+    symbols = {"system_map": SYSTEM_MAP} if kernel == KERNEL and os.path.exists(SYSTEM_MAP) else {}
+    return {"kernel": kernel, "initrd": initrd, "memory": memory, "append": append, "rtc": rtc, **symbols}

@@ -114,7 +114,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     if (mode_ != ExecMode::BARE_METAL) {
         hypervisor_ = std::make_unique<Hypervisor>(mode_, bus_, hypervisor_region_, kHypervisorRegionSize, opts.smp);
         for (Vcpu& v : vcpus_) hypervisor_->attach(*v.cpu);
-        if (!opts.system_map.empty()) hypervisor_->load_system_map(opts.system_map);
+        if (!opts.system_map.empty()) hypervisor_->symbols().load_system_map(opts.system_map);
     }
     host_start_ns_ = host_monotonic_ns();
     if (!opts.trace_file.empty()) {
@@ -174,7 +174,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         }
         std::vector<std::pair<uint64_t, std::string>> symbols;
         for (const ElfSymbol& sym : kernel_.symbols) symbols.emplace_back(sym.addr, sym.name);
-        hypervisor_->add_symbols(symbols);
+        hypervisor_->symbols().add(symbols);
         hypervisor_->set_boot_image(image, keep_out);
     }
 

@@ -13,6 +13,7 @@
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/insn_time.h"
+#include "hv/cpu/segments.h"
 #include "hv/cpu/mmu.h"
 #include "hv/engine/engine.h"
 #include "hv/isa/decoder.h"
@@ -376,38 +377,8 @@ bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
     }
 }
 
-void Hypervisor::load_system_map(const std::string& path) {
-    const std::vector<uint8_t> bytes = read_host_file({"--system-map", path, kMaxSystemMapBytes});
-    std::istringstream in(std::string(bytes.begin(), bytes.end()));
-    std::vector<std::pair<uint64_t, std::string>> symbols;
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream words(line);
-        std::string addr, type, name;
-        if (!(words >> addr >> type >> name)) continue;
-        char* end = nullptr;
-        uint64_t a = std::strtoull(addr.c_str(), &end, 16);
-        if (end && *end == 0 && (type == "T" || type == "t")) symbols.emplace_back(a, name);
-    }
-    if (symbols.empty()) throw Error("mipshv: --system-map " + path + ": no text symbols found");
-    add_symbols(symbols);
-}
-
-void Hypervisor::add_symbols(const std::vector<std::pair<uint64_t, std::string>>& symbols) {
-    symbols_.insert(symbols_.end(), symbols.begin(), symbols.end());
-    std::sort(symbols_.begin(), symbols_.end());
-}
-
 void Hypervisor::fill_exits_by_kind(unsigned vcpu, google::protobuf::Map<std::string, uint64_t>& out) const {
     vcpus_.at(vcpu).exits_by_kind.each([&](const std::string& name, uint64_t count) { out[name] += count; });
-}
-
-std::string Hypervisor::symbolize(uint64_t pc) const {
-    auto it = std::upper_bound(symbols_.begin(), symbols_.end(), std::make_pair(pc, std::string("\xff")));
-    if (it == symbols_.begin()) return "";
-    --it;
-    std::ostringstream s;
-    s << it->second << "+0x" << std::hex << (pc - it->first);
-    return s.str();
 }
 
 void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) const {
@@ -421,11 +392,22 @@ void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) cons
     for (const SiteCount& s : hypercall_sites_)
         if (s.count) by_site[s.pc] += s.count;
     std::vector<std::pair<uint64_t, uint64_t>> sites(by_site.begin(), by_site.end());
+    // Where the kernel runs from its link addresses (KASLR), read from guest
+    // memory now that it has moved, if it has.
+    const std::optional<int64_t> relocation = symbols_.find_relocation([this](uint64_t va) -> std::optional<uint64_t> {
+        const auto pa = unmapped_segment_pa(va);
+        const uint8_t* p = pa ? bus_.ram_ptr(*pa, 8) : nullptr;
+        if (!p) return std::nullopt;
+        uint64_t v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    });
+    if (relocation) h.set_kernel_relocation(*relocation);
     std::sort(sites.begin(), sites.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
     for (size_t k = 0; k < std::min(kTopSites, sites.size()); ++k) {
         stats::TrapSite& s = *h.add_top_sites();
         s.set_pc(sites[k].first);
-        s.set_symbol(symbolize(sites[k].first));
+        s.set_symbol(symbols_.symbolize(sites[k].first, relocation.value_or(0)));
         s.set_count(sites[k].second);
     }
     h.set_eager_scans(scan_count_);

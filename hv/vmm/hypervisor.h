@@ -17,6 +17,7 @@
 #include "hv/cpu/cpu.h"
 #include "hv/stats/run_record.pb.h"
 #include "hv/vmm/exec_mode.h"
+#include "hv/vmm/kernel_symbols.h"
 #include "hv/vmm/patcher.h"
 
 namespace mipshv {
@@ -53,11 +54,9 @@ public:
     bool run_original(Cpu& c, const Insn& i);
     bool emulate(Cpu& c, const Insn& d);
 
-    // Symbols for the trap-site report: a System.map's text symbols (lines
-    // "addr type name"; at most kMaxSystemMapBytes, Debian's is a few MiB).
-    void load_system_map(const std::string& path);
-    static constexpr uint64_t kMaxSystemMapBytes = 64ull << 20;
-    void add_symbols(const std::vector<std::pair<uint64_t, std::string>>& symbols);
+    // Symbols for the exit-site report (kernel_symbols.h): a System.map's,
+    // or the kernel ELF's.
+    KernelSymbols& symbols() { return symbols_; }
     void fill_record(stats::RunRecord& record, double wall_seconds) const;
     // vCPU n's exits by kind ("mtc0 Status", "tlbwr", ...).
     void fill_exits_by_kind(unsigned vcpu, google::protobuf::Map<std::string, uint64_t>& out) const;
@@ -68,7 +67,6 @@ private:
     void note_exit(const Cpu& c, const Insn& d, uint64_t pc);
     void note_hypercall_site(uint32_t record, uint64_t pc);
     void count_exit_site(uint64_t pc);
-    std::string symbolize(uint64_t pc) const;
     void scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va = std::nullopt);
     bool in_image(uint64_t pa) const;
     bool may_scan(uint64_t page) const;
@@ -112,7 +110,7 @@ private:
         uint64_t pc = 0, count = 0;
     };
     std::vector<SiteCount> hypercall_sites_;  // by hypercall record
-    std::vector<std::pair<uint64_t, std::string>> symbols_;  // sorted by address
+    KernelSymbols symbols_;
     // Time spent in hypervisor handlers, in TSC ticks (a clock read per exit
     // would cost more than many exits), turned into seconds against the host
     // clock over the run.
