@@ -13,6 +13,7 @@
 #include "hv/board/console_backend.h"
 #include "hv/board/machine.h"
 #include "hv/common/error.h"
+#include "hv/stats/cost_model.h"
 #include "hv/vmm/exec_mode.h"
 
 namespace py = pybind11;
@@ -94,4 +95,17 @@ PYBIND11_MODULE(_core, m) {
         .def("record", &PyMachine::record, py::arg("wall_seconds"))
         .def("exit_code", &PyMachine::exit_code)
         .def("instructions", &PyMachine::instructions);
+    // A RunRecord (serialized) priced by a cost model profile: the same
+    // pricing as --cost-model and `mipshv stats --cost-model`.
+    m.def(
+        "model_cost",
+        [](const py::bytes& record, const std::string& profile) {
+            stats::RunRecord r;
+            if (!r.ParseFromString(std::string(record))) throw Error("mipshv: model_cost: not a RunRecord");
+            model_cost(load_cost_model(profile), profile, r);
+            std::string out;
+            r.SerializeToString(&out);
+            return py::bytes(out);
+        },
+        py::arg("record"), py::arg("profile"));
 }

@@ -21,6 +21,7 @@ from google.protobuf import json_format
 
 from . import run_record_pb2
 from ._core import MODES, Error, Machine, __version__
+from ._core import model_cost as _model_cost
 
 # The execution engines (`--engine`): the block translator (the default) and
 # the reference interpreter. The machine core validates the name.
@@ -32,6 +33,13 @@ PROMPT = r"\n[^\n]*# (?:\x1b\[6n)?$"
 _SLICE = 5_000_000  # guest instructions between looks at the console
 
 
+def model_cost(record, profile):
+    """The RunRecord `record` (a message) priced by the cost model `profile` (a
+    file, experiments/cost_models/): a copy with its `modelled` part set, as
+    `--cost-model` and `mipshv stats FILE --cost-model PROFILE` set it."""
+    return run_record_pb2.RunRecord.FromString(_model_cost(record.SerializeToString(), str(profile)))
+
+
 class GuestStopped(Exception):
     """The guest stopped (powered off, halted, exited) while a pattern was awaited."""
 
@@ -41,7 +49,7 @@ class VM:
 
     def __init__(self, kernel, initrd=None, append=None, memory="512M", smp=1, mode="on-demand",
                  machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None, engine="jit",
-                 drives=(), netdevs=(), devices=(), nics=(), pcap=None, quantum=None):
+                 drives=(), netdevs=(), devices=(), nics=(), pcap=None, quantum=None, cost_model=None):
         argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "-smp", str(smp), "--mode", mode,
                 "--engine", engine, "-M", machine, "--clock", clock]
         if quantum is not None:
@@ -56,6 +64,8 @@ class VM:
             argv.append("-semihosting")
         if system_map is not None:
             argv += ["--system-map", str(system_map)]
+        if cost_model is not None:
+            argv += ["--cost-model", str(cost_model)]
         # Each as the option of that name takes it: drives=["file=disk.img,format=raw,if=virtio"],
         # nics=["user,hostfwd=tcp::8080-:80"], netdevs=["user,id=n0"] with devices=["virtio-net,netdev=n0"].
         for option, values in (("-drive", drives), ("-netdev", netdevs), ("-device", devices), ("-nic", nics)):

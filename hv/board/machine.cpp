@@ -23,6 +23,7 @@
 #include "hv/cpu/segments.h"
 #include "hv/dev/virtio/block.h"
 #include "hv/isa/disasm.h"
+#include "hv/stats/cost_model.h"
 
 namespace mipshv {
 
@@ -116,6 +117,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         for (Vcpu& v : vcpus_) hypervisor_->attach(*v.cpu);
         if (!opts.system_map.empty()) hypervisor_->symbols().load_system_map(opts.system_map);
     }
+    if (!opts.cost_model.empty()) cost_model_ = load_cost_model(opts.cost_model);
     host_start_ns_ = host_monotonic_ns();
     if (!opts.trace_file.empty()) {
         trace_ = std::fopen(opts.trace_file.c_str(), "w");
@@ -601,6 +603,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
             }
         }
     }
+    if (cost_model_) model_cost(*cost_model_, opts_.cost_model, r);
     return r;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,7 @@ private:
     void poll_network(int timeout_ms);
 
     Options opts_;
+    std::optional<stats::CostModelProfile> cost_model_;  // --cost-model
     ExecMode mode_;
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;

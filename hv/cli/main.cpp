@@ -12,13 +12,19 @@
 
 #include "hv/board/machine.h"
 #include "hv/common/error.h"
+#include "hv/stats/cost_model.h"
 
 namespace {
 using namespace mipshv;
 
+// `mipshv stats FILE [--cost-model PROFILE]`: the record as JSON, priced
+// anew by the profile if one is given (a run is priced after the fact).
 int print_stats(int argc, char** argv) {
-    if (argc != 3) throw Error("mipshv: usage: mipshv stats FILE");
-    std::fputs(run_record_json(read_run_record(argv[2])).c_str(), stdout);
+    const bool priced = argc == 5 && std::strcmp(argv[3], "--cost-model") == 0;
+    if (argc != 3 && !priced) throw Error("mipshv: usage: mipshv stats FILE [--cost-model PROFILE]");
+    stats::RunRecord record = read_run_record(argv[2]);
+    if (priced) model_cost(load_cost_model(argv[4]), argv[4], record);
+    std::fputs(run_record_json(record).c_str(), stdout);
     return 0;
 }
 

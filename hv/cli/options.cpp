@@ -159,6 +159,7 @@ Options parse_options(int argc, char** argv) {
         else if (name == "dump-dtb") options.dump_dtb = value();
         else if (name == "stats") options.stats_file = value();
         else if (name == "system-map") options.system_map = value();
+        else if (name == "cost-model") options.cost_model = value();
         else if (name == "stop-on-sensitive") options.stop_on_sensitive = true;
         else if (name == "h" || name == "help") options.show_help = true;
         else if (name == "version") options.show_version = true;
@@ -219,6 +220,8 @@ std::string usage() {
            "  --stop-on-sensitive bare-metal debugging: stop at the first sensitive\n"
            "                      instruction executed in kernel mode and report it\n"
            "  --system-map FILE   kernel symbols (System.map) for the trap-site report\n"
+           "  --cost-model FILE   price the run's events on a modelled core (a profile,\n"
+           "                      experiments/cost_models/) in the --stats record\n"
            "  --max-insns N       stop after N guest instructions (default 0 = no limit)\n"
            "  --trace FILE        write an instruction trace to FILE\n"
            "  -h, --help          show this help\n"

@@ -181,7 +181,7 @@ TEST_CASE("usage lists every option and mode", "[options]") {
     const std::string text = mipshv::usage();
     for (const std::string option : {"-kernel", "-initrd", "-append", "-m ", "-M,", "-machine", "-semihosting",
                                      "-nographic", "-serial", "--mode", "--max-insns", "--trace", "--help",
-                                     "--version", "bare-metal, trap, 1:1, 1:n, on-demand", "--stats", "--system-map",
+                                     "--version", "bare-metal, trap, 1:1, 1:n, on-demand", "--stats", "--system-map", "--cost-model",
                                      "--stop-on-sensitive", "--dump-dtb", "-rtc", "--clock"}) {
         CHECK_THAT(text, Catch::Contains(option));
     }
