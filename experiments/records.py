@@ -29,13 +29,16 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def read(path):
+    """One RunRecord file, as a message."""
+    from mipshv import run_record_pb2
+    with open(path, "rb") as f:
+        return run_record_pb2.RunRecord.FromString(f.read())
+
+
 def load(folder):
     """Every *.pb RunRecord below `folder`, as (path, message) pairs."""
-    from mipshv import run_record_pb2
-    records = []
-    for path in sorted(glob.glob(os.path.join(folder, "**", "*.pb"), recursive=True)):
-        with open(path, "rb") as f:
-            records.append((path, run_record_pb2.RunRecord.FromString(f.read())))
+    records = [(path, read(path)) for path in sorted(glob.glob(os.path.join(folder, "**", "*.pb"), recursive=True))]
     if not records:
         raise FileNotFoundError(f"no RunRecords (*.pb) under {folder}")
     return records

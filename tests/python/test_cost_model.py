@@ -1,0 +1,95 @@
+"""The cost model's analysis scripts (experiments/host_cost_model.py,
+cost_sensitivity.py, validate_cost_model.py) on records of tlb.elf, a
+bare-metal program whose TLB and CP0 work exits in every hypervisor mode."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import mipshv
+import pytest
+from conftest import BUILD, ROOT
+
+import host_cost_model
+import records
+
+MODES = ("bare-metal", "trap", "1:1", "1:n", "on-demand")
+IN_ORDER = os.path.join(ROOT, "experiments", "cost_models", "mips64-in-order.json")
+CALIBRATION = os.path.join(ROOT, "experiments", "calibration", "host-calibration.json")
+
+
+@pytest.fixture(scope="module")
+def tlb_records(tmp_path_factory):
+    """Two runs of tlb.elf in each mode."""
+    folder = tmp_path_factory.mktemp("records")
+    for rep in range(2):
+        for mode in MODES:
+            subprocess.run([os.path.join(BUILD, "mipshv"), "-kernel", os.path.join(BUILD, "tests", "guest", "tlb.elf"),
+                            "-semihosting", "--mode", mode, "--stats", str(folder / f"{mode.replace(':', 'to')}-{rep}.pb")],
+                           check=True, capture_output=True, timeout=60)
+    return folder
+
+
+def test_host_fit_recovers_the_prices_a_table_was_made_with():
+    prices = {"trap": 30.0, "hypercall": 12.0, "exception injection": 400.0, "interrupt injection": 300.0,
+              "patched site": 0.5, "stub instruction": 2.0}
+    rows = {"a": [1, 0, 0, 0, 0, 0], "b": [0, 1, 0, 0, 1, 0], "c": [15, 0, 1, 0, 0, 0], "d": [0, 7, 1, 0, 8, 22],
+            "e": [0, 2, 0, 1, 1, 32], "f": [0, 0, 0, 0, 1, 16], "g": [3, 0, 0, 1, 0, 0]}
+    table = {kind: {"bare-metal": {"per_event": {}, "extra_ns_per_event": 0.0},
+                    "trap": {"per_event": dict(zip(prices, row)),
+                             "extra_ns_per_event": sum(c * p for c, p in zip(row, prices.values()))}}
+             for kind, row in rows.items()}
+    fitted, n, residual = host_cost_model.fit(table)
+    assert n == len(rows) and residual < 1e-6
+    for name, counter in host_cost_model.MECHANISMS.items():
+        assert fitted[counter] == pytest.approx(prices[name], abs=1e-6)
+
+
+def test_sensitivity_crossings_are_where_the_modes_cost_the_same(tlb_records, tmp_path):
+    out = tmp_path / "sens"
+    subprocess.run([sys.executable, os.path.join(ROOT, "experiments", "cost_sensitivity.py"), "--records",
+                    str(tlb_records), "--profile", IN_ORDER, "--out", str(out)], check=True, capture_output=True,
+                   timeout=300)
+    rows = list(csv.DictReader(open(out / "sensitivity.csv")))
+    assert {r["mode"] for r in rows} == set(MODES) and len(rows) % len(MODES) == 0
+    assert all(float(r["ratio_to_bare_metal"]) == 1.0 for r in rows if r["mode"] == "bare-metal")
+    crossings = list(csv.DictReader(open(out / "crossovers.csv")))
+    assert crossings and (out / "sensitivity.png").stat().st_size > 0
+    runs = records.load(str(tlb_records))
+    profile = json.load(open(IN_ORDER))
+    for c in crossings:
+        # Priced again at the crossing (every exit kind at that many cycles), the two modes cost the same.
+        for kind in ("exits_sensitive_trap", "exits_hypercall", "exits_exception_injection",
+                     "exits_interrupt_injection", "exits_mmio"):
+            profile["prices"][kind] = {"cycles": float(c["exit_cycles"]), "assumption": True, "source": "test"}
+        path = tmp_path / "at.json"
+        path.write_text(json.dumps(profile))
+        ratio = {r.config.mode: mipshv.model_cost(r, str(path)).modelled.ratio_to_bare_metal for _, r in runs}
+        assert ratio[c["mode_a"]] == pytest.approx(ratio[c["mode_b"]], rel=1e-3), c
+
+
+def test_validation_prices_every_run_and_bare_metal_sets_the_instruction_price(tlb_records, tmp_path):
+    out = tmp_path / "val"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "experiments", "validate_cost_model.py"), "--records",
+                        str(tlb_records), "--calibration", CALIBRATION, "--out", str(out)], check=True,
+                       capture_output=True, text=True, timeout=300)
+    rows = list(csv.DictReader(open(out / "validation.csv")))
+    assert len(rows) == 2 * len(MODES)
+    profile = json.load(open(out / "host-calibrated.json"))
+    assert profile["clock_hz"] == 1e9 and profile["prices"]["exits_sensitive_trap"]["cycles"] > 0
+    assert "| bare-metal | 2 |" in r.stdout and "| trap | 2 |" in r.stdout
+    bare = sorted(float(x["predicted_seconds"]) / float(x["measured_seconds"]) for x in rows if x["mode"] == "bare-metal")
+    assert bare[0] <= 1.0 <= bare[-1]  # the median of wall over instructions prices bare metal
+
+
+def test_every_shipped_profile_loads_and_cites_each_price(tlb_records):
+    folder = os.path.join(ROOT, "experiments", "cost_models")
+    profiles = sorted(p for p in os.listdir(folder) if p.endswith(".json"))
+    assert {"mips64-in-order.json", "mips64-out-of-order.json", "host-calibrated.json"} <= set(profiles)
+    _, trap = next((p, r) for p, r in records.load(str(tlb_records)) if r.config.mode == "trap")
+    for name in profiles:
+        m = mipshv.model_cost(trap, os.path.join(folder, name)).modelled
+        assert m.cycles > m.bare_metal_cycles > 0, name
+        for kind, price in json.load(open(os.path.join(folder, name)))["prices"].items():
+            assert price.get("source"), (name, kind)  # assumptions say why, measurements where from
