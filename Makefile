@@ -11,7 +11,8 @@ DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev lib
         python3-protobuf python3-pytest python3-scapy libcapstone-dev gcc-mips64el-linux-gnuabi64 \
         qemu-system-mips device-tree-compiler libssl-dev libslirp-dev libglib2.0-dev \
         python3-tqdm python3-pandas python3-matplotlib python3-nbclient python3-nbformat \
-        python3-ipykernel snakemake e2fsprogs clang libclang-rt-14-dev
+        python3-ipykernel snakemake e2fsprogs clang libclang-rt-14-dev \
+        python3-scipy slurm-wlm munge
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # The guest: Debian's mips64r2el kernel and an initramfs with busybox,
