@@ -86,6 +86,22 @@ def vcpu_exits(records):
     return pd.DataFrame(rows, columns=["mode", "vcpus", "cpu", "exits", "traps", "hypercalls"])
 
 
+def modelled(records, profiles):
+    """Each record priced by each cost model profile (a path; the Python
+    module's model_cost): one row per run and profile, with the modelled
+    ratio to bare metal and the cycles of the hypervisor's events."""
+    import pandas as pd
+    from mipshv import model_cost
+    rows = []
+    for path in profiles:
+        for run, r in records:
+            m = model_cost(r, path).modelled
+            rows.append({"run": os.path.relpath(run), "mode": r.config.mode, "profile": m.profile,
+                         "ratio_to_bare_metal": m.ratio_to_bare_metal, "cycles": m.cycles,
+                         "hypervisor_cycles": m.cycles - m.bare_metal_cycles})
+    return pd.DataFrame(rows, columns=["run", "mode", "profile", "ratio_to_bare_metal", "cycles", "hypervisor_cycles"])
+
+
 def top_sites(records):
     import pandas as pd
     rows = [{"mode": r.config.mode, "pc": f"{s.pc:#018x}", "symbol": s.symbol, "exits": s.count}
