@@ -3,7 +3,7 @@
 console and write the run's RunRecord (binary Protobuf) plus the command
 that reproduces it. The RunRecord names the engine (config.engine).
 
-usage: experiments/run_one.py --mode on-demand [--engine jit|interp] --workload boot --out results/x.pb
+usage: experiments/run_one.py --mode on-demand [--engine jit|interp] --workload boot [--smp N] --out results/x.pb
 """
 import argparse
 import os
@@ -20,9 +20,9 @@ from linux_guest import PROMPT, vm_options  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
 
-def run(mode, workload, out, engine="jit"):
+def run(mode, workload, out, engine="jit", smp=1):
     """One boot; returns the RunRecord message (also written to `out`)."""
-    with mipshv.VM(mode=mode, engine=engine, **vm_options()) as vm:
+    with mipshv.VM(mode=mode, engine=engine, smp=smp, **vm_options()) as vm:
         vm.expect(PROMPT, timeout=600)
         for command in WORKLOADS[workload][:-1]:
             vm.run(command, timeout=600)
@@ -35,7 +35,7 @@ def run(mode, workload, out, engine="jit"):
         f.write(record.SerializeToString())
     with open(out + ".cmd", "w") as f:
         f.write(shlex.join([sys.executable, os.path.join(HERE, "run_one.py"), "--mode", mode,
-                            "--engine", engine, "--workload", workload, "--out", out]) + "\n")
+                            "--engine", engine, "--workload", workload, "--smp", str(smp), "--out", out]) + "\n")
     return record
 
 
@@ -45,9 +45,10 @@ def main():
     ap.add_argument("--engine", default="jit", choices=mipshv.ENGINES,
                     help="execution engine: jit (default) or interp, the reference interpreter")
     ap.add_argument("--workload", default="boot", choices=sorted(WORKLOADS))
+    ap.add_argument("--smp", type=int, default=1, help="vCPUs (default 1)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    run(args.mode, args.workload, args.out, args.engine)
+    run(args.mode, args.workload, args.out, args.engine, args.smp)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ one-node SLURM brought up for the test (one_node_slurm.sh: Debian's
 slurm-wlm and munge, configured and started in a temporary directory,
 stopped after), and the same sweep run locally. Both must give the same
 results: every RunRecord equal but for wall times and the host, and the
-same rows in runs.csv but for those. The SLURM controller must have run
-every job.
+same rows in runs.csv but for those, and the same modelled ratios in
+study.csv. The SLURM controller must have run every job.
 
 usage: slurm_sweep.py MIPSHV WORKDIR
 """
@@ -62,16 +62,19 @@ def main():
         check("the same sweep runs through SLURM", slurm.returncode == 0, slurm.stderr[-1500:])
         submitted = slurm.stderr.count("has been submitted with SLURM jobid")
         ctl = open(os.path.join(cluster, "log", "slurmctld.log")).read()
-        check("every job of it went through the controller (5 runs and the summary)",
-              submitted == 6 and ctl.count("sched: Allocate JobId=") >= 6, (submitted, ctl[-800:]))
-        a = sorted(glob.glob(os.path.join(work, "local", "*", "*.pb")))
-        b = sorted(glob.glob(os.path.join(work, "through-slurm", "*", "*.pb")))
+        check("every job of it went through the controller (5 runs, the summary, the study table)",
+              submitted == 7 and ctl.count("sched: Allocate JobId=") >= 7, (submitted, ctl[-800:]))
+        a = sorted(glob.glob(os.path.join(work, "local", "**", "*.pb"), recursive=True))
+        b = sorted(glob.glob(os.path.join(work, "through-slurm", "**", "*.pb"), recursive=True))
         check("both wrote a RunRecord per mode", len(a) == len(b) == 5, (a, b))
         for pa, pb in zip(a, b):
             diff = differences(without_timing(record(mipshv, pa)), without_timing(record(mipshv, pb)))
             check(f"{os.path.relpath(pa, work)}: the same record either way", not diff, diff[:5])
         check("runs.csv: the same rows but for times",
               rows(os.path.join(work, "local", "runs.csv")) == rows(os.path.join(work, "through-slurm", "runs.csv")))
+        modelled = [[r for r in rows(os.path.join(work, side, "study.csv")) if ("measure", "measured wall") not in r]
+                    for side in ("local", "through-slurm")]
+        check("study.csv: the same modelled ratios", modelled[0] == modelled[1] and len(modelled[0]) == 15, modelled)
     finally:
         subprocess.run([os.path.join(HERE, "one_node_slurm.sh"), "stop", cluster], timeout=30)
         os.environ.clear()

@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""The study's main table, from a sweep's RunRecords only: per workload,
+vCPU count, engine and mode, the wall time against bare metal measured on
+the host (the median over repetitions, with a 95% bootstrap confidence
+interval of the ratio of medians, resampling each side's runs) and the
+modelled ratio to bare metal under each cost model profile.
+
+Writes OUT.csv (tidy: one row per group and measure) and prints the table.
+
+usage: study_table.py --records DIR --out FILE.csv [--profiles P.json ...]
+"""
+import argparse
+import glob
+import os
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import records
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def ratio_ci(runs, bare, seed=1):
+    """Median of runs over median of bare, with its 95% bootstrap interval."""
+    point = float(np.median(runs) / np.median(bare))
+    if len(runs) < 2 or len(bare) < 2:
+        return point, float("nan"), float("nan")
+    res = stats.bootstrap((np.asarray(runs), np.asarray(bare)), lambda a, b: np.median(a) / np.median(b),
+                          vectorized=False, n_resamples=2000, method="percentile",
+                          random_state=np.random.default_rng(seed))
+    return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def workload_of(path):
+    """The sweep's folders name the workload and vCPU count: .../WORKLOAD/smpN/MODE/REP.pb."""
+    parts = os.path.normpath(path).split(os.sep)
+    return (parts[-4], parts[-3]) if len(parts) >= 4 and parts[-3].startswith("smp") else ("", "")
+
+
+def table(recs, profiles):
+    rows = []
+    runs = records.runs(recs)
+    runs["workload"], runs["smp"] = zip(*(workload_of(p) for p, _ in recs))
+    model = records.modelled(recs, profiles)
+    model = model.merge(runs[["run", "workload", "smp", "engine"]], on="run")
+    keys = ["workload", "smp", "engine"]
+    for key, group in runs.groupby(keys):
+        bare = group[group["mode"] == "bare-metal"]["wall_seconds"].to_numpy()
+        for mode in records.MODES:
+            mine = group[group["mode"] == mode]["wall_seconds"].to_numpy()
+            if not len(mine) or not len(bare):
+                continue
+            point, lo, hi = ratio_ci(mine, bare)
+            base = dict(zip(keys, key), mode=mode, reps=len(mine))
+            rows.append({**base, "measure": "measured wall", "ratio": point, "ci_low": lo, "ci_high": hi})
+            m = model[(model["mode"] == mode) & np.all([model[k] == v for k, v in zip(keys, key)], axis=0)]
+            for profile, ratios in m.groupby("profile")["ratio_to_bare_metal"]:
+                rows.append({**base, "measure": f"modelled {profile}", "ratio": float(np.median(ratios)),
+                             "ci_low": float(ratios.min()), "ci_high": float(ratios.max())})
+    return pd.DataFrame(rows, columns=keys + ["mode", "reps", "measure", "ratio", "ci_low", "ci_high"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--profiles", nargs="*",
+                    default=sorted(glob.glob(os.path.join(HERE, "cost_models", "*.json"))))
+    args = ap.parse_args()
+    t = table(records.load(args.records), args.profiles)
+    t.to_csv(args.out, index=False)
+    wide = t.assign(cell=[f"{r:.3f} [{lo:.3f}, {hi:.3f}]" if m == "measured wall" else f"{r:.3f}"
+                          for r, lo, hi, m in zip(t["ratio"], t["ci_low"], t["ci_high"], t["measure"])])
+    print(wide.pivot_table(index=["workload", "smp", "engine", "mode"], columns="measure", values="cell",
+                           aggfunc="first").to_markdown())
+
+
+if __name__ == "__main__":
+    main()
