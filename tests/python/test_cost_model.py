@@ -93,3 +93,14 @@ def test_every_shipped_profile_loads_and_cites_each_price(tlb_records):
         assert m.cycles > m.bare_metal_cycles > 0, name
         for kind, price in json.load(open(os.path.join(folder, name)))["prices"].items():
             assert price.get("source"), (name, kind)  # assumptions say why, measurements where from
+
+
+def test_dimensioning_asks_for_more_runs_when_runs_vary_more():
+    import dimension_reps
+    steady, _ = dimension_reps.reps_needed([10.0, 10.01, 9.99, 10.0], 0.02)
+    assert steady == dimension_reps.MIN_REPS  # never fewer than the study's 10
+    walls = [10.0, 11.0, 9.0, 10.5, 9.5]  # CV 7.9%
+    n, cv = dimension_reps.reps_needed(walls, 0.02)
+    assert cv == pytest.approx(0.0790569, rel=1e-4)
+    assert n == 121  # (2.776 * 0.0791 / 0.02)^2 = 120.5, rounded up
+    assert dimension_reps.reps_needed(walls, 0.04)[0] == 31  # a quarter as many for twice the width
