@@ -11,6 +11,7 @@ import mipshv
 import pytest
 from conftest import BUILD, ROOT
 
+import cost_sensitivity
 import host_cost_model
 import records
 
@@ -60,8 +61,7 @@ def test_sensitivity_crossings_are_where_the_modes_cost_the_same(tlb_records, tm
     profile = json.load(open(IN_ORDER))
     for c in crossings:
         # Priced again at the crossing (every exit kind at that many cycles), the two modes cost the same.
-        for kind in ("exits_sensitive_trap", "exits_hypercall", "exits_exception_injection",
-                     "exits_interrupt_injection", "exits_mmio"):
+        for kind in cost_sensitivity.exit_kinds(profile):
             profile["prices"][kind] = {"cycles": float(c["exit_cycles"]), "assumption": True, "source": "test"}
         path = tmp_path / "at.json"
         path.write_text(json.dumps(profile))
