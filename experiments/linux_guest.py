@@ -36,11 +36,16 @@ KERNEL_TROUBLE = re.compile(r"Oops|BUG|WARNING|[Pp]anic|Unhandled|Reserved instr
 def options(kernel=KERNEL, initrd=INITRD, memory=MEMORY, append=BOOTARGS, rtc=RTC):
     """The mipshv command-line options that boot the guest; rtc=None leaves the RTC on the host's time."""
     args = ["-kernel", kernel, "-initrd", initrd, "-m", memory, "-append", append]
-    args += ["--system-map", SYSTEM_MAP] if kernel == KERNEL and os.path.exists(SYSTEM_MAP) else []
+    args += ["--system-map", system_map(kernel)] if system_map(kernel) else []
     return args + (["-rtc", f"base={rtc}"] if rtc else [])
 
 
 def vm_options(kernel=KERNEL, initrd=INITRD, memory=MEMORY, append=BOOTARGS, rtc=RTC):
     """The same as keyword arguments of mipshv.VM."""
-    symbols = {"system_map": SYSTEM_MAP} if kernel == KERNEL and os.path.exists(SYSTEM_MAP) else {}
+    symbols = {"system_map": system_map(kernel)} if system_map(kernel) else {}
     return {"kernel": kernel, "initrd": initrd, "memory": memory, "append": append, "rtc": rtc, **symbols}
+
+
+def system_map(kernel):
+    """SYSTEM_MAP for Debian's kernel once fetched, else None."""
+    return SYSTEM_MAP if kernel == KERNEL and os.path.exists(SYSTEM_MAP) else None

@@ -15,22 +15,11 @@ import os
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+import intervals
 import records
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def ratio_ci(runs, bare, seed=1):
-    """Median of runs over median of bare, with its 95% bootstrap interval."""
-    point = float(np.median(runs) / np.median(bare))
-    if len(runs) < 2 or len(bare) < 2:
-        return point, float("nan"), float("nan")
-    res = stats.bootstrap((np.asarray(runs), np.asarray(bare)), lambda a, b: np.median(a) / np.median(b),
-                          vectorized=False, n_resamples=2000, method="percentile",
-                          random_state=np.random.default_rng(seed))
-    return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 def workload_of(path):
@@ -52,7 +41,7 @@ def table(recs, profiles):
             mine = group[group["mode"] == mode]["wall_seconds"].to_numpy()
             if not len(mine) or not len(bare):
                 continue
-            point, lo, hi = ratio_ci(mine, bare)
+            point, lo, hi = intervals.ratio_of_medians(mine, bare)
             base = dict(zip(keys, key), mode=mode, reps=len(mine))
             rows.append({**base, "measure": "measured wall", "ratio": point, "ci_low": lo, "ci_high": hi})
             m = model[(model["mode"] == mode) & np.all([model[k] == v for k, v in zip(keys, key)], axis=0)]

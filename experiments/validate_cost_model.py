@@ -24,21 +24,9 @@ import os
 import statistics
 import sys
 
-import numpy as np
-from scipy import stats
-
 import host_cost_model
+import intervals
 import records
-
-
-def error_ci(measured, predicted, seed=1):
-    """95% bootstrap interval of median(predicted) / median(measured) - 1, resampling runs."""
-    if len(measured) < 2:
-        return float("nan"), float("nan")
-    res = stats.bootstrap((np.array(measured), np.array(predicted)), lambda m, p: np.median(p) / np.median(m) - 1,
-                          paired=True, vectorized=False, n_resamples=2000, method="percentile",
-                          random_state=np.random.default_rng(seed))
-    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 def main():
@@ -75,10 +63,9 @@ def main():
             continue
         meas = [x["measured_seconds"] for x in mine]
         pred = [x["predicted_seconds"] for x in mine]
-        err = statistics.median(pred) / statistics.median(meas) - 1
-        lo, hi = error_ci(meas, pred)
+        ratio, lo, hi = intervals.ratio_of_medians(pred, meas, paired=True)  # (a run's prediction with its measure)
         print(f"| {mode} | {len(mine)} | {statistics.median(meas):.3f} | {statistics.median(pred):.3f} | "
-              f"{err:+.1%} | [{lo:+.1%}, {hi:+.1%}] |")
+              f"{ratio - 1:+.1%} | [{lo - 1:+.1%}, {hi - 1:+.1%}] |")
     print(f"wrote {profile_path} and {os.path.join(args.out, 'validation.csv')}")
 
 

@@ -5,11 +5,9 @@
 #include <x86intrin.h>
 #include <cstring>
 #include <new>
-#include <sstream>
 
 #include "hv/board/bus.h"
 #include "hv/common/error.h"
-#include "hv/common/host_file.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/insn_time.h"
