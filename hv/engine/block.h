@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hv/cpu/insn.h"
+#include "hv/engine/class_counts.h"
 
 namespace mipshv {
 
@@ -25,6 +26,7 @@ struct Block {
     // code after a followed jump then must not run (see block_engine.cpp).
     bool dropped = false;
     std::vector<Insn> insns;
+    ClassCounts classes{};  // what all of insns retire, by cost class
 
     // Direct links to the blocks that followed this one (fall-through and
     // branch target, typically), each valid while the cache's stamp for its

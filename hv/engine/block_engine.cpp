@@ -7,6 +7,7 @@
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/mmu.h"
+#include "hv/engine/class_counts.h"
 #include "hv/engine/decision.h"
 #include "hv/isa/decoder.h"
 #include "hv/isa/disasm.h"
@@ -141,6 +142,7 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
         if (ends || pc == page_end || b->insns.size() >= kMaxBlockInsns) break;
     }
     b->end_pc = pc;
+    b->classes = count_classes(b->insns.data(), b->insns.data() + b->insns.size());
     b->pa_lo = page_pa | (lo & 0xfff);
     b->pa_end = page_pa + std::min<uint64_t>(hi - (page_end - 4096), 4096);
     ++blocks_built_;
@@ -222,6 +224,7 @@ void BlockEngine::account(Cpu& c, const Block& b, const Insn* p, const Insn* sto
         c.exception_taken = false;
     }
     credit(c, executed, retired);
+    add_class_counts(c.counters, executed == b.insns.size() ? b.classes : count_classes(first, first + executed));
 }
 
 void BlockEngine::interpret(Cpu& c, Block& b, const Insn* stop) {

@@ -6,6 +6,7 @@
 #include "hv/cpu/exception.h"
 #include "hv/cpu/insn_time.h"
 #include "hv/cpu/mmu.h"
+#include "hv/engine/class_counts.h"
 #include "hv/isa/decoder.h"
 #include "hv/vmm/exits.h"
 #include "hv/vmm/hypervisor.h"
@@ -42,7 +43,9 @@ bool exec_delay_slot_on_next_page(Cpu& c, const Insn& slot) {
     i.state = slot.state;
     i.seq = slot.seq;
     decide(c, i, pa);
-    return i.exec(c, i);
+    const bool ok = i.exec(c, i);
+    if (!c.exception_taken) add_class_counts(c.counters, count_classes(&i, &i + 1));  // (see retired_class)
+    return ok;
 }
 
 }  // namespace

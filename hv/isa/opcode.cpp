@@ -20,12 +20,37 @@ struct Mnemonic {
 #define INSN(name, mask, match, dest, flags, sclass) constexpr Mnemonic kName_##name(#name);
 #include "hv/isa/instructions.def"
 #undef INSN
+// The cost class follows from the encoding: memory instructions by name,
+// multiplies and divides by name, and the rest of COP1 and COP1X (major
+// opcodes 17 and 19) as FPU work.
+constexpr CostClass cost_class(Opcode op, uint32_t match) {
+    switch (op) {
+        case Opcode::lb: case Opcode::lbu: case Opcode::lh: case Opcode::lhu: case Opcode::lw: case Opcode::lwu:
+        case Opcode::lwl: case Opcode::lwr: case Opcode::ld: case Opcode::ldl: case Opcode::ldr: case Opcode::ll:
+        case Opcode::lld: case Opcode::lwc1: case Opcode::ldc1: case Opcode::lwxc1: case Opcode::ldxc1: case Opcode::luxc1:
+            return CostClass::LOAD;
+        case Opcode::sb: case Opcode::sh: case Opcode::sw: case Opcode::swl: case Opcode::swr: case Opcode::sd:
+        case Opcode::sdl: case Opcode::sdr: case Opcode::sc: case Opcode::scd: case Opcode::swc1: case Opcode::sdc1:
+        case Opcode::swxc1: case Opcode::sdxc1: case Opcode::suxc1:
+            return CostClass::STORE;
+        case Opcode::mult: case Opcode::multu: case Opcode::dmult: case Opcode::dmultu: case Opcode::mul:
+        case Opcode::madd: case Opcode::maddu: case Opcode::msub: case Opcode::msubu:
+            return CostClass::MULTIPLY;
+        case Opcode::div: case Opcode::divu: case Opcode::ddiv: case Opcode::ddivu:
+            return CostClass::DIVIDE;
+        case Opcode::prefx: return CostClass::OTHER;  // a hint, as pref
+        default: break;
+    }
+    const uint32_t major = match >> 26;
+    return major == 17 || major == 19 ? CostClass::FPU : CostClass::OTHER;
+}
+
 constexpr std::array<OpcodeInfo, size_t(Opcode::count)> kInfo = {{
 #define INSN(name, mask, match, dest, flags, sclass) \
-    {kName_##name.text, mask, match, Dest::dest, flags, SensitiveClass::sclass},
+    {kName_##name.text, mask, match, Dest::dest, flags, SensitiveClass::sclass, cost_class(Opcode::name, match)},
 #include "hv/isa/instructions.def"
 #undef INSN
-    {"(reserved)", 0, 0, Dest::NONE, ENDS, SensitiveClass::NONE},
+    {"(reserved)", 0, 0, Dest::NONE, ENDS, SensitiveClass::NONE, CostClass::OTHER},
 }};
 }  // namespace
 

@@ -37,12 +37,24 @@ enum class SensitiveClass : uint8_t {
     DEBUG,           // sdbbp/deret (sdbbp 1 is UHI semihosting)
 };
 
+// What an instruction costs on a modelled core beyond its base CPI, by
+// kind (hv/stats/cost_model.h prices each kind's counter, counters.def).
+enum class CostClass : uint8_t {
+    OTHER,     // the base CPI alone
+    LOAD,      // from memory into a GPR or FPR (LL included)
+    STORE,     // to memory (SC included)
+    MULTIPLY,  // integer multiply and multiply-accumulate (HI/LO or a GPR)
+    DIVIDE,    // integer divide
+    FPU,       // any other coprocessor 1 instruction (COP1, COP1X)
+};
+
 struct OpcodeInfo {
     std::string_view name;  // assembler mnemonic
     uint32_t mask, match;
     Dest dest;
     uint8_t flags;
     SensitiveClass sensitive;
+    CostClass cost;
 };
 
 const OpcodeInfo& opcode_info(Opcode op);

@@ -131,6 +131,11 @@ std::unique_ptr<Machine> same_under_both(const std::vector<uint32_t>& code, cons
     CHECK(a.fpu.fcsr == b.fpu.fcsr);
     CHECK(a.counters.exceptions == b.counters.exceptions);
     CHECK(a.counters.soft_tlb_misses == b.counters.soft_tlb_misses);
+    CHECK(a.counters.loads == b.counters.loads);
+    CHECK(a.counters.stores == b.counters.stores);
+    CHECK(a.counters.multiplies == b.counters.multiplies);
+    CHECK(a.counters.divides == b.counters.divides);
+    CHECK(a.counters.fpu_instructions == b.counters.fpu_instructions);
     for (unsigned n = 0; n < 64; ++n) {
         uint64_t x, y;
         std::memcpy(&x, jit->bus().ram_ptr(0x20000 + 8 * n, 8), 8);
@@ -866,4 +871,33 @@ TEST_CASE("the engine record says why translated code returned to the run loop",
     auto i = machine_with("interp", code, s);
     i->run(1000);
     CHECK(i->run_record(0).engine().translated_code_exits().empty());
+}
+
+TEST_CASE("retired guest instructions by cost class: whole passes, a budget inside one, a faulting load", "[jit]") {
+    // Twenty passes of a 12-instruction loop: 2 loads (ld, lwc1), 2 stores
+    // (sd, sdc1), 2 multiplies (dmult, madd), 1 divide (ddiv), 2 FPU
+    // instructions (add.d, mov.d) and 3 others (daddiu, bne, its slot).
+    // Then a misaligned lw faults: it retires nothing, so no class counts it.
+    const std::vector<uint32_t> code = {
+        ld(T1, 0, A0), lwc1(2, 8, A0), sd(T1, 16, A0), div_(T0, T1, 0x1c), madd(T0, T1), div_(T1, T2, 0x1e),
+        fp_arith(17, 0, 4, 2, 2), mov_d(6, 4), sdc1(6, 24, A0), daddiu(T0, T0, -1), bne(T0, 0, -11), nop(),
+        lw(T4, 0, T3), loop_forever(), nop()};
+    enum { L, S, M, D, F, O };
+    const int kind[12] = {L, L, S, M, M, D, F, F, S, O, O, O};
+    Setup s;
+    s.gpr = {20, 0, 7, kDataVa + 1};
+    s.status_set = cp0::status::CU1 | cp0::status::FR;
+    for (uint64_t budget : {5ull, 12ull, 30ull, 41ull, 239ull, 240ull, 400ull}) {
+        INFO("budget " << budget);
+        auto m = same_under_both(code, s, budget);
+        const Cpu& c = m->cpu();
+        uint64_t want[6] = {};
+        for (uint64_t n = 0; n < std::min<uint64_t>(c.instret, 240); ++n) ++want[kind[n % 12]];
+        CHECK(c.counters.loads == want[L]);
+        CHECK(c.counters.stores == want[S]);
+        CHECK(c.counters.multiplies == want[M]);
+        CHECK(c.counters.divides == want[D]);
+        CHECK(c.counters.fpu_instructions == want[F]);
+        if (budget > 240) CHECK(exc_code(c) == 4);  // AdEL: the lw ran and faulted
+    }
 }

@@ -211,6 +211,7 @@ struct Snapshot {
     std::array<uint64_t, 32> gpr{};
     uint64_t hi = 0, lo = 0, pc = 0, instret = 0, ticks = 0, exceptions = 0, interrupts = 0;
     uint64_t user_instructions = 0, kernel_instructions = 0;
+    std::array<uint64_t, 5> by_class{};  // loads, stores, multiplies, divides, FPU
     bool llbit = false;
     std::array<std::array<uint64_t, 8>, 32> cp0{};
     std::array<TlbEntry, kTlbEntries> tlb{};
@@ -231,6 +232,8 @@ Snapshot take_snapshot(Machine& m, StopReason stop) {
     s.interrupts = c.counters.interrupts;
     s.user_instructions = c.counters.instructions_user;
     s.kernel_instructions = c.counters.instructions_kernel;
+    s.by_class = {c.counters.loads, c.counters.stores, c.counters.multiplies, c.counters.divides,
+                  c.counters.fpu_instructions};
     s.llbit = c.llbit;
     for (unsigned reg = 0; reg < 32; ++reg)
         for (unsigned sel = 0; sel < 8; ++sel) s.cp0[reg][sel] = cp0_read(c, reg, sel);
@@ -257,6 +260,8 @@ std::string diff(const Snapshot& want, const Snapshot& got) {
     field("interrupts taken", want.interrupts, got.interrupts);
     field("instructions retired in user mode", want.user_instructions, got.user_instructions);
     field("instructions retired in kernel mode", want.kernel_instructions, got.kernel_instructions);
+    for (size_t k = 0; k < want.by_class.size(); ++k)
+        field("instructions retired of cost class " + std::to_string(k + 1), want.by_class[k], got.by_class[k]);
     for (unsigned reg = 0; reg < 32; ++reg)
         for (unsigned sel = 0; sel < 8; ++sel)
             field("CP0 " + cp0_register_name(reg, sel), want.cp0[reg][sel], got.cp0[reg][sel]);

@@ -51,7 +51,16 @@ void Translator::account(uint64_t executed, uint64_t retired, bool instret_in_ra
     } else if (retired) {
         add(cpu64(L_.instret), int32_t(retired));  // (the clock and the mode counts follow)
     }
+    account_beyond_instret(executed, retired);
+}
+
+// What a run of the block's first `executed` instructions counts besides
+// instret: stub instructions, and guest instructions by cost class.
+void Translator::account_beyond_instret(uint64_t executed, uint64_t retired) {
     if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
+    const ClassCounts n = executed == b_.insns.size() ? b_.classes : count_classes(b_.insns.data(), b_.insns.data() + executed);
+    for (size_t k = 1; k < kCostClasses; ++k)
+        if (n[k]) add(cpu64(L_.class_counter[k]), int32_t(n[k]));
 }
 
 // Continue at a fixed guest address through a chaining slot: a direct jump
@@ -536,7 +545,7 @@ void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& rech
     const Xbyak::Reg64 instret = in_register ? RegCache::kHost[size_t(regs_.instret_host)] : rax;
     if (in_register) {
         add(instret, int32_t(b_.guest_insns));
-        if (b_.insns.size() > b_.guest_insns) add(cpu64(L_.stub_insns), int32_t(b_.insns.size() - b_.guest_insns));
+        account_beyond_instret(b_.insns.size(), b_.guest_insns);
     } else {
         // The pass's account and the next pass's budget check share one
         // load of instret (in rax between them).

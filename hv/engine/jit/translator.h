@@ -6,6 +6,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "hv/cpu/cpu.h"
 #include "hv/cpu/insn_time.h"
+#include "hv/engine/class_counts.h"
 #include "hv/engine/decision.h"
 #include "hv/engine/jit/translate.h"
 #include "hv/engine/jit/jit_context.h"
@@ -29,6 +31,7 @@ using Xbyak::Label;
 struct Layout {
     int32_t gpr, hi, lo, pc, next_pc, branch_taken, instret, exit_instret, mode, cp0, soft_tlb;
     int32_t stub_insns, patched_sites, fpr, fcsr, llbit;
+    std::array<int32_t, kCostClasses> class_counter{};  // (OTHER: unused)
 
     explicit Layout(const Cpu& c) {
         auto at = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
@@ -48,6 +51,7 @@ struct Layout {
         fpr = at(&c.fpu.fpr[0]);
         fcsr = at(&c.fpu.fcsr);
         llbit = at(&c.llbit);
+        for (size_t k = 1; k < kCostClasses; ++k) class_counter[k] = at(&(c.counters.*class_counter_of(CostClass(k))));
     }
 };
 
@@ -405,6 +409,7 @@ private:
     void reconcile_with_head(const RegCache& at_head);
     void emit_cold_paths(Label& recheck);
     void account(uint64_t executed, uint64_t retired, bool instret_in_rax = false);
+    void account_beyond_instret(uint64_t executed, uint64_t retired);
     void chain(uint64_t target_pc, uint32_t slot);
     void to_indirect(const Xbyak::Reg64& target);
     void leave_to_dispatch(const Xbyak::Reg64& target);
