@@ -56,7 +56,7 @@ def run_once(mipshv, program, kind, mode, iterations, engine):
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
         out = proc.stdout.read().decode()
-        if os.waitstatus_to_exitcode(status) != 0 or out.strip() != f"{kind} {iterations}":
+        if os.waitstatus_to_exitcode(status) != 0 or out.splitlines()[:1] != [f"{kind} {iterations}"]:
             raise RuntimeError(f"{' '.join(argv)}: status {status}, output {out!r} {proc.stderr.read()!r}")
         return usage.ru_utime + usage.ru_stime, wall, records.record(mipshv, stats)
 

@@ -49,7 +49,8 @@ class VM:
 
     def __init__(self, kernel, initrd=None, append=None, memory="512M", smp=1, mode="on-demand",
                  machine="virt", rtc=None, clock="virtual", semihosting=False, system_map=None, engine="jit",
-                 drives=(), netdevs=(), devices=(), nics=(), pcap=None, quantum=None, cost_model=None):
+                 drives=(), netdevs=(), devices=(), nics=(), pcap=None, quantum=None, cost_model=None,
+                 timing=False):
         argv = ["mipshv", "-kernel", str(kernel), "-m", str(memory), "-smp", str(smp), "--mode", mode,
                 "--engine", engine, "-M", machine, "--clock", clock]
         if quantum is not None:
@@ -66,6 +67,8 @@ class VM:
             argv += ["--system-map", str(system_map)]
         if cost_model is not None:
             argv += ["--cost-model", str(cost_model)]
+        if timing:  # the guest's clock follows the cost model's time
+            argv.append("--timing")
         # Each as the option of that name takes it: drives=["file=disk.img,format=raw,if=virtio"],
         # nics=["user,hostfwd=tcp::8080-:80"], netdevs=["user,id=n0"] with devices=["virtio-net,netdev=n0"].
         for option, values in (("-drive", drives), ("-netdev", netdevs), ("-device", devices), ("-nic", nics)):

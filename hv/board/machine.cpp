@@ -118,6 +118,13 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         if (!opts.system_map.empty()) hypervisor_->symbols().load_system_map(opts.system_map);
     }
     if (!opts.cost_model.empty()) cost_model_ = load_cost_model(opts.cost_model);
+    if (opts.timing) {
+        modelled_time_ = event_prices(*cost_model_, opts.cost_model, double(kCpuClockHz));
+        for (Vcpu& v : vcpus_) {
+            v.cpu->modelled_time = &*modelled_time_;
+            v.cpu->timer_check_at = v.cpu->instret;
+        }
+    }
     host_start_ns_ = host_monotonic_ns();
     if (!opts.trace_file.empty()) {
         trace_ = std::fopen(opts.trace_file.c_str(), "w");
@@ -555,6 +562,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
     if (vcpus_.size() > 1) cfg.set_quantum(opts_.quantum);
     cfg.set_mode(opts_.mode);
     cfg.set_clock(opts_.clock);
+    cfg.set_timing(opts_.timing);
     cfg.set_engine(engine_->name());
     for (const std::string& a : opts_.argv) cfg.add_argv(a);
     for (const LoadedFile& file : loaded_) {

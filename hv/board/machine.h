@@ -107,6 +107,7 @@ private:
 
     Options opts_;
     std::optional<stats::CostModelProfile> cost_model_;  // --cost-model
+    std::optional<EventPrices> modelled_time_;           // --timing: its prices, in ticks
     ExecMode mode_;
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;

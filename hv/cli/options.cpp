@@ -160,6 +160,7 @@ Options parse_options(int argc, char** argv) {
         else if (name == "stats") options.stats_file = value();
         else if (name == "system-map") options.system_map = value();
         else if (name == "cost-model") options.cost_model = value();
+        else if (name == "timing") options.timing = true;
         else if (name == "stop-on-sensitive") options.stop_on_sensitive = true;
         else if (name == "h" || name == "help") options.show_help = true;
         else if (name == "version") options.show_version = true;
@@ -171,6 +172,8 @@ Options parse_options(int argc, char** argv) {
     if (options.drives.size() + options.nics.size() > memory_map::kVirtioSlotCount)
         fail("at most " + std::to_string(memory_map::kVirtioSlotCount) + " virtio devices (-drive, -nic, -device) fit on the board");
     if (!options.pcap_file.empty() && options.nics.empty()) fail("--pcap needs a network card (-nic or -device virtio-net)");
+    if (options.timing && options.cost_model.empty()) fail("--timing needs a cost model (--cost-model FILE)");
+    if (options.timing && options.clock == "host") fail("--timing and --clock host both set the guest's clock; give one");
     if (options.stop_on_sensitive && options.mode != "bare-metal")
         fail("--stop-on-sensitive works with --mode bare-metal only");
     return options;
@@ -222,6 +225,8 @@ std::string usage() {
            "  --system-map FILE   kernel symbols (System.map) for the trap-site report\n"
            "  --cost-model FILE   price the run's events on a modelled core (a profile,\n"
            "                      experiments/cost_models/) in the --stats record\n"
+           "  --timing            the guest's clock (Count, timers, devices) follows the\n"
+           "                      cost model's time instead of one tick per instruction\n"
            "  --max-insns N       stop after N guest instructions (default 0 = no limit)\n"
            "  --trace FILE        write an instruction trace to FILE\n"
            "  -h, --help          show this help\n"

@@ -33,6 +33,7 @@ struct Options {
     std::string stats_file;         // write a RunRecord (binary Protobuf) here at exit
     std::string system_map;         // kernel symbols for the trap-site report
     std::string cost_model;         // a cost model profile: the record prices the run
+    bool timing = false;            // --timing: the guest's clock follows the cost model's time
     std::vector<DriveOptions> drives;  // -drive, in order: vda, vdb, ...
     std::vector<NetdevOptions> netdevs;  // -netdev (and the backends -nic makes)
     std::vector<NicOptions> nics;        // -device virtio-net (and -nic): eth0, eth1, ...

@@ -1,5 +1,7 @@
 #include "hv/cpu/cp0.h"
 
+#include <algorithm>
+
 #include "hv/cpu/exception.h"
 #include "hv/cpu/mmu.h"
 
@@ -88,12 +90,32 @@ void cp0_schedule_timer(Cpu& c) {
     // Ticks left until the next Count increment, then one increment per kTicksPerCount.
     uint64_t phase = (c.ticks() - c.cp0.count_base) % kTicksPerCount;
     c.timer_deadline = c.ticks() + (counts * kTicksPerCount) - phase;
+    c.timer_check_at = c.instret;
+}
+
+bool cp0_timer_due(const Cpu& c) {
+    return c.modelled_time ? c.instret >= c.timer_check_at : c.ticks() >= c.timer_deadline;
+}
+
+// --timing: the next look at the timer, as far ahead as instructions
+// without a timed event cannot reach the deadline (EventPrices::
+// plain_step_bound); timed events ask for a look themselves. So the timer
+// fires right after the instruction that reached it, and each look is a
+// function of the vCPU's state alone: the same in every engine.
+static void schedule_timer_check(Cpu& c) {
+    if (!c.modelled_time) return;
+    const uint64_t now = c.ticks();
+    const uint64_t left = c.timer_deadline > now ? c.timer_deadline - now : 0;
+    const unsigned __int128 insns = ((unsigned __int128)left << EventPrices::kFractionBits) / c.modelled_time->plain_step_bound;
+    c.timer_check_at = c.instret + std::max<uint64_t>(1, uint64_t(std::min<unsigned __int128>(insns, 1ull << 40)));
 }
 
 void cp0_advance_timer(Cpu& c) {
-    if (c.ticks() < c.timer_deadline) return;
-    c.cp0.cause |= cause::TI | (1ull << (8 + cause::IP_TIMER));
-    c.timer_deadline += (1ull << 32) * kTicksPerCount;
+    if (c.ticks() >= c.timer_deadline) {
+        c.cp0.cause |= cause::TI | (1ull << (8 + cause::IP_TIMER));
+        c.timer_deadline += (1ull << 32) * kTicksPerCount;
+    }
+    schedule_timer_check(c);
 }
 
 void cp0_set_irq_line(Cpu& c, unsigned line, bool level) {

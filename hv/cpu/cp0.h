@@ -45,6 +45,8 @@ void cp0_write(Cpu& c, unsigned reg, unsigned sel, uint64_t value);
 uint32_t cp0_count(const Cpu& c);
 void cp0_set_count(Cpu& c, uint32_t count);
 void cp0_schedule_timer(Cpu& c);
+// Whether the run loop must look at the timer before the next block.
+bool cp0_timer_due(const Cpu& c);
 // Called between blocks: raise the timer interrupt when its time has come.
 void cp0_advance_timer(Cpu& c);
 // Hardware interrupt line (2..6) from a device.

@@ -11,6 +11,7 @@
 #include "hv/cpu/soft_tlb.h"
 #include "hv/cpu/tlb.h"
 #include "hv/stats/counters.h"
+#include "hv/stats/event_prices.h"
 
 namespace mipshv {
 
@@ -87,11 +88,25 @@ public:
     // Virtual time: advances one tick per retired instruction and jumps
     // forward over WAIT; Count derives from it, so runs are deterministic.
     // It is kept as an offset from instret, so that translated code moves
-    // the clock by counting instructions alone.
-    uint64_t ticks() const { return instret * ticks_per_insn + tick_offset; }
-    void set_ticks(uint64_t t) { tick_offset = t - instret * ticks_per_insn; }
+    // the clock by counting instructions alone. With --timing it is what
+    // the instructions and events counted so far cost on the modelled core
+    // instead (modelled_time), a function of the counters alone.
+    uint64_t ticks() const { return elapsed_ticks() + tick_offset; }
+    void set_ticks(uint64_t t) {
+        tick_offset = t - elapsed_ticks();
+        timer_check_at = instret;  // (time jumped: --timing looks at the timer now)
+    }
+    uint64_t elapsed_ticks() const {
+        return modelled_time ? modelled_time->ticks(instret, counters) : instret * ticks_per_insn;
+    }
     uint64_t tick_offset = 0;
     uint64_t ticks_per_insn = 1;  // 0 when the machine sets ticks from the host clock
+    const EventPrices* modelled_time = nullptr;  // --timing
+    // --timing: time no longer moves in step with instret, so the run loop
+    // looks at the timer when instret reaches this (cp0_check_timer), a
+    // point every engine stops at exactly; interrupts then land on the same
+    // instruction whatever the engine.
+    uint64_t timer_check_at = 0;
     uint64_t instret = 0;
     // Translated code goes back to the run loop before instret would pass
     // this (the budget or the timer deadline); 0 makes it go back at the
@@ -142,6 +157,15 @@ public:
     Bus* bus = nullptr;
     ExecutionEngine* engine = nullptr;
     Semihosting* semihosting = nullptr;
+
+    // --timing: an event a profile may price dearly (an exception, an exit,
+    // a TLB write) happened in a routine: the run loop looks at the timer
+    // at the end of this block, as every engine returns there.
+    void note_timed_event() {
+        if (!modelled_time) return;
+        if (timer_check_at > instret) timer_check_at = instret;
+        request_check();
+    }
 
     void request_stop(StopReason why) {
         stop = why;

@@ -44,6 +44,7 @@ void enter(Cpu& c, const Insn& i, Exc code, uint64_t offset) {
     // Hypervisor modes: the guest runs de-privileged, so every exception it
     // takes first exits to the hypervisor, which injects it.
     if (c.vmm) ++(code == Exc::INT ? c.counters.exits_interrupt_injection : c.counters.exits_exception_injection);
+    c.note_timed_event();
     c.exception_taken = true;
     update_mmu_mode(c);
 }

@@ -20,6 +20,7 @@ void tlb_write(Cpu& c, unsigned index) {
     const TlbEntry old = c.tlb.entries[index];
     c.tlb.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
     ++c.counters.guest_tlb_writes;
+    c.note_timed_event();
     tlb_entry_replaced(c, old);
 }
 }  // namespace

@@ -133,7 +133,10 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
         c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va), host, false);
         return true;
     }
-    if (c.vmm) ++c.counters.exits_mmio;
+    if (c.vmm) {
+        ++c.counters.exits_mmio;
+        c.note_timed_event();
+    }
     if (!c.bus->mmio_read(pa, size, value, c.id)) return raise(c, i, Exc::DBE);
     return true;
 }
@@ -163,7 +166,10 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
         std::memcpy(host + (pa & 0xfff), &value, size);
         return true;
     }
-    if (c.vmm) ++c.counters.exits_mmio;
+    if (c.vmm) {
+        ++c.counters.exits_mmio;
+        c.note_timed_event();
+    }
     if (!c.bus->mmio_write(pa, size, value, c.id)) return raise(c, i, Exc::DBE);
     return true;
 }

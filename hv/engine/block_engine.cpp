@@ -269,7 +269,7 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
         // (Inside stub code the timer waits too, as interrupts do: translated
         // code runs a stub through to the guest code it returns to, so the
         // state at a stop must not depend on whether the run loop saw it.)
-        if (c.ticks() >= c.timer_deadline && !c.in_hypervisor_code(c.pc)) cp0_advance_timer(c);
+        if (cp0_timer_due(c) && !c.in_hypervisor_code(c.pc)) cp0_advance_timer(c);
         if (interrupt_pending(c) && !c.in_hypervisor_code(c.pc) && take_interrupt_if_pending(c)) c.exception_taken = false;
         Block* b = next_block(c, prev);
         prev = b;
@@ -282,7 +282,8 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
         // that interrupts land on the same guest instruction whatever the
         // block boundaries (they differ between execution modes) and engines.
         uint64_t room = limit - std::min(limit, c.instret);
-        if (c.ticks_per_insn) room = std::min(room, (c.timer_deadline - std::min(c.timer_deadline, c.ticks())) / c.ticks_per_insn);
+        if (c.modelled_time) room = std::min(room, c.timer_check_at - std::min(c.timer_check_at, c.instret));
+        else if (c.ticks_per_insn) room = std::min(room, (c.timer_deadline - std::min(c.timer_deadline, c.ticks())) / c.ticks_per_insn);
         c.exit_instret = c.instret + room;
         // An interrupt waits while the vCPU is in stub code (above): the
         // guest code the stub returns to comes back here before it runs

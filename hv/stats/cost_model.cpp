@@ -56,6 +56,42 @@ stats::CostModelProfile load_cost_model(const std::string& path) {
     return p;
 }
 
+EventPrices event_prices(const stats::CostModelProfile& profile, const std::string& file, double ticks_per_second) {
+    const std::string where = "mipshv: --timing: --cost-model " + file + ": ";
+    if (!profile.prices().count("instructions")) throw Error(where + "the profile must price 'instructions'");
+    const double scale = ticks_per_second / profile.clock_hz() * double(1ull << EventPrices::kFractionBits);
+    auto fixed = [&](const std::string& name, double cycles) {
+        const double v = std::round(cycles * scale);
+        if (!(v < 0x1p40)) throw Error(where + "'" + name + "' is too dear for the board's clock");
+        return uint64_t(v);
+    };
+    EventPrices prices;
+    const std::map<std::string, stats::CostModelPrice> sorted(profile.prices().begin(), profile.prices().end());
+    for (const auto& [name, price] : sorted) {
+        if (name == "instructions") prices.per_instruction = fixed(name, price.cycles());
+        else if (name.rfind("instructions_", 0) == 0) throw Error(where + "prices instructions by mode ('" + name + "')");
+        else if (const uint64_t f = fixed(name, price.cycles())) prices.per_event.emplace_back(counter_named(name), f);
+    }
+    if (prices.per_instruction == 0) throw Error(where + "'instructions' must cost more than nothing");
+    // The events routines note (exceptions of every kind, exits, TLB writes)
+    // are looked at when they happen; the rest bound a plain instruction.
+    auto noted = [](const std::string& n) {
+        return n.rfind("exits_", 0) == 0 || n == "interrupts" || n == "guest_tlb_writes" || n == "shadow_tlb_flushes" ||
+               (n.size() >= 10 && n.compare(n.size() - 10, 10, "exceptions") == 0);
+    };
+    const std::set<std::string> classes{"loads", "stores", "multiplies", "divides", "fpu_instructions"};
+    uint64_t dearest_class = 0, others = 0;
+    for (const auto& [name, price] : sorted) {
+        if (name == "instructions" || noted(name)) continue;
+        const uint64_t f = fixed(name, price.cycles());
+        if (classes.count(name)) dearest_class = std::max(dearest_class, f);
+        else if (name == "hypervisor_stub_instructions") others += f * kMaxStubInsns;
+        else others += f;
+    }
+    prices.plain_step_bound = prices.per_instruction + dearest_class + others;
+    return prices;
+}
+
 void model_cost(const stats::CostModelProfile& profile, const std::string& file, stats::RunRecord& record) {
     stats::ModelledCost& m = *record.mutable_modelled();
     m.Clear();

@@ -6,6 +6,7 @@
 #pragma once
 #include <string>
 
+#include "hv/stats/event_prices.h"
 #include "hv/stats/run_record.pb.h"
 
 namespace mipshv {
@@ -19,6 +20,11 @@ constexpr uint64_t kMaxCostModelBytes = 1ull << 20;
 // Counted events that bare metal does not have: hypervisor exits, patched
 // sites, stub instructions, shadow TLB updates.
 bool is_hypervisor_event(const std::string& counter);
+
+// The profile's prices in ticks of a clock of `ticks_per_second` (the
+// board's), for --timing. Needs a price for `instructions` (none by mode:
+// those counters are credited later than instret). Throws Error, one line.
+EventPrices event_prices(const stats::CostModelProfile& profile, const std::string& file, double ticks_per_second);
 
 // Prices the record's totals; sets record.modelled.
 void model_cost(const stats::CostModelProfile& profile, const std::string& file, stats::RunRecord& record);

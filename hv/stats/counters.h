@@ -20,4 +20,13 @@ struct CpuCounters {
     }
 };
 
+// The counter named `name` (a counters.def row), or nullptr.
+inline uint64_t CpuCounters::*counter_named(std::string_view name) {
+#define COUNTER(field, description) \
+    if (name == #field) return &CpuCounters::field;
+#include "hv/stats/counters.def"
+#undef COUNTER
+    return nullptr;
+}
+
 }  // namespace mipshv

@@ -267,6 +267,7 @@ void Hypervisor::note_hypercall_site(uint32_t index, uint64_t pc) {
 bool Hypervisor::trap(Cpu& c, const Insn& i) {
     ExitTime t{*this};
     ++c.counters.exits_sensitive_trap;
+    c.note_timed_event();
     uint64_t pa = 0;
     uint32_t word = i.word;
     Translation tr = translate(c, i.pc, Access::FETCH);
@@ -311,6 +312,7 @@ bool Hypervisor::hypercall(Cpu& c, const Insn& i) {
     if (!record) return trap(c, i);  // dropped meanwhile: handle it as a trap
     ExitTime t{*this};
     ++c.counters.exits_hypercall;
+    c.note_timed_event();
     Insn d = *record;
     const bool from_stub = c.in_hypervisor_code(i.pc);
     if (!from_stub) {  // a 1:1 site: the instruction is here
