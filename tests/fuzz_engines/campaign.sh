@@ -23,12 +23,15 @@ if [ ! -x "$FUZZ" ]; then
     echo "campaign: $FUZZ not found (build it: cmake --build build --target engine_fuzz, or set ENGINE_FUZZ)" >&2
     exit 2
 fi
+# --timing's configurations: the clock follows this cost model.
+PROFILE=$here/../../experiments/cost_models/mips64-in-order.json
 LOGDIR=${LOGDIR:-$(mktemp -d "${TMPDIR:-/tmp}/engine-fuzz-campaign.XXXXXX")}
 mkdir -p "$LOGDIR"
 
 # Configurations, one per batch in turn: the bare-metal board (most of the
 # campaign), a code cache small enough to be flushed every few blocks, and
-# the hypervisor's execution modes (both engines in the same mode).
+# the hypervisor's execution modes (both engines in the same mode), and
+# clocks that follow a cost model (--timing).
 CONFIGS="bare-metal
 bare-metal
 bare-metal --code-cache 49152
@@ -37,7 +40,9 @@ trap
 1:n
 bare-metal
 on-demand
-1:1"
+1:1
+trap --timing $PROFILE
+bare-metal --timing $PROFILE"
 NCONFIGS=$(printf '%s\n' "$CONFIGS" | wc -l)
 
 passed=0

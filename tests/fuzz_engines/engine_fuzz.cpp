@@ -2158,6 +2158,7 @@ unsigned g_timeout_s = 20;  // --timeout: per run, in a child process
 std::string g_loaded;       // --load: the program file, for reports
 std::string g_mode = "bare-metal";  // --mode: the execution mode both machines run in
 uint64_t g_code_cache = 0;          // --code-cache: the translator's code cache (0: the default)
+std::string g_timing;               // --timing PROFILE: the clock follows that cost model
 bool g_quiet_children = true;       // the machines' own messages ("guest read unmapped ...") hidden
 
 std::unique_ptr<Machine> new_machine(const char* engine) {
@@ -2168,6 +2169,10 @@ std::unique_ptr<Machine> new_machine(const char* engine) {
     o.rtc_base_s = 0;
     o.mode = g_mode;
     if (g_code_cache) o.code_cache_bytes = g_code_cache;
+    if (!g_timing.empty()) {
+        o.cost_model = g_timing;
+        o.timing = true;
+    }
     return std::make_unique<Machine>(o, std::make_unique<BufferConsole>());
 }
 
@@ -2735,7 +2740,7 @@ struct Args {
                  "usage: engine_fuzz [--seed S] [--cases N] [--first K] [--case K] [--verbose]\n"
                  "                   [--minimize] [--max-reports R] [--stop] [--max-insns M]\n"
                  "                   [--jobs J] [--in-process] [--timeout T] [--dump] [--trace FILE]\n"
-                 "                   [--save FILE] [--load FILE] [--mode M] [--code-cache B]\n"
+                 "                   [--save FILE] [--load FILE] [--mode M] [--code-cache B] [--timing PROFILE]\n"
                  "  --seed S         campaign seed (default 1); case K's program depends on (S, K) only\n"
                  "  --cases N        run N cases, K = first .. first+N-1 (default 100)\n"
                  "  --first K        first case number (default 0)\n"
@@ -2750,6 +2755,7 @@ struct Args {
                  "  --timeout T      a run taking more than T seconds fails as a hang (default 20)\n"
                  "  --mode M         execution mode of both machines (default bare-metal; trap, 1:1, 1:n, on-demand)\n"
                  "  --code-cache B   the translator's code cache in bytes (small: frequent whole flushes)\n"
+                 "  --timing PROFILE both machines' clocks follow that cost model (mipshv --timing)\n"
                  "  --dump           print every case's program and initial state\n"
                  "  --trace FILE     the interpreter's instruction trace (use with --case)\n"
                  "  --save FILE      with --case: write the program (minimized with --minimize) to FILE\n"
@@ -2796,6 +2802,10 @@ Args parse(int argc, char** argv) {
         }
         else if (s == "--timeout") g_timeout_s = unsigned(value());
         else if (s == "--code-cache") g_code_cache = value();
+        else if (s == "--timing") {
+            if (k + 1 >= argc) usage("missing profile after --timing");
+            g_timing = argv[++k];
+        }
         else if (s == "--mode") {
             if (k + 1 >= argc) usage("missing mode after --mode");
             g_mode = argv[++k];
