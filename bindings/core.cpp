@@ -30,6 +30,7 @@ public:
         auto console = std::make_unique<BufferConsole>();
         console_ = console.get();
         machine_ = std::make_unique<Machine>(opts, std::move(console));
+        machine_->return_after_host_waits(true);  // (the module looks at the console between runs)
     }
 
     // Runs up to `instructions` guest instructions without holding the GIL.

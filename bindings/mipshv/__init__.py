@@ -165,5 +165,5 @@ class VM:
 
     def _step(self):
         reason = self._live().run(_SLICE)
-        if reason not in ("budget", "none"):
+        if reason not in ("budget", "none", "idle"):  # (idle: it waited on the host; it goes on)
             self.stop_reason = reason

@@ -404,12 +404,13 @@ void Machine::stop_machine(StopReason why, int exit_code) {
 }
 
 // Every powered vCPU executed WAIT: the machine waits for the next event.
-void Machine::idle() {
+// Returns whether it waited on the host.
+bool Machine::idle() {
     deliver_console_input();
     auto woken_any = [&] {
         return std::any_of(vcpus_.begin(), vcpus_.end(), [&](const Vcpu& v) { return v.powered && woken(*v.cpu); });
     };
-    if (woken_any()) return;
+    if (woken_any()) return false;
     uint64_t wake = ns_to_ticks(rtc_.alarm_deadline_ns());
     for (const Vcpu& v : vcpus_)
         if (v.powered) wake = std::min(wake, v.cpu->timer_deadline);
@@ -432,7 +433,7 @@ void Machine::idle() {
             if (!networks_.empty()) {
                 set_now(now);  // slirp's clock is the machine's
                 poll_network(ms);
-                if (woken_any()) return;
+                if (woken_any()) return true;
                 ms = 0;
             }
             if (!console_->input_open() || !uart_.ready_for_input()) {
@@ -444,11 +445,12 @@ void Machine::idle() {
             if (n == 0) continue;
             set_now(guest_now());
             for (size_t k = 0; k < n; ++k) uart_.receive(buf[k]);
-            if (woken_any()) return;
+            if (woken_any()) return true;
         }
     }
     set_now(wake);
     poll_devices();
+    return listening || host_clock || !networks_.empty();
 }
 
 // Rounds: each powered vCPU in turn runs a quantum of guest instructions
@@ -538,8 +540,9 @@ StopReason Machine::run_rounds(uint64_t budget) {
         // A round is over.
         running_ = 0;
         if (std::all_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& x) { return !x.powered || x.waiting; })) {
-            idle();
+            const bool waited = idle();
             for (Vcpu& x : vcpus_) x.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
+            if (waited && return_after_host_waits_) return StopReason::IDLE;
             continue;
         }
         if (instructions() >= limit) return budget_spent(limit);

@@ -61,6 +61,13 @@ public:
     // Runs until the guest exits, stops, or `budget` instructions (0: none)
     // retired by all vCPUs together.
     StopReason run(uint64_t budget = 0);
+    // A caller that watches the console between runs (the Python module)
+    // wants run() back after every idle period spent waiting on the host
+    // (a network card, --clock host, an interactive console): such a wait
+    // lasts host time, and a budget of instructions would make it wait for
+    // many in a row. run() then returns StopReason::IDLE; the next call
+    // goes on. Idle periods that skip guest time are not waits.
+    void return_after_host_waits(bool on) { return_after_host_waits_ = on; }
     // Why the last run stopped, and the guest's exit status then (the vCPU
     // that stopped it: semihosting exit, power-off, halt).
     StopReason stop_reason() const { return stop_reason_; }
@@ -88,7 +95,7 @@ private:
     uint64_t host_ticks() const;  // host time since start, in guest clock cycles
     StopReason run_rounds(uint64_t budget);
     StopReason budget_spent(uint64_t limit);
-    void idle();
+    bool idle();  // true when it waited on the host
     bool woken(const Cpu& c) const;
     void stop_machine(StopReason why, int exit_code);
     std::function<void(bool)> irq_source(const memory_map::DeviceSlot& slot);
@@ -108,6 +115,7 @@ private:
     Options opts_;
     std::optional<stats::CostModelProfile> cost_model_;  // --cost-model
     std::optional<EventPrices> modelled_time_;           // --timing: its prices, in ticks
+    bool return_after_host_waits_ = false;
     ExecMode mode_;
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;

@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""The workload classes (workload_classes.py) as the study runs them: one boot
+of Debian's Linux in one mode, then each class in turn, each with a RunRecord
+of its own. A class's record holds what that class alone did: its counters
+are the differences of the machine's counters from just before the class's
+command to just after, and its wall time is the host's time for that command
+(sent on the console until the next prompt). The study prices and compares
+them like whole runs (study_table.py), so a class's ratio to bare metal is
+not diluted by the boot.
+
+Every class's output is checked as workload_classes.py checks it (against
+the host's build of the same program, or the host's hash of the same bytes);
+a wrong result fails the run and writes no record.
+
+usage: experiments/run_classes.py --mode trap [--engine jit] [--smp 1] [--classes randmem,pipes]
+           [--quick] --out 'results/study/{cls}/smp1/trap/0.pb'
+"""
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.append(os.path.join(ROOT, "build", "python"))  # unless PYTHONPATH names a build
+import mipshv  # noqa: E402
+
+import disks  # noqa: E402
+import nets  # noqa: E402
+import workload_classes as wc  # noqa: E402
+from emulators import build_programs, with_files, without_kernel_lines  # noqa: E402
+from linux_guest import INITRD, PROMPT, vm_options  # noqa: E402
+
+# The classes of workload_classes.py that need nothing but this project and
+# the guest (Debian's own programs come from their own packages: not here).
+CLASSES = ("randmem", "compress", "mmap", "forkbig", "pipes", "procfs", "urandom", "float", "integer", "shell",
+           "sort", "disk", "net")
+
+
+def interval(before, after, seconds):
+    """A RunRecord of what happened between two snapshots of one run: `after`,
+    with every counter (totals, each vCPU's, exits by kind) less its value in
+    `before`, and `seconds` as its wall time."""
+    r = type(after)()
+    r.CopyFrom(after)
+    for name, value in before.totals.items():
+        r.totals[name] = r.totals[name] - value
+    for mine, theirs in zip(r.vcpus, before.vcpus):
+        for name, value in theirs.counters.items():
+            mine.counters[name] = mine.counters[name] - value
+        for name, value in theirs.exits_by_kind.items():
+            mine.exits_by_kind[name] = mine.exits_by_kind[name] - value
+    if before.HasField("hypervisor"):
+        for name, value in before.hypervisor.exits_by_kind.items():
+            r.hypervisor.exits_by_kind[name] = r.hypervisor.exits_by_kind[name] - value
+    r.wall_seconds = seconds
+    r.stop_reason = "interval"
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mode", required=True, choices=mipshv.MODES)
+    ap.add_argument("--engine", default="jit", choices=mipshv.ENGINES)
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--classes", default=",".join(CLASSES), help="comma-separated, of " + ",".join(CLASSES))
+    ap.add_argument("--quick", action="store_true", help="workload_classes.py's tiny sizes")
+    ap.add_argument("--memory", default="512M")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds for any one step")
+    ap.add_argument("--out", required=True, help="where each class's record goes, with {cls} for its name")
+    args = ap.parse_args()
+    classes = [c for c in args.classes.split(",") if c]
+    for c in classes:
+        if c not in CLASSES:
+            ap.error(f"unknown class {c!r}; known: {', '.join(CLASSES)}")
+    if "{cls}" not in args.out:
+        ap.error("--out must name {cls}")
+    size = "quick" if args.quick else "full"
+    args.sizes = wc.SIZES[size] | wc.debian_classes.SIZES[size]  # (plan() writes every class's command)
+    with tempfile.TemporaryDirectory(prefix="run_classes-") as tmp:
+        programs = build_programs([os.path.join(wc.PROGRAMS_DIR, n + ".c") for n in wc.PROGRAMS],
+                                  os.path.join(HERE, "results", "guest-programs"))
+        files = {f"wc/{n}": (open(paths[0], "rb").read(), 0o755) for n, paths in programs.items()}
+        files.update({f"wc/{n}": (text, 0o755) for n, text in wc.SCRIPTS.items()})
+        initrd = with_files(INITRD, files, os.path.join(tmp, "initramfs.cpio.gz"))
+        http = None
+        if "net" in classes:
+            payload = nets.random_file(args.sizes["net_bytes"], 21)
+            args.net_sha256 = nets.sha256(payload)
+            http = nets.HttpServer({"/data": payload})
+        try:
+            plan, _ = wc.plan(args.sizes, programs, http.port if http else 0)
+            options = {**vm_options(), "initrd": initrd, "memory": args.memory}
+            if "disk" in classes:
+                options["drives"] = [disks.drive(disks.make_ext4(os.path.join(tmp, "disk.img"),
+                                                                 args.sizes["disk_image"]))]
+            if "net" in classes:
+                options["nics"] = ["user"]
+            with mipshv.VM(mode=args.mode, engine=args.engine, smp=args.smp, **options) as vm:
+                vm.expect(PROMPT, timeout=args.timeout)
+                vm.run("dmesg -n 1", timeout=args.timeout)
+                devices = [d for d in ("disk", "net") if d in classes]
+                if devices:
+                    got = vm.run("/wc/devices.sh " + " ".join(devices), timeout=args.timeout)
+                    if ("disk" in devices and "disk=mounted" not in got) or ("net" in devices
+                                                                             and "net=10.0.2.15" not in got):
+                        sys.exit(f"run_classes: devices: {got!r}")
+                if wc.TEXT_CLASSES & set(classes):
+                    vm.run(f"/wc/gen {args.sizes['text']} >/tmp/t", timeout=args.timeout)
+                for name in classes:
+                    command, expected = plan[name]
+                    before = vm.counters()
+                    start = time.monotonic()
+                    out = vm.run(command, timeout=args.timeout)
+                    seconds = time.monotonic() - start
+                    after = vm.counters()
+                    ok, _, detail = wc.check(name, without_kernel_lines(out), expected, args)
+                    if not ok:
+                        sys.exit(f"run_classes: {name} in {args.mode}: {detail}")
+                    path = args.out.replace("{cls}", name)
+                    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                    with open(path, "wb") as f:
+                        f.write(interval(before, after, seconds).SerializeToString())
+                    with open(path + ".cmd", "w") as f:
+                        f.write(shlex.join([sys.executable, *sys.argv]) + "\n")
+                    print(f"run_classes: {args.mode} {name} {seconds:.2f} s", flush=True)
+                vm.send("poweroff -f\n")
+                vm.run_until(timeout=args.timeout)
+        finally:
+            if http:
+                http.close()
+
+
+if __name__ == "__main__":
+    main()
