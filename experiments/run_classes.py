@@ -13,7 +13,7 @@ the host's build of the same program, or the host's hash of the same bytes);
 a wrong result fails the run and writes no record.
 
 usage: experiments/run_classes.py --mode trap [--engine jit] [--smp 1] [--classes randmem,pipes]
-           [--quick] --out 'results/study/{cls}/smp1/trap/0.pb'
+           [--sizes quick|study|full] --out 'results/study/{cls}/smp1/trap/0.pb'
 """
 import argparse
 import os
@@ -38,6 +38,11 @@ from linux_guest import INITRD, PROMPT, vm_options  # noqa: E402
 # the guest (Debian's own programs come from their own packages: not here).
 CLASSES = ("randmem", "compress", "mmap", "forkbig", "pipes", "procfs", "urandom", "float", "integer", "shell",
            "sort", "disk", "net")
+
+# (plan() writes every class's command, Debian's programs' too: their sizes
+# come along.) The study's: full-size working sets, fewer passes over them.
+SIZES = {name: wc.SIZES[name] | wc.debian_classes.SIZES[name] for name in ("quick", "full")}
+SIZES["study"] = SIZES["full"] | {"text": 2 << 20, "randmem_updates": 4 << 20, "mmap_rounds": 1000}
 
 
 def interval(before, after, seconds):
@@ -67,7 +72,8 @@ def main():
     ap.add_argument("--engine", default="jit", choices=mipshv.ENGINES)
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--classes", default=",".join(CLASSES), help="comma-separated, of " + ",".join(CLASSES))
-    ap.add_argument("--quick", action="store_true", help="workload_classes.py's tiny sizes")
+    ap.add_argument("--sizes", default="study", choices=sorted(SIZES),
+                    help="quick (tiny), study (the default: a few seconds a class) or full (workload_classes.py's)")
     ap.add_argument("--memory", default="512M")
     ap.add_argument("--timeout", type=float, default=900, help="seconds for any one step")
     ap.add_argument("--out", required=True, help="where each class's record goes, with {cls} for its name")
@@ -78,8 +84,7 @@ def main():
             ap.error(f"unknown class {c!r}; known: {', '.join(CLASSES)}")
     if "{cls}" not in args.out:
         ap.error("--out must name {cls}")
-    size = "quick" if args.quick else "full"
-    args.sizes = wc.SIZES[size] | wc.debian_classes.SIZES[size]  # (plan() writes every class's command)
+    args.sizes = SIZES[args.sizes]
     with tempfile.TemporaryDirectory(prefix="run_classes-") as tmp:
         programs = build_programs([os.path.join(wc.PROGRAMS_DIR, n + ".c") for n in wc.PROGRAMS],
                                   os.path.join(HERE, "results", "guest-programs"))
