@@ -28,7 +28,7 @@ const std::set<std::string>& priceable() {
 }  // namespace
 
 bool is_hypervisor_event(const std::string& counter) {
-    return counter.rfind("exits_", 0) == 0 || counter == "patched_site_executions" ||
+    return counter.rfind("exits_", 0) == 0 || counter.rfind("traps_", 0) == 0 || counter == "patched_site_executions" ||
            counter == "hypervisor_stub_instructions" || counter == "shadow_tlb_flushes";
 }
 
@@ -76,7 +76,7 @@ EventPrices event_prices(const stats::CostModelProfile& profile, const std::stri
     // The events routines note (exceptions of every kind, exits, TLB writes)
     // are looked at when they happen; the rest bound a plain instruction.
     auto noted = [](const std::string& n) {
-        return n.rfind("exits_", 0) == 0 || n == "interrupts" || n == "guest_tlb_writes" || n == "shadow_tlb_flushes" ||
+        return n.rfind("exits_", 0) == 0 || n.rfind("traps_", 0) == 0 || n == "interrupts" || n == "guest_tlb_writes" || n == "shadow_tlb_flushes" ||
                (n.size() >= 10 && n.compare(n.size() - 10, 10, "exceptions") == 0);
     };
     const std::set<std::string> classes{"loads", "stores", "multiplies", "divides", "fpu_instructions"};

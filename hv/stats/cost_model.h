@@ -17,8 +17,9 @@ namespace mipshv {
 stats::CostModelProfile load_cost_model(const std::string& path);
 constexpr uint64_t kMaxCostModelBytes = 1ull << 20;
 
-// Counted events that bare metal does not have: hypervisor exits, patched
-// sites, stub instructions, shadow TLB updates.
+// Counted events that bare metal does not have: hypervisor exits (and the
+// traps among them by sensitive class), patched sites, stub instructions,
+// shadow TLB updates.
 bool is_hypervisor_event(const std::string& counter);
 
 // The profile's prices in ticks of a clock of `ticks_per_second` (the

@@ -262,6 +262,23 @@ void Hypervisor::note_hypercall_site(uint32_t index, uint64_t pc) {
     else count_exit_site(pc);
 }
 
+// The counter of traps of a sensitive class (counters.def's traps_*).
+static uint64_t CpuCounters::*trap_counter(SensitiveClass k) {
+    switch (k) {
+        case SensitiveClass::CP0_READ: return &CpuCounters::traps_cp0_read;
+        case SensitiveClass::CP0_WRITE: return &CpuCounters::traps_cp0_write;
+        case SensitiveClass::TLB: return &CpuCounters::traps_tlb;
+        case SensitiveClass::ERET: return &CpuCounters::traps_eret;
+        case SensitiveClass::WAIT: return &CpuCounters::traps_wait;
+        case SensitiveClass::CACHE: return &CpuCounters::traps_cache;
+        case SensitiveClass::INTERRUPT_MASK: return &CpuCounters::traps_interrupt_mask;
+        case SensitiveClass::SHADOW_SET: return &CpuCounters::traps_shadow_set;
+        case SensitiveClass::DEBUG: return &CpuCounters::traps_debug;
+        case SensitiveClass::NONE: break;
+    }
+    return &CpuCounters::traps_other;
+}
+
 // A real hypervisor learns what trapped by reading the instruction at the
 // faulting PC from guest memory and decoding it; so does this one.
 bool Hypervisor::trap(Cpu& c, const Insn& i) {
@@ -279,6 +296,7 @@ bool Hypervisor::trap(Cpu& c, const Insn& i) {
     Insn d = decode_insn(i.pc, word);
     d.state = i.state;
     note_exit(c, d, i.pc);
+    ++(c.counters.*trap_counter(opcode_info(d.op).sensitive));
     const bool guest_kernel = in_kernel_mode(c);
     const bool ok = emulate_at(c, d, i.seq);
     // On demand: the instruction trapped in the guest kernel, so patch it

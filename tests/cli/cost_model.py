@@ -6,6 +6,7 @@ patched sites in the hypervisor modes), under the engine given, in every
 mode, with the shipped in-order profile:
   - the guest sees nothing of it: the same console output and totals as the
     same run without the option (accounting only);
+  - the traps by sensitive class (traps_*) add up to exits_sensitive_trap;
   - each kind's cycles are its count times its price, and they add up to the
     total; seconds are cycles over the profile's clock;
   - the bare-metal cycles (the guest's own events) are the same in every
@@ -67,6 +68,12 @@ def main():
         check(f"{mode}: the kinds add up to the total; seconds = cycles / clock",
               close(sum(by_kind.values()), m.get("cycles", -1))
               and close(m.get("seconds", -1), m.get("cycles", 0) / profile["clock_hz"]), m)
+        traps = {k: int(v) for k, v in totals.items() if k.startswith("traps_")}
+        check(f"{mode}: the traps by sensitive class add up to the traps",
+              sum(traps.values()) == int(totals.get("exits_sensitive_trap", 0)), traps)
+        if mode == "trap":
+            check("trap: tlb.elf's CP0 reads and writes, TLB instructions and erets each trapped",
+                  all(traps.get(f"traps_{k}", 0) > 0 for k in ("cp0_read", "cp0_write", "tlb", "eret")), traps)
         bare[mode] = m.get("bare_metal_cycles")
         check(f"{mode}: the ratio to bare metal is cycles over the guest's own",
               close(m.get("ratio_to_bare_metal", -1), m.get("cycles", 0) / m.get("bare_metal_cycles", 1)), m)
