@@ -5,9 +5,15 @@ the host (the median over repetitions, with a 95% bootstrap confidence
 interval of the ratio of medians, resampling each side's runs) and the
 modelled ratio to bare metal under each cost model profile.
 
+And the wall time the host-calibrated model predicts ("predicted wall"):
+the exit prices measured on this host (--calibration, calibrate_exits.py)
+with the group's own bare-metal runs' time per instruction, which differs
+tenfold between kinds of work (host_cost_model.py); validate_cost_model.py
+does the same for one folder.
+
 Writes OUT.csv (tidy: one row per group and measure) and prints the table.
 
-usage: study_table.py --records DIR --out FILE.csv [--profiles P.json ...]
+usage: study_table.py --records DIR --out FILE.csv [--profiles P.json ...] [--calibration C.json]
 """
 import argparse
 import glob
@@ -16,6 +22,7 @@ import os
 import numpy as np
 import pandas as pd
 
+import host_cost_model
 import intervals
 import records
 
@@ -28,7 +35,22 @@ def workload_of(path):
     return (parts[-4], parts[-3]) if len(parts) >= 4 and parts[-3].startswith("smp") else ("", "")
 
 
-def table(recs, profiles):
+def predicted(recs, group, calibration):
+    """{run: ratio to bare metal} the host-calibrated model predicts for the group's runs."""
+    import json
+    import tempfile
+    from mipshv import model_cost
+    bare = [p for p, r in recs if os.path.relpath(p) in set(group[group["mode"] == "bare-metal"]["run"])]
+    if not bare or not calibration:
+        return {}
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(host_cost_model.profile(calibration, bare), f)
+        f.flush()
+        return {os.path.relpath(p): model_cost(r, f.name).modelled.ratio_to_bare_metal
+                for p, r in recs if os.path.relpath(p) in set(group["run"])}
+
+
+def table(recs, profiles, calibration=None):
     rows = []
     runs = records.runs(recs)
     runs["workload"], runs["smp"] = zip(*(workload_of(p) for p, _ in recs))
@@ -37,6 +59,7 @@ def table(recs, profiles):
     keys = ["workload", "smp", "engine"]
     for key, group in runs.groupby(keys):
         bare = group[group["mode"] == "bare-metal"]["wall_seconds"].to_numpy()
+        prediction = predicted(recs, group, calibration)
         for mode in records.MODES:
             mine = group[group["mode"] == mode]["wall_seconds"].to_numpy()
             if not len(mine) or not len(bare):
@@ -44,6 +67,10 @@ def table(recs, profiles):
             point, lo, hi = intervals.ratio_of_medians(mine, bare)
             base = dict(zip(keys, key), mode=mode, reps=len(mine))
             rows.append({**base, "measure": "measured wall", "ratio": point, "ci_low": lo, "ci_high": hi})
+            guess = [prediction[r] for r in group[group["mode"] == mode]["run"] if r in prediction]
+            if guess:
+                rows.append({**base, "measure": "predicted wall", "ratio": float(np.median(guess)),
+                             "ci_low": float(min(guess)), "ci_high": float(max(guess))})
             m = model[(model["mode"] == mode) & np.all([model[k] == v for k, v in zip(keys, key)], axis=0)]
             for profile, ratios in m.groupby("profile")["ratio_to_bare_metal"]:
                 rows.append({**base, "measure": f"modelled {profile}", "ratio": float(np.median(ratios)),
@@ -57,8 +84,10 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--profiles", nargs="*",
                     default=sorted(glob.glob(os.path.join(HERE, "cost_models", "*.json"))))
+    ap.add_argument("--calibration", default=os.path.join(HERE, "calibration", "host-calibration.json"),
+                    help="the exit calibration for the predicted wall time (calibrate_exits.py)")
     args = ap.parse_args()
-    t = table(records.load(args.records), args.profiles)
+    t = table(records.load(args.records), args.profiles, args.calibration if os.path.exists(args.calibration) else None)
     t.to_csv(args.out, index=False)
     wide = t.assign(cell=[f"{r:.3f} [{lo:.3f}, {hi:.3f}]" if m == "measured wall" else f"{r:.3f}"
                           for r, lo, hi, m in zip(t["ratio"], t["ci_low"], t["ci_high"], t["measure"])])
