@@ -118,8 +118,9 @@ def build_programs(sources, cache_dir, flags=("-O2", "-ffp-contract=off", "-Wall
         guest, host = os.path.join(out, name + ".mips64el"), os.path.join(out, name + ".host")
         for cc, dst, extra in ((CROSS_CC, guest, ["-static"]), ("gcc", host, [])):
             if not os.path.exists(dst):
-                subprocess.run([cc, *flags, *extra, "-o", dst + ".tmp", src, "-lm"], check=True)
-                os.replace(dst + ".tmp", dst)
+                tmp = f"{dst}.{os.getpid()}.tmp"  # (runs in parallel may build the same program)
+                subprocess.run([cc, *flags, *extra, "-o", tmp, src, "-lm"], check=True)
+                os.replace(tmp, dst)
         built[name] = (guest, host)
     return built
 

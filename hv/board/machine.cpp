@@ -423,12 +423,14 @@ bool Machine::idle() {
     // sockets: a packet from the host wakes the guest when it arrives.
     const bool host_clock = opts_.clock == "host";
     const bool listening = console_->input_open() && uart_.ready_for_input();
+    bool waited = false;
     if (listening || host_clock || !networks_.empty()) {
         const uint64_t idle_start_ns = host_monotonic_ns(), idle_start_ticks = now_ticks();
         auto guest_now = [&] {
             return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
         };
         for (uint64_t now = guest_now(); now < wake && !console_->quit_requested(); now = guest_now()) {
+            waited = true;
             int ms = int(std::min<uint64_t>((wake - now) * 1000 / kCpuClockHz + 1, 50));
             if (!networks_.empty()) {
                 set_now(now);  // slirp's clock is the machine's
@@ -450,7 +452,7 @@ bool Machine::idle() {
     }
     set_now(wake);
     poll_devices();
-    return listening || host_clock || !networks_.empty();
+    return waited;
 }
 
 // Rounds: each powered vCPU in turn runs a quantum of guest instructions

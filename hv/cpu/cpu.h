@@ -103,7 +103,7 @@ public:
     uint64_t ticks_per_insn = 1;  // 0 when the machine sets ticks from the host clock
     const EventPrices* modelled_time = nullptr;  // --timing
     // --timing: time no longer moves in step with instret, so the run loop
-    // looks at the timer when instret reaches this (cp0_check_timer), a
+    // looks at the timer when instret reaches this (cp0_timer_due), a
     // point every engine stops at exactly; interrupts then land on the same
     // instruction whatever the engine.
     uint64_t timer_check_at = 0;

@@ -12,9 +12,9 @@
 
 namespace mipshv {
 
-// A 1:n stub runs to its end before the run loop looks at the timer; none
-// is longer than a block (hv/engine/block.h's kMaxBlockInsns).
-constexpr unsigned kMaxStubInsns = 64;
+// A 1:n stub runs to its end before the run loop looks at the timer; the
+// patcher writes none longer (Patcher::emit_stub).
+constexpr unsigned kMaxStubInsns = 24;
 
 struct EventPrices {
     static constexpr unsigned kFractionBits = 16;

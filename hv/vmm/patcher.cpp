@@ -198,6 +198,7 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
 // reach it (same 256 MiB region, same unmapped segment); nothing when the
 // site cannot reach it or the region is full (the caller falls back to 1:1).
 std::optional<uint64_t> Patcher::emit_stub(const std::vector<uint32_t>& code, uint64_t site_va) {
+    if (code.size() > kMaxStubInsns) return std::nullopt;  // (--timing's bound on one guest instruction's time)
     const auto stub_va = alias_like(site_va, stubs_next_);
     if (!stub_va || ((site_va + 4) & ~kJumpOffsetMask) != (*stub_va & ~kJumpOffsetMask)) return std::nullopt;
     const uint64_t bytes = code.size() * 4;

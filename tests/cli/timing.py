@@ -58,6 +58,9 @@ def main():
     check("--timing: the same output when run again", again == timed[("trap", "jit")], again)
 
     counts = {m: timed[(m, "jit")][2] for m in MODES}
+    if None in counts.values() or plain[("bare-metal", "jit")][2] is None:
+        check("every run printed how far Count advanced", False, timed)
+        return check.summary()
     ticks_per_cycle = BOARD_HZ / profile["clock_hz"]
     per_count = lambda cycles: cycles * ticks_per_cycle / 2  # noqa: E731
     trap_price = per_count(profile["prices"]["exits_sensitive_trap"]["cycles"])
@@ -82,7 +85,12 @@ def main():
     noprice = os.path.join(work, "no-instructions.json")
     with open(noprice, "w") as f:
         json.dump({**profile, "prices": {k: v for k, v in profile["prices"].items() if k != "instructions"}}, f)
+    idle = os.path.join(work, "idle-priced.json")
+    with open(idle, "w") as f:
+        json.dump({**profile, "prices": {**profile["prices"], "idle_waits": {"cycles": 5, "assumption": True}}}, f)
     cases = {
+        "a profile pricing what instructions do not count as they run": (["--cost-model", idle, "--timing"],
+                                                                          "the clock cannot follow it"),
         "--timing without a cost model": (["--timing"], "--timing needs a cost model"),
         "--timing with --clock host": (timing + ["--clock", "host"], "--timing and --clock host"),
         "a profile that does not price instructions": (["--cost-model", noprice, "--timing"],
