@@ -2,11 +2,13 @@
 """The workload classes (workload_classes.py) as the study runs them: one boot
 of Debian's Linux in one mode, then each class in turn, each with a RunRecord
 of its own. A class's record holds what that class alone did: its counters
-are the differences of the machine's counters from just before the class's
-command to just after, and its wall time is the host's time for that command
-(sent on the console until the next prompt). The study prices and compares
-them like whole runs (study_table.py), so a class's ratio to bare metal is
-not diluted by the boot.
+(the totals, each vCPU's, the exits by kind) are the differences of the
+machine's from just before the class's command to just after, and its wall
+time is the host's time for that command (sent on the console until the
+next prompt). The study prices and compares them like whole runs
+(study_table.py), so a class's ratio to bare metal is not diluted by the
+boot. The rest of the record (the engine's and the devices' statistics, the
+hypervisor's seconds and top sites) is the whole run's up to the class's end.
 
 Every class's output is checked as workload_classes.py checks it (against
 the host's build of the same program, or the host's hash of the same bytes);
