@@ -42,7 +42,11 @@ EVENTS_PER_ITERATION = {"interrupt": 1}
 MECHANISMS = {"trap": "exits_sensitive_trap", "hypercall": "exits_hypercall",
               "exception injection": "exits_exception_injection",
               "interrupt injection": "exits_interrupt_injection", "patched site": "patched_site_executions",
-              "stub instruction": "hypervisor_stub_instructions"}
+              "stub instruction": "hypervisor_stub_instructions",
+              # What some exits do beyond the exit itself: a trapped TLB instruction is emulated against
+              # the guest's TLB copy, and a TLB write updates the shadow TLB (and drops what depended on
+              # the entry it replaced), whether it trapped or was a hypercall.
+              "TLB trap": "traps_tlb", "shadow TLB update": "shadow_tlb_flushes"}
 
 
 def run_once(mipshv, program, kind, mode, iterations, engine):

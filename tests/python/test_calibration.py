@@ -33,6 +33,9 @@ def test_calibration_table_names_how_each_mode_handles_each_event(tmp_path):
             assert per_event(kind, mode)["trap"] == 0, (kind, mode)  # patched before it first ran
     # A CP0 read without side effects becomes a load from the communication page: no exit.
     assert per_event("mfc0", "1:1")["patched site"] == 1 and per_event("mfc0", "1:1")["hypercall"] == 0
+    # Trapped TLB instructions are counted as such, and a TLB write updates the shadow TLB.
+    assert per_event("tlbp", "trap")["TLB trap"] == 1 and per_event("mfc0", "trap")["TLB trap"] == 0
+    assert per_event("tlbwi", "trap")["shadow TLB update"] == 1 and per_event("tlbwi", "1:1")["shadow TLB update"] == 1
     # TLB probes and writes become hypercalls.
     assert per_event("tlbp", "1:1")["hypercall"] == 1 and per_event("tlbwi", "1:n")["hypercall"] == 1
     # DI/EI become stubs in 1:n, and exit in 1:1.
