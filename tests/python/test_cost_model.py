@@ -34,9 +34,11 @@ def tlb_records(tmp_path_factory):
 
 def test_host_fit_recovers_the_prices_a_table_was_made_with():
     prices = {"trap": 30.0, "hypercall": 12.0, "exception injection": 400.0, "interrupt injection": 300.0,
-              "patched site": 0.5, "stub instruction": 2.0}
-    rows = {"a": [1, 0, 0, 0, 0, 0], "b": [0, 1, 0, 0, 1, 0], "c": [15, 0, 1, 0, 0, 0], "d": [0, 7, 1, 0, 8, 22],
-            "e": [0, 2, 0, 1, 1, 32], "f": [0, 0, 0, 0, 1, 16], "g": [3, 0, 0, 1, 0, 0]}
+              "patched site": 0.5, "stub instruction": 2.0, "TLB trap": 15.0, "shadow TLB update": 9.0}
+    rows = {"a": [1, 0, 0, 0, 0, 0, 0, 0], "b": [0, 1, 0, 0, 1, 0, 0, 0], "c": [15, 0, 1, 0, 0, 0, 0, 0],
+            "d": [0, 7, 1, 0, 8, 22, 0, 1], "e": [0, 2, 0, 1, 1, 32, 0, 0], "f": [0, 0, 0, 0, 1, 16, 0, 0],
+            "g": [3, 0, 0, 1, 0, 0, 0, 0], "h": [1, 0, 0, 0, 0, 0, 1, 0], "i": [1, 0, 0, 0, 0, 0, 1, 1],
+            "j": [0, 1, 0, 0, 0, 0, 0, 1]}
     table = {kind: {"bare-metal": {"per_event": {}, "extra_ns_per_event": 0.0},
                     "trap": {"per_event": dict(zip(prices, row)),
                              "extra_ns_per_event": sum(c * p for c, p in zip(row, prices.values()))}}
