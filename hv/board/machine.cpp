@@ -120,10 +120,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
     if (!opts.cost_model.empty()) cost_model_ = load_cost_model(opts.cost_model);
     if (opts.timing) {
         modelled_time_ = event_prices(*cost_model_, opts.cost_model, double(kCpuClockHz));
-        for (Vcpu& v : vcpus_) {
-            v.cpu->modelled_time = &*modelled_time_;
-            v.cpu->timer_check_at = v.cpu->instret;
-        }
+        for (Vcpu& v : vcpus_) v.cpu->modelled_time = &*modelled_time_;  // (reset scheduled a look at the timer)
     }
     host_start_ns_ = host_monotonic_ns();
     if (!opts.trace_file.empty()) {

@@ -50,6 +50,14 @@ Translation bad() {
     t.fault = TranslateFault::ADDRESS_ERROR;
     return t;
 }
+
+// A device register access: in the hypervisor modes an exit, as a
+// trap-and-emulate hypervisor traps each one.
+void count_mmio_exit(Cpu& c) {
+    if (!c.vmm) return;
+    ++c.counters.exits_mmio;
+    c.note_timed_event();
+}
 }  // namespace
 
 Translation translate(const Cpu& c, uint64_t va, Access access) {
@@ -133,10 +141,7 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
         c.soft_tlb.fill(c.mmu_mode, va, pa, translated_by_tlb(c, va), host, false);
         return true;
     }
-    if (c.vmm) {
-        ++c.counters.exits_mmio;
-        c.note_timed_event();
-    }
+    count_mmio_exit(c);
     if (!c.bus->mmio_read(pa, size, value, c.id)) return raise(c, i, Exc::DBE);
     return true;
 }
@@ -166,10 +171,7 @@ bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t valu
         std::memcpy(host + (pa & 0xfff), &value, size);
         return true;
     }
-    if (c.vmm) {
-        ++c.counters.exits_mmio;
-        c.note_timed_event();
-    }
+    count_mmio_exit(c);
     if (!c.bus->mmio_write(pa, size, value, c.id)) return raise(c, i, Exc::DBE);
     return true;
 }

@@ -27,6 +27,11 @@ struct Block {
     bool dropped = false;
     std::vector<Insn> insns;
     ClassCounts classes{};  // what all of insns retire, by cost class
+    // What the first `executed` of insns retire, by cost class (both engines
+    // account a block's run by it).
+    ClassCounts classes_of_first(size_t executed) const {
+        return executed == insns.size() ? classes : count_classes(insns.data(), insns.data() + executed);
+    }
 
     // Direct links to the blocks that followed this one (fall-through and
     // branch target, typically), each valid while the cache's stamp for its

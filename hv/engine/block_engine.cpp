@@ -224,7 +224,7 @@ void BlockEngine::account(Cpu& c, const Block& b, const Insn* p, const Insn* sto
         c.exception_taken = false;
     }
     credit(c, executed, retired);
-    add_class_counts(c.counters, executed == b.insns.size() ? b.classes : count_classes(first, first + executed));
+    add_class_counts(c.counters, b.classes_of_first(executed));
 }
 
 void BlockEngine::interpret(Cpu& c, Block& b, const Insn* stop) {

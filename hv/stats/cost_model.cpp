@@ -65,32 +65,33 @@ EventPrices event_prices(const stats::CostModelProfile& profile, const std::stri
         if (!(v < 0x1p40)) throw Error(where + "'" + name + "' is too dear for the board's clock");
         return uint64_t(v);
     };
-    EventPrices prices;
-    const std::map<std::string, stats::CostModelPrice> sorted(profile.prices().begin(), profile.prices().end());
-    for (const auto& [name, price] : sorted) {
-        if (name == "instructions") prices.per_instruction = fixed(name, price.cycles());
-        else if (name.rfind("instructions_", 0) == 0) throw Error(where + "prices instructions by mode ('" + name + "')");
-        else if (const uint64_t f = fixed(name, price.cycles())) prices.per_event.emplace_back(counter_named(name), f);
-    }
-    if (prices.per_instruction == 0) throw Error(where + "'instructions' must cost more than nothing");
     // The events routines note (exceptions of every kind, exits, TLB writes)
-    // are looked at when they happen; the rest bound a plain instruction.
+    // are looked at when they happen. Of the rest, only what one instruction
+    // adds a bounded amount of as it runs may be priced: its class, a patched
+    // site, a stub's instructions; they bound a plain instruction's time.
     auto noted = [](const std::string& n) {
         return n.rfind("exits_", 0) == 0 || n.rfind("traps_", 0) == 0 || n == "interrupts" || n == "guest_tlb_writes" || n == "shadow_tlb_flushes" ||
                (n.size() >= 10 && n.compare(n.size() - 10, 10, "exceptions") == 0);
     };
-    // Of the rest, only what one instruction adds a bounded amount of, as it
-    // runs: its class, a patched site, a stub's instructions.
     const std::set<std::string> classes{"loads", "stores", "multiplies", "divides", "fpu_instructions"};
+    EventPrices prices;
     uint64_t dearest_class = 0, others = 0;
+    const std::map<std::string, stats::CostModelPrice> sorted(profile.prices().begin(), profile.prices().end());
     for (const auto& [name, price] : sorted) {
-        if (name == "instructions" || noted(name) || price.cycles() == 0) continue;
+        if (name.rfind("instructions_", 0) == 0) throw Error(where + "prices instructions by mode ('" + name + "')");
         const uint64_t f = fixed(name, price.cycles());
+        if (name == "instructions") {
+            prices.per_instruction = f;
+            continue;
+        }
+        if (f) prices.per_event.emplace_back(counter_named(name), f);
+        if (price.cycles() == 0 || noted(name)) continue;
         if (classes.count(name)) dearest_class = std::max(dearest_class, f);
         else if (name == "hypervisor_stub_instructions") others += f * kMaxStubInsns;
         else if (name == "patched_site_executions") others += f;
         else throw Error(where + "'" + name + "' is not counted as instructions run, so the clock cannot follow it");
     }
+    if (prices.per_instruction == 0) throw Error(where + "'instructions' must cost more than nothing");
     prices.plain_step_bound = prices.per_instruction + dearest_class + others;
     return prices;
 }

@@ -58,7 +58,7 @@ void Translator::account(uint64_t executed, uint64_t retired, bool instret_in_ra
 // instret: stub instructions, and guest instructions by cost class.
 void Translator::account_beyond_instret(uint64_t executed, uint64_t retired) {
     if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
-    const ClassCounts n = executed == b_.insns.size() ? b_.classes : count_classes(b_.insns.data(), b_.insns.data() + executed);
+    const ClassCounts n = b_.classes_of_first(executed);
     for (size_t k = 1; k < kCostClasses; ++k)
         if (n[k]) add(cpu64(L_.class_counter[k]), int32_t(n[k]));
 }
