@@ -31,9 +31,8 @@ sys.path.append(os.path.join(ROOT, "build", "python"))  # unless PYTHONPATH name
 import mipshv  # noqa: E402
 
 import disks  # noqa: E402
-import nets  # noqa: E402
 import workload_classes as wc  # noqa: E402
-from emulators import build_programs, with_files, without_kernel_lines  # noqa: E402
+from emulators import with_files, without_kernel_lines  # noqa: E402
 from linux_guest import INITRD, PROMPT, vm_options  # noqa: E402
 
 # The classes of workload_classes.py that need nothing but this project and
@@ -88,16 +87,11 @@ def main():
         ap.error("--out must name {cls}")
     args.sizes = SIZES[args.sizes]
     with tempfile.TemporaryDirectory(prefix="run_classes-") as tmp:
-        programs = build_programs([os.path.join(wc.PROGRAMS_DIR, n + ".c") for n in wc.PROGRAMS],
-                                  os.path.join(HERE, "results", "guest-programs"))
-        files = {f"wc/{n}": (open(paths[0], "rb").read(), 0o755) for n, paths in programs.items()}
-        files.update({f"wc/{n}": (text, 0o755) for n, text in wc.SCRIPTS.items()})
+        programs, files = wc.guest_files()
         initrd = with_files(INITRD, files, os.path.join(tmp, "initramfs.cpio.gz"))
         http = None
         if "net" in classes:
-            payload = nets.random_file(args.sizes["net_bytes"], 21)
-            args.net_sha256 = nets.sha256(payload)
-            http = nets.HttpServer({"/data": payload})
+            http, args.net_sha256 = wc.net_server(args.sizes)
         try:
             plan, _ = wc.plan(args.sizes, programs, http.port if http else 0)
             options = {**vm_options(), "initrd": initrd, "memory": args.memory}
@@ -112,8 +106,7 @@ def main():
                 devices = [d for d in ("disk", "net") if d in classes]
                 if devices:
                     got = vm.run("/wc/devices.sh " + " ".join(devices), timeout=args.timeout)
-                    if ("disk" in devices and "disk=mounted" not in got) or ("net" in devices
-                                                                             and "net=10.0.2.15" not in got):
+                    if wc.devices_missing(devices, got):
                         sys.exit(f"run_classes: devices: {got!r}")
                 if wc.TEXT_CLASSES & set(classes):
                     vm.run(f"/wc/gen {args.sizes['text']} >/tmp/t", timeout=args.timeout)

@@ -40,14 +40,17 @@ def predicted(recs, group, calibration):
     import json
     import tempfile
     from mipshv import model_cost
-    bare = [p for p, r in recs if os.path.relpath(p) in set(group[group["mode"] == "bare-metal"]["run"])]
-    if not bare or not calibration:
+    if not calibration:
+        return {}
+    runs, bare_runs = set(group["run"]), set(group[group["mode"] == "bare-metal"]["run"])
+    mine = [(os.path.relpath(p), p, r) for p, r in recs if os.path.relpath(p) in runs]
+    bare = [p for run, p, _ in mine if run in bare_runs]
+    if not bare:
         return {}
     with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
         json.dump(host_cost_model.profile(calibration, bare), f)
         f.flush()
-        return {os.path.relpath(p): model_cost(r, f.name).modelled.ratio_to_bare_metal
-                for p, r in recs if os.path.relpath(p) in set(group["run"])}
+        return {run: model_cost(r, f.name).modelled.ratio_to_bare_metal for run, _, r in mine}
 
 
 def table(recs, profiles, calibration=None):

@@ -198,6 +198,27 @@ def plan(sizes, programs, net_port):
     return p, text
 
 
+def guest_files():
+    """The classes' C programs (built for the guest and the host: build_programs) and the
+    initramfs files that carry them and the scripts into /wc: (programs, files)."""
+    programs = build_programs([os.path.join(PROGRAMS_DIR, n + ".c") for n in PROGRAMS],
+                              os.path.join(HERE, "results", "guest-programs"))
+    files = {f"wc/{n}": (open(paths[0], "rb").read(), 0o755) for n, paths in programs.items()}
+    files.update({f"wc/{n}": (text, 0o755) for n, text in (SCRIPTS | debian_classes.SCRIPTS).items()})
+    return programs, files
+
+
+def net_server(sizes):
+    """The host's HTTP server the net class downloads /data from, and the sha256 of /data."""
+    payload = nets.random_file(sizes["net_bytes"], 21)
+    return nets.HttpServer({"/data": payload}), nets.sha256(payload)
+
+
+def devices_missing(devices, got):
+    """Whether devices.sh's output `got` lacks a device of `devices` (the disk mounted, eth0's address)."""
+    return ("disk" in devices and "disk=mounted" not in got) or ("net" in devices and "net=10.0.2.15" not in got)
+
+
 def check(name, out, expected, args):
     """(ok, the result line(s) that must agree between peers or None, detail)."""
     z = args.sizes
@@ -268,7 +289,7 @@ def one_run(peer, rep, args, p, log_dir):
         if devices:
             got = untimed("/wc/devices.sh " + " ".join(devices))
             run["devices"] = got
-            if ("disk" in devices and "disk=mounted" not in got) or ("net" in devices and "net=10.0.2.15" not in got):
+            if devices_missing(devices, got):
                 run["errors"].append(f"devices: {got!r}")
         if TEXT_CLASSES & set(args.classes):
             untimed(f"/wc/gen {args.sizes['text']} >/tmp/t")
@@ -396,10 +417,7 @@ def main():
         args.mipshv, mipshv_binary = pin_binary(args.mipshv, args.tmp)
         if mipshv_binary["version"] is None:
             ap.error(f"{args.mipshv_path} does not run (a build in progress?)")
-        programs = build_programs([os.path.join(PROGRAMS_DIR, n + ".c") for n in PROGRAMS],
-                                  os.path.join(HERE, "results", "guest-programs"))
-        files = {f"wc/{n}": (open(paths[0], "rb").read(), 0o755) for n, paths in programs.items()}
-        files.update({f"wc/{n}": (text, 0o755) for n, text in (SCRIPTS | debian_classes.SCRIPTS).items()})
+        programs, files = guest_files()
         archives = []
         if set(debian_classes.CLASSES) & set(args.classes):
             import fetch_programs  # (datasets/, on the path through emulators)
@@ -414,9 +432,7 @@ def main():
             malta, _, qemu_modules = qemu_initramfs(args.tmp)
             args.qemu_initrd = with_files(malta, files, os.path.join(args.tmp, "initramfs-qemu.cpio.gz"), archives)
         if "net" in args.classes:
-            payload = nets.random_file(args.sizes["net_bytes"], 21)
-            args.net_sha256 = nets.sha256(payload)
-            args.http = nets.HttpServer({"/data": payload})
+            args.http, args.net_sha256 = net_server(args.sizes)
         p, args.text = plan(args.sizes, programs, args.http.port if args.http else 0)
         print(f"workload_classes: {', '.join(label(x) for x in peers)}; classes {', '.join(args.classes)}; "
               f"-m {args.memory}; {'quick' if args.quick else 'full'} sizes; {args.reps} reps; logs in {log_dir}",
