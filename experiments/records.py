@@ -54,13 +54,26 @@ def with_vcpus(records, keep):
     return [(path, r) for path, r in records if keep(vcpus(r))]
 
 
+def execution_of(path):
+    """(execution, iteration) of a record: the records of one boot's classes
+    are REP-IT.pb, an iteration each (run_classes.py --iterations); any other
+    record is an execution of its own, iteration 0."""
+    folder, name = os.path.split(os.path.relpath(path))
+    stem = name[:-len(".pb")] if name.endswith(".pb") else name
+    rep, dash, iteration = stem.rpartition("-")
+    if dash and rep and iteration.isdigit():
+        return os.path.join(folder, rep), int(iteration)
+    return os.path.join(folder, stem), 0
+
+
 def runs(records):
     import pandas as pd
     rows = []
     for path, r in records:
         t = r.totals
+        execution, iteration = execution_of(path)
         rows.append({
-            "run": os.path.relpath(path), "mode": r.config.mode, "engine": r.config.engine, "vcpus": vcpus(r),
+            "run": os.path.relpath(path), "execution": execution, "iteration": iteration, "mode": r.config.mode, "engine": r.config.engine, "vcpus": vcpus(r),
             "instructions": t["instructions"], "exits": sum(t[k] for k in EXIT_COUNTERS),
             "traps": t["exits_sensitive_trap"], "hypercalls": t["exits_hypercall"],
             "exception_exits": t["exits_exception_injection"] + t["exits_interrupt_injection"],

@@ -14,8 +14,13 @@ Every class's output is checked as workload_classes.py checks it (against
 the host's build of the same program, or the host's hash of the same bytes);
 a wrong result fails the run and writes no record.
 
+With --iterations N the boot runs the classes N times over (all of them,
+then all again), each time with a record of its own: Kalibera and Jones's
+two levels of repetition, boots and iterations within a boot
+(dimension_reps.py chooses how many of each). --out then names {it}.
+
 usage: experiments/run_classes.py --mode trap [--engine jit] [--smp 1] [--classes randmem,pipes]
-           [--sizes quick|study|full] --out 'results/study/{cls}/smp1/trap/0.pb'
+           [--sizes quick|study|full] [--iterations N] --out 'results/study/{cls}/smp1/trap/0-{it}.pb'
 """
 import argparse
 import os
@@ -77,7 +82,9 @@ def main():
                     help="quick (tiny), study (the default: a few seconds a class) or full (workload_classes.py's)")
     ap.add_argument("--memory", default="512M")
     ap.add_argument("--timeout", type=float, default=900, help="seconds for any one step")
-    ap.add_argument("--out", required=True, help="where each class's record goes, with {cls} for its name")
+    ap.add_argument("--iterations", type=int, default=1, help="times each class runs in the boot (default 1)")
+    ap.add_argument("--out", required=True,
+                    help="where each class's record goes, with {cls} for its name (and {it} for the iteration)")
     args = ap.parse_args()
     classes = [c for c in args.classes.split(",") if c]
     for c in classes:
@@ -85,6 +92,10 @@ def main():
             ap.error(f"unknown class {c!r}; known: {', '.join(CLASSES)}")
     if "{cls}" not in args.out:
         ap.error("--out must name {cls}")
+    if args.iterations < 1:
+        ap.error("--iterations must be 1 or more")
+    if args.iterations > 1 and "{it}" not in args.out:
+        ap.error("--out must name {it} when --iterations is more than 1")
     args.sizes = SIZES[args.sizes]
     with tempfile.TemporaryDirectory(prefix="run_classes-") as tmp:
         programs, files = wc.guest_files()
@@ -110,7 +121,7 @@ def main():
                         sys.exit(f"run_classes: devices: {got!r}")
                 if wc.TEXT_CLASSES & set(classes):
                     vm.run(f"/wc/gen {args.sizes['text']} >/tmp/t", timeout=args.timeout)
-                for name in classes:
+                for it, name in ((it, name) for it in range(args.iterations) for name in classes):
                     command, expected = plan[name]
                     before = vm.counters()
                     start = time.monotonic()
@@ -120,13 +131,13 @@ def main():
                     ok, _, detail = wc.check(name, without_kernel_lines(out), expected, args)
                     if not ok:
                         sys.exit(f"run_classes: {name} in {args.mode}: {detail}")
-                    path = args.out.replace("{cls}", name)
+                    path = args.out.replace("{cls}", name).replace("{it}", str(it))
                     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
                     with open(path, "wb") as f:
                         f.write(interval(before, after, seconds).SerializeToString())
                     with open(path + ".cmd", "w") as f:
                         f.write(shlex.join([sys.executable, *sys.argv]) + "\n")
-                    print(f"run_classes: {args.mode} {name} {seconds:.2f} s", flush=True)
+                    print(f"run_classes: {args.mode} {name} #{it} {seconds:.2f} s", flush=True)
                 vm.send("poweroff -f\n")
                 vm.run_until(timeout=args.timeout)
         finally:

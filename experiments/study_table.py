@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """The study's main table, from a sweep's RunRecords only: per workload,
 vCPU count, engine and mode, the wall time against bare metal measured on
-the host (the median over repetitions, with a 95% bootstrap confidence
-interval of the ratio of medians, resampling each side's runs) and the
-modelled ratio to bare metal under each cost model profile.
+the host (the median over executions, with a 95% bootstrap confidence
+interval of the ratio of medians, resampling each side's executions) and
+the modelled ratio to bare metal under each cost model profile. An
+execution is one boot: where it ran a class several times (run_classes.py
+--iterations), its wall time is the mean of its iterations, and the
+executions are what the bootstrap resamples, Kalibera and Jones's
+resampling at the level whose repetitions are independent.
 
 And the wall time the host-calibrated model predicts ("predicted wall"):
 the exit prices measured on this host (--calibration, calibrate_exits.py)
@@ -61,14 +65,15 @@ def table(recs, profiles, calibration=None):
     model = model.merge(runs[["run", "workload", "smp", "engine"]], on="run")
     keys = ["workload", "smp", "engine"]
     for key, group in runs.groupby(keys):
-        bare = group[group["mode"] == "bare-metal"]["wall_seconds"].to_numpy()
+        executions = group.groupby(["mode", "execution"])["wall_seconds"].agg(["mean", "size"]).reset_index()
+        bare = executions[executions["mode"] == "bare-metal"]["mean"].to_numpy()
         prediction = predicted(recs, group, calibration)
         for mode in records.MODES:
-            mine = group[group["mode"] == mode]["wall_seconds"].to_numpy()
+            mine = executions[executions["mode"] == mode]
             if not len(mine) or not len(bare):
                 continue
-            point, lo, hi = intervals.ratio_of_medians(mine, bare)
-            base = dict(zip(keys, key), mode=mode, reps=len(mine))
+            point, lo, hi = intervals.ratio_of_medians(mine["mean"].to_numpy(), bare)
+            base = dict(zip(keys, key), mode=mode, reps=len(mine), iterations=int(mine["size"].max()))
             rows.append({**base, "measure": "measured wall", "ratio": point, "ci_low": lo, "ci_high": hi})
             guess = [prediction[r] for r in group[group["mode"] == mode]["run"] if r in prediction]
             if guess:
@@ -78,7 +83,7 @@ def table(recs, profiles, calibration=None):
             for profile, ratios in m.groupby("profile")["ratio_to_bare_metal"]:
                 rows.append({**base, "measure": f"modelled {profile}", "ratio": float(np.median(ratios)),
                              "ci_low": float(ratios.min()), "ci_high": float(ratios.max())})
-    return pd.DataFrame(rows, columns=keys + ["mode", "reps", "measure", "ratio", "ci_low", "ci_high"])
+    return pd.DataFrame(rows, columns=keys + ["mode", "reps", "iterations", "measure", "ratio", "ci_low", "ci_high"])
 
 
 def main():

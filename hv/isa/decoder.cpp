@@ -6,8 +6,15 @@
 namespace mipshv {
 
 namespace {
+// Each bucket holds its rows' mask and match beside the opcode, so that a
+// decode reads a few contiguous cache lines rather than one OpcodeInfo row
+// (names, flags, ...) per candidate: a trap decodes with cold caches.
+struct Row {
+    uint32_t mask, match;
+    Opcode op;
+};
 struct Buckets {
-    std::array<std::vector<Opcode>, 64> by_major;
+    std::array<std::vector<Row>, 64> by_major;
     Buckets() {
         for (size_t op = 0; op < size_t(Opcode::invalid); ++op) {
             const OpcodeInfo& info = opcode_info(Opcode(op));
@@ -15,7 +22,7 @@ struct Buckets {
             // bucket it can match; none does today, but keep it correct.
             for (uint32_t major = 0; major < 64; ++major)
                 if (((major << 26) & info.mask) == (info.match & info.mask & 0xfc000000u))
-                    by_major[major].push_back(Opcode(op));
+                    by_major[major].push_back({info.mask, info.match, Opcode(op)});
         }
     }
 };
@@ -26,10 +33,8 @@ const Buckets& buckets() {
 }  // namespace
 
 Opcode decode_opcode(uint32_t word) {
-    for (Opcode op : buckets().by_major[word >> 26]) {
-        const OpcodeInfo& info = opcode_info(op);
-        if ((word & info.mask) == info.match) return op;
-    }
+    for (const Row& row : buckets().by_major[word >> 26])
+        if ((word & row.mask) == row.match) return row.op;
     return Opcode::invalid;
 }
 

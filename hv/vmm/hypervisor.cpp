@@ -22,7 +22,6 @@ namespace mipshv {
 
 namespace {
 constexpr size_t kTopSites = 20;
-constexpr size_t kMaxSites = 1u << 16;
 
 uint64_t now_ns() {
     return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -240,12 +239,7 @@ void Hypervisor::ExitsByKind::each(Fn fn) const {
                 fn(std::string(opcode_info(kCp0MoveOps[m]).name) + " " + cp0_register_name(k >> 3, k & 7), by_cp0_move[m][k]);
 }
 
-// Bounded, like every table a guest can grow: sites beyond the first
-// kMaxSites distinct ones are not tracked individually.
-void Hypervisor::count_exit_site(uint64_t pc) {
-    if (auto it = exits_by_site_.find(pc); it != exits_by_site_.end()) ++it->second;
-    else if (exits_by_site_.size() < kMaxSites) exits_by_site_.emplace(pc, 1);
-}
+void Hypervisor::count_exit_site(uint64_t pc) { exits_by_site_.count(pc); }
 
 void Hypervisor::note_exit(const Cpu& c, const Insn& d, uint64_t pc) {
     vcpus_[c.id].exits_by_kind.count(d);
@@ -406,7 +400,8 @@ void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) cons
     for (const auto& [name, count] : patcher_.applied()) (*h.mutable_patches())[name] = count;
     h.set_patches_dropped(patcher_.dropped());
     h.set_words_scanned(patcher_.words_scanned());
-    std::unordered_map<uint64_t, uint64_t> by_site = exits_by_site_;
+    std::unordered_map<uint64_t, uint64_t> by_site;
+    exits_by_site_.for_each([&](uint64_t pc, uint64_t count) { by_site[pc] += count; });
     for (const SiteCount& s : hypercall_sites_)
         if (s.count) by_site[s.pc] += s.count;
     std::vector<std::pair<uint64_t, uint64_t>> sites(by_site.begin(), by_site.end());

@@ -19,6 +19,7 @@
 #include "hv/vmm/exec_mode.h"
 #include "hv/vmm/kernel_symbols.h"
 #include "hv/vmm/patcher.h"
+#include "hv/vmm/site_counts.h"
 
 namespace mipshv {
 
@@ -105,7 +106,8 @@ private:
     uint64_t scan_count_ = 0;
 
     // Exits by site, all vCPUs together; a hypercall's by its record.
-    std::unordered_map<uint64_t, uint64_t> exits_by_site_;
+    static constexpr size_t kMaxSites = 1u << 16;
+    SiteCounts exits_by_site_{kMaxSites};
     struct SiteCount {
         uint64_t pc = 0, count = 0;
     };

@@ -106,3 +106,38 @@ def test_dimensioning_asks_for_more_runs_when_runs_vary_more():
     assert cv == pytest.approx(0.0790569, rel=1e-4)
     assert n == 121  # (2.776 * 0.0791 / 0.02)^2 = 120.5, rounded up
     assert dimension_reps.reps_needed(walls, 0.04)[0] == 31  # a quarter as many for twice the width
+
+
+def test_dimensioning_splits_variance_between_executions_and_iterations():
+    import dimension_reps
+    # Executions whose means differ (10, 12, 14) and whose iterations spread by +-1 around them.
+    pilot = [[9.0, 10.0, 11.0], [11.0, 12.0, 13.0], [13.0, 14.0, 15.0]]
+    mean, between, within = dimension_reps.variance_components(pilot)
+    assert (mean, within) == (12.0, 1.0)
+    assert between == pytest.approx(4.0 - 1.0 / 3)  # the execution means' variance less the iterations' share
+    # Dearer executions buy more iterations each; iterations buy nothing once executions agree.
+    cheap = dimension_reps.optimal_iterations(between, within, execution_cost=1.0, iteration_cost=1.0)
+    dear = dimension_reps.optimal_iterations(between, 4 * within, execution_cost=4.0, iteration_cost=1.0)
+    assert (cheap, dear) == (1, 3)  # sqrt(1 / 3.67) = 0.52 and sqrt(16 / 3.67) = 2.09, rounded up
+    assert dimension_reps.optimal_iterations(0.0, within, 1.0, 1.0) == dimension_reps.MAX_ITERATIONS
+    # +-2% of 12 with a pilot of 3 executions: a variance of the mean of (0.24 / 4.303)^2.
+    target = dimension_reps.target_variance(mean, 0.02, 3)
+    assert target == pytest.approx((0.24 / 4.3027) ** 2, rel=1e-4)
+    # With the between-execution variance dominant, more iterations barely cut the executions needed,
+    # and no number of iterations lets the floor of executions do.
+    few = dimension_reps.executions_needed(between, within, 1, target)
+    many = dimension_reps.executions_needed(between, within, 10, target)
+    assert few > many > dimension_reps.MIN_REPS
+    assert many > 0.8 * few
+    assert dimension_reps.iterations_at_floor(between, within, target) is None
+    # With only the iterations' variance, iterations replace executions: the floor of executions
+    # reaches the target with enough of them, and with no fewer.
+    i = dimension_reps.iterations_at_floor(0.0, 0.09, target)
+    assert dimension_reps.executions_needed(0.0, 0.09, i, target) == dimension_reps.MIN_REPS
+    assert dimension_reps.executions_needed(0.0, 0.09, i - 1, target) > dimension_reps.MIN_REPS
+
+
+def test_a_class_iteration_belongs_to_its_boot():
+    import records
+    assert records.execution_of("s/pipes/smp1/trap/3-2.pb") == (os.path.join("s", "pipes", "smp1", "trap", "3"), 2)
+    assert records.execution_of("s/boot/smp1/trap/3.pb") == (os.path.join("s", "boot", "smp1", "trap", "3"), 0)
