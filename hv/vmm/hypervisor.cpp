@@ -5,6 +5,7 @@
 #include <x86intrin.h>
 #include <cstring>
 #include <new>
+#include <unordered_map>
 
 #include "hv/board/bus.h"
 #include "hv/common/error.h"

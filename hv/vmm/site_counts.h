@@ -5,6 +5,7 @@
 // map's modulo and its scattered nodes cost a cache miss or two per exit,
 // which an exit microbenchmark with a handful of sites never sees. That
 // was the host cost the study's trap-mode predictions lacked.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -18,18 +19,12 @@ public:
     explicit SiteCounts(size_t max_sites) : max_sites_(max_sites), slots_(kFirstSize) {}
 
     void count(uint64_t pc) {
-        for (size_t k = slot_of(pc);; k = (k + 1) & (slots_.size() - 1)) {
-            Slot& s = slots_[k];
-            if (s.count && s.pc == pc) {
-                ++s.count;
-                return;
-            }
-            if (!s.count) {
-                if (used_ == max_sites_) return;
-                s = {pc, 1};
-                if (++used_ * 2 > slots_.size()) grow();
-                return;
-            }
+        Slot& s = slot_for(pc);
+        if (s.count) {
+            ++s.count;
+        } else if (used_ < max_sites_) {
+            s = {pc, 1};
+            if (++used_ * 2 > slots_.size()) grow();
         }
     }
 
@@ -42,32 +37,28 @@ public:
     size_t size() const { return used_; }
 
 private:
-    static constexpr size_t kFirstSize = 1024;
+    static constexpr size_t kFirstSize = 1024;  // a power of two, as every size after it
     struct Slot {
         uint64_t pc = 0, count = 0;  // count 0: empty
     };
 
-    size_t slot_of(uint64_t pc) const {
-        // Fibonacci hashing of the word address; the top bits index the table.
-        return size_t(((pc >> 2) * 0x9e3779b97f4a7c15ull) >> (64 - bits_));
+    // pc's slot, or the empty one where it goes. Fibonacci hashing of the
+    // word address: the product's top bits index the table.
+    Slot& slot_for(uint64_t pc) {
+        const size_t mask = slots_.size() - 1;
+        size_t k = size_t(((pc >> 2) * 0x9e3779b97f4a7c15ull) >> (64 - std::countr_zero(slots_.size())));
+        while (slots_[k].count && slots_[k].pc != pc) k = (k + 1) & mask;
+        return slots_[k];
     }
 
     void grow() {
         std::vector<Slot> old(slots_.size() * 2);
         old.swap(slots_);
-        ++bits_;
         for (const Slot& s : old)
-            if (s.count)
-                for (size_t k = slot_of(s.pc);; k = (k + 1) & (slots_.size() - 1))
-                    if (!slots_[k].count) {
-                        slots_[k] = s;
-                        break;
-                    }
+            if (s.count) slot_for(s.pc) = s;
     }
 
     size_t max_sites_, used_ = 0;
-    unsigned bits_ = 10;  // log2 of the table's size
-    static_assert(kFirstSize == 1u << 10);
     std::vector<Slot> slots_;
 };
 
