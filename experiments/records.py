@@ -73,7 +73,8 @@ def runs(records):
         t = r.totals
         execution, iteration = execution_of(path)
         rows.append({
-            "run": os.path.relpath(path), "execution": execution, "iteration": iteration, "mode": r.config.mode, "engine": r.config.engine, "vcpus": vcpus(r),
+            "run": os.path.relpath(path), "execution": execution, "iteration": iteration,
+            "mode": r.config.mode, "engine": r.config.engine, "vcpus": vcpus(r),
             "instructions": t["instructions"], "exits": sum(t[k] for k in EXIT_COUNTERS),
             "traps": t["exits_sensitive_trap"], "hypercalls": t["exits_hypercall"],
             "exception_exits": t["exits_exception_injection"] + t["exits_interrupt_injection"],
