@@ -19,7 +19,7 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
     constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));  // way 0 to way 1
     constexpr int kEntryShift = 5;
     static_assert(sizeof(SoftTlbEntry) == 1u << kEntryShift);
-    Label& access = labels_.emplace_back();
+    Label& access = new_label();
     lea(rax, ptr[base + disp]);
     // rcx := the set's offset in the table: (page number % sets) * entry size
     if (has_bmi2()) {
@@ -157,7 +157,7 @@ Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot)
 // (Its own access, [memo, memo + size), is in the page: it hit.)
 void Translator::check_memo_range(const Xbyak::Reg64& memo, int32_t lo, int32_t hi, unsigned size) {
     if (lo >= 0 && hi <= int32_t(size)) return;
-    Label& checked = labels_.emplace_back();
+    Label& checked = new_label();
     Label& spoil = cold([this, memo, &checked] {
         mov(memo, kSpoiledMemo);
         jmp(checked, T_NEAR);
@@ -189,7 +189,7 @@ void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t di
     // same alignment carries over by whole multiples of this access's size.
     const bool aligned = size <= mine.size && d % int32_t(size) == 0;
     const bool in_page = d >= mine.lo && d + int32_t(size) <= mine.hi;
-    Label& done = labels_.emplace_back();
+    Label& done = new_label();
     Label& probe = cold([this, base, disp, store, size, &slow, &done, access] {
         soft_tlb_access(base, disp, store, size - 1, slow, false);
         access(rax);
@@ -224,7 +224,7 @@ void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t di
 void Translator::refill_memo(size_t k, const RegCache& after, size_t m) {
     const Insn& i = b_.insns[k];
     const RegCache::Memo& made = after.memos[m];
-    Label& missed = labels_.emplace_back();
+    Label& missed = new_label();
     const Xbyak::Reg64 memo = RegCache::kHost[size_t(made.host)];
     mov(rax, home(i.rs));
     soft_tlb_access(rax, int32_t(int16_t(i.word)), made.store, made.size - 1u, missed, false);

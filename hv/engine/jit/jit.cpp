@@ -14,6 +14,7 @@
 #include "hv/common/error.h"
 #include "hv/cpu/cpu.h"
 #include "hv/engine/jit/jit_context.h"
+#include "hv/engine/jit/scratch.h"
 #include "hv/stats/run_record.pb.h"
 
 namespace mipshv {
@@ -27,7 +28,8 @@ uint64_t steady_ns() {
 }
 }  // namespace
 
-Jit::Jit(Bus& bus, size_t code_cache_bytes) : BlockEngine(bus), code_(code_cache_bytes) {
+Jit::Jit(Bus& bus, size_t code_cache_bytes)
+    : BlockEngine(bus), code_(code_cache_bytes), scratch_(std::make_unique<jit::Scratch>()) {
     void* p = mmap(nullptr, sizeof(jit::Context), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw Error(std::string("mipshv: cannot map the translator's data: ") + std::strerror(errno));
     // Fresh anonymous pages are zero, a valid context but for its epochs
@@ -122,7 +124,7 @@ const Block::HostCode& Jit::code_for(Cpu& c, Block& b, unsigned mode) {
         if (!buf) throw Error("mipshv: the code cache is too small for one block");
     }
     jit::DirectSite sites[2];
-    const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_, code_.exec_delta(), sites};
+    const jit::Request req{b, mode, c, next_slot_, next_slot_ + 1, runtime_, code_.exec_delta(), sites, scratch_.get()};
     ctx_->slots[next_slot_] = ctx_->slots[next_slot_ + 1] = jit::Link{};
     next_slot_ += 2;
     const size_t n = jit::translate(req, buf, jit::kMaxBlockCodeBytes, hc);

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "hv/engine/block_engine.h"
@@ -50,6 +51,7 @@ private:
     CodeCache code_;
     jit::Context* ctx_ = nullptr;
     jit::Runtime runtime_;
+    std::unique_ptr<jit::Scratch> scratch_;
     EnterFn enter_ = nullptr;
     size_t runtime_bytes_ = 0;
     uint64_t generation_ = 1;  // code cache generation: HostCode of older ones is gone

@@ -2,16 +2,53 @@
 // the branch at the end, exits and chaining; and the shared runtime code.
 #include "hv/engine/jit/translator.h"
 
+#include "hv/common/error.h"
 #include "hv/engine/jit/parallel_move.h"
 
 #include "hv/vmm/comm_page.h"
 
 namespace mipshv::jit {
 
-Label& Translator::cold(std::function<void()> body) {
-    Label& l = labels_.emplace_back();
-    cold_.emplace_back(&l, std::move(body));
-    return l;
+void Translator::L(Label& l) {
+    if (l.at != Label::kNone) throw mipshv::Error("mipshv: jit: a label placed twice");
+    l.at = int32_t(getSize());
+    for (int32_t f = l.pending; f != Label::kNone; f = s_.fixups[size_t(f)].before) {
+        const Fixup& x = s_.fixups[size_t(f)];
+        const int64_t disp = int64_t(l.at) - int64_t(x.field + x.bytes);
+        if (x.bytes == 1 && (disp < -128 || disp > 127)) throw mipshv::Error("mipshv: jit: a short jump's label is too far");
+        rewrite(x.field, uint64_t(disp), x.bytes);
+        --s_.unplaced;
+    }
+    l.pending = Label::kNone;
+}
+
+void Translator::jump(Label& l, LabelType type, uint8_t short_op, uint8_t long_op, uint8_t long_prefix) {
+    const int long_bytes = long_prefix ? 6 : 5;
+    if (l.at != Label::kNone) {  // behind: its distance is known
+        const int64_t disp = int64_t(l.at) - int64_t(getSize());
+        if (type != T_NEAR && disp - 2 >= -128 && disp - 2 <= 127) {
+            db(short_op);
+            db(uint8_t(disp - 2));
+            return;
+        }
+        if (type == T_SHORT) throw mipshv::Error("mipshv: jit: a short jump's label is too far");
+        if (long_prefix) db(long_prefix);
+        db(long_op);
+        dd(uint32_t(disp - long_bytes));
+        return;
+    }
+    const uint8_t bytes = type == T_NEAR ? 4 : 1;
+    if (bytes == 4) {
+        if (long_prefix) db(long_prefix);
+        db(long_op);
+        dd(0);
+    } else {
+        db(short_op);
+        db(0);
+    }
+    s_.fixups.push_back({uint32_t(getSize() - bytes), bytes, l.pending});
+    l.pending = int32_t(s_.fixups.size() - 1);
+    ++s_.unplaced;
 }
 
 // What the run loop checks between two blocks, for a block entered through
@@ -300,8 +337,8 @@ void Translator::emit_patched_in_kernel(size_t k) {
         return;
     }
     const RegCache at_branch = regs_;
-    Label& elsewhere = labels_.emplace_back();
-    Label& done = labels_.emplace_back();
+    Label& elsewhere = new_label();
+    Label& done = new_label();
     cmp(dword[rbx + L_.mode], int32_t(kModeKernel));
     jb(elsewhere, T_NEAR);
     may_change_mode_ = may_write_memory_ = true;  // (the routine on the other path)
@@ -309,7 +346,7 @@ void Translator::emit_patched_in_kernel(size_t k) {
     if (!emit_window_access(k) && !emit_native(k)) call_routine(k, i.inner);
     L(done);
     const RegCache after = regs_;
-    cold_.emplace_back(&elsewhere, [this, k, at_branch, after, &done] {
+    s_.cold.emplace_back(&elsewhere, [this, k, at_branch, after, &done] {
         write_back(at_branch);
         call_routine_raw(k);
         reload(after);
@@ -456,6 +493,7 @@ size_t Translator::run(Block::HostCode& out) {
         end_block(branch, native_decision, deferred);
     }
     emit_cold_paths(recheck);
+    if (s_.unplaced) throw mipshv::Error("mipshv: jit: a jump to a label never placed");
     return getSize();
 }
 
@@ -597,11 +635,11 @@ void Translator::reconcile_with_head(const RegCache& at_head) {
 
 void Translator::emit_cold_paths(Label& recheck) {
     // Cold paths, out of the straight line (they may add more).
-    for (size_t k = 0; k < cold_.size(); ++k) {
-        L(*cold_[k].first);
+    for (size_t k = 0; k < s_.cold.size(); ++k) {
+        L(*s_.cold[k].at);
         for (int w = 0; w < 2; ++w)
-            if (direct_miss_[w] == cold_[k].first) r_.direct[w].miss = runnable(getCurr());
-        auto body = cold_[k].second;
+            if (direct_miss_[w] == s_.cold[k].at) r_.direct[w].miss = runnable(getCurr());
+        ColdPath body = std::move(s_.cold[k]);  // (it may add more, moving the others)
         body();
     }
     L(stopped_);
@@ -628,7 +666,7 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exe
     } e(buf, capacity);
     const Layout L(cpu);
     using namespace Xbyak::util;
-    Label epilogue;
+    Xbyak::Label epilogue;
     // enter(Cpu* rdi, Context* rsi, code rdx): saves what the SysV ABI says
     // a callee must keep, keeps the stack 16-byte aligned for helper calls.
     auto runnable = [&](const uint8_t* p) -> const void* { return p + exec_delta; };

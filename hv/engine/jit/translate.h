@@ -21,6 +21,7 @@ struct Cpu;
 namespace mipshv::jit {
 
 struct Context;
+struct Scratch;
 
 // Code shared by every block, emitted once at the start of the cache.
 struct Runtime {
@@ -46,6 +47,7 @@ struct Request {
     Runtime runtime;
     ptrdiff_t exec_delta;  // executable address - written address (code_cache.h)
     DirectSite* direct;    // out: [0] for slot_taken, [1] for slot_fall, if direct
+    Scratch* scratch;      // the translator's storage, kept from block to block (scratch.h)
 };
 
 // Worst case for one block: kMaxBlockInsns instructions plus a delay slot.

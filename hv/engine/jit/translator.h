@@ -7,7 +7,6 @@
 #include <xbyak/xbyak_util.h>
 
 #include <array>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -19,12 +18,12 @@
 #include "hv/engine/jit/translate.h"
 #include "hv/engine/jit/jit_context.h"
 #include "hv/engine/jit/reg_cache.h"
+#include "hv/engine/jit/scratch.h"
 #include "hv/isa/opcode.h"
 
 namespace mipshv::jit {
 
 using namespace Xbyak::util;
-using Xbyak::Label;
 
 // Where each piece of vCPU state sits relative to the Cpu, so translated
 // code reaches every vCPU's state through rbx alone.
@@ -94,11 +93,31 @@ inline uint64_t field_mask(unsigned size) { return size >= 64 ? ~0ull : (1ull <<
 class Translator : public Xbyak::CodeGenerator {
 public:
     Translator(const Request& r, uint8_t* buf, size_t capacity)
-        : Xbyak::CodeGenerator(capacity, buf), r_(r), b_(r.block), L_(r.cpu) {}
+        : Xbyak::CodeGenerator(capacity, buf), r_(r), b_(r.block), L_(r.cpu), s_(*r.scratch) {
+        s_.reset();
+    }
 
     size_t run(Block::HostCode& out);
 
 private:
+    // ---- Labels (scratch.h) ------------------------------------------------
+    // Encoded as Xbyak encodes jumps to its own labels (T_NEAR: rel32;
+    // otherwise rel8 when the label is behind and near, or ahead), so a
+    // block's code is byte for byte what it was with them.
+    Label& new_label() { return s_.labels.make(); }
+    void L(Label& l);
+    void jump(Label& l, LabelType type, uint8_t short_op, uint8_t long_op, uint8_t long_prefix);
+    using Xbyak::CodeGenerator::jmp;
+    void jmp(Label& l, LabelType type = T_AUTO) { jump(l, type, 0xEB, 0xE9, 0); }
+#define MIPSHV_JIT_JCC(name, cc)       \
+    using Xbyak::CodeGenerator::name; \
+    void name(Label& l, LabelType type = T_AUTO) { jump(l, type, uint8_t(0x70 | (cc)), uint8_t(0x80 | (cc)), 0x0F); }
+    MIPSHV_JIT_JCC(jb, 2) MIPSHV_JIT_JCC(jc, 2) MIPSHV_JIT_JCC(jae, 3) MIPSHV_JIT_JCC(jnc, 3)
+    MIPSHV_JIT_JCC(je, 4) MIPSHV_JIT_JCC(jz, 4) MIPSHV_JIT_JCC(jne, 5) MIPSHV_JIT_JCC(jnz, 5)
+    MIPSHV_JIT_JCC(jbe, 6) MIPSHV_JIT_JCC(ja, 7) MIPSHV_JIT_JCC(js, 8) MIPSHV_JIT_JCC(jns, 9)
+    MIPSHV_JIT_JCC(jl, 0xc) MIPSHV_JIT_JCC(jge, 0xd) MIPSHV_JIT_JCC(jle, 0xe) MIPSHV_JIT_JCC(jg, 0xf)
+#undef MIPSHV_JIT_JCC
+
     // ---- Operands ---------------------------------------------------------
     // A guest register's home in the Cpu.
     Xbyak::Address home(unsigned reg) { return qword[rbx + L_.gpr + 8 * int32_t(reg)]; }
@@ -370,15 +389,15 @@ private:
         RegCache at;
     };
     RoutinePath open_routine_path(size_t k) {
-        Label& slow = labels_.emplace_back();
-        Label& done = labels_.emplace_back();
+        Label& slow = new_label();
+        Label& done = new_label();
         return {k, &slow, &done, regs_};
     }
     // `refills_memo`: the access's host address is that memo (refill_memo in
     // emit_mem.cpp).
     void close_routine_path(const RoutinePath& p, int refills_memo = -1) {
         L(*p.done);
-        cold_.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, refills_memo] {
+        s_.cold.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, refills_memo] {
             write_back(at);
             call_routine_raw(k, b_.insns[k].inner, true);  // the plain semantics (a patched site counted already)
             reload(after);
@@ -478,13 +497,17 @@ private:
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
     void jump_if_not_taken(const Insn& branch, Label& fall);
-    Label& cold(std::function<void()> body);
+    template <typename Fn>
+    Label& cold(Fn&& body) {
+        Label& l = new_label();
+        s_.cold.emplace_back(&l, std::forward<Fn>(body));
+        return l;
+    }
 
     const Request& r_;
     Block& b_;
     Layout L_;
-    std::deque<Label> labels_;
-    std::vector<std::pair<Label*, std::function<void()>>> cold_;
+    Scratch& s_;
     Label stopped_;
     RegCache regs_;
     size_t current_ = 0;  // the instruction being emitted (see victim)
