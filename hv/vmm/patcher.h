@@ -98,6 +98,8 @@ private:
     void remove_site(uint64_t pa);
     void remove_one(uint64_t pa);
     uint64_t page_hash(uint64_t pa) const;  // of the RAM page holding pa
+    void scan_words(uint64_t w, uint64_t end, const uint8_t* host, uint64_t pa, bool allow_stub,
+                    std::optional<uint64_t> va_of_pa, unsigned& patched);
 
     static constexpr uint64_t kMaxSpan = 8, kMaxBefore = 4;
     Bus& bus_;
