@@ -50,10 +50,10 @@ bool exec_slot_of_followed_jump(Cpu& c, const Insn& slot) {
 
 // An unconditional jump with a fixed target that the block may follow: it
 // runs as itself, and stays in the page, at an address not decoded yet.
-bool followable_jump(const Insn& i, const Block& b) {
+bool followable_jump(const Insn& i, uint64_t block_vpc, const std::vector<Insn>& decoded) {
     const bool unconditional = i.op == Opcode::j || (i.op == Opcode::beq && i.rs == 0 && i.rt == 0);
-    if (!unconditional || i.action != Action::RUN || (i.target >> 12) != (b.vpc >> 12)) return false;
-    for (const Insn& d : b.insns)
+    if (!unconditional || i.action != Action::RUN || (i.target >> 12) != (block_vpc >> 12)) return false;
+    for (const Insn& d : decoded)
         if (d.pc == i.target) return false;
     return true;
 }
@@ -88,11 +88,16 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
     b->hypervisor_code = c.in_hypervisor_code(c.pc);
     if (c.vmm) c.vmm->before_new_block(c, pa);
     bool in_delay_slot = false;
+    // Decoded into storage kept from block to block, then copied once at
+    // its final size (growing the block's own vector would allocate
+    // several times for every block).
+    std::vector<Insn>& insns = decoding_;
+    insns.clear();
     auto add = [&](Insn& i) {
         if (hypervisor_code) i.state |= insn_state::ZERO_WEIGHT;
         i.seq = uint16_t(b->guest_insns);
         if (!(i.state & insn_state::ZERO_WEIGHT)) ++b->guest_insns;
-        b->insns.push_back(i);
+        insns.push_back(i);
     };
     for (;;) {
         uint32_t word;
@@ -110,10 +115,10 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
         if (in_delay_slot) {
             if (following == SIZE_MAX || !keeps_following(i)) break;
             // Go on at the jump's target, as if the jump had run.
-            Insn& jump = b->insns[following];
+            Insn& jump = insns[following];
             jump.state |= insn_state::FOLLOWED_JUMP;
             jump.exec = jump.inner = exec_followed_jump;
-            b->insns.back().exec = exec_slot_of_followed_jump;  // (a RUN slot: inner is its routine)
+            insns.back().exec = exec_slot_of_followed_jump;  // (a RUN slot: inner is its routine)
             pc = jump.target;
             following = SIZE_MAX;
             in_delay_slot = false;
@@ -134,14 +139,15 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
             }
             in_delay_slot = true;
             // (Room for the slot and at least one instruction at the target.)
-            if (!hypervisor_code && followed < kMaxFollowedJumps && b->insns.size() + 2 < kMaxBlockInsns &&
-                followable_jump(b->insns.back(), *b))
-                following = b->insns.size() - 1;
+            if (!hypervisor_code && followed < kMaxFollowedJumps && insns.size() + 2 < kMaxBlockInsns &&
+                followable_jump(insns.back(), b->vpc, insns))
+                following = insns.size() - 1;
             continue;
         }
-        if (ends || pc == page_end || b->insns.size() >= kMaxBlockInsns) break;
+        if (ends || pc == page_end || insns.size() >= kMaxBlockInsns) break;
     }
     b->end_pc = pc;
+    b->insns.assign(insns.begin(), insns.end());
     b->classes = count_classes(b->insns.data(), b->insns.data() + b->insns.size());
     b->pa_lo = page_pa | (lo & 0xfff);
     b->pa_end = page_pa + std::min<uint64_t>(hi - (page_end - 4096), 4096);

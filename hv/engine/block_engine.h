@@ -5,6 +5,8 @@
 // how many instructions a block retired, and when a guest is stuck. An
 // engine supplies only how a whole block runs (`run_whole`).
 #pragma once
+#include <vector>
+
 #include "hv/board/bus.h"
 #include "hv/engine/block_cache.h"
 #include "hv/engine/engine.h"
@@ -74,6 +76,7 @@ private:
     Block* next_block(Cpu& c, Block* prev);
     Block* block_at_pc(Cpu& c);
     Block* build(Cpu& c, uint64_t pa);
+    std::vector<Insn> decoding_;  // the block build() is decoding (see there)
 };
 
 }  // namespace mipshv
