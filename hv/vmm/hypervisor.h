@@ -49,8 +49,8 @@ public:
                         std::vector<std::pair<uint64_t, uint64_t>> keep_out);
 
     // Exit handlers (called through the engine's bound routines).
-    bool trap(Cpu& c, const Insn& i);
-    bool hypercall(Cpu& c, const Insn& i);
+    bool trap(Cpu& c, const Insn& i) { return exit(&Hypervisor::trap_exit, c, i); }
+    bool hypercall(Cpu& c, const Insn& i) { return exit(&Hypervisor::hypercall_exit, c, i); }
     bool run_original(Cpu& c, const Insn& i);
     bool emulate(Cpu& c, const Insn& d);
 
@@ -65,7 +65,9 @@ private:
     bool emulate_at(Cpu& c, const Insn& d, uint16_t seq);
     bool emulate_tlb(Cpu& c, const Insn& d);
     void note_exit(const Cpu& c, const Insn& d, uint64_t pc);
-    void note_hypercall_site(uint32_t record, uint64_t pc);
+    struct PerVcpu;
+    void note_hypercall(PerVcpu& v, uint32_t record, const Insn& d);
+    void note_hypercall_rarely(PerVcpu& v, uint32_t record, const Insn& d);
     void count_exit_site(uint64_t pc);
     void scan(Cpu& c, const char* trigger, uint64_t pa, uint64_t end, std::optional<uint64_t> va = std::nullopt);
     bool in_image(uint64_t pa) const;
@@ -81,16 +83,21 @@ private:
         static constexpr unsigned kCp0Moves = 4;  // mfc0, dmfc0, mtc0, dmtc0
         std::array<uint64_t, size_t(Opcode::count)> by_opcode{};
         std::array<std::array<uint64_t, 256>, kCp0Moves> by_cp0_move{};  // [move][register << 3 | select]
-        void count(const Insn& d);
+        void count(const Insn& d, uint64_t n = 1);
         template <typename Fn>
         void each(Fn fn) const;  // fn(name, count) for every kind counted
     };
+    struct SiteCount {
+        uint64_t pc = 0, count = 0;
+    };
     // What the hypervisor keeps for each vCPU: the virtual TLB its guest
-    // programs, and its exits by instruction kind.
+    // programs, its exits by instruction kind, and its hypercalls by record
+    // (with the site's address; see note_hypercall).
     struct PerVcpu {
         Cpu* cpu = nullptr;
         Tlb guest_tlb;
         ExitsByKind exits_by_kind;
+        std::vector<SiteCount> hypercalls;
     };
     std::vector<PerVcpu> vcpus_;
 
@@ -104,22 +111,33 @@ private:
     std::vector<Scan> scans_;  // the first kMaxScansKept, in order
     uint64_t scan_count_ = 0;
 
-    // Exits by site, all vCPUs together; a hypercall's by its record.
+    // Exits by site, all vCPUs together (a hypercall's are by its record, in PerVcpu).
     static constexpr size_t kMaxSites = 1u << 16;
     SiteCounts exits_by_site_{kMaxSites};
-    struct SiteCount {
-        uint64_t pc = 0, count = 0;
-    };
-    std::vector<SiteCount> hypercall_sites_;  // by hypercall record
     KernelSymbols symbols_;
     // Time spent in hypervisor handlers, in TSC ticks (a clock read per exit
     // would cost more than many exits), turned into seconds against the host
     // clock over the run.
     uint64_t hypervisor_ticks_ = 0;
     uint64_t start_ticks_, start_ns_;
-    // Exits are timed by sampling (ExitTime, in hypervisor.cpp): two TSC
-    // reads cost about as much as a hypercall's whole host work.
-    struct ExitTime;
+    // Exits are timed by sampling: one in about kMeanSampleGap, at
+    // pseudo-random gaps (1 to 2 kMeanSampleGap - 1, so that no periodic
+    // pattern of exit kinds aliases with them), each timed one standing for
+    // the exits since the last (its weight). The total is an unbiased
+    // estimate, as good as timing every exit over the hundreds of thousands
+    // of a run. A timed exit costs two TSC reads (about 8 ns each on a
+    // virtual machine) and two mispredicted branches, more than a
+    // hypercall's whole host work; timing one exit in 16, in line, cost
+    // about 2 ns a hypercall (calibrate_exits.py's refill under on-demand).
+    using Handler = bool (Hypervisor::*)(Cpu&, const Insn&);
+    bool exit(Handler handler, Cpu& c, const Insn& i) {
+        if (--exits_until_sample_ != 0) [[likely]] return (this->*handler)(c, i);
+        return timed_exit(handler, c, i);
+    }
+    bool timed_exit(Handler handler, Cpu& c, const Insn& i);
+    bool trap_exit(Cpu& c, const Insn& i);
+    bool hypercall_exit(Cpu& c, const Insn& i);
+    static constexpr uint32_t kMeanSampleGap = 256;
     uint32_t exits_until_sample_ = 1, sample_weight_ = 1;
     uint64_t sample_state_ = 0x9e3779b97f4a7c15ull;
 };

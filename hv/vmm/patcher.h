@@ -53,6 +53,7 @@ public:
         return (word & 0xfc00003f) == 0x0000000c && index < records_.size() && record_live_[index] ? &records_[index] : nullptr;
     }
     size_t records() const { return records_.size(); }
+    const Insn& record(uint32_t index) const { return records_.at(index); }
     bool is_patch_site(uint64_t pa) const { return sites_.count(pa) != 0; }
     // False when pa is neither a site, nor the slot of a stub jump, nor in
     // the stubs (whose hypercalls are not sites): the page holding pa has
