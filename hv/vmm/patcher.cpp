@@ -324,7 +324,7 @@ unsigned Patcher::scan(uint64_t pa, uint64_t end, bool allow_stub, std::optional
         }
         const uint8_t* host = bus_.ram_ptr(w, page_end - w);
         if (!host) {  // not RAM (or not all of it): word by word
-            if (bus_.ram_ptr(w, 4)) scan_words(w, w + 4, bus_.ram_ptr(w, 4), pa, allow_stub, va_of_pa, patched);
+            if (const uint8_t* word = bus_.ram_ptr(w, 4)) scan_words(w, w + 4, word, pa, allow_stub, va_of_pa, patched);
             w += 4;
             continue;
         }
@@ -337,7 +337,7 @@ unsigned Patcher::scan(uint64_t pa, uint64_t end, bool allow_stub, std::optional
 // Words [w, end) of one page, at `host`: the page is marked scanned (with
 // its contents' hash, before any patch lands) and each sensitive word patched.
 void Patcher::scan_words(uint64_t w, uint64_t end, const uint8_t* host, uint64_t pa, bool allow_stub,
-                            std::optional<uint64_t> va_of_pa, unsigned& patched) {
+                         std::optional<uint64_t> va_of_pa, unsigned& patched) {
     const uint64_t page = bus_.ram_offset(w) >> 12;
     if (!scanned_pages_.count(page)) scanned_pages_[page] = page_hash(w);
     words_scanned_ += (end - w) / 4;

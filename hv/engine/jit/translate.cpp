@@ -23,29 +23,22 @@ void Translator::L(Label& l) {
 }
 
 void Translator::jump(Label& l, LabelType type, uint8_t short_op, uint8_t long_op, uint8_t long_prefix) {
-    const int long_bytes = long_prefix ? 6 : 5;
-    if (l.at != Label::kNone) {  // behind: its distance is known
-        const int64_t disp = int64_t(l.at) - int64_t(getSize());
-        if (type != T_NEAR && disp - 2 >= -128 && disp - 2 <= 127) {
-            db(short_op);
-            db(uint8_t(disp - 2));
-            return;
-        }
-        if (type == T_SHORT) throw mipshv::Error("mipshv: jit: a short jump's label is too far");
+    // A label behind has a known distance: rel8 if it fits and T_NEAR was
+    // not asked for. One ahead gets a field to patch (L): rel8 unless T_NEAR.
+    const bool behind = l.at != Label::kNone;
+    const int64_t disp = behind ? int64_t(l.at) - int64_t(getSize()) : 0;
+    const bool near = type == T_NEAR || (behind && (disp - 2 < -128 || disp - 2 > 127));
+    if (near && type == T_SHORT) throw mipshv::Error("mipshv: jit: a short jump's label is too far");
+    if (near) {
         if (long_prefix) db(long_prefix);
         db(long_op);
-        dd(uint32_t(disp - long_bytes));
-        return;
-    }
-    const uint8_t bytes = type == T_NEAR ? 4 : 1;
-    if (bytes == 4) {
-        if (long_prefix) db(long_prefix);
-        db(long_op);
-        dd(0);
+        dd(uint32_t(behind ? disp - (long_prefix ? 6 : 5) : 0));
     } else {
         db(short_op);
-        db(0);
+        db(uint8_t(behind ? disp - 2 : 0));
     }
+    if (behind) return;
+    const uint8_t bytes = near ? 4 : 1;
     s_.fixups.push_back({uint32_t(getSize() - bytes), bytes, l.pending});
     l.pending = int32_t(s_.fixups.size() - 1);
     ++s_.unplaced;
