@@ -901,3 +901,21 @@ TEST_CASE("retired guest instructions by cost class: whole passes, a budget insi
         if (budget > 240) CHECK(exc_code(c) == 4);  // AdEL: the lw ran and faulted
     }
 }
+
+TEST_CASE("retired guest instructions by cost class: a loop in place left by a fault on a later pass", "[jit]") {
+    // The jit counts a loop's passes by class when the loop is left
+    // (Translator::account_passes); here a load faults on the seventh pass,
+    // through the slow path, so the six whole passes before it must count.
+    // t0 counts down from 20; while t0 >= t2 (14) the ld's address is
+    // aligned, then 4 bytes off: AdEL.
+    const std::vector<uint32_t> code = {daddiu(T0, T0, -1), sltu(T3, T0, T2), dsll(T3, T3, 2), daddu(T4, A0, T3),
+                                        ld(T1, 0, T4),       sd(T1, 16, A0),    bne(T0, 0, -7),   nop(),
+                                        loop_forever(),      nop()};
+    Setup s;
+    s.gpr = {20, 0, 14};
+    auto m = same_under_both(code, s, 400);
+    const Cpu& c = m->cpu();
+    REQUIRE(exc_code(c) == 4);
+    CHECK(c.counters.loads == 6);
+    CHECK(c.counters.stores == 6);
+}

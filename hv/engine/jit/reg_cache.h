@@ -14,9 +14,10 @@ namespace mipshv::jit {
 struct RegCache {
     // Host registers that hold guest registers: the caller-saved ones are
     // lost at every call, which writes back and forgets everything anyway.
-    static inline const std::array<Xbyak::Reg64, 10> kHost = {
+    // (r15 holds instret in all translated code: see kInstret.)
+    static inline const std::array<Xbyak::Reg64, 9> kHost = {
         Xbyak::util::rsi, Xbyak::util::rdi, Xbyak::util::r8,  Xbyak::util::r9,  Xbyak::util::r10,
-        Xbyak::util::r11, Xbyak::util::rbp, Xbyak::util::r13, Xbyak::util::r14, Xbyak::util::r15};
+        Xbyak::util::r11, Xbyak::util::rbp, Xbyak::util::r13, Xbyak::util::r14};
     static constexpr int kNone = -1;
 
     std::array<int8_t, 33> host_of;              // guest register -> index in kHost, or kNone
@@ -26,11 +27,6 @@ struct RegCache {
     // value is their sign extension, the upper half is stale): what 32-bit
     // operations leave, fixed by one movsxd when a full value is needed.
     std::array<bool, kHost.size()> low32{};
-    // In a block that loops in place, the host register (index in kHost,
-    // callee-saved, so calls keep it) that holds c.instret from the loop's
-    // head on, or kNone: a memory counter would carry each pass's update
-    // into the next through a store and a load, a few cycles a pass.
-    int8_t instret_host = kNone;
     // The host addresses of earlier loads or stores of the block, kept for
     // later accesses off the same guest base register (emit_mem; two, so
     // that a copy's source and destination each keep theirs): each held in a
@@ -56,7 +52,6 @@ struct RegCache {
         guest_of.fill(kNone);
         dirty.fill(false);
         low32.fill(false);
-        instret_host = kNone;
         for (Memo& m : memos) m.host = kNone;
     }
     bool holds_memo(int h) const { return memos[0].host == h || memos[1].host == h; }

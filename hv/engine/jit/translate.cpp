@@ -2,6 +2,8 @@
 // the branch at the end, exits and chaining; and the shared runtime code.
 #include "hv/engine/jit/translator.h"
 
+#include <bit>
+
 #include "hv/common/error.h"
 #include "hv/engine/jit/parallel_move.h"
 
@@ -62,30 +64,20 @@ void Translator::prologue(Label& recheck) {
     entry_checks(recheck);
 }
 
-// `counted`: the caller has just added this pass's instructions to
-// c.instret and left the sum in rax.
-void Translator::entry_checks(Label& recheck, bool counted) {
-    if (!counted) mov(rax, cpu64(L_.instret));
-    add(rax, int32_t(std::max<uint64_t>(b_.guest_insns, 1)));
+void Translator::entry_checks(Label& recheck) {
+    lea(rax, ptr[kInstret + int32_t(std::max<uint64_t>(b_.guest_insns, 1))]);
     cmp(rax, cpu64(L_.exit_instret));
     ja(recheck, T_NEAR);
 }
 
-// The run loop's `credit`, inline. `instret_in_rax`: leave the new
-// c.instret in rax too (for entry_checks).
-void Translator::account(uint64_t executed, uint64_t retired, bool instret_in_rax) {
-    if (instret_in_rax) {
-        mov(rax, cpu64(L_.instret));
-        add(rax, int32_t(retired));
-        mov(cpu64(L_.instret), rax);
-    } else if (retired) {
-        add(cpu64(L_.instret), int32_t(retired));  // (the clock and the mode counts follow)
-    }
+// The run loop's `credit`, inline, for a run of the block's first
+// `executed` instructions: instret, stub instructions, and guest
+// instructions by cost class.
+void Translator::account(uint64_t executed, uint64_t retired) {
+    if (retired) add(kInstret, int32_t(retired));  // (the clock and the mode counts follow)
     account_beyond_instret(executed, retired);
 }
 
-// What a run of the block's first `executed` instructions counts besides
-// instret: stub instructions, and guest instructions by cost class.
 void Translator::account_beyond_instret(uint64_t executed, uint64_t retired) {
     if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
     const ClassCounts n = b_.classes_of_first(executed);
@@ -194,10 +186,12 @@ void Translator::call_routine(size_t k, ExecFn fn) {
 void Translator::call_routine_raw(size_t k, ExecFn fn, bool slow_path) {
     const Insn& i = b_.insns[k];
     add(qword[r12 + (slow_path ? kSlowPaths : kRoutineCalls) + 8 * int32_t(i.op)], 1);
+    mov(cpu64(L_.instret), kInstret);
     mov(rdi, rbx);
     mov(rsi, reinterpret_cast<uint64_t>(&i));
     mov(rax, reinterpret_cast<uint64_t>(fn ? fn : i.exec));
     call(rax);
+    mov(kInstret, cpu64(L_.instret));
     test(al, al);
     Label& fail = cold([this, k] {
         mov(ecx, int32_t(k));
@@ -306,6 +300,7 @@ void Translator::emit_slot_of_followed_jump(size_t k) {
     const Insn& slot = b_.insns[k];
     const uint64_t target = b_.insns[k - 1].target;
     Label& stale = cold([this, k, target, at = regs_, retired = slot.seq + !(slot.state & insn_state::ZERO_WEIGHT)] {
+        if (counts_passes_at_exit()) account_passes();
         write_back(at);
         account(k + 1, retired);
         mov(rax, target);
@@ -435,7 +430,7 @@ size_t Translator::run(Block::HostCode& out) {
     if (self_loop) {
         looping_ = true;
         hold_registers_for_loop();
-        hold_instret_for_loop();
+        if (counts_passes_at_exit()) mov(qword[rsp], kInstret);  // (see account_passes)
         at_head = regs_;
         L(loop_head);
     }
@@ -479,6 +474,7 @@ size_t Translator::run(Block::HostCode& out) {
         jump_if_not_taken(*branch, fall);
         loop_in_place(loop_head, at_head, recheck);
         L(fall);
+        if (counts_passes_at_exit()) account_passes();
         write_back(regs_);
         account(n, b_.guest_insns);
         end_static(b_.end_pc, r_.slot_fall);
@@ -556,41 +552,54 @@ void Translator::hold_registers_for_loop() {
         if (written[g] && regs_.host_of[g] != RegCache::kNone) regs_.dirty[size_t(regs_.host_of[g])] = true;
 }
 
-// instret in a callee-saved host register the loop leaves free, if any
-// (see RegCache::instret_host).
-void Translator::hold_instret_for_loop() {
-    const int h = free_callee_saved_host();
-    if (h == RegCache::kNone) return;
-    regs_.instret_host = int8_t(h);
-    mov(RegCache::kHost[size_t(h)], cpu64(L_.instret));
-}
-
 // The taken side of a block that loops in place: account the pass, make
 // the entry checks, bring the registers to what the head holds, go round.
 void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& recheck) {
     Label& leave = cold([this, &recheck, state = regs_] {
+        if (counts_passes_at_exit()) account_passes();
         write_back(state);
         jmp(recheck, T_NEAR);
     });
-    const bool in_register = regs_.instret_host != RegCache::kNone;  // (leave stores it)
-    const Xbyak::Reg64 instret = in_register ? RegCache::kHost[size_t(regs_.instret_host)] : rax;
-    if (in_register) {
-        add(instret, int32_t(b_.guest_insns));
-        account_beyond_instret(b_.insns.size(), b_.guest_insns);
-    } else {
-        // The pass's account and the next pass's budget check share one
-        // load of instret (in rax between them).
-        account(b_.insns.size(), b_.guest_insns, true);
-    }
-    if (in_register) {
-        lea(rax, ptr[instret + int32_t(std::max<uint64_t>(b_.guest_insns, 1))]);
-        cmp(rax, cpu64(L_.exit_instret));
-        ja(leave, T_NEAR);
-    } else {
-        entry_checks(leave, true);
-    }
+    if (counts_passes_at_exit()) add(kInstret, int32_t(b_.guest_insns));
+    else account(b_.insns.size(), b_.guest_insns);
+    entry_checks(leave);
     reconcile_with_head(at_head);
     jmp(head, T_NEAR);
+}
+
+// A pass of a loop in place counts its instructions by cost class (and its
+// stub instructions) only when the loop is left: the same counter in memory,
+// added to every pass, would carry each pass into the next through a store
+// and a load, as instret did. instret's own count tells the passes: at the
+// head it was saved in the trampoline's spare stack slot (translated code
+// never moves rsp), and each complete pass has added guest_insns to it since;
+// n = 2^s * m with m odd, so the passes are (delta >> s) times m's inverse
+// modulo 2^64. Made at every way out of the loop, before the exit accounts
+// whatever part of a pass ran; leaves rcx alone (stopped_'s index).
+void Translator::account_passes() {
+    const uint64_t n = b_.guest_insns, executed = b_.insns.size();
+    const ClassCounts& per_pass = b_.classes;
+    bool any = executed > n;
+    for (size_t k = 1; k < kCostClasses; ++k) any = any || per_pass[k];
+    if (!any) return;
+    const int shift = std::countr_zero(n);
+    const uint64_t m = n >> shift;
+    uint64_t inverse = m;  // Newton's iteration: each step doubles the correct low bits
+    for (int step = 0; step < 5; ++step) inverse *= 2 - m * inverse;
+    mov(rax, kInstret);
+    sub(rax, qword[rsp]);
+    if (shift) shr(rax, shift);
+    if (m != 1) {
+        mov(rdx, inverse);
+        imul(rax, rdx);
+    }
+    auto add_times_passes = [this](int32_t counter, uint64_t per) {
+        imul(rdx, rax, int32_t(per));
+        add(cpu64(counter), rdx);
+    };
+    if (executed > n) add_times_passes(L_.stub_insns, executed - n);
+    for (size_t k = 1; k < kCostClasses; ++k)
+        if (per_pass[k]) add_times_passes(L_.class_counter[k], per_pass[k]);
 }
 
 // Brings the registers to where the loop's head holds them, whole: a guest
@@ -636,6 +645,7 @@ void Translator::emit_cold_paths(Label& recheck) {
         body();
     }
     L(stopped_);
+    if (counts_passes_at_exit()) account_passes();  // (every way to stopped_ is inside the loop)
     mov(qword[r12 + kExitIndex], rcx);
     mov(rax, reinterpret_cast<uint64_t>(&b_));
     mov(qword[r12 + kExitBlock], rax);
@@ -673,9 +683,11 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exe
     e.sub(rsp, 8);
     e.mov(rbx, rdi);
     e.mov(r12, rsi);
+    e.mov(kInstret, e.qword[rbx + L.instret]);
     e.jmp(rdx);
     e.L(epilogue);
     rt.epilogue = runnable(e.getCurr());
+    e.mov(e.qword[rbx + L.instret], kInstret);
     e.add(rsp, 8);
     e.pop(r15);
     e.pop(r14);

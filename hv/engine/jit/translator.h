@@ -87,6 +87,14 @@ struct PlainAccess {
 };
 std::optional<PlainAccess> plain_access(Opcode op);
 
+// c.instret, held in a host register by all translated code: a counter in
+// memory would carry each block's update into the next block's budget check
+// through a store and a load, a few cycles a block. Callee-saved, so it
+// survives calls; stored before each routine call (the routine, the clock
+// and the devices read c.instret) and reloaded after, stored by the
+// epilogue, loaded by the entry trampoline (emit_runtime).
+inline const Xbyak::Reg64 kInstret = Xbyak::util::r15;
+
 inline bool fits_imm32(int64_t v) { return v == int64_t(int32_t(v)); }
 inline uint64_t field_mask(unsigned size) { return size >= 64 ? ~0ull : (1ull << size) - 1; }
 
@@ -180,11 +188,10 @@ private:
     // a memo (another probe to make it again).
     int victim() const {
         for (int h = 0; h < int(RegCache::kHost.size()); ++h)
-            if (h != regs_.instret_host && !regs_.holds_memo(h) && regs_.guest_of[size_t(h)] == RegCache::kNone) return h;
+            if (!regs_.holds_memo(h) && regs_.guest_of[size_t(h)] == RegCache::kNone) return h;
         int best = -1, best_cost = 0;
         size_t best_next = 0;
         for (int h = 0; h < int(RegCache::kHost.size()); ++h) {
-            if (h == regs_.instret_host) continue;
             size_t next;
             int cost;
             if (regs_.holds_memo(h)) {
@@ -225,12 +232,10 @@ private:
         }
         return 2 * n + 1;
     }
-    // Writes every changed guest register held in `state` to its home, and
-    // instret if a host register holds it.
+    // Writes every changed guest register held in `state` to its home.
     void write_back(const RegCache& state) {
         for (size_t h = 0; h < RegCache::kHost.size(); ++h)
             if (state.guest_of[h] != RegCache::kNone && state.dirty[h]) store_home(unsigned(state.guest_of[h]), h, state);
-        if (state.instret_host != RegCache::kNone) mov(cpu64(L_.instret), RegCache::kHost[size_t(state.instret_host)]);
     }
     // Loads every guest register `state` holds from its home (after a
     // routine), and spoils its memos: the routine may have filled the
@@ -419,16 +424,17 @@ private:
 
     // ---- Pieces -------------------------------------------------------------
     void prologue(Label& recheck);
-    void entry_checks(Label& recheck, bool counted = false);
+    void entry_checks(Label& recheck);
     void end_block(const Insn* branch, bool native_decision, bool deferred);
     bool may_loop_in_place(const Insn* branch, bool deferred) const;
     void hold_registers_for_loop();
-    void hold_instret_for_loop();
     void loop_in_place(Label& head, const RegCache& at_head, Label& recheck);
     void reconcile_with_head(const RegCache& at_head);
     void emit_cold_paths(Label& recheck);
-    void account(uint64_t executed, uint64_t retired, bool instret_in_rax = false);
+    void account(uint64_t executed, uint64_t retired);
     void account_beyond_instret(uint64_t executed, uint64_t retired);
+    bool counts_passes_at_exit() const { return looping_ && b_.guest_insns > 0; }
+    void account_passes();
     void chain(uint64_t target_pc, uint32_t slot);
     void to_indirect(const Xbyak::Reg64& target);
     void leave_to_dispatch(const Xbyak::Reg64& target);
@@ -468,12 +474,12 @@ private:
                           const std::function<void(const Xbyak::RegExp&)>& access);
     void refill_memo(size_t k, const RegCache& after, size_t m);
     // A callee-saved host register (calls keep it) that holds no guest
-    // register, not instret and no memo, or kNone.
+    // register and no memo, or kNone.
     int free_callee_saved_host() const {
         for (int h = int(RegCache::kHost.size()) - 1; h >= 0; --h) {
             const Xbyak::Reg64 r = RegCache::kHost[size_t(h)];
-            if (r != rbp && r != r13 && r != r14 && r != r15) break;
-            if (regs_.guest_of[size_t(h)] == RegCache::kNone && h != regs_.instret_host && !regs_.holds_memo(h)) return h;
+            if (r != rbp && r != r13 && r != r14) break;
+            if (regs_.guest_of[size_t(h)] == RegCache::kNone && !regs_.holds_memo(h)) return h;
         }
         return RegCache::kNone;
     }
