@@ -73,12 +73,12 @@ void Jit::invalidate_code(uint64_t pa, uint64_t len) {
     for (size_t k = dropped_before; k < dropped.size(); ++k) unlink_incoming(*dropped[k]);
 }
 
-// Rewrites a direct slot's jump (a rel32 after the E9 opcode), in the
-// cache's writable view.
+// Rewrites a direct slot's jump (the rel32 that ends it), in the cache's
+// writable view.
 void Jit::point_direct(uint32_t slot, const void* destination) {
-    uint8_t* const jump = direct_[slot].site.jump;
-    const int32_t rel = int32_t(static_cast<const uint8_t*>(destination) - (jump + 5));
-    std::memcpy(jump - code_.exec_delta() + 1, &rel, sizeof rel);
+    uint8_t* const end = direct_[slot].site.end;
+    const int32_t rel = int32_t(static_cast<const uint8_t*>(destination) - end);
+    std::memcpy(end - code_.exec_delta() - sizeof rel, &rel, sizeof rel);
 }
 
 void Jit::unlink_incoming(Block& b) {
@@ -157,7 +157,7 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
     if (kind == Pending::SLOT && b.guest_insns == 0 && pending_slot_ < direct_.size() &&
         direct_[pending_slot_].from_zero_weight && b.pa <= direct_[pending_slot_].from_pa)
         return;
-    if (kind == Pending::SLOT && pending_slot_ < direct_.size() && direct_[pending_slot_].site.jump) {
+    if (kind == Pending::SLOT && pending_slot_ < direct_.size() && direct_[pending_slot_].site.end) {
         point_direct(pending_slot_, code.entry);
         direct_[pending_slot_].target = &b;
         b.incoming_slots.push_back(pending_slot_);

@@ -96,12 +96,7 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         jmp(direct_label_[which], T_NEAR);
         return;
     }
-    Label& miss = cold([this, target_pc, slot] {
-        store_imm(cpu64(L_.pc), target_pc);
-        mov(qword[r12 + kExitSlot], int32_t(slot));
-        mov(eax, EXIT_CHAIN);
-        jmp(written(r_.runtime.epilogue), T_NEAR);
-    });
+    Label& miss = chain_miss(target_pc, slot);
     if (may_change_mode_) {
         Label& other_mode = cold([this, target_pc] {
             mov(rax, target_pc);
@@ -113,16 +108,46 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
     if (link_survives_map_changes(b_.vpc, target_pc, r_.mode)) {
         // A direct jump, to `miss` until the run loop links it.
         L(direct_label_[which]);
-        direct_emitted_[which] = true;
-        r_.direct[which].jump = const_cast<uint8_t*>(static_cast<const uint8_t*>(runnable(getCurr())));
         jmp(miss, T_NEAR);
-        direct_miss_[which] = &miss;
+        direct_site(which, miss);
         return;
     }
     mov(rax, qword[r12 + kPageEpochsAt + 8 * int32_t(page_epoch_index(target_pc))]);
     cmp(rax, qword[r12 + link + kLinkStamp]);
     jne(miss, T_NEAR);
     jmp(qword[r12 + link + kLinkTarget]);
+}
+
+// Where an unlinked chaining slot's jump goes: back to the run loop, which
+// links the slot.
+Label& Translator::chain_miss(uint64_t target_pc, uint32_t slot) {
+    return cold([this, target_pc, slot] {
+        store_imm(cpu64(L_.pc), target_pc);
+        mov(qword[r12 + kExitSlot], int32_t(slot));
+        mov(eax, EXIT_CHAIN);
+        jmp(written(r_.runtime.epilogue), T_NEAR);
+    });
+}
+
+// The jump just emitted is the direct site of exit `which`.
+void Translator::direct_site(int which, Label& miss) {
+    direct_emitted_[which] = true;
+    r_.direct[which].end = const_cast<uint8_t*>(static_cast<const uint8_t*>(runnable(getCurr())));
+    direct_miss_[which] = &miss;
+}
+
+// A conditional branch's taken exit as one jcc straight to the target's
+// code, when that link may be direct (see chain): the fall-through path
+// then takes one jump instead of two (a jcc over the taken exit's jmp, to
+// its own). Emits the condition; false if the link may not be direct.
+bool Translator::chain_taken_directly(const Insn& branch, bool deferred) {
+    if (may_change_mode_ || direct_emitted_[0] || !link_survives_map_changes(b_.vpc, branch.target, r_.mode))
+        return false;
+    Label& miss = chain_miss(branch.target, r_.slot_taken);
+    const uint8_t cc = deferred ? taken_condition(branch) : (cmp(byte[rbx + L_.branch_taken], 0), kConditionNe);
+    jump(miss, T_NEAR, uint8_t(0x70 | cc), uint8_t(0x80 | cc), 0x0F);
+    direct_site(0, miss);  // (direct_label_[0] stays unplaced: no other exit may share a conditional jump)
+    return true;
 }
 
 // Continue at a computed target through one probe of the indirect table
@@ -244,20 +269,27 @@ bool Translator::can_defer_decision(const Insn& branch, const Insn& slot) const 
     }
 }
 
-void Translator::jump_if_not_taken(const Insn& i, Label& fall) {
+// Compares a deferred branch's operands; returns the x86 condition code
+// (the low nibble of a jcc's opcode) under which the branch is taken.
+uint8_t Translator::taken_condition(const Insn& i) {
     current_ = size_t(&i - b_.insns.data());  // (keeps both operands while they load)
     const Xbyak::Reg64 a = G(i.rs);
     const bool two = (i.op == Opcode::beq || i.op == Opcode::bne) && i.rt != 0;
     if (two) cmp(a, G(i.rt));
     else test(a, a);
     switch (i.op) {
-        case Opcode::beq: jne(fall, T_NEAR); break;
-        case Opcode::bne: je(fall, T_NEAR); break;
-        case Opcode::blez: jg(fall, T_NEAR); break;
-        case Opcode::bgtz: jle(fall, T_NEAR); break;
-        case Opcode::bltz: jns(fall, T_NEAR); break;
-        default: js(fall, T_NEAR); break;  // bgez
+        case Opcode::beq: return kConditionE;
+        case Opcode::bne: return kConditionNe;
+        case Opcode::blez: return 0xe;  // le
+        case Opcode::bgtz: return 0xf;  // g
+        case Opcode::bltz: return 0x8;  // s
+        default: return 0x9;            // bgez: ns
     }
+}
+
+void Translator::jump_if_not_taken(const Insn& i, Label& fall) {
+    const uint8_t not_taken = taken_condition(i) ^ 1;  // (x86 pairs each condition with its inverse)
+    jump(fall, T_NEAR, uint8_t(0x70 | not_taken), uint8_t(0x80 | not_taken), 0x0F);
 }
 
 // One instruction, as its decision says; then a memo goes if the
@@ -498,6 +530,10 @@ void Translator::end_block(const Insn* branch, bool native_decision, bool deferr
                 end_dynamic(rax);
                 break;
             default: {
+                if (chain_taken_directly(*branch, deferred)) {
+                    end_static(b_.end_pc, r_.slot_fall);
+                    break;
+                }
                 Label fall;
                 if (deferred) {
                     jump_if_not_taken(*branch, fall);

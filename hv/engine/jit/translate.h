@@ -34,7 +34,9 @@ struct Runtime {
 // linking rewrites its target (through the cache's writable view), and
 // unlinking, when the target block is dropped, points it back at `miss`.
 struct DirectSite {
-    uint8_t* jump = nullptr;     // executable address of the jmp instruction
+    // Executable address just past the jump (a jmp, or the jcc of a
+    // conditional exit): its last 4 bytes are the rel32 that linking rewrites.
+    uint8_t* end = nullptr;
     const void* miss = nullptr;  // where it jumps while unlinked
 };
 

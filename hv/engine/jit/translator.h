@@ -436,6 +436,9 @@ private:
     bool counts_passes_at_exit() const { return looping_ && b_.guest_insns > 0; }
     void account_passes();
     void chain(uint64_t target_pc, uint32_t slot);
+    Label& chain_miss(uint64_t target_pc, uint32_t slot);
+    void direct_site(int which, Label& miss);
+    bool chain_taken_directly(const Insn& branch, bool deferred);
     void to_indirect(const Xbyak::Reg64& target);
     void leave_to_dispatch(const Xbyak::Reg64& target);
     void end_static(uint64_t target_pc, uint32_t slot);
@@ -502,6 +505,8 @@ private:
     bool emit_cp0(size_t k);
     bool emit_branch_decision(const Insn& i);
     bool can_defer_decision(const Insn& branch, const Insn& slot) const;
+    static constexpr uint8_t kConditionE = 0x4, kConditionNe = 0x5;
+    uint8_t taken_condition(const Insn& branch);
     void jump_if_not_taken(const Insn& branch, Label& fall);
     template <typename Fn>
     Label& cold(Fn&& body) {
@@ -519,7 +524,7 @@ private:
     size_t current_ = 0;  // the instruction being emitted (see victim)
     bool looping_ = false;  // the block loops in place (see next_use)
     // Direct chaining sites (see DirectSite), [0] taken, [1] fall-through.
-    Label direct_label_[2];
+    Label direct_label_[2];  // a direct site that is a jmp, for exits that share it
     bool direct_emitted_[2] = {false, false};
     Label* direct_miss_[2] = {nullptr, nullptr};
     // A routine ran that may have changed the MMU mode (a Status write):
