@@ -46,6 +46,7 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
     auto overlaps = [&](const Block* b) { return b->pa_lo < pa + len && pa < b->pa_end; };
     for (Block* b : list) {
         if (!overlaps(b)) continue;
+        forget_block(b->vpc);
         auto node = blocks_.find(Key{b->pa, b->vpc});
         bury(std::move(node->second));
         blocks_.erase(node);
@@ -56,7 +57,6 @@ unsigned BlockCache::invalidate(uint64_t pa, uint64_t len) {
         by_page_.erase(it);
         bus_.drop_code_page(pa);
     }
-    if (dropped) forget_blocks();
     return dropped;
 }
 

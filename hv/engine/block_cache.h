@@ -39,10 +39,12 @@ public:
     Block* insert(std::unique_ptr<Block> b, unsigned mode);
     void remember(uint64_t vpc, unsigned mode, Block* b) { jump_[index(vpc)] = {vpc, mode, b, stamp_for(vpc), code_epoch_}; }
     // What a lookup of the block at `vpc` (or a link to it) made now must
-    // still find for it to hold: the code epoch for kseg0 and kseg1, else
-    // its page's epoch.
+    // still find for it to hold: for kseg0 and kseg1, the code epoch of its
+    // page (hashed as page epochs are), which only dropped blocks move on;
+    // else its page's epoch.
     uint64_t stamp_for(uint64_t vpc) const {
-        return in_compat_kernel_segment(vpc) ? code_epoch_ : page_epoch_[page_epoch_index(vpc)];
+        const unsigned k = page_epoch_index(vpc);
+        return in_compat_kernel_segment(vpc) ? code_epochs_[k] : page_epoch_[k];
     }
 
     // Drops every block overlapping [pa, pa+len); returns how many.
@@ -108,7 +110,16 @@ private:
     };
     void forget_blocks() {
         ++code_epoch_;
+        for (uint64_t& e : code_epochs_) ++e;
         flush_lookup();
+    }
+    // A dropped block: lookups of it and links to it go, by its own page's
+    // epochs (both kinds: a link's kind follows how it was made), and so
+    // does revalidate's use of any JumpEntry (its block may be freed).
+    void forget_block(uint64_t vpc) {
+        ++code_epoch_;
+        ++code_epochs_[page_epoch_index(vpc)];
+        ++page_epoch_[page_epoch_index(vpc)];
     }
     struct Key {
         uint64_t pa, vpc;
@@ -132,6 +143,7 @@ private:
         graveyard_.push_back(std::move(b));
     }
     uint64_t code_epoch_ = 1;  // changes when blocks are dropped
+    std::array<uint64_t, kPageEpochs> code_epochs_{};
     std::array<uint64_t, kPageEpochs> page_epoch_{};
     std::bitset<kPageEpochs> per_asid_pages_;
     uint64_t huge_unmaps_ = 0;

@@ -192,7 +192,7 @@ Block* BlockEngine::next_block(Cpu& c, Block* prev) {
             if (l.pc == c.pc && l.mode == c.mmu_mode && l.stamp == cache_.stamp_for(l.pc)) return l.block;
     Block* b = block_at_pc(c);
     if (b && prev) {
-        // (A lookup that dropped blocks moved every stamp on: prev may be one.)
+        // (The lookup may have dropped blocks: prev may be one.)
         if (prev->dropped) return b;
         Block::Link& slot = prev->links[prev->links[0].block && prev->links[0].stamp == cache_.stamp_for(prev->links[0].pc) ? 1 : 0];
         slot = {c.pc, c.mmu_mode, b, cache_.stamp_for(c.pc)};

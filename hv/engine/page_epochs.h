@@ -2,10 +2,11 @@
 // validated by an epoch per virtual page, hashed into kPageEpochs: a
 // replaced TLB entry moves on only its own pages' epochs (all of them for a
 // huge page), an ASID change those of pages where code was found through a
-// non-global entry, a Status change, another vCPU's turn or a dropped block
-// all of them. Blocks in kseg0 and kseg1 need only
-// the code epoch: no TLB entry maps them. (The run loop's lookups keep
-// these epochs in BlockCache, translated code in jit::Context.)
+// non-global entry, a Status change or another vCPU's turn all of them, a
+// dropped block its own. Blocks in kseg0 and kseg1 need only a code epoch
+// per page, hashed alike, which only a block dropped there moves on: no TLB
+// entry maps them. (The run loop's lookups keep these epochs in BlockCache,
+// translated code in jit::Context.)
 #pragma once
 #include <cstdint>
 

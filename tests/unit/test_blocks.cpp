@@ -198,3 +198,37 @@ TEST_CASE("a replaced TLB entry stales the lookups of its own pages only, an ASI
     cache.asid_changed([&](unsigned k) { moved.push_back(k); });  // (the marks start afresh)
     CHECK(stamps() == asid);
 }
+
+TEST_CASE("a dropped block stales the lookups of and links to its own page only", "[blocks]") {
+    // Blocks are dropped when their code is written (a new program's image,
+    // an on-demand patch): lookups of blocks elsewhere, and links to them,
+    // hold (BlockCache::forget_block).
+    Options o;
+    o.memory_bytes = 16 << 20;
+    Machine m(o);
+    BlockCache cache(m.bus());
+    auto block_at = [&](uint64_t vpc, uint64_t pa) {
+        auto b = std::make_unique<Block>();
+        b->vpc = vpc;
+        b->pa = b->pa_lo = pa;
+        b->pa_end = pa + 8;
+        return cache.insert(std::move(b), kModeKernel);
+    };
+    const uint64_t kseg0_a = 0xffffffff80100000ull, kseg0_b = 0xffffffff80201000ull, user = 0x402000;
+    Block* a = block_at(kseg0_a, 0x100000);
+    Block* b = block_at(kseg0_b, 0x201000);
+    Block* u = block_at(user, 0x302000);
+    const uint64_t stamp_b = cache.stamp_for(kseg0_b), stamp_u = cache.stamp_for(user), stamp_a = cache.stamp_for(kseg0_a);
+    REQUIRE(cache.invalidate(0x100004, 4) == 1);
+    CHECK(cache.stamp_for(kseg0_a) != stamp_a);
+    CHECK(cache.lookup_fast(kseg0_a, kModeKernel) == nullptr);
+    CHECK(cache.stamp_for(kseg0_b) == stamp_b);
+    CHECK(cache.lookup_fast(kseg0_b, kModeKernel) == b);
+    CHECK(cache.stamp_for(user) == stamp_u);
+    CHECK(cache.lookup_fast(user, kModeKernel) == u);
+    REQUIRE(cache.invalidate(0x302000, 4) == 1);
+    CHECK(cache.stamp_for(user) != stamp_u);
+    CHECK(cache.lookup_fast(user, kModeKernel) == nullptr);
+    CHECK(cache.lookup_fast(kseg0_b, kModeKernel) == b);
+    (void)a;
+}

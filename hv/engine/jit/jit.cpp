@@ -37,6 +37,7 @@ Jit::Jit(Bus& bus, size_t code_cache_bytes)
     static_assert(std::is_aggregate_v<jit::Context> && std::is_trivially_destructible_v<jit::Context>);
     ctx_ = static_cast<jit::Context*>(p);
     ctx_->code_epoch = jit::kFirstEpoch;
+    for (uint64_t& e : ctx_->code_epochs) e = jit::kFirstEpoch;
     for (uint64_t& e : ctx_->page_epochs) e = jit::kFirstEpoch;
     // perf's convention for code made at run time: /tmp/perf-PID.map, one
     // "start size name" line per block, so profiles name guest addresses.
@@ -51,7 +52,10 @@ Jit::~Jit() {
 }
 
 void Jit::new_epochs(bool code_changed) {
-    if (code_changed) ++ctx_->code_epoch;
+    if (code_changed) {
+        ++ctx_->code_epoch;
+        for (uint64_t& e : ctx_->code_epochs) ++e;
+    }
     for (uint64_t& e : ctx_->page_epochs) ++e;
 }
 
@@ -68,9 +72,17 @@ void Jit::invalidate_code(uint64_t pa, uint64_t len) {
     // A block that loops in place (Translator::loop_in_place) may be the one
     // dropped: its next pass's entry check sends the vCPU to the run loop.
     if (last_cpu_) last_cpu_->request_check();
-    new_epochs(true);
+    // Only the links to the dropped blocks go (as BlockCache::forget_block):
+    // direct ones are pointed back at the run loop, the others by the
+    // epochs of the blocks' own pages.
+    ++ctx_->code_epoch;
     const auto& dropped = cache_.dropped();
-    for (size_t k = dropped_before; k < dropped.size(); ++k) unlink_incoming(*dropped[k]);
+    for (size_t k = dropped_before; k < dropped.size(); ++k) {
+        const unsigned page = page_epoch_index(dropped[k]->vpc);
+        ++ctx_->code_epochs[page];
+        ++ctx_->page_epochs[page];
+        unlink_incoming(*dropped[k]);
+    }
 }
 
 // Rewrites a direct slot's jump (the rel32 that ends it), in the cache's
@@ -178,8 +190,8 @@ void Jit::link_to(Block& b, const Block::HostCode& code, unsigned mode) {
     const bool mapped = kind == Pending::SLOT || !in_compat_kernel_segment(b.vpc);
     const unsigned page = page_epoch_index(b.vpc);
     link->target = code.entry;
-    link->epoch_offset = mapped ? offsetof(jit::Context, page_epochs) + 8 * page : offsetof(jit::Context, code_epoch);
-    link->stamp = mapped ? ctx_->page_epochs[page] : ctx_->code_epoch;
+    link->epoch_offset = (mapped ? offsetof(jit::Context, page_epochs) : offsetof(jit::Context, code_epochs)) + 8 * page;
+    link->stamp = mapped ? ctx_->page_epochs[page] : ctx_->code_epochs[page];
     ++links_;
 }
 

@@ -21,7 +21,7 @@ namespace mipshv::jit {
 // context: the 40 MB of slots cost nothing until they are used.
 struct Link {
     const void* target = nullptr;  // the block's checked entry
-    uint64_t epoch_offset = 0;     // offsetof(Context, code_epoch) or of one of page_epochs
+    uint64_t epoch_offset = 0;     // offsetof(Context, ...) of one of code_epochs or page_epochs
     uint64_t stamp = 0;            // 0: never equal to an epoch, unlinked
 };
 
@@ -58,11 +58,15 @@ constexpr size_t kOpcodes = size_t(Opcode::count);
 // epochs, which start at kFirstEpoch.
 constexpr uint64_t kFirstEpoch = 1;
 struct Context {
-    // Code epoch: changes when any block is dropped. A link to a block in
-    // an unmapped segment needs only it to hold; one to a block reached
-    // through a mapping, its page's epoch (page_epochs.h), which moves on
-    // with the code epoch too.
+    // Changes when any block is dropped (a link the run loop is about to
+    // make from the last exit then is not made).
     uint64_t code_epoch = kFirstEpoch;
+    // A link to a block in an unmapped segment holds while the code epoch
+    // of its page (hashed as page epochs are) holds, which only a block
+    // dropped there moves on; one to a block reached through a mapping, while
+    // its page's epoch (page_epochs.h) holds, which a dropped block moves on
+    // too.
+    uint64_t code_epochs[kPageEpochs];
     uint64_t page_epochs[kPageEpochs];
     uint64_t exit_block = 0;  // EXIT_STOPPED: the Block*
     uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
