@@ -75,14 +75,18 @@ void Translator::entry_checks(Label& recheck) {
 // instructions by cost class.
 void Translator::account(uint64_t executed, uint64_t retired) {
     if (retired) add(kInstret, int32_t(retired));  // (the clock and the mode counts follow)
-    account_beyond_instret(executed, retired);
+    for_each_count_beyond_instret(executed, retired, [this](int32_t counter, uint32_t n) { add(cpu64(counter), int32_t(n)); });
 }
 
-void Translator::account_beyond_instret(uint64_t executed, uint64_t retired) {
-    if (executed > retired) add(cpu64(L_.stub_insns), int32_t(executed - retired));
+// fn(counter, n) for each vCPU counter besides instret that a run of the
+// block's first `executed` instructions adds n to: stub instructions, and
+// guest instructions by cost class.
+template <typename Fn>
+void Translator::for_each_count_beyond_instret(uint64_t executed, uint64_t retired, Fn fn) const {
+    if (executed > retired) fn(L_.stub_insns, uint32_t(executed - retired));
     const ClassCounts n = b_.classes_of_first(executed);
     for (size_t k = 1; k < kCostClasses; ++k)
-        if (n[k]) add(cpu64(L_.class_counter[k]), int32_t(n[k]));
+        if (n[k]) fn(L_.class_counter[k], n[k]);
 }
 
 // Continue at a fixed guest address through a chaining slot: a direct jump
@@ -144,7 +148,9 @@ bool Translator::chain_taken_directly(const Insn& branch, bool deferred) {
     if (may_change_mode_ || direct_emitted_[0] || !link_survives_map_changes(b_.vpc, branch.target, r_.mode))
         return false;
     Label& miss = chain_miss(branch.target, r_.slot_taken);
-    const uint8_t cc = deferred ? taken_condition(branch) : (cmp(byte[rbx + L_.branch_taken], 0), kConditionNe);
+    uint8_t cc = kConditionNe;
+    if (deferred) cc = taken_condition(branch);
+    else cmp(byte[rbx + L_.branch_taken], 0);
     jump(miss, T_NEAR, uint8_t(0x70 | cc), uint8_t(0x80 | cc), 0x0F);
     direct_site(0, miss);  // (direct_label_[0] stays unplaced: no other exit may share a conditional jump)
     return true;
@@ -332,7 +338,7 @@ void Translator::emit_slot_of_followed_jump(size_t k) {
     const Insn& slot = b_.insns[k];
     const uint64_t target = b_.insns[k - 1].target;
     Label& stale = cold([this, k, target, at = regs_, retired = slot.seq + !(slot.state & insn_state::ZERO_WEIGHT)] {
-        if (counts_passes_at_exit()) account_passes();
+        account_passes();
         write_back(at);
         account(k + 1, retired);
         mov(rax, target);
@@ -506,7 +512,7 @@ size_t Translator::run(Block::HostCode& out) {
         jump_if_not_taken(*branch, fall);
         loop_in_place(loop_head, at_head, recheck);
         L(fall);
-        if (counts_passes_at_exit()) account_passes();
+        account_passes();
         write_back(regs_);
         account(n, b_.guest_insns);
         end_static(b_.end_pc, r_.slot_fall);
@@ -592,7 +598,7 @@ void Translator::hold_registers_for_loop() {
 // the entry checks, bring the registers to what the head holds, go round.
 void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& recheck) {
     Label& leave = cold([this, &recheck, state = regs_] {
-        if (counts_passes_at_exit()) account_passes();
+        account_passes();
         write_back(state);
         jmp(recheck, T_NEAR);
     });
@@ -611,12 +617,13 @@ void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& rech
 // never moves rsp), and each complete pass has added guest_insns to it since;
 // n = 2^s * m with m odd, so the passes are (delta >> s) times m's inverse
 // modulo 2^64. Made at every way out of the loop, before the exit accounts
-// whatever part of a pass ran; leaves rcx alone (stopped_'s index).
+// whatever part of a pass ran (nothing in other blocks); leaves rcx alone
+// (stopped_'s index).
 void Translator::account_passes() {
+    if (!counts_passes_at_exit()) return;
     const uint64_t n = b_.guest_insns, executed = b_.insns.size();
-    const ClassCounts& per_pass = b_.classes;
-    bool any = executed > n;
-    for (size_t k = 1; k < kCostClasses; ++k) any = any || per_pass[k];
+    bool any = false;
+    for_each_count_beyond_instret(executed, n, [&any](int32_t, uint32_t) { any = true; });
     if (!any) return;
     const int shift = std::countr_zero(n);
     const uint64_t m = n >> shift;
@@ -629,13 +636,10 @@ void Translator::account_passes() {
         mov(rdx, inverse);
         imul(rax, rdx);
     }
-    auto add_times_passes = [this](int32_t counter, uint64_t per) {
-        imul(rdx, rax, int32_t(per));
+    for_each_count_beyond_instret(executed, n, [this](int32_t counter, uint32_t per_pass) {
+        imul(rdx, rax, int32_t(per_pass));
         add(cpu64(counter), rdx);
-    };
-    if (executed > n) add_times_passes(L_.stub_insns, executed - n);
-    for (size_t k = 1; k < kCostClasses; ++k)
-        if (per_pass[k]) add_times_passes(L_.class_counter[k], per_pass[k]);
+    });
 }
 
 // Brings the registers to where the loop's head holds them, whole: a guest
@@ -681,7 +685,7 @@ void Translator::emit_cold_paths(Label& recheck) {
         body();
     }
     L(stopped_);
-    if (counts_passes_at_exit()) account_passes();  // (every way to stopped_ is inside the loop)
+    account_passes();  // (in a loop in place, every way to stopped_ is inside the loop)
     mov(qword[r12 + kExitIndex], rcx);
     mov(rax, reinterpret_cast<uint64_t>(&b_));
     mov(qword[r12 + kExitBlock], rax);

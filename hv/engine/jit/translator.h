@@ -432,7 +432,8 @@ private:
     void reconcile_with_head(const RegCache& at_head);
     void emit_cold_paths(Label& recheck);
     void account(uint64_t executed, uint64_t retired);
-    void account_beyond_instret(uint64_t executed, uint64_t retired);
+    template <typename Fn>
+    void for_each_count_beyond_instret(uint64_t executed, uint64_t retired, Fn fn) const;
     bool counts_passes_at_exit() const { return looping_ && b_.guest_insns > 0; }
     void account_passes();
     void chain(uint64_t target_pc, uint32_t slot);
