@@ -37,7 +37,9 @@ def main():
                                   "for an engine other than jit)")
     args = ap.parse_args()
     args.out = args.out or default_out(args.engine)
-    runs = [(m, r) for m in args.modes for r in range(args.reps)]
+    # Modes alternate within each round, so that a drift of the host's speed
+    # during the sweep weighs on every mode alike rather than on the last ones.
+    runs = [(m, r) for r in range(args.reps) for m in args.modes]
     for mode, rep in tqdm(runs, desc=f"runs ({args.engine})", unit="boot"):
         run_one.run(mode, args.workload, record_path(args.out, mode, rep), args.engine)
     with open(os.path.join(args.out, "sweep.json"), "w") as f:

@@ -45,12 +45,40 @@ constexpr CostClass cost_class(Opcode op, uint32_t match) {
     return major == 17 || major == 19 ? CostClass::FPU : CostClass::OTHER;
 }
 
+// The general registers an instruction reads follow from its encoding: a
+// field the mask fixes names none (the shifts' rs, REGIMM's rt); a field
+// that is also the destination is read only by the instructions that merge
+// into it; jump targets, trap codes and FPU register numbers name none.
+constexpr uint8_t gpr_reads(Opcode op, uint32_t mask, uint32_t match, Dest dest) {
+    using namespace gpr_read;
+    constexpr uint32_t kRsField = 31u << 21, kRtField = 31u << 16;
+    switch (op) {
+        case Opcode::j: case Opcode::jal: case Opcode::syscall: case Opcode::break_: case Opcode::sdbbp: return 0;
+        case Opcode::cache: case Opcode::pref: return RS;
+        case Opcode::lwl: case Opcode::lwr: case Opcode::ldl: case Opcode::ldr: case Opcode::ins: case Opcode::dinsm:
+        case Opcode::dinsu: case Opcode::dins: case Opcode::sc: case Opcode::scd:
+            return RS | RT;
+        default: break;
+    }
+    switch (match >> 26) {
+        case 17: return (match >> 21 & 31) >= 4 && (match >> 21 & 31) <= 7 ? RT : 0;  // COP1: mtc1, dmtc1, ctc1, mthc1
+        case 19: return (match & 0x3f) < 0x10 ? RS | RT : 0;                            // COP1X: indexed, or FPRs only
+        case 49: case 53: case 57: case 61: return RS;                                  // lwc1, ldc1, swc1, sdc1
+        default: break;
+    }
+    uint8_t reads = 0;
+    if ((mask & kRsField) != kRsField) reads |= RS;
+    if ((mask & kRtField) != kRtField && dest != Dest::RT) reads |= RT;
+    return reads;
+}
+
 constexpr std::array<OpcodeInfo, size_t(Opcode::count)> kInfo = {{
-#define INSN(name, mask, match, dest, flags, sclass) \
-    {kName_##name.text, mask, match, Dest::dest, flags, SensitiveClass::sclass, cost_class(Opcode::name, match)},
+#define INSN(name, mask, match, dest, flags, sclass)                                                     \
+    {kName_##name.text, mask, match, Dest::dest, flags, SensitiveClass::sclass, cost_class(Opcode::name, match), \
+     gpr_reads(Opcode::name, mask, match, Dest::dest)},
 #include "hv/isa/instructions.def"
 #undef INSN
-    {"(reserved)", 0, 0, Dest::NONE, ENDS, SensitiveClass::NONE, CostClass::OTHER},
+    {"(reserved)", 0, 0, Dest::NONE, ENDS, SensitiveClass::NONE, CostClass::OTHER, 0},
 }};
 }  // namespace
 

@@ -48,6 +48,13 @@ enum class CostClass : uint8_t {
     FPU,       // any other coprocessor 1 instruction (COP1, COP1X)
 };
 
+// Which of an instruction's rs and rt fields name general registers it
+// reads (its destination aside): a field may instead be part of an
+// immediate or a jump target, a sub-opcode, or an FPU register number.
+namespace gpr_read {
+constexpr uint8_t RS = 1, RT = 2;
+}
+
 struct OpcodeInfo {
     std::string_view name;  // assembler mnemonic
     uint32_t mask, match;
@@ -55,6 +62,7 @@ struct OpcodeInfo {
     uint8_t flags;
     SensitiveClass sensitive;
     CostClass cost;
+    uint8_t gpr_reads;  // gpr_read bits
 };
 
 const OpcodeInfo& opcode_info(Opcode op);

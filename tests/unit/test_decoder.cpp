@@ -48,3 +48,31 @@ TEST_CASE("sensitive instructions are classified in the table", "[decoder]") {
     CHECK(opcode_info(Opcode::addu).sensitive == SensitiveClass::NONE);
     CHECK(opcode_info(Opcode::syscall).sensitive == SensitiveClass::NONE);
 }
+
+// The register allocator keeps in host registers what an instruction names;
+// a field that holds no register (rotr's rs of 1, a jump's target, an FPU
+// register number) must not count, or it holds a host register for nothing.
+TEST_CASE("the table tells which rs and rt fields are general registers read", "[decoder]") {
+    using namespace gpr_read;
+    const auto reads = [](uint32_t word) { return opcode_info(decode_opcode(word)).gpr_reads; };
+    CHECK(reads(0x00294842) == RT);                 // rotr t1, t1, 1: rs is the rotate bit
+    CHECK(reads(encode::sll(8, 9, 3)) == RT);
+    CHECK(reads(encode::addu(8, 9, 10)) == (RS | RT));
+    CHECK(reads(encode::addiu(8, 9, -1)) == RS);    // rt is the destination
+    CHECK(reads(encode::lw(8, 4, 29)) == RS);
+    CHECK(reads(encode::sw(8, 4, 29)) == (RS | RT));
+    CHECK(reads(0x88a80003) == (RS | RT));          // lwl t0, 3(a1): merges into t0
+    CHECK(reads(0xe0a80000) == (RS | RT));          // sc t0, 0(a1): stores t0, then writes it
+    CHECK(reads(0x08000123) == 0);                  // j: the fields are the target
+    CHECK(reads(0x04a00004) == RS);                 // bltz a1: rt is the REGIMM code
+    CHECK(reads(0x3c081234) == 0);                  // lui t0
+    CHECK(reads(0x0000000c) == 0);                  // syscall
+    CHECK(reads(0x46062000) == 0);                  // add.s $f0, $f4, $f6: fmt and ft are no GPRs
+    CHECK(reads(0x44882000) == RT);                 // mtc1 t0, $f4
+    CHECK(reads(0x44082000) == 0);                  // mfc1 t0, $f4: t0 is the destination
+    CHECK(reads(0xc4a40008) == RS);                 // lwc1 $f4, 8(a1): ft is an FPR
+    CHECK(reads(0x4ca60000) == (RS | RT));          // lwxc1 $f0, a2(a1): base and index
+    CHECK(reads(0x4c8a3021) == 0);                  // madd.d: fr is an FPR
+    CHECK(reads(0x7c0318a0) == RT);                 // wsbh v1, v1
+    CHECK(reads(0x40886000) == RT);                 // mtc0 t0, Status
+}

@@ -586,7 +586,7 @@ void Translator::hold_registers_for_loop() {
     size_t held = 0;
     for (const Insn& i : b_.insns)
         for (unsigned g : {unsigned(i.rs), unsigned(i.rt), unsigned(i.dst)})
-            if (g != 0 && g < 32 && regs_.host_of[g] == RegCache::kNone && held < RegCache::kHost.size()) {
+            if (g != 0 && g < 32 && names_gpr(i, g) && regs_.host_of[g] == RegCache::kNone && held < RegCache::kHost.size()) {
                 raw(g);
                 ++held;
             }

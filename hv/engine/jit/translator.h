@@ -79,6 +79,13 @@ inline bool is_native_branch(Opcode op) {
     }
 }
 
+// Whether instruction i reads or writes general register g (the fields that
+// hold no register aside: a phantom use would keep a host register for it).
+inline bool names_gpr(const Insn& i, unsigned g) {
+    const uint8_t reads = opcode_info(i.op).gpr_reads;
+    return i.dst == g || ((reads & gpr_read::RS) && i.rs == g) || ((reads & gpr_read::RT) && i.rt == g);
+}
+
 // The integer loads and stores emit_mem makes natively, the ones a memo
 // may serve (see emit_mem.cpp): their size, sign extension and direction.
 struct PlainAccess {
@@ -227,8 +234,7 @@ private:
     size_t next_use(unsigned g) const {
         const size_t n = b_.insns.size();
         for (size_t k = current_; k < n + (looping_ ? current_ : 0); ++k) {
-            const Insn& i = b_.insns[k % n];
-            if (i.rs == g || i.rt == g || i.dst == g) return k;
+            if (names_gpr(b_.insns[k % n], g)) return k;
         }
         return 2 * n + 1;
     }
