@@ -116,11 +116,7 @@ private:
     // A dropped block: lookups of it and links to it go, by its own page's
     // epochs (both kinds: a link's kind follows how it was made), and so
     // does revalidate's use of any JumpEntry (its block may be freed).
-    void forget_block(uint64_t vpc) {
-        ++code_epoch_;
-        ++code_epochs_[page_epoch_index(vpc)];
-        ++page_epoch_[page_epoch_index(vpc)];
-    }
+    void forget_block(uint64_t vpc) { forget_dropped_block(code_epoch_, code_epochs_, page_epoch_, vpc); }
     struct Key {
         uint64_t pa, vpc;
         bool operator==(const Key&) const = default;

@@ -27,4 +27,15 @@ bool for_each_page_epoch(uint64_t mask, uint64_t vpn2, Fn fn) {
     return true;
 }
 
+// A block at virtual address vpc was dropped: every lookup of it and link
+// to it goes, by the code epoch and its own page's epochs of both kinds (a
+// link's kind follows how it was made). One rule for the run loop's copy of
+// the epochs and translated code's.
+template <typename Epochs>
+void forget_dropped_block(uint64_t& code_epoch, Epochs& code_epochs, Epochs& page_epochs, uint64_t vpc) {
+    ++code_epoch;
+    ++code_epochs[page_epoch_index(vpc)];
+    ++page_epochs[page_epoch_index(vpc)];
+}
+
 }  // namespace mipshv

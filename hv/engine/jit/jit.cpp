@@ -75,12 +75,9 @@ void Jit::invalidate_code(uint64_t pa, uint64_t len) {
     // Only the links to the dropped blocks go (as BlockCache::forget_block):
     // direct ones are pointed back at the run loop, the others by the
     // epochs of the blocks' own pages.
-    ++ctx_->code_epoch;
     const auto& dropped = cache_.dropped();
     for (size_t k = dropped_before; k < dropped.size(); ++k) {
-        const unsigned page = page_epoch_index(dropped[k]->vpc);
-        ++ctx_->code_epochs[page];
-        ++ctx_->page_epochs[page];
+        forget_dropped_block(ctx_->code_epoch, ctx_->code_epochs, ctx_->page_epochs, dropped[k]->vpc);
         unlink_incoming(*dropped[k]);
     }
 }
@@ -102,6 +99,12 @@ void Jit::unlink_incoming(Block& b) {
     b.incoming_slots.clear();
 }
 
+
+// BlockCache::insert starts afresh on its own past kMaxBlocks, without
+// telling the jit, whose links would then outlive their blocks. Every block
+// the jit runs takes two slots, and the jit flushes everything when the
+// slots run out: so it always flushes first.
+static_assert(jit::kSlots / 2 < BlockCache::kMaxBlocks);
 
 // The code cache is full: every translation goes, and with it every block
 // (they are rebuilt as they run again).
