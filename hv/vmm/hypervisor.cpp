@@ -125,24 +125,28 @@ void Hypervisor::decide(Cpu& c, Insn& i, uint64_t pa) {
         if (is_sensitive(i.op, c.semihosting)) i.action = Action::TRAP;
         return;
     }
+    // (Block building asks this of every instruction on a patched page: the
+    // cheap tests go first, and each table is looked up once at most.)
     // The delay slot of a stub jump is annulled: the instruction runs, and
     // takes guest time, when the stub returns to it.
-    if (patcher_.runs_early(pa) && (i.state & insn_state::IN_DELAY_SLOT)) {
+    if ((i.state & insn_state::IN_DELAY_SLOT) && patcher_.runs_early(pa)) {
         i.state |= insn_state::ZERO_WEIGHT;
         i.action = Action::ANNUL;
         return;
     }
-    if (auto original = patcher_.original_at(pa)) {
+    const std::optional<uint32_t> original = patcher_.original_at(pa);
+    if (original) {
         // A patched word ends its block exactly where the original would,
         // so blocks (and the points where interrupts land) match every mode.
         const bool ends = opcode_info(decode_opcode(*original)).flags & insn_flag::ENDS;
         i.state |= ends ? insn_state::ENDS_BLOCK : insn_state::CONTINUES_BLOCK;
     }
-    if (patcher_.hypercall_at(pa)) {
+    // (A hypercall is a SYSCALL naming its record: Patcher::hypercall_for.)
+    if (i.op == Opcode::syscall && patcher_.hypercall_at(pa)) {
         i.action = Action::HYPERCALL;
         return;
     }
-    if (patcher_.is_patch_site(pa)) {
+    if (original) {
         i.action = Action::PATCHED;
         return;
     }

@@ -54,7 +54,6 @@ public:
     }
     size_t records() const { return records_.size(); }
     const Insn& record(uint32_t index) const { return records_.at(index); }
-    bool is_patch_site(uint64_t pa) const { return sites_.count(pa) != 0; }
     // False when pa is neither a site, nor the slot of a stub jump, nor in
     // the stubs (whose hypercalls are not sites): the page holding pa has
     // no site's span on it and is not stub code. One bit and a compare, no
