@@ -84,6 +84,19 @@ constexpr std::array<OpcodeInfo, size_t(Opcode::count)> kInfo = {{
 
 const OpcodeInfo& opcode_info(Opcode op) { return kInfo[size_t(op)]; }
 
+namespace {
+// Bit m: some sensitive row has major opcode m (SDBBP, semihosting's too).
+constexpr uint64_t sensitive_majors() {
+    uint64_t majors = 0;
+    for (const OpcodeInfo& info : kInfo)
+        if (info.sensitive != SensitiveClass::NONE) majors |= 1ull << (info.match >> 26);
+    return majors;
+}
+constexpr uint64_t kSensitiveMajors = sensitive_majors();
+}  // namespace
+
+bool may_be_sensitive(uint32_t word) { return (kSensitiveMajors >> (word >> 26)) & 1; }
+
 std::string_view sensitive_class_name(SensitiveClass c) {
     switch (c) {
         case SensitiveClass::NONE: return "none";

@@ -73,5 +73,8 @@ inline bool is_sensitive(Opcode op, bool semihosting) {
     return opcode_info(op).sensitive != SensitiveClass::NONE;
 }
 std::string_view sensitive_class_name(SensitiveClass c);
+// False when no sensitive row has word's major opcode: the patcher's scan
+// decodes only the words that pass (a few percent of code).
+bool may_be_sensitive(uint32_t word);
 
 }  // namespace mipshv

@@ -247,6 +247,8 @@ void for_each_page(uint64_t begin, uint64_t end, Fn fn) {
 
 void Patcher::add_site(uint64_t pa, Site site, uint32_t replacement) {
     sites_[pa] = site;
+    site_words_[pa >> 12].set((pa >> 2) & 1023);
+    cached_page_ = ~0ull;
     std::memcpy(bus_.ram_ptr(pa, 4), &replacement, 4);
     for_each_page(pa - site.before, pa + site.span, [&](uint64_t page) {
         if (!bus_.ram_ptr(page, 4096)) return;
@@ -284,6 +286,11 @@ void Patcher::remove_one(uint64_t pa) {
         hypercall_sites_.erase(h);
     }
     sites_.erase(it);
+    if (auto words = site_words_.find(pa >> 12); words != site_words_.end()) {
+        words->second.reset((pa >> 2) & 1023);
+        if (words->second.none()) site_words_.erase(words);
+    }
+    cached_page_ = ~0ull;
     ++dropped_;
 }
 
@@ -344,7 +351,7 @@ void Patcher::scan_words(uint64_t w, uint64_t end, const uint8_t* host, uint64_t
     for (; w < end; w += 4, host += 4) {
         uint32_t word;
         std::memcpy(&word, host, 4);
-        if (opcode_info(decode_opcode(word)).sensitive == SensitiveClass::NONE) continue;
+        if (!may_be_sensitive(word) || opcode_info(decode_opcode(word)).sensitive == SensitiveClass::NONE) continue;
         // kseg0 reaches the first 512 MiB; the rest only through xkphys.
         const uint64_t va = va_of_pa ? *va_of_pa + (w - pa)
                             : w < kCksegBytes ? kCkseg0Base + w : kXkphysCached | w;
@@ -355,6 +362,7 @@ void Patcher::scan_words(uint64_t w, uint64_t end, const uint8_t* host, uint64_t
 void Patcher::restore_originals(uint64_t pa, unsigned size, uint64_t& value) {
     auto* bytes = reinterpret_cast<uint8_t*>(&value);
     for (uint64_t w = pa & ~3ull; w < pa + size; w += 4) {
+        if (!is_site(w)) continue;
         auto it = sites_.find(w);
         if (it == sites_.end()) continue;
         const auto* orig = reinterpret_cast<const uint8_t*>(&it->second.original);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <bitset>
 #include <unordered_map>
 #include <vector>
 
@@ -61,13 +62,27 @@ public:
     bool near_a_site(uint64_t pa) const {
         return bus_.is_patched_page(pa) || (pa >= stubs_begin_ && pa < stubs_next_);
     }
+    // Whether the word at pa is a site: one bit per word of each page with
+    // sites. Block building asks it of every word of a patched page, page
+    // after page, so the last page's bits are kept at hand; the sites table
+    // is then looked up for sites only.
+    bool is_site(uint64_t pa) const {
+        if ((pa >> 12) != cached_page_) {
+            const auto it = site_words_.find(pa >> 12);
+            cached_page_ = pa >> 12;
+            cached_words_ = it == site_words_.end() ? nullptr : &it->second;
+        }
+        return cached_words_ && cached_words_->test((pa >> 2) & 1023);
+    }
     // The instruction at pa is the delay slot of a stub jump (annulled there:
     // it runs when the stub returns to it).
     bool runs_early(uint64_t pa) const {
+        if (!is_site(pa - 4)) return false;
         auto it = sites_.find(pa - 4);
         return it != sites_.end() && it->second.early_slot;
     }
     std::optional<uint32_t> original_at(uint64_t pa) const {
+        if (!is_site(pa)) return std::nullopt;
         auto it = sites_.find(pa);
         return it == sites_.end() ? std::nullopt : std::optional<uint32_t>(it->second.original);
     }
@@ -105,6 +120,9 @@ private:
     Bus& bus_;
     uint64_t stubs_begin_, stubs_next_, stubs_end_;
     std::unordered_map<uint64_t, Site> sites_;
+    std::unordered_map<uint64_t, std::bitset<1024>> site_words_;  // page -> its words that are sites
+    mutable uint64_t cached_page_ = ~0ull;                        // (see is_site)
+    mutable const std::bitset<1024>* cached_words_ = nullptr;
     std::unordered_map<uint64_t, uint32_t> sites_per_page_;  // page -> sites whose span touches it
     std::unordered_map<uint64_t, uint32_t> hypercall_sites_;  // pa -> record index
     std::vector<Insn> records_;                               // pre-decoded originals

@@ -76,3 +76,18 @@ TEST_CASE("the table tells which rs and rt fields are general registers read", "
     CHECK(reads(0x7c0318a0) == RT);                 // wsbh v1, v1
     CHECK(reads(0x40886000) == RT);                 // mtc0 t0, Status
 }
+
+// The patcher's scan decodes only words whose major opcode some sensitive
+// row has: none may be skipped that the table calls sensitive.
+TEST_CASE("the sensitive-major prefilter passes every sensitive row", "[decoder]") {
+    for (size_t k = 0; k < size_t(Opcode::invalid); ++k) {
+        const OpcodeInfo& info = opcode_info(Opcode(k));
+        INFO(info.name);
+        if (info.sensitive != SensitiveClass::NONE) CHECK(may_be_sensitive(info.match));
+    }
+    CHECK_FALSE(may_be_sensitive(encode::addu(8, 9, 10)));
+    CHECK_FALSE(may_be_sensitive(encode::lw(8, 4, 29)));
+    CHECK_FALSE(may_be_sensitive(0x0000000c));  // syscall
+    CHECK(may_be_sensitive(0x42000018));        // eret
+    CHECK(may_be_sensitive(0xbc000000));        // cache
+}
