@@ -60,10 +60,11 @@ constexpr uint8_t gpr_reads(Opcode op, uint32_t mask, uint32_t match, Dest dest)
             return RS | RT;
         default: break;
     }
+    const uint32_t rs = match >> 21 & 31, funct = match & 0x3f;
     switch (match >> 26) {
-        case 17: return (match >> 21 & 31) >= 4 && (match >> 21 & 31) <= 7 ? RT : 0;  // COP1: mtc1, dmtc1, ctc1, mthc1
-        case 19: return (match & 0x3f) < 0x10 ? RS | RT : 0;                            // COP1X: indexed, or FPRs only
-        case 49: case 53: case 57: case 61: return RS;                                  // lwc1, ldc1, swc1, sdc1
+        case 17: return rs >= 4 && rs <= 7 ? RT : 0;   // COP1: mtc1, dmtc1, ctc1, mthc1
+        case 19: return funct < 0x10 ? RS | RT : 0;    // COP1X: indexed, or FPRs only
+        case 49: case 53: case 57: case 61: return RS; // lwc1, ldc1, swc1, sdc1
         default: break;
     }
     uint8_t reads = 0;

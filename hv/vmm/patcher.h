@@ -4,10 +4,10 @@
 // Patches are invisible: data reads see the original words, and a guest
 // write over a patch (or over the instruction a stub replays) drops it.
 #pragma once
+#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <bitset>
 #include <unordered_map>
 #include <vector>
 
