@@ -149,16 +149,27 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
             if (plain_store(d)) return std::nullopt;  // one store does it (one_to_one)
             const auto off = comm_offset(d.rd, sel);
             if (d.rd == cp0::STATUS && sel == 0) {
-                // Store the masked value unless a mode bit (EXL ERL KSU UX SX KX)
-                // changes: then the hypervisor must see it (hypercall).
-                const uint64_t w = cp0::status::WRITABLE;
-                // The slow path's hypercall returns straight to the guest.
+                // Store the masked value unless the write changes what
+                // write_status acts on: the MMU mode or the addressing
+                // enables (UX SX KX). Then the hypervisor must see it
+                // (hypercall, whose slow path returns straight to the guest).
+                // Stub code runs in kernel mode (it is fetched from an
+                // unmapped kernel segment), so with ERL and the enables
+                // unchanged, the mode stays unless the new value leaves
+                // kernel mode: EXL, ERL and KSU all clear of kernel. Linux's
+                // exception entry (EXL 1 -> 0) and return (0 -> 1, KSU user)
+                // are such writes, two per syscall.
+                using namespace cp0::status;
+                const uint64_t w = WRITABLE;
+                static_assert(KSU_SHIFT == 3 && (ERL | UX | SX | KX) == 0xe4 && (EXL | ERL) == 0x06);
                 code = {sd(s1, save0, kZero), sd(s2, save1, kZero), load_constant_hi(s1, w), ori(s1, s1, w & 0xffff),
-                        and_(s1, s1, d.rt), lw(s2, status, kZero), xor_(s2, s2, s1), andi(s2, s2, 0xfe),
-                        beq(s2, kZero, 4), nop(),
+                        and_(s1, s1, d.rt), lw(s2, status, kZero), xor_(s2, s2, s1), andi(s2, s2, ERL | UX | SX | KX),
+                        bne(s2, kZero, 5) /* to the hypercall */, andi(s2, s1, EXL | ERL),
+                        bne(s2, kZero, 6) /* kernel by EXL (or ERL, as before): store */, andi(s2, s1, KSU),
+                        beq(s2, kZero, 4) /* kernel by KSU: store */, nop(),
                         ld(s1, save0, kZero), ld(s2, save1, kZero), nop() /* the hypercall, once placed */,
                         sw(s1, status, kZero), ld(s1, save0, kZero), ld(s2, save1, kZero)};
-                hypercall_slot = 12;
+                hypercall_slot = 16;
             } else if ((d.rd == cp0::ENTRYLO0 || d.rd == cp0::ENTRYLO1 || d.rd == cp0::PAGEMASK) && sel == 0) {
                 const uint64_t m = d.rd == cp0::PAGEMASK ? cp0::kPageMaskWriteMask : cp0::kEntryLoWriteMask;
                 code = {sd(s1, save0, kZero), load_constant_hi(s1, m), ori(s1, s1, m & 0xffff), and_(s1, s1, d.rt),
