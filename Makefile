@@ -12,7 +12,7 @@ DEPS := build-essential cmake ninja-build pkg-config catch2 libbenchmark-dev lib
         qemu-system-mips device-tree-compiler libssl-dev libslirp-dev libglib2.0-dev \
         python3-tqdm python3-pandas python3-matplotlib python3-nbclient python3-nbformat \
         python3-ipykernel snakemake e2fsprogs clang libclang-rt-14-dev \
-        python3-scipy slurm-wlm munge
+        python3-scipy slurm-wlm munge weasyprint asciinema python3-pyte python3-pil
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # The guest: Debian's mips64r2el kernel and an initramfs with busybox,
@@ -26,7 +26,12 @@ DEMO_ARGS := -kernel $(GUEST)/vmlinuz-mips64r2el -initrd $(GUEST)/initramfs.cpio
              -drive file=$(GUEST)/demo-disk.img,format=raw,if=virtio \
              -nic user,hostfwd=tcp::8080-:80
 
-.PHONY: deps build guest system-map test demo bench paper clean fuzz fuzz-qemu sanitize
+# The screencast records the demo's machine; without the demo's port
+# forward, so that a host whose port 8080 is taken can record it too.
+comma := ,
+SCREENCAST_ARGS := $(subst $(comma)hostfwd=tcp::8080-:80,,$(DEMO_ARGS))
+
+.PHONY: deps build guest system-map test demo bench paper clean fuzz fuzz-qemu sanitize report screencast
 .DEFAULT_GOAL := build
 # Prerequisites run left to right: deps, then build, then the recipe.
 .NOTPARALLEL:
@@ -58,11 +63,27 @@ system-map: guest
 
 # After ctest, tests/summary.py prints the tests run by label and fails when
 # a label has fewer tests than tests/labels.tsv asks or any test was skipped.
+# After the tests: the screencast, and the test case result report
+# (build/report/: HTML and PDF), which fails when a milestone has no passing test.
 test: deps build guest system-map
 	@ctest --test-dir $(BUILD) --output-on-failure -j2 --output-junit test-results.xml; \
 	ctest_status=$$?; \
-	/usr/bin/python3 tests/summary.py $(BUILD) $(BUILD)/test-results.xml && [ $$ctest_status -eq 0 ] \
+	/usr/bin/python3 tests/summary.py $(BUILD) $(BUILD)/test-results.xml; summary_status=$$?; \
+	/usr/bin/python3 tests/report/screencast.py record $(BUILD)/screencast -- $(BUILD)/mipshv $(SCREENCAST_ARGS) >/dev/null; \
+	screencast_status=$$?; \
+	/usr/bin/python3 tests/report/report.py $(BUILD) $(BUILD)/test-results.xml --check; report_status=$$?; \
+	[ $$ctest_status -eq 0 ] && [ $$summary_status -eq 0 ] && [ $$screencast_status -eq 0 ] && [ $$report_status -eq 0 ] \
 	    || { echo "make test: FAILED (see the output above)"; exit 1; }
+
+# The test case result report of the last `make test` (tests/report/report.py):
+# build/report/index.html and report.pdf, a section per milestone.
+report: deps
+	/usr/bin/python3 tests/report/report.py $(BUILD) $(BUILD)/test-results.xml
+
+# The demo's boot recorded with asciinema (build/screencast/boot.cast) and its
+# still frames (PNG), which the report shows (tests/report/screencast.py).
+screencast: deps build guest
+	/usr/bin/python3 tests/report/screencast.py record $(BUILD)/screencast -- $(BUILD)/mipshv $(SCREENCAST_ARGS)
 
 # Hardening: everything built with AddressSanitizer and UBSan (MIPSHV_SANITIZE,
 # CMakeLists.txt) in its own build directory, then the unit, ISA and

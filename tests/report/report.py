@@ -1,0 +1,287 @@
+#!/usr/bin/python3
+"""The test case result report: one section per milestone of the project
+(tests/report/milestones.tsv), each with the tests that show it (result,
+duration, and what each checks, taken from the test's own script or
+program), the console log of that milestone's guest and its figures; then
+the screencast's frames, if `make screencast` made them, and every test
+that no milestone names. Written as HTML (index.html, with the figures
+beside it) and, when weasyprint is installed, as PDF (report.pdf).
+
+usage: report.py BUILD_DIR JUNIT_XML [--out DIR] [--check]
+
+--check: fail (status 1) when a milestone has no passing test or names no
+registered test; `make test` runs it after the tests.
+"""
+import argparse
+import collections
+import datetime
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+from summary import outcomes, registered_tests  # noqa: E402  (tests/summary.py: one reading of ctest's results)
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
+LOG_LINES = 40  # of each end of a console log
+
+
+def milestones(path):
+    """[{id, month, title, tests (regex), logs, figures}] in table order."""
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            ident, month, title, tests, logs, figures = (line.rstrip("\n").split("\t") + [""] * 6)[:6]
+            rows.append({"id": ident, "month": month, "title": title, "tests": re.compile(tests),
+                         "logs": [g.split("|") for g in logs.split(",") if g],
+                         "figures": [p for p in figures.split(",") if p]})
+    return rows
+
+
+def durations(junit):
+    """{test name: seconds} from ctest --output-junit."""
+    import xml.etree.ElementTree as ET
+    return {c.get("name"): float(c.get("time") or 0) for c in ET.parse(junit).getroot().iter("testcase")}
+
+
+def commands(build):
+    """{test name: argv} as ctest would run it."""
+    import json
+    out = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"], check=True,
+                         capture_output=True, text=True).stdout
+    return {t["name"]: t.get("command", []) for t in json.loads(out)["tests"]}
+
+
+def header_comment(path):
+    """The opening comment or docstring of a source file, as one paragraph."""
+    with open(path, errors="replace") as f:
+        text = f.read(6000)
+    if path.endswith(".py"):
+        m = re.search(r'^(?:#![^\n]*\n)?(?:#[^\n]*\n)*\s*(?:"""|\'\'\')(.*?)(?:"""|\'\'\')', text, re.S)
+        body = m.group(1) if m else ""
+    elif path.endswith((".c", ".S", ".cpp", ".h")):  # (a // block as well as a /* */ one)
+        m = re.match(r"\s*/\*(.*?)\*/", text, re.S)
+        body = re.sub(r"^\s*\* ?", "", m.group(1), flags=re.M) if m else \
+            "\n".join(l[2:].strip() for l in re.match(r"((?://[^\n]*\n)*)", text).group(1).splitlines())
+    else:  # shell, Snakefile: the leading # lines after any shebang
+        lines = [l for l in text.splitlines() if not l.startswith("#!")]
+        taken = []
+        for l in lines:
+            if not l.startswith("#"):
+                break
+            taken.append(l.lstrip("#").strip())
+        body = "\n".join(taken)
+    paragraphs = re.split(r"\n\s*\n", body.strip()) if body.strip() else [""]
+    text = paragraphs[0]
+    if text.rstrip().endswith(":") and len(paragraphs) > 1:  # (a list follows: it is the description)
+        text += " " + paragraphs[1]
+    return " ".join(text.split())
+
+
+def notebook_heading(path):
+    """A notebook's first markdown cell, as one paragraph."""
+    import json
+    with open(path) as f:
+        cells = [c for c in json.load(f)["cells"] if c["cell_type"] == "markdown"]
+    text = re.sub(r"^#+ *(.*)$", r"\1.", "".join(cells[0]["source"]), flags=re.M) if cells else ""  # (a heading: a sentence)
+    return " ".join(text.split())
+
+
+def described_by(argv):
+    """The file whose opening comment says what a test with this command
+    checks: a guest program's source, else the first script or source of
+    the repository the command names."""
+    if len(argv) > 2 and argv[0].endswith("tests/fuzz/run.sh"):  # a libFuzzer harness, named last
+        return os.path.join(SOURCE, "tests/fuzz", argv[-1] + ".cpp")
+    if "pytest" in argv:  # the test files' folder: its CMakeLists says what they are
+        return os.path.join(SOURCE, "tests/python/CMakeLists.txt")
+    for a in argv:
+        if a.endswith(".ipynb"):
+            return a
+        if os.path.isfile(os.path.join(a, "CMakeLists.txt")) and a.startswith(SOURCE + "/tests"):
+            return os.path.join(a, "CMakeLists.txt")  # a project the test builds
+        m = re.search(r"/tests/(?:guest|devices)/([A-Za-z0-9_]+)\.elf$", a)
+        if m:
+            for d in ("tests/guest/isa", "tests/guest/programs", "tests/devices"):
+                for ext in (".c", ".S"):
+                    p = os.path.join(SOURCE, d, m.group(1) + ext)
+                    if os.path.exists(p):
+                        return p
+    for a in argv[1:] if argv and os.path.basename(argv[0]).startswith("python") else argv:
+        for part in re.split(r"[ =]", a):
+            p = part if os.path.isabs(part) else os.path.join(SOURCE, part)
+            if p.startswith(SOURCE + "/") and os.path.isfile(p) and not p.endswith((".elf", ".json", ".img", ".gz")) \
+                    and "/datasets/cache/" not in p and os.access(p, os.R_OK) and is_text(p):
+                return p
+    return None
+
+
+def is_text(path):
+    with open(path, "rb") as f:
+        return b"\0" not in f.read(512)
+
+
+def description(name, argv, cache={}):
+    """What test `name` checks: the opening comment of its script or program
+    (one source: the test's own), or, for a program with no script, its name."""
+    if name == "unit_tests":
+        return "The Catch2 unit tests (tests/unit/): each of the engines' and devices' pieces on its own."
+    path = described_by(argv)
+    if path and path.endswith("engine_fuzz") is False:
+        if path not in cache:
+            cache[path] = notebook_heading(path) if path.endswith(".ipynb") else header_comment(path)
+        text = cache[path]
+        rel = os.path.relpath(path, SOURCE)
+        return f"{text} ({rel})" if text else rel
+    if argv and os.path.basename(argv[0]) == "engine_fuzz":
+        return ("The engines against each other on random programs (" + " ".join(argv[1:]) +
+                "): tests/fuzz_engines/README.md.")
+    return " ".join(os.path.basename(a) for a in argv[:3])
+
+
+def log_excerpt(build, alternatives):
+    for rel in alternatives:
+        path = os.path.join(build, rel)
+        if os.path.exists(path):
+            with open(path, errors="replace") as f:
+                lines = ANSI.sub("", f.read()).splitlines()
+            if len(lines) > 2 * LOG_LINES:
+                lines = lines[:LOG_LINES] + [f"[... {len(lines) - 2 * LOG_LINES} lines ...]"] + lines[-LOG_LINES:]
+            return rel, "\n".join(lines)
+    return None, None
+
+
+def git_commit():
+    r = subprocess.run(["git", "-C", SOURCE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return r.stdout.strip() or "unknown"
+
+
+STATUS_CLASS = {"passed": "pass", "failed": "fail", "skipped": "skip"}
+
+
+def test_table(names, results, seconds, argv):
+    """The tests as a table, one row per description: the variants of one
+    script or program (engines, modes, QEMU) share it."""
+    e = html.escape
+    groups = collections.OrderedDict()
+    for n in names:
+        groups.setdefault(description(n, argv.get(n, [])), []).append(n)
+    rows = ["<table><tr><th>tests (result)</th><th>seconds</th><th>what they check</th></tr>"]
+    for text, members in groups.items():
+        cells = "<br>".join(f'{e(n)} <span class="{STATUS_CLASS[results.get(n, "skipped")]}">'
+                            f'{results.get(n, "skipped")}</span>' for n in members)
+        total = sum(seconds.get(n, 0) for n in members)
+        rows.append(f'<tr><td class="name">{cells}</td><td class="num">{total:.1f}</td><td>{e(text)}</td></tr>')
+    return "".join(rows) + "</table>"
+
+
+def render(build, out, rows, tests, results, seconds, argv):
+    """Writes index.html (and copies the figures beside it); returns
+    {milestone id: Counter of outcomes}."""
+    os.makedirs(os.path.join(out, "figures"), exist_ok=True)
+    e = html.escape
+    tally = {}
+    body = []
+    named = set()
+    for m in rows:
+        names = sorted(n for n in tests if m["tests"].fullmatch(n))
+        named.update(names)
+        c = collections.Counter(results.get(n, "skipped") for n in names)
+        tally[m["id"]] = c
+        body.append(f'<section id="{e(m["id"])}"><h2>{e(m["title"])}</h2>')
+        body.append(f'<p class="meta">Milestone at month {e(m["month"])} &middot; {len(names)} tests: '
+                    f'{c["passed"]} passed, {c["failed"]} failed, {c["skipped"]} skipped or not run</p>')
+        body.append(test_table(names, results, seconds, argv))
+        for alternatives in m["logs"]:
+            rel, text = log_excerpt(build, alternatives)
+            if text is not None:
+                body.append(f'<h3>Console log: {e(rel)}</h3><pre>{e(text)}</pre>')
+        for fig in m["figures"]:
+            src = os.path.join(SOURCE, fig)
+            if os.path.exists(src):
+                shutil.copy(src, os.path.join(out, "figures", os.path.basename(fig)))
+                body.append(f'<figure><img src="figures/{e(os.path.basename(fig))}" alt="{e(fig)}">'
+                            f'<figcaption>{e(fig)} (drawn from this run\'s records)</figcaption></figure>')
+        body.append("</section>")
+    stills = sorted(f for f in os.listdir(os.path.join(build, "screencast")) if f.endswith(".png")) \
+        if os.path.isdir(os.path.join(build, "screencast")) else []
+    if stills:
+        body.append('<section id="screencast"><h2>Screencast of the boot (make screencast)</h2>')
+        for f in stills:
+            shutil.copy(os.path.join(build, "screencast", f), os.path.join(out, "figures", f))
+            body.append(f'<figure><img src="figures/{e(f)}" alt="{e(f)}"><figcaption>{e(f)}</figcaption></figure>')
+        body.append("</section>")
+    rest = sorted(set(tests) - named)
+    body.append(f'<section id="other"><h2>Tests no milestone names ({len(rest)})</h2>')
+    body.append(test_table(rest, results, seconds, argv) + "</section>")
+
+    totals = collections.Counter(results.get(n, "skipped") for n in tests)
+    summary = ["<table><tr><th>milestone</th><th>month</th><th>tests</th><th>passed</th><th>failed</th>"
+               "<th>skipped</th></tr>"]
+    for m in rows:
+        c = tally[m["id"]]
+        summary.append(f'<tr><td><a href="#{e(m["id"])}">{e(m["title"])}</a></td><td class="num">{e(m["month"])}</td>'
+                       f'<td class="num">{sum(c.values())}</td><td class="num pass">{c["passed"]}</td>'
+                       f'<td class="num{" fail" if c["failed"] else ""}">{c["failed"]}</td>'
+                       f'<td class="num">{c["skipped"]}</td></tr>')
+    summary.append("</table>")
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(os.path.join(HERE, "report.css")) as f:
+        css = f.read()
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>mipshv: test case result report</title>
+<style>{css}</style></head><body>
+<h1>mipshv: test case result report</h1>
+<p class="meta">Commit {e(git_commit())} &middot; {e(when)} &middot; {len(tests)} tests:
+{totals["passed"]} passed, {totals["failed"]} failed, {totals["skipped"]} skipped or not run
+&middot; from <code>make test</code> (ctest's JUnit results and the logs and records the tests left)</p>
+{"".join(summary)}
+{"".join(body)}
+</body></html>
+"""
+    with open(os.path.join(out, "index.html"), "w") as f:
+        f.write(page)
+    return tally
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("build")
+    ap.add_argument("junit")
+    ap.add_argument("--out", help="default: BUILD/report")
+    ap.add_argument("--milestones", default=os.path.join(HERE, "milestones.tsv"))
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args()
+    out = a.out or os.path.join(a.build, "report")
+    if not os.path.exists(a.junit):
+        sys.exit(f"report: {a.junit} not found: run make test first")
+    rows = milestones(a.milestones)
+    tests = registered_tests(a.build)
+    results = outcomes(a.junit)
+    tally = render(a.build, out, rows, tests, results, durations(a.junit), commands(a.build))
+    print(f"report: wrote {os.path.join(out, 'index.html')}")
+    if shutil.which("weasyprint"):
+        pdf = os.path.join(out, "report.pdf")
+        r = subprocess.run(["weasyprint", "-q", os.path.join(out, "index.html"), pdf], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"report: weasyprint failed: {r.stderr.strip()[:500]}")
+        print(f"report: wrote {pdf}")
+    else:
+        print("report: weasyprint not installed (make deps): no PDF")
+    problems = [f"milestone '{m['id']}' names no registered test" for m in rows if not sum(tally[m["id"]].values())]
+    problems += [f"milestone '{m['id']}' has no passing test" for m in rows
+                 if sum(tally[m["id"]].values()) and not tally[m["id"]]["passed"]]
+    for p in problems:
+        print("report:", p)
+    return 1 if a.check and problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
