@@ -3,8 +3,8 @@
 (tests/report/milestones.tsv), each with the tests that show it (result,
 duration, and what each checks, taken from the test's own script or
 program), the console log of that milestone's guest and its figures; then
-the screencast's frames, if `make screencast` made them, and every test
-that no milestone names. Written as HTML (index.html, with the figures
+fuzzing and durability, the screencast's frames, if `make screencast`
+made them, and every test that no milestone names. Written as HTML (index.html, with the figures
 beside it) and, when weasyprint is installed, as PDF (report.pdf).
 
 usage: report.py BUILD_DIR JUNIT_XML [--out DIR] [--check]
@@ -182,6 +182,37 @@ def test_table(names, results, seconds, argv):
     return "".join(rows) + "</table>"
 
 
+def robustness(build, tests, results, argv):
+    """Fuzzing and durability, from the runs' own parameters and records:
+    the random programs each engine-fuzz test ran (its --cases) and the
+    libFuzzer harnesses, with their results; the kill-after-fsync trials
+    of linux.disk_durability.jit (its JSON record)."""
+    import json
+    e = html.escape
+    rows = ["<table><tr><th>campaign</th><th>what ran</th><th>result</th></tr>"]
+    for n in sorted(t for t in tests if t.startswith(("fuzz.", "differential.random"))):
+        a = argv.get(n, [])
+        cases = a[a.index("--cases") + 1] if "--cases" in a else None
+        what = (f"{cases} random programs under QEMU and both engines" if cases and n == "differential.random" else
+                f"{cases} random programs, both engines" if cases else
+                "one minimized program, kept as a regression" if "--load" in a else
+                f"harness {a[-1]}: its regression inputs, then libFuzzer" if a and a[0].endswith("run.sh") else
+                "the harnesses built with clang, ASan and UBSan")
+        r = results.get(n, "skipped")
+        rows.append(f'<tr><td class="name">{e(n)}</td><td>{e(what)}</td><td class="{STATUS_CLASS[r]}">{r}</td></tr>')
+    rows.append("</table>")
+    path = os.path.join(build, "tests/linux/disk/jit/disk-durability.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            d = json.load(f)
+        rows.append(f'<p>Durability (<code>{e(os.path.relpath(path, build))}</code>): {d["trials"]} trials, each '
+                    f'SIGKILLing mipshv right after the guest fsync()ed a file (cache={e(str(d["cache"]))}, '
+                    f'{e(d["mode"])}, {e(d["engine"])}): {d["lost_writes"]} lost writes, {d["missing_files"]} missing '
+                    f'files, {d["inconsistent_file_systems"]} inconsistent file systems; {d["needed_journal_replay"]} '
+                    "needed the journal replayed, as after a power cut.</p>")
+    return '<section id="robustness"><h2>Robustness: fuzzing and durability</h2>' + "".join(rows) + "</section>"
+
+
 def render(build, out, rows, tests, results, seconds, argv):
     """Writes index.html (and copies the figures beside it); returns
     {milestone id: Counter of outcomes}."""
@@ -210,6 +241,7 @@ def render(build, out, rows, tests, results, seconds, argv):
                 body.append(f'<figure><img src="figures/{e(os.path.basename(fig))}" alt="{e(fig)}">'
                             f'<figcaption>{e(fig)} (drawn from this run\'s records)</figcaption></figure>')
         body.append("</section>")
+    body.append(robustness(build, tests, results, argv))
     stills = sorted(f for f in os.listdir(os.path.join(build, "screencast")) if f.endswith(".png")) \
         if os.path.isdir(os.path.join(build, "screencast")) else []
     if stills:
