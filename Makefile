@@ -109,13 +109,29 @@ sanitize: deps guest
 demo: deps build guest
 	$(BUILD)/mipshv $(DEMO_ARGS)
 
-# The paper, with the figures `make test` wrote (notebooks/modes.ipynb).
+# The papers (paper/README.md): paper/patching.pdf, on code patching for
+# MIPS64. Their numbers are macros paper/numbers.py writes from the records
+# (the Linux mode test's RunRecords, the study's tidy table STUDY, the host
+# calibration), their figures the notebooks draw from the same records;
+# paper/check.py fails on a macro the text uses and the data did not give,
+# or a figure older than its data. STUDY defaults to the small sweep `make
+# test` runs; `make paper STUDY=experiments/results/study` uses a full study.
+STUDY ?= $(BUILD)/tests/study
+PAPERS := patching
 paper: deps
-	@missing=$$(for pkg in latexmk texlive-latex-base texlive-latex-recommended; do \
+	@missing=$$(for pkg in latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-publishers; do \
 	    dpkg-query -W -f='$${db:Status-Status}\n' $$pkg 2>/dev/null | grep -qx installed || echo $$pkg; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
-	@ls paper/figures/*.pdf >/dev/null 2>&1 || { echo "make paper: no figures yet; run make test first"; exit 1; }
-	cd paper && latexmk -pdf -interaction=nonstopmode paper.tex
+	@ls $(BUILD)/tests/linux/jit/modes-trap.pb $(STUDY)/study.csv >/dev/null 2>&1 || { echo "make paper: no records yet; run make test first"; exit 1; }
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/modes.ipynb --records $(BUILD)/tests/linux/jit \
+	    --net-records $(BUILD)/tests/linux/net --figures paper/figures
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/study.ipynb --study $(STUDY) --figures paper/figures
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 paper/numbers.py --study $(STUDY) --records $(BUILD)/tests/linux/jit \
+	    --calibration experiments/calibration/host-calibration.json --out paper/generated/numbers.tex
+	/usr/bin/python3 paper/check.py --numbers paper/generated/numbers.tex --tex $(PAPERS:%=paper/%.tex) \
+	    --figures 'paper/figures/study_*.pdf' --data '$(STUDY)/study.csv' \
+	    --figures 'paper/figures/exits_per_mode.pdf' --data '$(BUILD)/tests/linux/jit/modes-*.pb'
+	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error $(PAPERS:%=%.tex)
 
 # Coverage-guided fuzzing of every input the host parses (tests/fuzz/README.md):
 # the harnesses built with clang (libFuzzer, AddressSanitizer, UBSan) in the
