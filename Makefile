@@ -110,7 +110,7 @@ demo: deps build guest
 	$(BUILD)/mipshv $(DEMO_ARGS)
 
 # The papers (paper/README.md): paper/patching.pdf, on code patching for
-# MIPS64. Their numbers are macros paper/numbers.py writes from the records
+# MIPS64. Their numbers are macros paper/write_numbers.py writes from the records
 # (the Linux mode test's RunRecords, the study's tidy table STUDY, the host
 # calibration), their figures the notebooks draw from the same records;
 # paper/check.py fails on a macro the text uses and the data did not give,
@@ -126,7 +126,7 @@ paper: deps
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/modes.ipynb --records $(BUILD)/tests/linux/jit \
 	    --net-records $(BUILD)/tests/linux/net --figures paper/figures
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/study.ipynb --study $(STUDY) --figures paper/figures
-	PYTHONPATH=$(BUILD)/python /usr/bin/python3 paper/numbers.py --study $(STUDY) --records $(BUILD)/tests/linux/jit \
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 paper/write_numbers.py --study $(STUDY) --records $(BUILD)/tests/linux/jit \
 	    --calibration experiments/calibration/host-calibration.json --out paper/generated/numbers.tex
 	/usr/bin/python3 paper/check.py --numbers paper/generated/numbers.tex --tex $(PAPERS:%=paper/%.tex) \
 	    --figures 'paper/figures/study_*.pdf' --data '$(STUDY)/study.csv' \

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Checks a paper against its data: every \\num... macro the LaTeX sources
-use is one paper/numbers.py wrote (no number typed by hand, none missing),
+use is one paper/write_numbers.py wrote (no number typed by hand, none missing),
 and every figure is at least as new as the data it is drawn from.
 
 usage: check.py --numbers NUMBERS_TEX --tex FILE... [--figures GLOB --data GLOB]...

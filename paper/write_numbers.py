@@ -15,7 +15,7 @@ Sources (each macro's comment names its own):
   each event's host nanoseconds in bare metal and what each mode adds:
   \\numCal<Event><Mode>.
 
-usage: numbers.py --study DIR --records DIR --calibration FILE --out FILE
+usage: write_numbers.py --study DIR --records DIR --calibration FILE --out FILE
 """
 import argparse
 import csv
@@ -94,6 +94,15 @@ def mode_records(m, folder):
         m.add(name("Hypercalls", MODES[mode]), f"{t['exits_hypercall']:,}".replace(",", "{,}"), path)
         m.add(name("PatchedSiteRuns", MODES[mode]), f"{t['patched_site_executions']:,}".replace(",", "{,}"), path)
         m.add(name("GuestInstructions", MODES[mode]), f"{t['instructions'] / 1e9:.2f}", path + " (billions)")
+        m.add(name("StubInstructions", MODES[mode]), f"{t['hypervisor_stub_instructions']:,}".replace(",", "{,}"), path)
+        h = r.hypervisor
+        patches = dict(h.patches)
+        m.add(name("Patches", MODES[mode]), f"{sum(patches.values()):,}".replace(",", "{,}"), path)
+        for kind in ("1:1 load", "1:1 store", "1:1 nop", "1:1 hypercall", "1:n stub", "1:n irq-restore"):
+            m.add(name("Patches", MODES[mode], kind.replace(":", " to ")), f"{patches.get(kind, 0):,}".replace(",", "{,}"),
+                  path)
+        m.add(name("PatchesDropped", MODES[mode]), f"{h.patches_dropped:,}".replace(",", "{,}"), path)
+        m.add(name("WordsScanned", MODES[mode]), f"{h.words_scanned:,}".replace(",", "{,}"), path)
     for mode in ("1:1", "1:n", "on-demand"):
         m.add(name("ExitReduction", MODES[mode]), f"{exits['trap'] / max(1, exits[mode]):.1f}",
               "exits in trap mode over exits in " + mode)
@@ -122,7 +131,7 @@ def main():
     calibration(m, a.calibration)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
-        f.write("% Written by paper/numbers.py from the records named on each line; do not edit.\n")
+        f.write("% Written by paper/write_numbers.py from the records named on each line; do not edit.\n")
         f.write("\\RequirePackage{xspace}\\xspaceaddexceptions{]}\n")
         f.write("\n".join(m.lines) + "\n")
     print(f"numbers: {len(m.names)} macros in {a.out}")
