@@ -110,14 +110,17 @@ demo: deps build guest
 	$(BUILD)/mipshv $(DEMO_ARGS)
 
 # The papers (paper/README.md): paper/patching.pdf, on code patching for
-# MIPS64. Their numbers are macros paper/write_numbers.py writes from the records
-# (the Linux mode test's RunRecords, the study's tidy table STUDY, the host
-# calibration), their figures the notebooks draw from the same records;
+# MIPS64, and paper/system.pdf, on the whole system. Their numbers are macros
+# paper/write_numbers.py writes from the records (the Linux mode test's
+# RunRecords, the study's tidy table STUDY, the host calibration, the QEMU
+# comparison VS_QEMU, the durability trials), their figures the notebooks draw
+# from the same records;
 # paper/check.py fails on a macro the text uses and the data did not give,
 # or a figure older than its data. STUDY defaults to the small sweep `make
 # test` runs; `make paper STUDY=experiments/results/study` uses a full study.
 STUDY ?= $(BUILD)/tests/study
-PAPERS := patching
+VS_QEMU ?= experiments/reference/vs-qemu.json
+PAPERS := patching system
 paper: deps
 	@missing=$$(for pkg in latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-publishers; do \
 	    dpkg-query -W -f='$${db:Status-Status}\n' $$pkg 2>/dev/null | grep -qx installed || echo $$pkg; done); \
@@ -127,7 +130,8 @@ paper: deps
 	    --net-records $(BUILD)/tests/linux/net --figures paper/figures
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/study.ipynb --study $(STUDY) --figures paper/figures
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 paper/write_numbers.py --study $(STUDY) --records $(BUILD)/tests/linux/jit \
-	    --calibration experiments/calibration/host-calibration.json --out paper/generated/numbers.tex
+	    --calibration experiments/calibration/host-calibration.json --vs-qemu $(VS_QEMU) \
+	    --durability $(BUILD)/tests/linux/disk/jit/disk-durability.json --out paper/generated/numbers.tex
 	/usr/bin/python3 paper/check.py --numbers paper/generated/numbers.tex --tex $(PAPERS:%=paper/%.tex) \
 	    --figures 'paper/figures/study_*.pdf' --data '$(STUDY)/study.csv' \
 	    --figures 'paper/figures/exits_per_mode.pdf' --data '$(BUILD)/tests/linux/jit/modes-*.pb'

@@ -13,9 +13,14 @@ Sources (each macro's comment names its own):
   per mode: \\numExits<Mode>, ...;
 - the host calibration (experiments/calibration/host-calibration.json):
   each event's host nanoseconds in bare metal and what each mode adds:
-  \\numCal<Event><Mode>.
+  \\numCal<Event><Mode>;
+- the comparison with QEMU (experiments/vs_qemu.py's JSON record;
+  experiments/reference/vs-qemu.json by default): \\numVsQemu<Workload>;
+- the durability trials (experiments/disk_durability.py's JSON record, as
+  linux.disk_durability.jit leaves it): \\numDurability....
 
-usage: write_numbers.py --study DIR --records DIR --calibration FILE --out FILE
+usage: write_numbers.py --study DIR --records DIR --calibration FILE
+                        --vs-qemu FILE --durability FILE --out FILE
 """
 import argparse
 import csv
@@ -118,17 +123,40 @@ def calibration(m, path):
     m.add("numCalReps", cal["reps"], path)
 
 
+def vs_qemu(m, path):
+    """experiments/vs_qemu.py's record: QEMU's median wall time over mipshv's (jit), per workload and in all."""
+    with open(path) as f:
+        d = json.load(f)
+    for workload, row in d["summary"].items():
+        if "qemu_over_jit" in row:
+            m.add(name("VsQemu", workload), f"{row['qemu_over_jit']:.2f}", path)
+    m.add("numVsQemuReps", d["reps"], path)
+
+
+def durability(m, path):
+    """experiments/disk_durability.py's record (linux.disk_durability.jit)."""
+    with open(path) as f:
+        d = json.load(f)
+    m.add("numDurabilityTrials", d["trials"], path)
+    m.add("numDurabilityLostWrites", d["lost_writes"], path)
+    m.add("numDurabilityInconsistent", d["inconsistent_file_systems"], path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--study", required=True)
     ap.add_argument("--records", required=True)
     ap.add_argument("--calibration", required=True)
+    ap.add_argument("--vs-qemu", required=True, help="experiments/vs_qemu.py's JSON record")
+    ap.add_argument("--durability", required=True, help="experiments/disk_durability.py's JSON record")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     m = Macros()
     study(m, a.study)
     mode_records(m, a.records)
     calibration(m, a.calibration)
+    vs_qemu(m, a.vs_qemu)
+    durability(m, a.durability)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         f.write("% Written by paper/write_numbers.py from the records named on each line; do not edit.\n")
