@@ -108,9 +108,24 @@ def mode_records(m, folder):
                   path)
         m.add(name("PatchesDropped", MODES[mode]), f"{h.patches_dropped:,}".replace(",", "{,}"), path)
         m.add(name("WordsScanned", MODES[mode]), f"{h.words_scanned:,}".replace(",", "{,}"), path)
+    engine(m, *runs["bare-metal"])
     for mode in ("1:1", "1:n", "on-demand"):
         m.add(name("ExitReduction", MODES[mode]), f"{exits['trap'] / max(1, exits[mode]):.1f}",
               "exits in trap mode over exits in " + mode)
+
+
+def engine(m, path, r):
+    """The translator's statistics in one bare-metal boot and workload."""
+    e, instructions = r.engine, r.totals["instructions"]
+    m.add("numEngineBlocksTranslated", f"{e.blocks_translated:,}".replace(",", "{,}"), path)
+    m.add("numEngineBlocksInvalidated", f"{e.blocks_invalidated:,}".replace(",", "{,}"), path)
+    m.add("numEngineHostCodeMiB", f"{e.host_code_bytes / 2**20:.0f}", path)
+    m.add("numEngineBytesPerBlock", f"{e.host_code_bytes / max(1, e.blocks_translated):.0f}", path)
+    m.add("numEngineTranslatePercent", f"{100 * e.translate_seconds / r.wall_seconds:.0f}", path + " (of wall time)")
+    m.add("numEngineChainedLinks", f"{e.chained_links:,}".replace(",", "{,}"), path)
+    m.add("numEngineInstructionsPerDispatch", f"{instructions / max(1, e.dispatcher_entries):,.0f}".replace(",", "{,}"),
+          path + " (guest instructions per entry into translated code)")
+    m.add("numEngineGuestInstructions", f"{instructions / 1e9:.1f}", path + " (billions)")
 
 
 def calibration(m, path):
