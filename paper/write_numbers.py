@@ -175,7 +175,7 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         f.write("% Written by paper/write_numbers.py from the records named on each line; do not edit.\n")
-        f.write("\\RequirePackage{xspace}\\xspaceaddexceptions{]}\n")
+        f.write("\\RequirePackage{xspace}\\xspaceaddexceptions{]\\%\\,}\n")
         f.write("\n".join(m.lines) + "\n")
     print(f"numbers: {len(m.names)} macros in {a.out}")
     return 0
