@@ -133,8 +133,7 @@ paper: deps
 	    --calibration experiments/calibration/host-calibration.json --vs-qemu $(VS_QEMU) \
 	    --durability $(BUILD)/tests/linux/disk/jit/disk-durability.json --out paper/generated/numbers.tex
 	/usr/bin/python3 paper/check.py --numbers paper/generated/numbers.tex --tex $(PAPERS:%=paper/%.tex) \
-	    --figures 'paper/figures/study_*.pdf' --data '$(STUDY)/study.csv' \
-	    --figures 'paper/figures/exits_per_mode.pdf' --data '$(BUILD)/tests/linux/jit/modes-*.pb'
+	    --study $(STUDY) --study-figures paper/figures --records $(BUILD)/tests/linux/jit --mode-figures paper/figures
 	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error $(PAPERS:%=%.tex)
 
 # Coverage-guided fuzzing of every input the host parses (tests/fuzz/README.md):

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Checks a paper against its data: every \\num... macro the LaTeX sources
 use is one paper/write_numbers.py wrote (no number typed by hand, none missing),
-and every figure is at least as new as the data it is drawn from.
+and every figure is at least as new as the data it is drawn from: the study
+notebook's (study_*.pdf) as the study's table, the mode notebook's exits per
+mode as the mode test's RunRecords.
 
-usage: check.py --numbers NUMBERS_TEX --tex FILE... [--figures GLOB --data GLOB]...
-(each --figures GLOB is checked against the --data GLOB that follows it)
+usage: check.py --numbers NUMBERS_TEX --tex FILE... --study DIR --study-figures DIR
+                --records DIR --mode-figures DIR
 """
 import argparse
 import glob
@@ -16,15 +18,27 @@ USED = re.compile(r"\\(num[A-Za-z]+)")
 DEFINED = re.compile(r"\\newcommand\{\\(num[A-Za-z]+)\}")
 
 
+def figure_ages(figures, data):
+    """Problems: a figure matching `figures` older than the newest file matching `data`."""
+    sources = glob.glob(data)
+    if not sources:
+        return [f"no data matches {data}"]
+    newest = max(os.path.getmtime(p) for p in sources)
+    drawn = glob.glob(figures)
+    if not drawn:
+        return [f"no figure matches {figures}"]
+    return [f"{fig} is older than its data ({data})" for fig in drawn if os.path.getmtime(fig) < newest]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--numbers", required=True)
     ap.add_argument("--tex", nargs="+", required=True)
-    ap.add_argument("--figures", action="append", default=[])
-    ap.add_argument("--data", action="append", default=[])
+    ap.add_argument("--study", required=True, help="the study's folder (its study.csv)")
+    ap.add_argument("--study-figures", required=True, help="where notebooks/study.ipynb drew its figures")
+    ap.add_argument("--records", required=True, help="the mode test's RunRecords (modes-*.pb)")
+    ap.add_argument("--mode-figures", required=True, help="where notebooks/modes.ipynb drew its figures")
     a = ap.parse_args()
-    if len(a.figures) != len(a.data):
-        sys.exit("check: each --figures needs its --data")
     with open(a.numbers) as f:
         defined = set(DEFINED.findall(f.read()))
     problems = []
@@ -33,18 +47,8 @@ def main():
             text = "\n".join(line.split("%", 1)[0] for line in f)  # (comments aside)
         for macro in sorted(set(USED.findall(text)) - defined):
             problems.append(f"{tex} uses \\{macro}, which {a.numbers} does not define")
-    for figures, data in zip(a.figures, a.data):
-        sources = glob.glob(data, recursive=True)
-        if not sources:
-            problems.append(f"no data matches {data}")
-            continue
-        newest = max(os.path.getmtime(p) for p in sources)
-        drawn = glob.glob(figures)
-        if not drawn:
-            problems.append(f"no figure matches {figures}")
-        for fig in drawn:
-            if os.path.getmtime(fig) < newest:
-                problems.append(f"{fig} is older than its data ({data})")
+    problems += figure_ages(os.path.join(a.study_figures, "study_*.pdf"), os.path.join(a.study, "study.csv"))
+    problems += figure_ages(os.path.join(a.mode_figures, "exits_per_mode.pdf"), os.path.join(a.records, "modes-*.pb"))
     for p in problems:
         print("check:", p)
     print(f"check: {len(defined)} numbers defined, {len(a.tex)} sources, {len(problems)} problems")

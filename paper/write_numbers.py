@@ -58,6 +58,11 @@ class Macros:
         self.lines.append(f"\\newcommand{{\\{macro}}}{{{value}\\xspace}}  % {source}")
 
 
+def count(n):
+    """An integer with thousands separated as LaTeX sets them (1{,}070{,}962)."""
+    return f"{n:,}".replace(",", "{,}")
+
+
 def ratio(x):
     return f"{float(x):.2f}"
 
@@ -94,20 +99,20 @@ def mode_records(m, folder):
     for mode, (path, r) in runs.items():
         t = r.totals
         exits[mode] = sum(t[k] for k in records.EXIT_COUNTERS)
-        m.add(name("Exits", MODES[mode]), f"{exits[mode]:,}".replace(",", "{,}"), path)
-        m.add(name("Traps", MODES[mode]), f"{t['exits_sensitive_trap']:,}".replace(",", "{,}"), path)
-        m.add(name("Hypercalls", MODES[mode]), f"{t['exits_hypercall']:,}".replace(",", "{,}"), path)
-        m.add(name("PatchedSiteRuns", MODES[mode]), f"{t['patched_site_executions']:,}".replace(",", "{,}"), path)
+        m.add(name("Exits", MODES[mode]), count(exits[mode]), path)
+        m.add(name("Traps", MODES[mode]), count(t['exits_sensitive_trap']), path)
+        m.add(name("Hypercalls", MODES[mode]), count(t['exits_hypercall']), path)
+        m.add(name("PatchedSiteRuns", MODES[mode]), count(t['patched_site_executions']), path)
         m.add(name("GuestInstructions", MODES[mode]), f"{t['instructions'] / 1e9:.2f}", path + " (billions)")
-        m.add(name("StubInstructions", MODES[mode]), f"{t['hypervisor_stub_instructions']:,}".replace(",", "{,}"), path)
+        m.add(name("StubInstructions", MODES[mode]), count(t['hypervisor_stub_instructions']), path)
         h = r.hypervisor
         patches = dict(h.patches)
-        m.add(name("Patches", MODES[mode]), f"{sum(patches.values()):,}".replace(",", "{,}"), path)
+        m.add(name("Patches", MODES[mode]), count(sum(patches.values())), path)
         for kind in ("1:1 load", "1:1 store", "1:1 nop", "1:1 hypercall", "1:n stub", "1:n irq-restore"):
-            m.add(name("Patches", MODES[mode], kind.replace(":", " to ")), f"{patches.get(kind, 0):,}".replace(",", "{,}"),
+            m.add(name("Patches", MODES[mode], kind.replace(":", " to ")), count(patches.get(kind, 0)),
                   path)
-        m.add(name("PatchesDropped", MODES[mode]), f"{h.patches_dropped:,}".replace(",", "{,}"), path)
-        m.add(name("WordsScanned", MODES[mode]), f"{h.words_scanned:,}".replace(",", "{,}"), path)
+        m.add(name("PatchesDropped", MODES[mode]), count(h.patches_dropped), path)
+        m.add(name("WordsScanned", MODES[mode]), count(h.words_scanned), path)
     engine(m, *runs["bare-metal"])
     for mode in ("1:1", "1:n", "on-demand"):
         m.add(name("ExitReduction", MODES[mode]), f"{exits['trap'] / max(1, exits[mode]):.1f}",
@@ -117,13 +122,13 @@ def mode_records(m, folder):
 def engine(m, path, r):
     """The translator's statistics in one bare-metal boot and workload."""
     e, instructions = r.engine, r.totals["instructions"]
-    m.add("numEngineBlocksTranslated", f"{e.blocks_translated:,}".replace(",", "{,}"), path)
-    m.add("numEngineBlocksInvalidated", f"{e.blocks_invalidated:,}".replace(",", "{,}"), path)
+    m.add("numEngineBlocksTranslated", count(e.blocks_translated), path)
+    m.add("numEngineBlocksInvalidated", count(e.blocks_invalidated), path)
     m.add("numEngineHostCodeMiB", f"{e.host_code_bytes / 2**20:.0f}", path)
     m.add("numEngineBytesPerBlock", f"{e.host_code_bytes / max(1, e.blocks_translated):.0f}", path)
     m.add("numEngineTranslatePercent", f"{100 * e.translate_seconds / r.wall_seconds:.0f}", path + " (of wall time)")
-    m.add("numEngineChainedLinks", f"{e.chained_links:,}".replace(",", "{,}"), path)
-    m.add("numEngineInstructionsPerDispatch", f"{instructions / max(1, e.dispatcher_entries):,.0f}".replace(",", "{,}"),
+    m.add("numEngineChainedLinks", count(e.chained_links), path)
+    m.add("numEngineInstructionsPerDispatch", count(round(instructions / max(1, e.dispatcher_entries))),
           path + " (guest instructions per entry into translated code)")
     m.add("numEngineGuestInstructions", f"{instructions / 1e9:.1f}", path + " (billions)")
 

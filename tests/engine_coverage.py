@@ -11,23 +11,18 @@ one with no engine label must match a row (a name, or a prefix ending in
 usage: engine_coverage.py BUILD_DIR MANUAL_MD
 """
 import fnmatch
-import json
 import re
-import subprocess
 import sys
+
+from summary import ctest_tests, registered_tests  # (tests/summary.py: one reading of ctest's list)
 
 ENGINES = ("jit", "interp")
 ROW = re.compile(r"^\| `([^`]+)` \|(?: ([a-z]+) \|)?")
 
 
 def tests_and_engines(build):
-    out = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"], check=True,
-                         capture_output=True, text=True).stdout
-    result = {}
-    for t in json.loads(out)["tests"]:
-        labels = next((p["value"] for p in t.get("properties", []) if p["name"] == "LABELS"), [])
-        result[t["name"]] = [e for e in ENGINES if e in labels]
-    return result
+    """{test name: the engines among its labels}."""
+    return {name: [e for e in ENGINES if e in labels] for name, labels in registered_tests(ctest_tests(build)).items()}
 
 
 def table(manual, name):

@@ -17,12 +17,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_LISTED = 30  # problems printed one a line; the rest counted
 
 
-def registered_tests(build):
-    """{test name: [labels]} as ctest knows them."""
+def ctest_tests(build):
+    """ctest's own list of the registered tests (--show-only=json-v1): each
+    with its name, command and properties."""
     out = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"], check=True,
                          capture_output=True, text=True).stdout
+    return json.loads(out)["tests"]
+
+
+def registered_tests(listing):
+    """{test name: [labels]} from ctest_tests's list."""
     tests = {}
-    for t in json.loads(out)["tests"]:
+    for t in listing:
         labels = [p["value"] for p in t.get("properties", []) if p["name"] == "LABELS"]
         tests[t["name"]] = labels[0] if labels else []
     return tests
@@ -58,7 +64,7 @@ def main():
         sys.exit(__doc__)
     build, junit = sys.argv[1], sys.argv[2]
     labels_tsv = sys.argv[3] if len(sys.argv) == 4 else os.path.join(HERE, "labels.tsv")
-    tests, results, wanted = registered_tests(build), outcomes(junit), floors(labels_tsv)
+    tests, results, wanted = registered_tests(ctest_tests(build)), outcomes(junit), floors(labels_tsv)
     problems = []
     by_label = collections.defaultdict(collections.Counter)
     for name, labels in sorted(tests.items()):

@@ -15,6 +15,7 @@ registered test; `make test` runs it after the tests.
 import argparse
 import collections
 import datetime
+import functools
 import html
 import os
 import re
@@ -25,7 +26,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
-from summary import outcomes, registered_tests  # noqa: E402  (tests/summary.py: one reading of ctest's results)
+from summary import ctest_tests, outcomes, registered_tests  # noqa: E402  (tests/summary.py: one reading of ctest's results)
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 LOG_LINES = 40  # of each end of a console log
@@ -51,12 +52,9 @@ def durations(junit):
     return {c.get("name"): float(c.get("time") or 0) for c in ET.parse(junit).getroot().iter("testcase")}
 
 
-def commands(build):
-    """{test name: argv} as ctest would run it."""
-    import json
-    out = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"], check=True,
-                         capture_output=True, text=True).stdout
-    return {t["name"]: t.get("command", []) for t in json.loads(out)["tests"]}
+def commands(listing):
+    """{test name: argv} as ctest would run it, from ctest_tests's list."""
+    return {t["name"]: t.get("command", []) for t in listing}
 
 
 def header_comment(path):
@@ -128,18 +126,22 @@ def is_text(path):
         return b"\0" not in f.read(512)
 
 
-def description(name, argv, cache={}):
+@functools.lru_cache(maxsize=None)
+def file_description(path):
+    """A script's or program's own description, with where it comes from."""
+    text = notebook_heading(path) if path.endswith(".ipynb") else header_comment(path)
+    rel = os.path.relpath(path, SOURCE)
+    return f"{text} ({rel})" if text else rel
+
+
+def description(name, argv):
     """What test `name` checks: the opening comment of its script or program
     (one source: the test's own), or, for a program with no script, its name."""
     if name == "unit_tests":
         return "The Catch2 unit tests (tests/unit/): each of the engines' and devices' pieces on its own."
     path = described_by(argv)
-    if path and path.endswith("engine_fuzz") is False:
-        if path not in cache:
-            cache[path] = notebook_heading(path) if path.endswith(".ipynb") else header_comment(path)
-        text = cache[path]
-        rel = os.path.relpath(path, SOURCE)
-        return f"{text} ({rel})" if text else rel
+    if path:
+        return file_description(path)
     if argv and os.path.basename(argv[0]) == "engine_fuzz":
         return ("The engines against each other on random programs (" + " ".join(argv[1:]) +
                 "): tests/fuzz_engines/README.md.")
@@ -295,9 +297,10 @@ def main():
     if not os.path.exists(a.junit):
         sys.exit(f"report: {a.junit} not found: run make test first")
     rows = milestones(a.milestones)
-    tests = registered_tests(a.build)
+    listing = ctest_tests(a.build)
+    tests = registered_tests(listing)
     results = outcomes(a.junit)
-    tally = render(a.build, out, rows, tests, results, durations(a.junit), commands(a.build))
+    tally = render(a.build, out, rows, tests, results, durations(a.junit), commands(listing))
     print(f"report: wrote {os.path.join(out, 'index.html')}")
     if shutil.which("weasyprint"):
         pdf = os.path.join(out, "report.pdf")

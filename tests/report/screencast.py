@@ -14,6 +14,7 @@ import json
 import os
 import re
 import select
+import shlex
 import subprocess
 import sys
 import time
@@ -138,7 +139,7 @@ def main():
             if old.endswith(".png"):
                 os.remove(os.path.join(out, old))
         cast = os.path.join(out, "boot.cast")
-        inner = " ".join(subprocess.list2cmdline([a]) for a in ["/usr/bin/python3", os.path.abspath(__file__), "drive", "--", *argv])
+        inner = shlex.join(["/usr/bin/python3", os.path.abspath(__file__), "drive", "--", *argv])  # (asciinema runs it in a shell)
         r = subprocess.run(["asciinema", "rec", "-q", "--overwrite", "--cols", str(COLS), "--rows", str(ROWS),
                             "-i", "2", "-t", "mipshv: Debian's Linux booting on the virtual board", "-c", inner, cast],
                            stdin=subprocess.DEVNULL)
