@@ -19,6 +19,9 @@ struct RegCache {
         Xbyak::util::rsi, Xbyak::util::rdi, Xbyak::util::r8,  Xbyak::util::r9,  Xbyak::util::r10,
         Xbyak::util::r11, Xbyak::util::rbp, Xbyak::util::r13, Xbyak::util::r14};
     static constexpr int kNone = -1;
+    // A memo's value once a routine has run: odd, never the host address
+    // of an access of 2 bytes or more, so no memo check passes.
+    static constexpr int32_t kSpoiledMemo = 1;
 
     std::array<int8_t, 33> host_of;              // guest register -> index in kHost, or kNone
     std::array<int8_t, kHost.size()> guest_of;   // index in kHost -> guest register, or kNone

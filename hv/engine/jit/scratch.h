@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "hv/engine/jit/routine_call.h"
+
 namespace mipshv::jit {
 
 // A place in a block's code that jumps may name before it is placed
@@ -102,12 +104,16 @@ struct Scratch {
     LabelPool labels;
     std::vector<Fixup> fixups;
     std::vector<ColdPath> cold;
+    // The block's out-of-line routine calls: the offset of the immediate
+    // that is to point at each one's RoutineCall (write_routine_calls).
+    std::vector<std::pair<size_t, RoutineCall>> routine_calls;
     size_t unplaced = 0;  // jumps whose label was never placed (a translator bug)
 
     void reset() {
         labels.reset();
         fixups.clear();
         cold.clear();
+        routine_calls.clear();
         unplaced = 0;
     }
 };

@@ -6,6 +6,7 @@
 
 #include "hv/common/error.h"
 #include "hv/engine/jit/parallel_move.h"
+#include "hv/engine/jit/routine_call.h"
 
 #include "hv/vmm/comm_page.h"
 
@@ -214,9 +215,9 @@ void Translator::call_routine(size_t k, ExecFn fn) {
     call_routine_raw(k, fn);
 }
 
-void Translator::call_routine_raw(size_t k, ExecFn fn, bool slow_path) {
+void Translator::call_routine_raw(size_t k, ExecFn fn) {
     const Insn& i = b_.insns[k];
-    add(qword[r12 + (slow_path ? kSlowPaths : kRoutineCalls) + 8 * int32_t(i.op)], 1);
+    add(qword[r12 + kRoutineCalls + 8 * int32_t(i.op)], 1);
     mov(cpu64(L_.instret), kInstret);
     mov(rdi, rbx);
     mov(rsi, reinterpret_cast<uint64_t>(&i));
@@ -229,6 +230,41 @@ void Translator::call_routine_raw(size_t k, ExecFn fn, bool slow_path) {
         jmp(stopped_, T_NEAR);
     });
     jz(fail, T_NEAR);
+}
+
+void Translator::call_routine_out_of_line(size_t k, ExecFn fn, int32_t counter, const RegCache& at,
+                                          const RegCache& after) {
+    const Insn& i = b_.insns[k];
+    RoutineCall c;
+    c.insn = &i;
+    c.fn = fn ? fn : i.exec;
+    c.counter = counter + 8 * int32_t(i.op);
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h) {
+        const bool changed = at.guest_of[h] != RegCache::kNone && at.dirty[h];
+        c.write_home[h] = changed ? at.guest_of[h] : RoutineCall::kNothing;
+        if (changed && at.low32[h]) c.low32 = uint16_t(c.low32 | 1u << h);
+        c.load[h] = after.holds_memo(int(h)) ? RoutineCall::kSpoil : after.guest_of[h];
+    }
+    // Where the RoutineCall will lie is known at the block's end
+    // (write_routine_calls): a 64-bit immediate to fill in then.
+    mov(rax, uint64_t(1) << 63);
+    s_.routine_calls.push_back({getSize() - 8, c});
+    call(written(r_.runtime.routine_call));
+    test(al, al);
+    Label& fail = cold([this, k] {
+        mov(ecx, int32_t(k));
+        jmp(stopped_, T_NEAR);
+    });
+    jz(fail, T_NEAR);
+}
+
+// The RoutineCalls of the block's cold paths, after its code (never run).
+void Translator::write_routine_calls() {
+    for (const auto& [field, call] : s_.routine_calls) {
+        while (reinterpret_cast<uintptr_t>(getCurr()) % alignof(RoutineCall) != 0) db(0xcc);
+        rewrite(field, reinterpret_cast<uint64_t>(runnable(getCurr())), 8);
+        db(reinterpret_cast<const uint8_t*>(&call), sizeof call);
+    }
 }
 
 // A branch's decision, taken before its delay slot runs (which may change
@@ -373,9 +409,7 @@ void Translator::emit_patched_in_kernel(size_t k) {
     L(done);
     const RegCache after = regs_;
     s_.cold.emplace_back(&elsewhere, [this, k, at_branch, after, &done] {
-        write_back(at_branch);
-        call_routine_raw(k);
-        reload(after);
+        call_routine_out_of_line(k, nullptr, kRoutineCalls, at_branch, after);
         jmp(done, T_NEAR);
     });
 }
@@ -695,6 +729,7 @@ void Translator::emit_cold_paths(Label& recheck) {
     store_imm(cpu64(L_.pc), b_.vpc);
     mov(eax, EXIT_RECHECK);
     jmp(written(r_.runtime.epilogue), T_NEAR);
+    write_routine_calls();
 }
 
 size_t translate(const Request& r, uint8_t* buf, size_t capacity, Block::HostCode& out) {
@@ -740,6 +775,22 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exe
     rt.indirect_miss = runnable(e.getCurr());
     e.mov(eax, EXIT_INDIRECT);
     e.jmp(epilogue, Xbyak::CodeGenerator::T_NEAR);
+    // routine_call (routine_call.h), called from a block (rsp 16-aligned
+    // there, so 8 below here) with rax = the RoutineCall.
+    rt.routine_call = runnable(e.getCurr());
+    const int32_t parked = int32_t(offsetof(Context, host_registers));
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h) e.mov(e.qword[r12 + parked + 8 * int32_t(h)], RegCache::kHost[h]);
+    e.mov(e.qword[rbx + L.instret], kInstret);
+    e.mov(rdi, rbx);
+    e.mov(rsi, rax);
+    e.mov(rdx, r12);
+    e.sub(rsp, 8);
+    e.mov(rax, reinterpret_cast<uint64_t>(&run_routine_call));
+    e.call(rax);
+    e.add(rsp, 8);
+    e.mov(kInstret, e.qword[rbx + L.instret]);
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h) e.mov(RegCache::kHost[h], e.qword[r12 + parked + 8 * int32_t(h)]);
+    e.ret();
     return e.getSize();
 }
 

@@ -27,6 +27,7 @@ struct Scratch;
 struct Runtime {
     const void* epilogue = nullptr;  // return to the run loop, eax = Exit
     const void* indirect_miss = nullptr;  // a computed target not in the indirect table
+    const void* routine_call = nullptr;   // rax = a RoutineCall (routine_call.h); returns its result in al
 };
 
 // A chaining slot whose link needs only the code epoch (see

@@ -253,8 +253,7 @@ private:
         for (const RegCache::Memo& m : state.memos)
             if (m.host != RegCache::kNone) mov(RegCache::kHost[size_t(m.host)], kSpoiledMemo);
     }
-    // An odd value: never the host address of an access of 2 bytes or more.
-    static constexpr int32_t kSpoiledMemo = 1;
+    static constexpr int32_t kSpoiledMemo = RegCache::kSpoiledMemo;
     Xbyak::Address cpu64(int32_t off) { return qword[rbx + off]; }
     // Code is written in the cache's writable view: a jump to shared code
     // targets that code's place in the same view, at the same distance.
@@ -409,9 +408,8 @@ private:
     void close_routine_path(const RoutinePath& p, int refills_memo = -1) {
         L(*p.done);
         s_.cold.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, refills_memo] {
-            write_back(at);
-            call_routine_raw(k, b_.insns[k].inner, true);  // the plain semantics (a patched site counted already)
-            reload(after);
+            // The plain semantics (a patched site counted already).
+            call_routine_out_of_line(k, b_.insns[k].inner, kSlowPaths, at, after);
             if (refills_memo >= 0) refill_memo(k, after, size_t(refills_memo));
             jmp(*done, T_NEAR);
         });
@@ -454,7 +452,12 @@ private:
     // counted by opcode in the context's routine_calls (slow_paths for the
     // slow path of an instruction emitted natively).
     void call_routine(size_t k, ExecFn fn = nullptr);
-    void call_routine_raw(size_t k, ExecFn fn = nullptr, bool slow_path = false);
+    void call_routine_raw(size_t k, ExecFn fn = nullptr);
+    // From a cold path: as write_back(at), call_routine_raw, reload(after),
+    // through Runtime::routine_call (routine_call.h); `counter` is
+    // kSlowPaths or kRoutineCalls.
+    void call_routine_out_of_line(size_t k, ExecFn fn, int32_t counter, const RegCache& at, const RegCache& after);
+    void write_routine_calls();
     void emit(size_t k);
     void emit_one(size_t k);
     void emit_patched_in_kernel(size_t k);
