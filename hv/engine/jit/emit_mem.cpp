@@ -216,23 +216,6 @@ void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t di
     L(done);
 }
 
-// After the routine of access k, whose host address is the memo: the
-// address is probed again (the routine filled the software TLB for plain
-// RAM) and the memo is its host address on a hit, checked for its range
-// again; on a miss (device memory, a store to a page with translated code)
-// it stays spoiled (reload), so that later accesses probe for themselves.
-void Translator::refill_memo(size_t k, const RegCache& after, size_t m) {
-    const Insn& i = b_.insns[k];
-    const RegCache::Memo& made = after.memos[m];
-    Label& missed = new_label();
-    const Xbyak::Reg64 memo = RegCache::kHost[size_t(made.host)];
-    mov(rax, home(i.rs));
-    soft_tlb_access(rax, int32_t(int16_t(i.word)), made.store, made.size - 1u, missed, false);
-    mov(memo, rax);
-    check_memo_range(memo, made.lo, made.hi, made.size);
-    L(missed);
-}
-
 // A load or store with the software-TLB hit path inline; a miss, a
 // misaligned address or anything not plain RAM takes the instruction's own
 // routine (which raises the exception or goes through the bus).

@@ -100,13 +100,19 @@ private:
     size_t used_ = 0;
 };
 
+// An out-of-line routine call of the block: the offset of the immediate
+// that is to point at its RoutineCall, written after the block's code
+// (Translator::write_routine_calls), and its MemoRefill if it has one.
+struct PendingRoutineCall {
+    size_t field = 0;
+    RoutineCall call;
+    MemoRefill memo;
+};
 struct Scratch {
     LabelPool labels;
     std::vector<Fixup> fixups;
     std::vector<ColdPath> cold;
-    // The block's out-of-line routine calls: the offset of the immediate
-    // that is to point at each one's RoutineCall (write_routine_calls).
-    std::vector<std::pair<size_t, RoutineCall>> routine_calls;
+    std::vector<PendingRoutineCall> routine_calls;
     size_t unplaced = 0;  // jumps whose label was never placed (a translator bug)
 
     void reset() {

@@ -232,12 +232,13 @@ void Translator::call_routine_raw(size_t k, ExecFn fn) {
     jz(fail, T_NEAR);
 }
 
-void Translator::call_routine_out_of_line(size_t k, ExecFn fn, int32_t counter, const RegCache& at,
-                                          const RegCache& after) {
+void Translator::call_routine_out_of_line(size_t k, bool inner, int32_t counter, const RegCache& at,
+                                          const RegCache& after, int refills_memo) {
     const Insn& i = b_.insns[k];
-    RoutineCall c;
+    PendingRoutineCall p;
+    RoutineCall& c = p.call;
     c.insn = &i;
-    c.fn = fn ? fn : i.exec;
+    c.inner = inner;
     c.counter = counter + 8 * int32_t(i.op);
     for (size_t h = 0; h < RegCache::kHost.size(); ++h) {
         const bool changed = at.guest_of[h] != RegCache::kNone && at.dirty[h];
@@ -245,10 +246,17 @@ void Translator::call_routine_out_of_line(size_t k, ExecFn fn, int32_t counter, 
         if (changed && at.low32[h]) c.low32 = uint16_t(c.low32 | 1u << h);
         c.load[h] = after.holds_memo(int(h)) ? RoutineCall::kSpoil : after.guest_of[h];
     }
+    if (refills_memo >= 0) {
+        const RegCache::Memo& made = after.memos[size_t(refills_memo)];
+        c.refills = true;
+        p.memo = {made.host, uint8_t(i.rs), made.size, made.store, uint8_t(r_.mode), 0,
+                  int16_t(made.lo), int16_t(made.hi), int32_t(int16_t(i.word))};
+    }
     // Where the RoutineCall will lie is known at the block's end
     // (write_routine_calls): a 64-bit immediate to fill in then.
     mov(rax, uint64_t(1) << 63);
-    s_.routine_calls.push_back({getSize() - 8, c});
+    p.field = getSize() - 8;
+    s_.routine_calls.push_back(p);
     call(written(r_.runtime.routine_call));
     test(al, al);
     Label& fail = cold([this, k] {
@@ -260,10 +268,11 @@ void Translator::call_routine_out_of_line(size_t k, ExecFn fn, int32_t counter, 
 
 // The RoutineCalls of the block's cold paths, after its code (never run).
 void Translator::write_routine_calls() {
-    for (const auto& [field, call] : s_.routine_calls) {
+    for (const PendingRoutineCall& p : s_.routine_calls) {
         while (reinterpret_cast<uintptr_t>(getCurr()) % alignof(RoutineCall) != 0) db(0xcc);
-        rewrite(field, reinterpret_cast<uint64_t>(runnable(getCurr())), 8);
-        db(reinterpret_cast<const uint8_t*>(&call), sizeof call);
+        rewrite(p.field, reinterpret_cast<uint64_t>(runnable(getCurr())), 8);
+        db(reinterpret_cast<const uint8_t*>(&p.call), sizeof p.call);
+        if (p.call.refills) db(reinterpret_cast<const uint8_t*>(&p.memo), sizeof p.memo);
     }
 }
 
@@ -409,7 +418,7 @@ void Translator::emit_patched_in_kernel(size_t k) {
     L(done);
     const RegCache after = regs_;
     s_.cold.emplace_back(&elsewhere, [this, k, at_branch, after, &done] {
-        call_routine_out_of_line(k, nullptr, kRoutineCalls, at_branch, after);
+        call_routine_out_of_line(k, false, kRoutineCalls, at_branch, after);
         jmp(done, T_NEAR);
     });
 }

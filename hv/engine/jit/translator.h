@@ -403,14 +403,13 @@ private:
         Label& done = new_label();
         return {k, &slow, &done, regs_};
     }
-    // `refills_memo`: the access's host address is that memo (refill_memo in
-    // emit_mem.cpp).
+    // `refills_memo`: the access's host address is that memo, probed for
+    // again after the routine (RoutineCall::memo).
     void close_routine_path(const RoutinePath& p, int refills_memo = -1) {
         L(*p.done);
         s_.cold.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, refills_memo] {
             // The plain semantics (a patched site counted already).
-            call_routine_out_of_line(k, b_.insns[k].inner, kSlowPaths, at, after);
-            if (refills_memo >= 0) refill_memo(k, after, size_t(refills_memo));
+            call_routine_out_of_line(k, true, kSlowPaths, at, after, refills_memo);
             jmp(*done, T_NEAR);
         });
     }
@@ -453,10 +452,13 @@ private:
     // slow path of an instruction emitted natively).
     void call_routine(size_t k, ExecFn fn = nullptr);
     void call_routine_raw(size_t k, ExecFn fn = nullptr);
-    // From a cold path: as write_back(at), call_routine_raw, reload(after),
-    // through Runtime::routine_call (routine_call.h); `counter` is
-    // kSlowPaths or kRoutineCalls.
-    void call_routine_out_of_line(size_t k, ExecFn fn, int32_t counter, const RegCache& at, const RegCache& after);
+    // From a cold path: as write_back(at), call_routine_raw (the
+    // instruction's `inner` routine, else `exec`), reload(after), through
+    // Runtime::routine_call (routine_call.h); `counter` is
+    // kSlowPaths or kRoutineCalls; `refills_memo`: access k's host address
+    // is that memo of `after` (refilled as the block's probe would).
+    void call_routine_out_of_line(size_t k, bool inner, int32_t counter, const RegCache& at, const RegCache& after,
+                                  int refills_memo = -1);
     void write_routine_calls();
     void emit(size_t k);
     void emit_one(size_t k);
@@ -485,7 +487,6 @@ private:
     void check_memo_range(const Xbyak::Reg64& memo, int32_t lo, int32_t hi, unsigned size);
     void access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow,
                           const std::function<void(const Xbyak::RegExp&)>& access);
-    void refill_memo(size_t k, const RegCache& after, size_t m);
     // A callee-saved host register (calls keep it) that holds no guest
     // register and no memo, or kNone.
     int free_callee_saved_host() const {
