@@ -146,6 +146,21 @@ bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& valu
     return true;
 }
 
+uint8_t* ram_access_for(Cpu& c, uint64_t va, unsigned size, bool store) {
+    if (va & (size - 1)) return nullptr;
+    // (The probe that missed may have been of another mode's table.)
+    if (const SoftTlbEntry* e = store ? c.soft_tlb.for_write(c.mmu_mode, va) : c.soft_tlb.for_read(c.mmu_mode, va))
+        return reinterpret_cast<uint8_t*>(e->addend + va);
+    if (in_comm_window(c, va)) return nullptr;
+    const Translation t = translate(c, va, store ? Access::STORE : Access::LOAD);
+    if (t.fault != TranslateFault::NONE || hidden_from_guest(c, va, t.pa)) return nullptr;
+    uint8_t* host = c.bus->ram_ptr(t.pa & kHostPageMask, 4096);
+    if (!host || c.bus->is_patched_page(t.pa) || (store && c.bus->is_code_page(t.pa))) return nullptr;
+    ++c.counters.soft_tlb_misses;
+    c.soft_tlb.fill(c.mmu_mode, va, t.pa, translated_by_tlb(c, va), host, store);
+    return host + (t.pa & 0xfff);
+}
+
 bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t value) {
     if (!in_comm_window(c, va)) ++c.counters.soft_tlb_misses;  // (the window has no entry to miss: below)
     uint64_t pa = 0;

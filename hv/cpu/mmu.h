@@ -28,6 +28,13 @@ bool translate_or_raise(Cpu& c, const Insn& i, uint64_t va, Access access, uint6
 bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value);
 bool store_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t value);
 bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access);
+// For translated code whose inline software-TLB probe missed: the access
+// as load()/store() and load_slow/store_slow make it when `va` is plain RAM
+// (a miss counted and the software TLB filled, as they do): its host
+// address; or null, having changed nothing, for anything else (misaligned,
+// a fault, device memory, the communication window, a page holding
+// translated code or patches), which the instruction's routine then makes.
+uint8_t* ram_access_for(Cpu& c, uint64_t va, unsigned size, bool store);
 
 // Aligned load of sizeof(T) bytes, zero-extended into `out`.
 template <typename T>

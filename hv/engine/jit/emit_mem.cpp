@@ -216,6 +216,30 @@ void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t di
     L(done);
 }
 
+// After access k's inline probe missed (rax = its address): the page as
+// the routine would find it and the software TLB as it would leave it
+// (ram_access_for), without leaving translated code for the routine; rax =
+// the access's host address, or the routine (at `slow`) when the address is
+// not plain RAM. (The fill may have pushed out the pages of the block's
+// other memos: the caller spoils them.)
+void Translator::ram_access_miss(size_t k, unsigned size, bool store, Label& slow) {
+    mov(edx, size);
+    mov(ecx, store ? 1 : 0);
+    call(written(r_.runtime.ram_access));
+    test(rax, rax);
+    jz(slow, T_NEAR);
+    add(qword[r12 + kSlowPaths + 8 * int32_t(b_.insns[k].op)], 1);
+}
+
+// The host registers of the memos held besides the one in `slot` and any in
+// host register `keep`.
+std::array<int, 2> Translator::memos_other_than(size_t slot, int keep) const {
+    std::array<int, 2> out{RegCache::kNone, RegCache::kNone};
+    for (size_t m = 0; m < regs_.memos.size(); ++m)
+        if (m != slot && regs_.memos[m].host != keep) out[m] = regs_.memos[m].host;
+    return out;
+}
+
 // A load or store with the software-TLB hit path inline; a miss, a
 // misaligned address or anything not plain RAM takes the instruction's own
 // routine (which raises the exception or goes through the bus).
@@ -275,7 +299,22 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     if (reuse >= 0) {
         access_from_memo(size_t(reuse), base, disp, size, is_store, *p.slow, access);
     } else {
-        soft_tlb_access(base, disp, is_store, size - 1, *p.slow, false);
+        // A miss first asks for the page (ram_access_miss), and only what is
+        // not plain RAM takes the routine.
+        Label& miss = new_label();
+        soft_tlb_access(base, disp, is_store, size - 1, miss, false);
+        s_.cold.emplace_back(&miss, [this, k, size, is_store, access, plan, others = memos_other_than(slot, memo),
+                                     slow = p.slow, done = p.done] {
+            ram_access_miss(k, size, is_store, *slow);
+            for (int h : others)
+                if (h != RegCache::kNone) mov(RegCache::kHost[size_t(h)], kSpoiledMemo);
+            if (plan.host != RegCache::kNone) {
+                mov(RegCache::kHost[size_t(plan.host)], rax);
+                check_memo_range(RegCache::kHost[size_t(plan.host)], plan.lo, plan.hi, size);
+            }
+            access(rax);
+            jmp(*done, T_NEAR);
+        });
         if (memo != RegCache::kNone) {
             mov(RegCache::kHost[size_t(memo)], rax);
             regs_.forget_memo_in(memo);

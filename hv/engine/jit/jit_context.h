@@ -72,8 +72,9 @@ struct Context {
     uint64_t exit_index = 0;  //   and the index of the instruction that stopped it
     uint64_t exit_slot = 0;   // EXIT_CHAIN: the slot to link
     // Where Runtime::routine_call parks the host registers that hold guest
-    // registers (RegCache::kHost, in order) around run_routine_call.
-    uint64_t host_registers[9];
+    // registers (RegCache::kHost, in order) around run_routine_call, and a
+    // spare slot (RoutineCall::spoil).
+    uint64_t host_registers[10];
     // Executions that left translated code for an instruction's routine, by
     // opcode, each bumped by the code just before its call: instructions
     // with no native form or whose decision is not RUN (routine_calls), and

@@ -7,7 +7,7 @@
 
 namespace mipshv::jit {
 
-static_assert(sizeof(Context::host_registers) == 8 * RegCache::kHost.size());
+static_assert(sizeof(Context::host_registers) == 8 * (RegCache::kHost.size() + 1));  // (and the spare slot)
 
 namespace {
 void refill_memo(Cpu& c, const MemoRefill& memo, Context& ctx);
@@ -16,17 +16,14 @@ void refill_memo(Cpu& c, const MemoRefill& memo, Context& ctx);
 bool run_routine_call(Cpu& c, const RoutineCall& call, Context& ctx) {
     // As Translator::write_back: a low-32 value is its sign extension.
     for (size_t h = 0; h < RegCache::kHost.size(); ++h) {
-        if (call.write_home[h] == RoutineCall::kNothing) continue;
         const uint64_t v = ctx.host_registers[h];
         c.gpr[size_t(call.write_home[h])] = (call.low32 >> h & 1) ? uint64_t(int64_t(int32_t(v))) : v;
     }
     ++*reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(&ctx) + call.counter);
     const bool ok = (call.inner ? call.insn->inner : call.insn->exec)(c, *call.insn);
     // As Translator::reload.
-    for (size_t h = 0; h < RegCache::kHost.size(); ++h) {
-        if (call.load[h] == RoutineCall::kSpoil) ctx.host_registers[h] = RegCache::kSpoiledMemo;
-        else if (call.load[h] != RoutineCall::kNothing) ctx.host_registers[h] = c.gpr[size_t(call.load[h])];
-    }
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h) ctx.host_registers[h] = c.gpr[size_t(call.load[h])];
+    for (int8_t h : call.spoil) ctx.host_registers[size_t(h)] = RegCache::kSpoiledMemo;
     if (call.refills) refill_memo(c, *reinterpret_cast<const MemoRefill*>(&call + 1), ctx);
     return ok;
 }

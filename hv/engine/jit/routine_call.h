@@ -23,9 +23,14 @@ namespace mipshv::jit {
 struct Context;
 
 // Written into the block's code, after it (so it lives as long as the code).
+// Indices rather than flags, so that run_routine_call needs no branch per
+// register: a register with nothing to write goes to the $0 sink
+// (Cpu::gpr[32]), one with nothing to load (it holds neither a guest
+// register nor a memo: its value is dead) is loaded from there, and an
+// unused spoil index is Context::host_registers' spare slot.
 struct RoutineCall {
-    static constexpr int8_t kNothing = RegCache::kNone;
-    static constexpr int8_t kSpoil = -2;  // load RegCache::kSpoiledMemo (a memo's register)
+    static constexpr int8_t kSink = 32;
+    static constexpr int8_t kSpareSlot = int8_t(RegCache::kHost.size());
     const Insn* insn = nullptr;
     int32_t counter = 0;  // offset in the Context of the counter this call bumps
     uint16_t low32 = 0;   // bit h: host register h holds only the low 32 bits of its guest register
@@ -35,7 +40,9 @@ struct RoutineCall {
     // before the routine (a changed one), and the one to load after it.
     std::array<int8_t, RegCache::kHost.size()> write_home{};
     std::array<int8_t, RegCache::kHost.size()> load{};
-    uint8_t unused[6] = {};
+    // The host registers of the memos held after it: RegCache::kSpoiledMemo.
+    std::array<int8_t, 2> spoil{kSpareSlot, kSpareSlot};
+    uint8_t unused[4] = {};
 };
 static_assert(sizeof(RoutineCall) == 40, "no padding: a block's code bytes are the same in every run");
 
@@ -45,7 +52,7 @@ static_assert(sizeof(RoutineCall) == 40, "no padding: a block's code bytes are t
 // on a hit the memo's register gets the host address if the memo's range
 // [lo, hi) lies in its page; else it stays spoiled.
 struct MemoRefill {
-    int8_t host = RoutineCall::kNothing;  // the memo's host register
+    int8_t host = 0;  // the memo's host register
     uint8_t base = 0;                     // the access: base register, size, kind, displacement
     uint8_t size = 0;
     bool store = false;

@@ -5,6 +5,7 @@
 #include <bit>
 
 #include "hv/common/error.h"
+#include "hv/cpu/mmu.h"
 #include "hv/engine/jit/parallel_move.h"
 #include "hv/engine/jit/routine_call.h"
 
@@ -242,10 +243,12 @@ void Translator::call_routine_out_of_line(size_t k, bool inner, int32_t counter,
     c.counter = counter + 8 * int32_t(i.op);
     for (size_t h = 0; h < RegCache::kHost.size(); ++h) {
         const bool changed = at.guest_of[h] != RegCache::kNone && at.dirty[h];
-        c.write_home[h] = changed ? at.guest_of[h] : RoutineCall::kNothing;
+        c.write_home[h] = changed ? at.guest_of[h] : RoutineCall::kSink;
         if (changed && at.low32[h]) c.low32 = uint16_t(c.low32 | 1u << h);
-        c.load[h] = after.holds_memo(int(h)) ? RoutineCall::kSpoil : after.guest_of[h];
+        c.load[h] = after.guest_of[h] != RegCache::kNone ? after.guest_of[h] : RoutineCall::kSink;
     }
+    for (size_t m = 0; m < after.memos.size(); ++m)
+        if (after.memos[m].host != RegCache::kNone) c.spoil[m] = after.memos[m].host;
     if (refills_memo >= 0) {
         const RegCache::Memo& made = after.memos[size_t(refills_memo)];
         c.refills = true;
@@ -799,6 +802,23 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exe
     e.add(rsp, 8);
     e.mov(kInstret, e.qword[rbx + L.instret]);
     for (size_t h = 0; h < RegCache::kHost.size(); ++h) e.mov(RegCache::kHost[h], e.qword[r12 + parked + 8 * int32_t(h)]);
+    e.ret();
+    // ram_access: rax = address, edx = size, ecx = 1 for a store; keeps the
+    // host registers the SysV ABI lets a call clobber.
+    rt.ram_access = runnable(e.getCurr());
+    auto clobbered = [](const Xbyak::Reg64& r) {
+        return r != rbx && r != rbp && r != r12 && r != r13 && r != r14 && r != r15;
+    };
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+        if (clobbered(RegCache::kHost[h])) e.mov(e.qword[r12 + parked + 8 * int32_t(h)], RegCache::kHost[h]);
+    e.mov(rdi, rbx);
+    e.mov(rsi, rax);
+    e.sub(rsp, 8);
+    e.mov(rax, reinterpret_cast<uint64_t>(&ram_access_for));
+    e.call(rax);
+    e.add(rsp, 8);
+    for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+        if (clobbered(RegCache::kHost[h])) e.mov(RegCache::kHost[h], e.qword[r12 + parked + 8 * int32_t(h)]);
     e.ret();
     return e.getSize();
 }

@@ -28,6 +28,7 @@ struct Runtime {
     const void* epilogue = nullptr;  // return to the run loop, eax = Exit
     const void* indirect_miss = nullptr;  // a computed target not in the indirect table
     const void* routine_call = nullptr;   // rax = a RoutineCall (routine_call.h); returns its result in al
+    const void* ram_access = nullptr;     // ram_access_for(rax, edx, ecx): the host address in rax, or 0
 };
 
 // A chaining slot whose link needs only the code epoch (see
