@@ -787,39 +787,43 @@ size_t emit_runtime(const Cpu& cpu, uint8_t* buf, size_t capacity, ptrdiff_t exe
     rt.indirect_miss = runnable(e.getCurr());
     e.mov(eax, EXIT_INDIRECT);
     e.jmp(epilogue, Xbyak::CodeGenerator::T_NEAR);
-    // routine_call (routine_call.h), called from a block (rsp 16-aligned
-    // there, so 8 below here) with rax = the RoutineCall.
-    rt.routine_call = runnable(e.getCurr());
+    // Shared routines a block calls (rsp 16-aligned there, so 8 below in
+    // them), each a C++ call with rdi = the Cpu and rsi = rax, around which
+    // the host registers that hold guest registers are parked in the
+    // Context: all of them (`all`, for a routine that reads or writes them
+    // there), else those the SysV ABI lets a call clobber.
     const int32_t parked = int32_t(offsetof(Context, host_registers));
-    for (size_t h = 0; h < RegCache::kHost.size(); ++h) e.mov(e.qword[r12 + parked + 8 * int32_t(h)], RegCache::kHost[h]);
-    e.mov(e.qword[rbx + L.instret], kInstret);
-    e.mov(rdi, rbx);
-    e.mov(rsi, rax);
-    e.mov(rdx, r12);
-    e.sub(rsp, 8);
-    e.mov(rax, reinterpret_cast<uint64_t>(&run_routine_call));
-    e.call(rax);
-    e.add(rsp, 8);
-    e.mov(kInstret, e.qword[rbx + L.instret]);
-    for (size_t h = 0; h < RegCache::kHost.size(); ++h) e.mov(RegCache::kHost[h], e.qword[r12 + parked + 8 * int32_t(h)]);
-    e.ret();
-    // ram_access: rax = address, edx = size, ecx = 1 for a store; keeps the
-    // host registers the SysV ABI lets a call clobber.
-    rt.ram_access = runnable(e.getCurr());
-    auto clobbered = [](const Xbyak::Reg64& r) {
-        return r != rbx && r != rbp && r != r12 && r != r13 && r != r14 && r != r15;
+    auto parks = [](const Xbyak::Reg64& r, bool all) {
+        return all || (r != rbx && r != rbp && r != r12 && r != r13 && r != r14 && r != r15);
     };
-    for (size_t h = 0; h < RegCache::kHost.size(); ++h)
-        if (clobbered(RegCache::kHost[h])) e.mov(e.qword[r12 + parked + 8 * int32_t(h)], RegCache::kHost[h]);
-    e.mov(rdi, rbx);
-    e.mov(rsi, rax);
-    e.sub(rsp, 8);
-    e.mov(rax, reinterpret_cast<uint64_t>(&ram_access_for));
-    e.call(rax);
-    e.add(rsp, 8);
-    for (size_t h = 0; h < RegCache::kHost.size(); ++h)
-        if (clobbered(RegCache::kHost[h])) e.mov(RegCache::kHost[h], e.qword[r12 + parked + 8 * int32_t(h)]);
-    e.ret();
+    auto shared_call = [&](const void* fn, bool all, auto&& before, auto&& after) {
+        const void* at = runnable(e.getCurr());
+        for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+            if (parks(RegCache::kHost[h], all)) e.mov(e.qword[r12 + parked + 8 * int32_t(h)], RegCache::kHost[h]);
+        before();
+        e.mov(rdi, rbx);
+        e.mov(rsi, rax);
+        e.sub(rsp, 8);
+        e.mov(rax, reinterpret_cast<uint64_t>(fn));
+        e.call(rax);
+        e.add(rsp, 8);
+        after();
+        for (size_t h = 0; h < RegCache::kHost.size(); ++h)
+            if (parks(RegCache::kHost[h], all)) e.mov(RegCache::kHost[h], e.qword[r12 + parked + 8 * int32_t(h)]);
+        e.ret();
+        return at;
+    };
+    // routine_call (routine_call.h): rax = the RoutineCall; instret goes
+    // through the vCPU, as around any routine.
+    rt.routine_call = shared_call(
+        reinterpret_cast<const void*>(&run_routine_call), true,
+        [&] {
+            e.mov(e.qword[rbx + L.instret], kInstret);
+            e.mov(rdx, r12);
+        },
+        [&] { e.mov(kInstret, e.qword[rbx + L.instret]); });
+    // ram_access: rax = address, edx = size, ecx = 1 for a store.
+    rt.ram_access = shared_call(reinterpret_cast<const void*>(&ram_access_for), false, [] {}, [] {});
     return e.getSize();
 }
 
