@@ -112,14 +112,19 @@ demo: deps build guest
 # The papers (paper/README.md): paper/patching.pdf, on code patching for
 # MIPS64, and paper/system.pdf, on the whole system. Their numbers are macros
 # paper/write_numbers.py writes from the records (the Linux mode test's
-# RunRecords, the study's tidy table STUDY, the host calibration, the QEMU
-# comparison VS_QEMU, the durability trials), their figures the notebooks draw
-# from the same records;
+# RunRecords, the study's tidy table STUDY, the host calibration, the cost
+# model's validation on STUDY's records, the QEMU comparison VS_QEMU, the
+# durability trials; for the system paper also the network, disk, engine and
+# endurance tests' records, ctest's list of fuzzing campaigns and the records
+# in REFERENCE), their figures the notebooks draw from the same records;
 # paper/check.py fails on a macro the text uses and the data did not give,
 # or a figure older than its data. STUDY defaults to the small sweep `make
 # test` runs; `make paper STUDY=experiments/results/study` uses a full study.
 STUDY ?= $(BUILD)/tests/study
 VS_QEMU ?= experiments/reference/vs-qemu.json
+# The system paper's other committed records (experiments/reference/, each with
+# its command, host and binary): workload classes, network and disk throughput.
+REFERENCE ?= experiments/reference
 PAPERS := patching system
 paper: deps
 	@missing=$$(for pkg in latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-publishers; do \
@@ -129,11 +134,14 @@ paper: deps
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/modes.ipynb --records $(BUILD)/tests/linux/jit \
 	    --net-records $(BUILD)/tests/linux/net --figures paper/figures
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/study.ipynb --study $(STUDY) --figures paper/figures
-	PYTHONPATH=$(BUILD)/python /usr/bin/python3 paper/write_numbers.py --study $(STUDY) --records $(BUILD)/tests/linux/jit \
-	    --calibration experiments/calibration/host-calibration.json --vs-qemu $(VS_QEMU) \
-	    --durability $(BUILD)/tests/linux/disk/jit/disk-durability.json --out paper/generated/numbers.tex
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 notebooks/execute.py notebooks/system.ipynb --reference $(REFERENCE) --figures paper/figures
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 experiments/validate_cost_model.py --study $(STUDY) \
+	    --calibration experiments/calibration/host-calibration.json --out $(BUILD)/paper/validation >/dev/null
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 paper/write_numbers.py --build $(BUILD) --study $(STUDY) \
+	    --reference $(REFERENCE) --vs-qemu $(VS_QEMU) --out paper/generated/numbers.tex
 	/usr/bin/python3 paper/check.py --numbers paper/generated/numbers.tex --tex $(PAPERS:%=paper/%.tex) \
-	    --study $(STUDY) --study-figures paper/figures --records $(BUILD)/tests/linux/jit --mode-figures paper/figures
+	    --study $(STUDY) --study-figures paper/figures --records $(BUILD)/tests/linux/jit --mode-figures paper/figures \
+	    --reference $(REFERENCE)
 	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error $(PAPERS:%=%.tex)
 
 # Coverage-guided fuzzing of every input the host parses (tests/fuzz/README.md):

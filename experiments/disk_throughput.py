@@ -19,6 +19,7 @@ usage: experiments/disk_throughput.py [--reps 3] [--mib 128] [--cache writeback]
        [--mode bare-metal] [--engine jit] [--out experiments/results/disk_throughput.json]
 """
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -148,7 +149,11 @@ def main():
                "read_ratio_guest_over_host": med["guest_read_mib_s"] / med["host_read_mib_s"],
                "mib": args.mib, "reps": args.reps, "cache": args.cache, "mode": args.mode, "engine": args.engine,
                "directory": os.path.abspath(args.dir or tempfile.gettempdir()), "host": platform.node(),
-               "command": " ".join([sys.executable] + sys.argv), "runs": runs}
+               "command": " ".join([sys.executable] + sys.argv),
+               # which binary measured it (the record is committed as a reference; write_numbers reads it)
+               "mipshv_binary": {"path": os.path.abspath(args.mipshv),
+                                 "sha256": hashlib.sha256(open(args.mipshv, "rb").read()).hexdigest()},
+               "cpus": os.cpu_count(), "kernel": platform.release(), "runs": runs}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=1)

@@ -25,17 +25,23 @@ with a hostfwd to the guest's port 80, and checks at every step:
 
 Every step has a timeout bounded by `--timeout` per cycle, so a hung cycle is
 diagnosed (diagnose(): CPU share, host backtrace, whether the guest answers a
-typed line), killed and counted as a failure. The mipshv process's peak RSS is its own
-rusage (wait4's ru_maxrss, KiB); VmRSS is also sampled after boot and before
-poweroff. Per mode: failures, cycle times and RSS min/median/max, and the
-growth check: median peak RSS of the last 5 cycles against the first 5, and
-a least-squares slope in KiB per cycle. Each cycle is a new mipshv process
-on a new image, so the cycles are independent; the data, the RTC and (by
-default) the guest's clock are fixed, so a cycle's work is the same in every
-run.
+typed line), killed and counted as a failure. `--budget` bounds the whole run
+(its ctest registration, linux.endurance.jit, passes one below ctest's
+TIMEOUT): a cycle is cut short early enough to be diagnosed within it, and
+a cycle that would start after that is not run and counts as failed. A
+cycle that raises (a bug, a host failure outside its checks) is a failed
+cycle too, so the exit status is 1 whenever a planned cycle did not pass.
+
+The mipshv process's peak RSS is its own rusage (wait4's ru_maxrss, KiB);
+VmRSS is also sampled after boot and before poweroff. Per mode: failures,
+cycle times and RSS min/median/max, and the growth check: median peak RSS
+of the last 5 cycles against the first 5, and a least-squares slope in KiB
+per cycle. Each cycle is a new mipshv process on a new image, so the cycles
+are independent; the data, the RTC and (by default) the guest's clock are
+fixed, so a cycle's work is the same in every run.
 
 usage: experiments/endurance.py [--cycles 50] [--modes bare-metal,trap,1:1,1:n,on-demand] [--engine jit]
-       [--smp 1[,4]] [--jobs 1] [--size 2048] [--loop 5000] [--timeout 900]
+       [--smp 1[,4]] [--jobs 1] [--size 2048] [--loop 5000] [--timeout 900] [--budget SECONDS]
        [--mipshv build/mipshv] [--out experiments/results/endurance.json] [--logs DIR] [--keep-logs]
 """
 import argparse
@@ -44,12 +50,14 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -63,6 +71,9 @@ GROWTH_WINDOW = 5          # cycles compared at each end
 GROWTH_THRESHOLD = 0.02    # growth is flagged when the last cycles' median exceeds the first's by more than 2%
 # Disk counters that must stay 0.
 DISK_ERRORS = ("errors_host_io", "errors_out_of_range", "errors_read_only", "malformed_requests")
+# Seconds a cut-short cycle may still need within --budget: diagnose() (5 s of CPU share, gdb up to 120 s,
+# the probe up to 30 s), the kill and the reap.
+WIND_DOWN = 200
 
 
 def loop_sum(n):
@@ -172,14 +183,16 @@ def cycle(args, mode, smp, n, template, tmp):
     argv = [args.mipshv, *linux_guest.options(args.kernel, args.initrd), "--mode", mode, "--engine", args.engine] + extra
     r = {"cycle": n, "mode": mode, "smp": smp, "seed": seed, "ok": False, "steps": {}}
     start = time.monotonic()
-    deadline = start + args.timeout
+    deadline, limit = start + args.timeout, f"cycle timeout ({args.timeout:g} s)"
+    if args.budget_end is not None and args.budget_end - WIND_DOWN < deadline:
+        deadline, limit = args.budget_end - WIND_DOWN, f"the run's --budget ({args.budget:g} s)"
     s = ConsoleSession(argv)
     step_start = start
 
     def left(cap):
         rest = deadline - time.monotonic()
         if rest <= 0:
-            raise Failure(f"cycle timeout ({args.timeout} s) exceeded")
+            raise Failure(f"{limit} exceeded")
         return min(cap, rest)
 
     def step(name):
@@ -242,9 +255,11 @@ def cycle(args, mode, smp, n, template, tmp):
             if running(s.proc.pid):
                 r["hang"] = diagnose(s)
         finally:
-            if s.proc.returncode is None:  # still there: kill it, and count a failed cycle's RSS too
-                s.proc.kill()
-                r["killed"] = True
+            if s.proc.returncode is None:  # not reaped yet: kill it if it runs, and count a failed cycle's RSS too
+                if running(s.proc.pid):
+                    r["killed"] = True
+                # (os.kill, not Popen.kill: that one reaps an exited process first, and its rusage with it)
+                os.kill(s.proc.pid, signal.SIGKILL)
                 r["exit_status"], r["peak_rss_kib"] = reap(s, 60) or (None, None)
             s.proc.stdin.close()
             s.proc.stdout.close()
@@ -331,7 +346,7 @@ def summarize(runs):
     return {
         "cycles": len(runs), "failures": len(failed),
         "failed_cycles": [{"cycle": r["cycle"], "failure": r["failure"][:300] + hang_summary(r)} for r in failed],
-        "seconds": spread([r["seconds"] for r in runs]),
+        "seconds": spread([r["seconds"] for r in runs if not r.get("not_run")]),
         "peak_rss_kib": spread([r.get("peak_rss_kib") for r in runs if r["ok"]]),
         "rss_after_boot_kib": spread([r.get("rss_after_boot_kib") for r in runs if r["ok"]]),
         "rss_workload_delta_kib": spread(in_cycle),
@@ -350,6 +365,7 @@ def main():
     ap.add_argument("--size", type=int, default=2048, help="KiB moved through network and disk per cycle")
     ap.add_argument("--loop", type=int, default=5000, help="iterations of the guest's shell loop")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per cycle before it is killed and failed")
+    ap.add_argument("--budget", type=float, help="seconds for the whole run (default: no limit)")
     ap.add_argument("--seed", type=int, default=1, help="seeds the per-cycle data")
     ap.add_argument("--mipshv", default=disks.MIPSHV)
     ap.add_argument("--kernel", default=disks.KERNEL)
@@ -365,6 +381,9 @@ def main():
             ap.error(f"unknown mode {m!r}; modes: {', '.join(MODES)}")
     smps = [int(x) for x in args.smp.split(",") if x]
     args.logs = args.logs or os.path.splitext(os.path.abspath(args.out))[0] + "-logs"
+    if args.budget is not None and args.budget <= WIND_DOWN:
+        ap.error(f"--budget must leave more than the {WIND_DOWN} s a cut-short cycle may need to wind down")
+    args.budget_end = time.monotonic() + args.budget if args.budget else None
     for p in (args.mipshv, args.kernel, args.initrd):
         if not os.path.exists(p):
             ap.error(f"{p} does not exist")
@@ -376,7 +395,7 @@ def main():
     meta = {
         "command": " ".join([sys.executable] + sys.argv), "mipshv": os.path.abspath(args.mipshv),
         "engine": args.engine, "cycles_per_mode": args.cycles, "size_kib": args.size, "loop": args.loop,
-        "timeout_seconds": args.timeout, "seed": args.seed, "jobs": args.jobs, "smp": smps,
+        "timeout_seconds": args.timeout, "budget_seconds": args.budget, "seed": args.seed, "jobs": args.jobs, "smp": smps,
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
     }
 
@@ -396,7 +415,16 @@ def main():
         def campaign(mode, smp):
             k = key(mode, smp)
             for n in range(args.cycles):
-                r = cycle(args, mode, smp, n, template, tmp)
+                failed = {"cycle": n, "mode": mode, "smp": smp, "ok": False, "steps": {}, "seconds": 0.0}
+                begun = time.monotonic()
+                if args.budget_end is not None and begun >= args.budget_end - WIND_DOWN:
+                    r = dict(failed, not_run=True, failure=f"not run: the run's --budget ({args.budget:g} s) is spent")
+                else:
+                    try:
+                        r = cycle(args, mode, smp, n, template, tmp)
+                    except Exception as e:  # noqa: BLE001 (counted as a failed cycle, not lost with this thread)
+                        r = dict(failed, seconds=round(time.monotonic() - begun, 3),
+                                 failure=f"the cycle raised {type(e).__name__}: {e}", traceback=traceback.format_exc())
                 with lock:
                     results[k].append(r)
                 rss = r.get("peak_rss_kib")

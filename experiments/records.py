@@ -123,6 +123,34 @@ def top_sites(records):
     return pd.DataFrame(rows, columns=["mode", "pc", "symbol", "exits"])
 
 
+def function_of(symbol):
+    """The kernel function of a site's symbol ("kmem_cache_alloc+0x134" -> "kmem_cache_alloc"; "" if unnamed)."""
+    return symbol.split("+0x", 1)[0]
+
+
+def site_exits(record):
+    """The exits the sites count: traps and hypercalls (injections and MMIO have no site)."""
+    return record.totals["exits_sensitive_trap"] + record.totals["exits_hypercall"]
+
+
+def exits_by_function(records):
+    """Each run's top exit sites (the hypervisor keeps the 20 most frequent)
+    summed by kernel function: one row per run and function (function "":
+    sites no symbol names; run with --system-map), its exits and their share
+    of the run's site exits (site_exits), and a row "(other sites)" for the
+    exits at sites outside the top ones."""
+    import pandas as pd
+    rows = []
+    for path, r in records:
+        total, by_function = site_exits(r), {}
+        for s in r.hypervisor.top_sites:
+            by_function[function_of(s.symbol)] = by_function.get(function_of(s.symbol), 0) + s.count
+        by_function["(other sites)"] = total - sum(by_function.values())
+        rows += [{"run": os.path.relpath(path), "mode": r.config.mode, "function": f, "exits": n,
+                  "share": n / total if total else 0.0} for f, n in by_function.items()]
+    return pd.DataFrame(rows, columns=["run", "mode", "function", "exits", "share"])
+
+
 def devices(records):
     """One row per device counter: mode, device (vda, eth0, ...), kind, counter, value."""
     import pandas as pd

@@ -141,3 +141,27 @@ def test_a_class_iteration_belongs_to_its_boot():
     import records
     assert records.execution_of("s/pipes/smp1/trap/3-2.pb") == (os.path.join("s", "pipes", "smp1", "trap", "3"), 2)
     assert records.execution_of("s/boot/smp1/trap/3.pb") == (os.path.join("s", "boot", "smp1", "trap", "3"), 0)
+
+
+def test_validation_of_a_study_resamples_boots_and_writes_every_workloads_errors(tlb_records, tmp_path):
+    # A study's layout, STUDY/WORKLOAD/smp1/MODE/: "once" holds each mode's two
+    # runs as two iterations of one boot (0-0.pb, 0-1.pb), "twice" as two boots.
+    study = tmp_path / "study"
+    for path, r in records.load(str(tlb_records)):
+        tag, rep = os.path.basename(path)[:-3].rsplit("-", 1)
+        for workload, stem in (("once", f"0-{rep}"), ("twice", rep)):
+            folder = study / workload / "smp1" / tag
+            folder.mkdir(parents=True, exist_ok=True)
+            os.symlink(path, folder / f"{stem}.pb")
+    out = tmp_path / "val"
+    subprocess.run([sys.executable, os.path.join(ROOT, "experiments", "validate_cost_model.py"), "--study", str(study),
+                    "--calibration", CALIBRATION, "--out", str(out)], check=True, capture_output=True, timeout=300)
+    rows = list(csv.DictReader(open(out / "errors.csv")))
+    assert sorted((r["workload"], r["mode"]) for r in rows) == sorted((w, m) for w in ("once", "twice") for m in MODES)
+    for r in rows:
+        assert int(r["runs"]) == 2 and int(r["executions"]) == (1 if r["workload"] == "once" else 2), r
+        error = float(r["error"])
+        assert error == pytest.approx(float(r["predicted_seconds"]) / float(r["measured_seconds"]) - 1)
+        if r["workload"] == "twice":
+            assert float(r["ci_low"]) <= error <= float(r["ci_high"]), r
+    assert (out / "once" / "validation.csv").exists() and (out / "twice" / "host-calibrated.json").exists()

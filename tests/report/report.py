@@ -3,7 +3,7 @@
 (tests/report/milestones.tsv), each with the tests that show it (result,
 duration, and what each checks, taken from the test's own script or
 program), the console log of that milestone's guest and its figures; then
-fuzzing and durability, the screencast's frames, if `make screencast`
+fuzzing, durability and endurance, the screencast's frames, if `make screencast`
 made them, and every test that no milestone names. Written as HTML (index.html, with the figures
 beside it) and, when weasyprint is installed, as PDF (report.pdf).
 
@@ -184,11 +184,90 @@ def test_table(names, results, seconds, argv):
     return "".join(rows) + "</table>"
 
 
-def robustness(build, tests, results, argv):
-    """Fuzzing and durability, from the runs' own parameters and records:
-    the random programs each engine-fuzz test ran (its --cases) and the
-    libFuzzer harnesses, with their results; the kill-after-fsync trials
-    of linux.disk_durability.jit (its JSON record)."""
+def mib(kib):
+    return f"{kib / 1024:.1f}"
+
+
+def endurance_figure(summary, runs, out):
+    """Each passing cycle's peak RSS per mode (figures/endurance_peak_rss.png), in the notebooks' style."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.style.use(os.path.join(SOURCE, "notebooks", "mipshv.mplstyle"))
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    for mode in summary:
+        ok = [r for r in runs.get(mode, []) if r["ok"] and r.get("peak_rss_kib")]
+        ax.plot([r["cycle"] for r in ok], [r["peak_rss_kib"] / 1024 for r in ok], marker="o", label=mode)
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("peak RSS of mipshv (MiB)")
+    ax.set_ylim(bottom=0)  # (from 0: a growth of a few per cent looks its size)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title("Peak RSS per cycle")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "figures", "endurance_peak_rss.png"))
+    plt.close(fig)
+    return "figures/endurance_peak_rss.png"
+
+
+def endurance(build, out):
+    """The endurance run of linux.endurance.jit (experiments/endurance.py's
+    JSON record): per mode the cycles and failures, cycle time and peak RSS
+    (min/median/max) and the growth check, and a figure of each cycle's peak
+    RSS; one line when there is no record."""
+    import json
+    e = html.escape
+    path = os.path.join(build, "tests/linux/endurance/endurance.json")
+    rel = os.path.relpath(path, build)
+    if not os.path.exists(path):
+        return f"<p>Endurance: no record (<code>{e(rel)}</code>, written by linux.endurance.jit).</p>"
+    with open(path) as f:
+        d = json.load(f)
+    summary = d["summary"]
+    command = d["command"].replace(SOURCE + "/", "")
+    bare = (summary.get("bare-metal", {}).get("seconds") or {}).get("median")
+    parts = [f'<h3>Endurance</h3><p>From <code>{e(rel)}</code>, written by <code>{e(command)}</code>'
+             f'{"" if d.get("complete") else " (interrupted: the record is incomplete)"}: {d["cycles_per_mode"]} '
+             f'cycles per mode ({e(d["engine"])}), each a new mipshv process on a fresh copy of the test disk: boot '
+             f'(disk mounted, address by DHCP), a shell loop of {d["loop"]} iterations, {d["size_kib"]} KiB fetched '
+             "by the guest from the host over slirp, written to the disk with fsync and read back, fetched by the "
+             "host from the guest's httpd, poweroff; every step checked, then the image on the host (e2fsck, the "
+             "file). Peak RSS is each process's own (wait4's ru_maxrss); growth compares the median of the last "
+             "cycles with the first ones'. The long run is <code>experiments/endurance.py --cycles 50</code> "
+             "(all five modes; MANUAL section 9).</p>",
+             "<table><tr><th>mode</th><th>cycles</th><th>failed</th><th>seconds a cycle (min/median/max)</th>"
+             "<th>median / bare metal</th><th>peak RSS MiB (min/median/max)</th>"
+             "<th>growth: first &rarr; last (MiB)</th><th>slope KiB/cycle</th><th>grows</th></tr>"]
+    for mode, m in summary.items():
+        t, rss, g = m["seconds"], m["peak_rss_kib"], m["peak_rss_growth"]
+        cells = [e(mode), m["cycles"], m["failures"],
+                 f'{t["min"]:.1f} / {t["median"]:.1f} / {t["max"]:.1f}' if t else "-",
+                 f'{t["median"] / bare:.2f}' if t and bare else "-",
+                 f'{mib(rss["min"])} / {mib(rss["median"])} / {mib(rss["max"])}' if rss else "-",
+                 f'{mib(g["first_median_kib"])} &rarr; {mib(g["last_median_kib"])} ({g["delta_percent"]:+.2f}%; '
+                 f'{g["window"]} cycle{"s" if g["window"] > 1 else ""} each end)' if g else "-",
+                 f'{g["slope_kib_per_cycle"]:.1f}' if g else "-",
+                 (f'yes (over {g["threshold_percent"]:g}%)' if g["grows"] else f'no (under {g["threshold_percent"]:g}%)')
+                 if g else "-"]
+        style = {1: ' class="num"', 2: ' class="num fail"' if m["failures"] else ' class="num"'}
+        parts.append("<tr>" + "".join(f"<td{style.get(i, '')}>{c}</td>" for i, c in enumerate(cells)) + "</tr>")
+    parts.append("</table>")
+    for mode, m in summary.items():
+        for f in m["failed_cycles"]:
+            parts.append(f'<p class="fail">{e(mode)} cycle {f["cycle"]}: {e(f["failure"])}</p>')
+    if any(m["peak_rss_kib"] for m in summary.values()):
+        fig = endurance_figure(summary, d["runs"], out)
+        parts.append(f'<figure><img src="{e(fig)}" alt="peak RSS per cycle"><figcaption>{e(fig)}: each passing '
+                     "cycle's peak RSS per mode (drawn from this run's record)</figcaption></figure>")
+    return "".join(parts)
+
+
+def robustness(build, out, tests, results, argv):
+    """Fuzzing, durability and endurance, from the runs' own parameters and
+    records: the random programs each engine-fuzz test ran (its --cases) and
+    the libFuzzer harnesses, with their results; the kill-after-fsync trials
+    of linux.disk_durability.jit and the boot-to-poweroff cycles of
+    linux.endurance.jit (their JSON records)."""
     import json
     e = html.escape
     rows = ["<table><tr><th>campaign</th><th>what ran</th><th>result</th></tr>"]
@@ -212,7 +291,9 @@ def robustness(build, tests, results, argv):
                     f'{e(d["mode"])}, {e(d["engine"])}): {d["lost_writes"]} lost writes, {d["missing_files"]} missing '
                     f'files, {d["inconsistent_file_systems"]} inconsistent file systems; {d["needed_journal_replay"]} '
                     "needed the journal replayed, as after a power cut.</p>")
-    return '<section id="robustness"><h2>Robustness: fuzzing and durability</h2>' + "".join(rows) + "</section>"
+    rows.append(endurance(build, out))
+    return ('<section id="robustness"><h2>Robustness: fuzzing, durability and endurance</h2>' + "".join(rows)
+            + "</section>")
 
 
 def render(build, out, rows, tests, results, seconds, argv):
@@ -243,7 +324,7 @@ def render(build, out, rows, tests, results, seconds, argv):
                 body.append(f'<figure><img src="figures/{e(os.path.basename(fig))}" alt="{e(fig)}">'
                             f'<figcaption>{e(fig)} (drawn from this run\'s records)</figcaption></figure>')
         body.append("</section>")
-    body.append(robustness(build, tests, results, argv))
+    body.append(robustness(build, out, tests, results, argv))
     stills = sorted(f for f in os.listdir(os.path.join(build, "screencast")) if f.endswith(".png")) \
         if os.path.isdir(os.path.join(build, "screencast")) else []
     if stills:
