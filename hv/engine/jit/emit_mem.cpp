@@ -59,10 +59,11 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
 //
 // The engines must agree on the software TLB's counters, so an access
 // through the memo must be one whose probe would have hit: the memo is
-// spoiled (kSpoiledMemo, which no check passes) by any routine that runs
-// after it was made (a slow path may fill or evict entries; reload), and is
-// made only by an access that hit, or whose slow path left an entry that
-// its probe now hits.
+// spoiled (kSpoiledMemo, which no check passes) by any routine or
+// ram_access fill after it was made (either may fill or evict entries), and
+// is made only by an access that hit, inline or through ram_access (whose
+// fill its probe would now hit); after the routine (not plain RAM) it
+// stays spoiled.
 
 // The memo access i (off base register rs) may start from, or -1.
 int Translator::memo_to_reuse(const Insn& i, bool store) const {
@@ -324,8 +325,8 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
         }
         access(rax);
     }
-    // (The memo was made after the destination's register was taken: it holds.)
-    close_routine_path(p, memo != RegCache::kNone ? int(slot) : -1);
+    // (On the routine's path, for what is not plain RAM, the new memo comes back spoiled.)
+    close_routine_path(p);
 }
 
 }  // namespace mipshv::jit

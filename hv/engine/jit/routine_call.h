@@ -35,33 +35,15 @@ struct RoutineCall {
     int32_t counter = 0;  // offset in the Context of the counter this call bumps
     uint16_t low32 = 0;   // bit h: host register h holds only the low 32 bits of its guest register
     bool inner = false;   // run insn->inner (the plain semantics), else insn->exec
-    bool refills = false; // a MemoRefill follows
     // Per host register (RegCache::kHost): the guest register to write home
     // before the routine (a changed one), and the one to load after it.
     std::array<int8_t, RegCache::kHost.size()> write_home{};
     std::array<int8_t, RegCache::kHost.size()> load{};
     // The host registers of the memos held after it: RegCache::kSpoiledMemo.
     std::array<int8_t, 2> spoil{kSpareSlot, kSpareSlot};
-    uint8_t unused[4] = {};
+    uint8_t unused[5] = {};
 };
 static_assert(sizeof(RoutineCall) == 40, "no padding: a block's code bytes are the same in every run");
-
-// After a load's or store's routine, when its host address is a memo
-// (RegCache::memos): the access's address is probed again, as the block's
-// own probe would (the routine filled the software TLB for plain RAM), and
-// on a hit the memo's register gets the host address if the memo's range
-// [lo, hi) lies in its page; else it stays spoiled.
-struct MemoRefill {
-    int8_t host = 0;  // the memo's host register
-    uint8_t base = 0;                     // the access: base register, size, kind, displacement
-    uint8_t size = 0;
-    bool store = false;
-    uint8_t mode = 0;  // the MMU mode the block was translated for (its software-TLB table)
-    uint8_t unused = 0;
-    int16_t lo = 0, hi = 0;
-    int32_t disp = 0;
-};
-static_assert(sizeof(MemoRefill) == 16 && alignof(MemoRefill) <= alignof(RoutineCall));
 
 // Called by Runtime::routine_call, with the host registers parked in
 // ctx.host_registers; returns the routine's result (false: the block stops).

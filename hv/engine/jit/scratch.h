@@ -102,11 +102,10 @@ private:
 
 // An out-of-line routine call of the block: the offset of the immediate
 // that is to point at its RoutineCall, written after the block's code
-// (Translator::write_routine_calls), and its MemoRefill if it has one.
+// (Translator::write_routine_calls).
 struct PendingRoutineCall {
     size_t field = 0;
     RoutineCall call;
-    MemoRefill memo;
 };
 struct Scratch {
     LabelPool labels;

@@ -234,7 +234,7 @@ void Translator::call_routine_raw(size_t k, ExecFn fn) {
 }
 
 void Translator::call_routine_out_of_line(size_t k, bool inner, int32_t counter, const RegCache& at,
-                                          const RegCache& after, int refills_memo) {
+                                          const RegCache& after) {
     const Insn& i = b_.insns[k];
     PendingRoutineCall p;
     RoutineCall& c = p.call;
@@ -249,12 +249,6 @@ void Translator::call_routine_out_of_line(size_t k, bool inner, int32_t counter,
     }
     for (size_t m = 0; m < after.memos.size(); ++m)
         if (after.memos[m].host != RegCache::kNone) c.spoil[m] = after.memos[m].host;
-    if (refills_memo >= 0) {
-        const RegCache::Memo& made = after.memos[size_t(refills_memo)];
-        c.refills = true;
-        p.memo = {made.host, uint8_t(i.rs), made.size, made.store, uint8_t(r_.mode), 0,
-                  int16_t(made.lo), int16_t(made.hi), int32_t(int16_t(i.word))};
-    }
     // Where the RoutineCall will lie is known at the block's end
     // (write_routine_calls): a 64-bit immediate to fill in then.
     mov(rax, uint64_t(1) << 63);
@@ -275,7 +269,6 @@ void Translator::write_routine_calls() {
         while (reinterpret_cast<uintptr_t>(getCurr()) % alignof(RoutineCall) != 0) db(0xcc);
         rewrite(p.field, reinterpret_cast<uint64_t>(runnable(getCurr())), 8);
         db(reinterpret_cast<const uint8_t*>(&p.call), sizeof p.call);
-        if (p.call.refills) db(reinterpret_cast<const uint8_t*>(&p.memo), sizeof p.memo);
     }
 }
 

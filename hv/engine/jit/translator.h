@@ -403,13 +403,11 @@ private:
         Label& done = new_label();
         return {k, &slow, &done, regs_};
     }
-    // `refills_memo`: the access's host address is that memo, probed for
-    // again after the routine (RoutineCall::memo).
-    void close_routine_path(const RoutinePath& p, int refills_memo = -1) {
+    void close_routine_path(const RoutinePath& p) {
         L(*p.done);
-        s_.cold.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done, refills_memo] {
+        s_.cold.emplace_back(p.slow, [this, k = p.k, at = p.at, after = regs_, done = p.done] {
             // The plain semantics (a patched site counted already).
-            call_routine_out_of_line(k, true, kSlowPaths, at, after, refills_memo);
+            call_routine_out_of_line(k, true, kSlowPaths, at, after);
             jmp(*done, T_NEAR);
         });
     }
@@ -455,10 +453,8 @@ private:
     // From a cold path: as write_back(at), call_routine_raw (the
     // instruction's `inner` routine, else `exec`), reload(after), through
     // Runtime::routine_call (routine_call.h); `counter` is
-    // kSlowPaths or kRoutineCalls; `refills_memo`: access k's host address
-    // is that memo of `after` (refilled as the block's probe would).
-    void call_routine_out_of_line(size_t k, bool inner, int32_t counter, const RegCache& at, const RegCache& after,
-                                  int refills_memo = -1);
+    // kSlowPaths or kRoutineCalls. The memos of `after` come back spoiled.
+    void call_routine_out_of_line(size_t k, bool inner, int32_t counter, const RegCache& at, const RegCache& after);
     void write_routine_calls();
     void emit(size_t k);
     void emit_one(size_t k);
