@@ -33,7 +33,9 @@ constexpr unsigned kModes = 4;
 constexpr unsigned kSoftTlbWays = 2;
 
 struct SoftTlb {
-    SoftTlbEntry e[kSoftTlbWays][kModes][kSoftTlbSize];
+    // By mode, set, then way: a set's two ways share one cache line, which
+    // a probe that misses way 0 and an invalidation of the set both touch.
+    alignas(64) SoftTlbEntry e[kModes][kSoftTlbSize][kSoftTlbWays];
     // Invalidations that looked at every entry because the fill log had
     // overflowed or a huge page went: the cost the counter
     // soft_tlb_whole_walks shows to be rare. (flush_all, asked for by a
@@ -57,8 +59,8 @@ struct SoftTlb {
     void fill(unsigned mode, uint64_t va, uint64_t pa, bool through_tlb, const uint8_t* host, bool writable) {
         const unsigned k = index(va);
         const uint64_t page = va & kHostPageMask;
-        SoftTlbEntry& w0 = e[0][mode][k];
-        if (page_of(w0) != page) e[1][mode][k] = w0;
+        SoftTlbEntry& w0 = e[mode][k][0];
+        if (page_of(w0) != page) e[mode][k][1] = w0;
         if (through_tlb || k != index(pa)) {
             if (filled_count_ < kFillLog) filled_[filled_count_++] = uint16_t(mode * kSoftTlbSize + k);
             else filled_count_ = kFillLog + 1;  // overflowed (and stays so, never wrapping, until a flush)
@@ -72,7 +74,7 @@ struct SoftTlb {
             return flush_all();
         }
         for (unsigned k = 0; k < filled_count_; ++k)
-            for (auto& way : e) way[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize] = SoftTlbEntry{};
+            for (auto& way : e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize]) way = SoftTlbEntry{};
         filled_count_ = 0;
     }
     // The segments themselves changed (Status.UX/SX/KX, reset): forget everything.
@@ -134,24 +136,24 @@ private:
             return each(fn);
         }
         for (unsigned k = 0; k < filled_count_; ++k)
-            for (auto& way : e) fn(way[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize]);
+            for (auto& way : e[filled_[k] / kSoftTlbSize][filled_[k] % kSoftTlbSize]) fn(way);
     }
     template <typename Fn>
     void each_in_set(unsigned k, Fn fn) {
-        for (auto& way : e)
-            for (auto& table : way) fn(table[k]);
+        for (auto& table : e)
+            for (auto& way : table[k]) fn(way);
     }
     SoftTlbEntry* find(unsigned mode, uint64_t va, uint64_t SoftTlbEntry::*tag) {
         const unsigned k = index(va);
-        for (auto& way : e)
-            if (way[mode][k].*tag == (va & kHostPageMask)) return &way[mode][k];
+        for (auto& way : e[mode][k])
+            if (way.*tag == (va & kHostPageMask)) return &way;
         return nullptr;
     }
     template <typename Fn>
     void each(Fn fn) {
-        for (auto& way : e)
-            for (auto& table : way)
-                for (auto& x : table) fn(x);
+        for (auto& table : e)
+            for (auto& set : table)
+                for (auto& x : set) fn(x);
     }
     static constexpr unsigned kFillLog = 1024;
     uint16_t filled_[kFillLog];

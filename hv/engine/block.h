@@ -12,7 +12,8 @@
 
 namespace mipshv {
 
-constexpr unsigned kMaxBlockInsns = 64;
+constexpr unsigned kMaxBlockInsns = 64;  // (and a delay slot beyond, if the last is a branch)
+static_assert(kMaxBlockInsns + 1 <= 8 * sizeof(ClassMembers::value_type), "a block's class members fit one word");
 
 struct Block {
     uint64_t vpc = 0;     // guest virtual address of the first instruction
@@ -27,10 +28,11 @@ struct Block {
     bool dropped = false;
     std::vector<Insn> insns;
     ClassCounts classes{};  // what all of insns retire, by cost class
+    ClassMembers class_members{};  // which of insns retire as each class
     // What the first `executed` of insns retire, by cost class (both engines
     // account a block's run by it).
     ClassCounts classes_of_first(size_t executed) const {
-        return executed == insns.size() ? classes : count_classes(insns.data(), insns.data() + executed);
+        return executed == insns.size() ? classes : count_first(class_members, executed);
     }
 
     // Direct links to the blocks that followed this one (fall-through and

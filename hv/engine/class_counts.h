@@ -43,6 +43,22 @@ inline ClassCounts count_classes(const Insn* first, const Insn* end) {
     return n;
 }
 
+// Which of a block's instructions retire as each class, one bit per
+// instruction (a block has at most kMaxBlockInsns + 1, with its last delay
+// slot), so that what a block's first n instructions retire, needed at
+// every exception or stop inside a block, costs a popcount per class rather
+// than a walk of the block.
+using ClassMembers = std::array<unsigned __int128, kCostClasses>;
+
+inline ClassMembers class_members(const Insn* first, const Insn* end) {
+    ClassMembers m{};
+    for (const Insn* p = first; p != end; ++p) m[size_t(retired_class(*p))] |= (unsigned __int128)1 << (p - first);
+    return m;
+}
+
+// What the first n of a block's instructions retire, by class.
+ClassCounts count_first(const ClassMembers& m, size_t n);
+
 inline void add_class_counts(CpuCounters& counters, const ClassCounts& n) {
     for (size_t k = 1; k < kCostClasses; ++k)
         if (n[k]) counters.*class_counter_of(CostClass(k)) += n[k];

@@ -82,6 +82,17 @@ bool exec_patched_site(Cpu& c, const Insn& i) {
     return reads_time(i) ? at_insn_time(c, i, i.seq, i.inner) : i.inner(c, i);
 }
 
+// A single instruction's stub jump that the block went on from into the
+// stub (BlockEngine::build). Outside kernel mode the original instruction
+// runs instead, as for any patched word; that always ends the block (the
+// stub must not run), with the PC past the site or at an exception vector.
+bool exec_followed_stub_jump(Cpu& c, const Insn& i) {
+    ++c.counters.patched_site_executions;
+    if (in_kernel_mode(c)) return true;
+    if (c.vmm->run_original(c, i)) c.pc = i.pc + 4;  // (ran, and nothing redirected it)
+    return false;
+}
+
 Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa, unsigned vcpu) {
     void* at = bus.ram_ptr(region_pa + comm_page::window_offset(vcpu), sizeof(Cp0State));
     if (!at) throw Error("mipshv: the hypervisor's region is not in guest RAM");
@@ -364,7 +375,7 @@ bool Hypervisor::emulate_at(Cpu& c, const Insn& d, uint16_t seq) {
 bool Hypervisor::emulate(Cpu& c, const Insn& d) {
     switch (d.op) {
         case Opcode::tlbr: case Opcode::tlbwi: case Opcode::tlbwr: case Opcode::tlbp: return emulate_tlb(c, d);
-        default: return exec_function(d.op)(c, d);
+        default: return d.inner(c, d);  // (decode_insn's routine: in the record itself, no table to touch)
     }
 }
 
@@ -393,7 +404,10 @@ bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
             const unsigned index = d.op == Opcode::tlbwi ? unsigned(r.index % kTlbEntries) : cp0_random(c);
             guest_tlb.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
             const TlbEntry replaced = c.tlb.entries[index];
-            c.tlb.set(index, guest_tlb.entries[index]);
+            // The shadow entry is the guest's: written alike rather than
+            // copied, since a copy's wide loads of what was just written in
+            // narrower stores stall (store forwarding), at every refill.
+            c.tlb.write(index, r.entryhi, r.pagemask, r.entrylo0, r.entrylo1);
             ++c.counters.guest_tlb_writes;
             ++c.counters.shadow_tlb_flushes;
             tlb_entry_replaced(c, replaced);

@@ -16,19 +16,19 @@ void Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool st
                                  bool save_low) {
     const int32_t tag = soft_tlb_field(store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
     const int32_t addend = soft_tlb_field(offsetof(SoftTlbEntry, addend));
-    constexpr int32_t kWay = int32_t(kModes * kSoftTlbSize * sizeof(SoftTlbEntry));  // way 0 to way 1
-    constexpr int kEntryShift = 5;
-    static_assert(sizeof(SoftTlbEntry) == 1u << kEntryShift);
+    constexpr int32_t kWay = int32_t(sizeof(SoftTlbEntry));  // way 0 to way 1
+    constexpr int kSetShift = 6;
+    static_assert(sizeof(SoftTlbEntry[kSoftTlbWays]) == 1u << kSetShift);
     Label& access = new_label();
     lea(rax, ptr[base + disp]);
-    // rcx := the set's offset in the table: (page number % sets) * entry size
+    // rcx := the set's offset in the table: (page number % sets) * set size
     if (has_bmi2()) {
-        rorx(rcx, rax, 12 - kEntryShift);  // (the bits it brings round to the top, the and clears)
+        rorx(rcx, rax, 12 - kSetShift);  // (the bits it brings round to the top, the and clears)
     } else {
         mov(rcx, rax);
-        shr(rcx, 12 - kEntryShift);
+        shr(rcx, 12 - kSetShift);
     }
-    and_(ecx, int32_t((kSoftTlbSize - 1) << kEntryShift));
+    and_(ecx, int32_t((kSoftTlbSize - 1) << kSetShift));
     mov(rdx, rax);
     and_(rdx, int32_t(kHostPageMask | low_bits));
     cmp(rdx, qword[rbx + rcx + tag]);

@@ -459,6 +459,7 @@ private:
     void emit(size_t k);
     void emit_one(size_t k);
     void emit_patched_in_kernel(size_t k);
+    void emit_followed_jump(size_t k);
     void emit_slot_of_followed_jump(size_t k);
     bool emit_native(size_t k);
     bool emit_window_access(size_t k, bool stores_only = false);
@@ -504,7 +505,7 @@ private:
     // The displacement from rbx of field `offset` of way 0's first entry
     // for this block's mode.
     int32_t soft_tlb_field(size_t offset) const {
-        return L_.soft_tlb + int32_t(r_.mode * kSoftTlbSize * sizeof(SoftTlbEntry) + offset);
+        return L_.soft_tlb + int32_t(r_.mode * sizeof(SoftTlb::e[0]) + offset);
     }
     bool emit_linked(size_t k);
     void request_check_if_interrupt_pending();
