@@ -7,12 +7,10 @@
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/mmu.h"
-#include "hv/cpu/segments.h"
 #include "hv/engine/class_counts.h"
 #include "hv/engine/decision.h"
 #include "hv/isa/decoder.h"
 #include "hv/isa/disasm.h"
-#include "hv/stats/event_prices.h"
 #include "hv/stats/run_record.pb.h"
 #include "hv/vmm/hypervisor.h"
 
@@ -44,7 +42,7 @@ bool exec_followed_jump(Cpu&, const Insn&) { return true; }
 // then if a store (here or earlier in the block) dropped the block, the
 // decoded instructions after it may be stale: stop, and go to the target.
 bool exec_slot_of_followed_jump(Cpu& c, const Insn& slot) {
-    if (slot.action != Action::ANNUL && !slot.inner(c, slot)) return false;  // (a stub jump's slot runs later)
+    if (!slot.inner(c, slot)) return false;
     if (!static_cast<BlockEngine*>(c.engine)->interpreting()->dropped) return true;
     c.pc = (&slot)[-1].target;  // the jump, just before it in the block
     return false;
@@ -60,15 +58,6 @@ bool followable_jump(const Insn& i, uint64_t block_vpc, const std::vector<Insn>&
     return true;
 }
 
-// A 1:n site's jump to its stub (a patched `j` into hypervisor code), with
-// room left in the block for the stub: the block may go on into the stub
-// (see build). The stub's own jump back ends the block, where the
-// instruction the site stands for would have ended it.
-bool followable_stub_jump(const Cpu& c, const Insn& i, size_t decoded) {
-    return i.op == Opcode::j && i.action == Action::PATCHED && c.in_hypervisor_code(i.target) &&
-           decoded + 2 + kMaxStubInsns + 2 <= kMaxBlockInsns;
-}
-
 // A delay slot the followed jump may keep: it runs as itself, unwrapped,
 // and neither branches nor ends the block (nothing then looks for the
 // jump's target).
@@ -82,20 +71,16 @@ bool keeps_following(const Insn& slot) {
 
 Block* BlockEngine::build(Cpu& c, uint64_t pa) {
     const uint64_t page_pa = pa & kHostPageMask;
-    uint64_t decoding_pa = page_pa;  // the page being decoded: the block's own, or a stub's
     const uint8_t* page = c.bus->ram_ptr(page_pa, 4096);
     if (!page) return nullptr;
     auto b = std::make_unique<Block>();
     b->vpc = c.pc;
     b->pa = pa;
     uint64_t pc = c.pc;
-    uint64_t page_end = (pc | 0xfff) + 1;
+    const uint64_t page_end = (pc | 0xfff) + 1;
     uint64_t lo = pc, hi = pc;  // the page offsets decoded
     unsigned followed = 0;
     size_t following = SIZE_MAX;  // a jump being followed (index), while its delay slot is decoded
-    // Inside a 1:n stub the block went on into (a site's jump followed):
-    // its instructions take no guest time, as in a block of stub code.
-    bool in_stub = false, into_stub = false;
     // Instructions decoded from stub code (by physical address) take no
     // guest time. The flag follows the run loop's own test, by PC, of where
     // it must not interrupt, so the translator's entry check agrees with it.
@@ -109,7 +94,7 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
     std::vector<Insn>& insns = decoding_;
     insns.clear();
     auto add = [&](Insn& i) {
-        if (hypervisor_code || in_stub) i.state |= insn_state::ZERO_WEIGHT;
+        if (hypervisor_code) i.state |= insn_state::ZERO_WEIGHT;
         i.seq = uint16_t(b->guest_insns);
         if (!(i.state & insn_state::ZERO_WEIGHT)) ++b->guest_insns;
         insns.push_back(i);
@@ -119,39 +104,14 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
         std::memcpy(&word, page + (pc & 0xfff), 4);
         Insn i = decode_insn(pc, word);
         if (in_delay_slot) i.state = insn_state::IN_DELAY_SLOT;
-        decide(c, i, decoding_pa | (pc & 0xfff));
+        decide(c, i, page_pa | (pc & 0xfff));
         add(i);
-        if (!in_stub) {
-            lo = std::min(lo, pc);
-            hi = std::max(hi, pc + 4);
-        }
+        lo = std::min(lo, pc);
+        hi = std::max(hi, pc + 4);
         pc += 4;
         const uint8_t flags = opcode_info(i.op).flags;
         const bool ends = (i.state & insn_state::ENDS_BLOCK) ||
                           ((flags & insn_flag::ENDS) && !(i.state & insn_state::CONTINUES_BLOCK));
-        if (in_delay_slot && into_stub) {
-            // A stub jump's annulled slot (a single instruction's stub; it
-            // runs when the stub returns to it): go on in the stub. Stubs
-            // are never rewritten once a site jumps to them, so the block
-            // need not see writes to the stub's page.
-            into_stub = false;
-            if (i.action != Action::ANNUL) break;
-            Insn& jump = insns[insns.size() - 2];
-            const auto stub_pa = unmapped_segment_pa(jump.target);
-            const uint8_t* stub_page = stub_pa ? c.bus->ram_ptr(*stub_pa & kHostPageMask, 4096) : nullptr;
-            if (!stub_page) break;
-            jump.state |= insn_state::FOLLOWED_JUMP;
-            jump.exec = followed_stub_jump_routine();
-            insns.back().exec = exec_slot_of_followed_jump;
-            page = stub_page;
-            decoding_pa = *stub_pa & kHostPageMask;
-            pc = jump.target;
-            page_end = (pc | 0xfff) + 1;
-            in_stub = true;
-            in_delay_slot = false;
-            ++followed;
-            continue;
-        }
         if (in_delay_slot) {
             if (following == SIZE_MAX || !keeps_following(i)) break;
             // Go on at the jump's target, as if the jump had run.
@@ -179,11 +139,9 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
             }
             in_delay_slot = true;
             // (Room for the slot and at least one instruction at the target.)
-            if (!hypervisor_code && !in_stub && followed < kMaxFollowedJumps && insns.size() + 2 < kMaxBlockInsns &&
+            if (!hypervisor_code && followed < kMaxFollowedJumps && insns.size() + 2 < kMaxBlockInsns &&
                 followable_jump(insns.back(), b->vpc, insns))
                 following = insns.size() - 1;
-            into_stub = !hypervisor_code && !in_stub && followed < kMaxFollowedJumps &&
-                        followable_stub_jump(c, insns.back(), insns.size());
             continue;
         }
         if (ends || pc == page_end || insns.size() >= kMaxBlockInsns) break;

@@ -72,8 +72,6 @@ ExecFn routine_for(const Insn& i) {
     return i.inner;
 }
 
-ExecFn followed_stub_jump_routine() { return exec_followed_stub_jump; }
-
 bool runs_plain(const Insn& i) { return i.action == Action::RUN && !reads_time(i); }
 
 }  // namespace mipshv

@@ -15,10 +15,6 @@ namespace mipshv {
 void decide(Cpu& c, Insn& i, uint64_t pa);
 // The routine that runs an instruction as its action says.
 ExecFn routine_for(const Insn& i);
-// The routine of a 1:n site's jump that a block follows into its stub: in
-// kernel mode nothing (the stub's code comes next in the block), else as
-// the patched word would behave (see exec_patched_site).
-ExecFn followed_stub_jump_routine();
 // True when the instruction runs its own semantics unwrapped: nothing to
 // intercept, no clock position to set up. Only these may be translated.
 bool runs_plain(const Insn& i);

@@ -10,6 +10,5 @@ namespace mipshv {
 bool exec_trap(Cpu& c, const Insn& i);          // Action::TRAP
 bool exec_hypercall(Cpu& c, const Insn& i);     // Action::HYPERCALL
 bool exec_patched_site(Cpu& c, const Insn& i);  // Action::PATCHED
-bool exec_followed_stub_jump(Cpu& c, const Insn& i);  // a PATCHED jump a block follows into its stub
 
 }  // namespace mipshv

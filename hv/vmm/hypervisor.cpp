@@ -82,17 +82,6 @@ bool exec_patched_site(Cpu& c, const Insn& i) {
     return reads_time(i) ? at_insn_time(c, i, i.seq, i.inner) : i.inner(c, i);
 }
 
-// A single instruction's stub jump that the block went on from into the
-// stub (BlockEngine::build). Outside kernel mode the original instruction
-// runs instead, as for any patched word; that always ends the block (the
-// stub must not run), with the PC past the site or at an exception vector.
-bool exec_followed_stub_jump(Cpu& c, const Insn& i) {
-    ++c.counters.patched_site_executions;
-    if (in_kernel_mode(c)) return true;
-    if (c.vmm->run_original(c, i)) c.pc = i.pc + 4;  // (ran, and nothing redirected it)
-    return false;
-}
-
 Cp0State& Hypervisor::virtual_cp0_storage(Bus& bus, uint64_t region_pa, unsigned vcpu) {
     void* at = bus.ram_ptr(region_pa + comm_page::window_offset(vcpu), sizeof(Cp0State));
     if (!at) throw Error("mipshv: the hypervisor's region is not in guest RAM");

@@ -73,12 +73,11 @@ Patcher::Patcher(Bus& bus, uint64_t stubs_pa, uint64_t stubs_end_pa)
 
 const Insn* Patcher::hypercall_at(uint64_t pa) const {
     auto it = hypercall_sites_.find(pa);
-    return it == hypercall_sites_.end() ? nullptr : &records_[it->second];
+    return it == hypercall_sites_.end() ? nullptr : &records_[it->second].insn;
 }
 
 uint32_t Patcher::hypercall_for(const Insn& d, uint64_t pa) {
-    records_.push_back(d);
-    record_live_.push_back(1);
+    records_.push_back({d});
     uint32_t index = uint32_t(records_.size() - 1);
     hypercall_sites_[pa] = index;
     return syscall_code(index);
@@ -293,7 +292,7 @@ void Patcher::remove_one(uint64_t pa) {
         }
     });
     if (auto h = hypercall_sites_.find(pa); h != hypercall_sites_.end()) {
-        record_live_[h->second] = 0;
+        records_[h->second].live = false;
         hypercall_sites_.erase(h);
     }
     sites_.erase(it);

@@ -51,10 +51,10 @@ public:
     // counting by site, in `index`.
     const Insn* record_named(uint32_t word, uint32_t& index) const {
         index = (word >> 6) & 0xfffff;
-        return (word & 0xfc00003f) == 0x0000000c && index < records_.size() && record_live_[index] ? &records_[index] : nullptr;
+        return (word & 0xfc00003f) == 0x0000000c && index < records_.size() && records_[index].live ? &records_[index].insn : nullptr;
     }
     size_t records() const { return records_.size(); }
-    const Insn& record(uint32_t index) const { return records_.at(index); }
+    const Insn& record(uint32_t index) const { return records_.at(index).insn; }
     // False when pa is neither a site, nor the slot of a stub jump, nor in
     // the stubs (whose hypercalls are not sites): the page holding pa has
     // no site's span on it and is not stub code. One bit and a compare, no
@@ -125,8 +125,14 @@ private:
     mutable const std::bitset<1024>* cached_words_ = nullptr;
     std::unordered_map<uint64_t, uint32_t> sites_per_page_;  // page -> sites whose span touches it
     std::unordered_map<uint64_t, uint32_t> hypercall_sites_;  // pa -> record index
-    std::vector<Insn> records_;                               // pre-decoded originals
-    std::vector<uint8_t> record_live_;                        // by record: its site is still patched
+    // A pre-decoded original, and whether its site is still patched: in one
+    // cache line, which is all of the patcher a hypercall reads (a refill
+    // takes two, in workloads that keep the caches cold).
+    struct Record {
+        alignas(64) Insn insn;
+        bool live = true;
+    };
+    std::vector<Record> records_;
     std::unordered_map<std::string, uint64_t> applied_;
     std::unordered_map<uint64_t, uint64_t> scanned_pages_;  // RAM page (Bus::ram_offset) -> content hash
     uint64_t dropped_ = 0, words_scanned_ = 0;

@@ -361,9 +361,9 @@ void Translator::forget_memo_after(size_t k) {
 
 void Translator::emit_one(size_t k) {
     const Insn& i = b_.insns[k];
-    if (i.state & insn_state::FOLLOWED_JUMP) return emit_followed_jump(k);  // its target's code follows
-    if (k > 0 && (b_.insns[k - 1].state & insn_state::FOLLOWED_JUMP)) return emit_slot_of_followed_jump(k);
+    if (i.state & insn_state::FOLLOWED_JUMP) return;  // its target's code follows
     if (i.action == Action::ANNUL) return;  // a stub jump's delay slot: nothing runs (executed, not retired)
+    if (k > 0 && (b_.insns[k - 1].state & insn_state::FOLLOWED_JUMP)) return emit_slot_of_followed_jump(k);
     if (runs_plain(i) && kernel_mode_here() && emit_window_access(k, true)) return;
     if (runs_plain(i) && emit_native(k)) return;
     if (i.action == Action::PATCHED && r_.mode >= kModeKernel && !reads_time(i)) return emit_patched_in_kernel(k);
@@ -374,9 +374,7 @@ void Translator::emit_one(size_t k) {
 // anything before might have written code, the block's own `dropped` flag
 // says whether the instructions after the slot are still what memory holds.
 void Translator::emit_slot_of_followed_jump(size_t k) {
-    // (exec is the interpreter's check; a stub jump's annulled slot runs
-    // nothing here: it runs when the stub returns to it)
-    if (b_.insns[k].action != Action::ANNUL && !emit_native(k)) call_routine(k, b_.insns[k].inner);
+    if (!emit_native(k)) call_routine(k, b_.insns[k].inner);  // (exec is the interpreter's check)
     if (!may_write_memory_) return;
     const Insn& slot = b_.insns[k];
     const uint64_t target = b_.insns[k - 1].target;
@@ -390,21 +388,6 @@ void Translator::emit_slot_of_followed_jump(size_t k) {
     mov(rax, reinterpret_cast<uint64_t>(&b_.dropped));
     cmp(byte[rax], 0);
     jne(stale, T_NEAR);
-}
-
-// A followed jump: nothing, its target's code comes next. A 1:n site's
-// jump into its stub is a patched word: in a block translated for kernel
-// mode with nothing before it that may have left the mode, it is counted
-// and is otherwise nothing (the stub's code follows); else its routine
-// decides (exec_followed_stub_jump), as the interpreter does.
-void Translator::emit_followed_jump(size_t k) {
-    const Insn& i = b_.insns[k];
-    if (i.action != Action::PATCHED) return;
-    if (r_.mode >= kModeKernel && !may_change_mode_) {
-        add(cpu64(L_.patched_sites), 1);
-        return;
-    }
-    call_routine(k);
 }
 
 // A patched word in a block translated for kernel mode runs as written,

@@ -459,7 +459,6 @@ private:
     void emit(size_t k);
     void emit_one(size_t k);
     void emit_patched_in_kernel(size_t k);
-    void emit_followed_jump(size_t k);
     void emit_slot_of_followed_jump(size_t k);
     bool emit_native(size_t k);
     bool emit_window_access(size_t k, bool stores_only = false);
