@@ -6,16 +6,14 @@ namespace mipshv {
 
 Tlb::Tlb() {
     bucket_of_.fill(kLarge);
-    for (unsigned i = 0; i < kTlbEntries; ++i) mirror(i);
+    for (unsigned i = 0; i < kTlbEntries; ++i) index_entry(i);
 }
 
-void Tlb::mirror(unsigned index) {
+void Tlb::index_entry(unsigned index) {
     const uint64_t bit = 1ull << index;
     if (bucket_of_[index] == kLarge) large_ &= ~bit;
     else buckets_[bucket_of_[index]] &= ~bit;
     const TlbEntry& e = entries[index];
-    match_mask_[index] = e.vpn2_mask;
-    match_vpn2_[index] = e.entryhi;
     // (An entry of 4 KiB pages matches exactly the addresses with its
     // VPN2, all of which hash to one bucket.)
     if (e.vpn2_mask == tlb_vpn2_mask(0)) {
@@ -31,7 +29,7 @@ uint64_t Tlb::vpn2_matches(uint64_t va) const {
     uint64_t bits = 0;
     for (uint64_t maybe = buckets_[bucket(va)] | large_; maybe; maybe &= maybe - 1) {
         const unsigned i = unsigned(__builtin_ctzll(maybe));
-        if ((va & match_mask_[i]) == match_vpn2_[i]) bits |= 1ull << i;
+        if ((va & entries[i].vpn2_mask) == entries[i].entryhi) bits |= 1ull << i;
     }
     return bits;
 }
@@ -69,7 +67,7 @@ void Tlb::write(unsigned index, uint64_t entryhi, uint64_t pagemask, uint64_t lo
     // (EntryLo may hold bits beyond its write mask: cp0_read_mask)
     e.lo[0] = lo0 & cp0::kEntryLoWriteMask & ~cp0::entrylo::G;
     e.lo[1] = lo1 & cp0::kEntryLoWriteMask & ~cp0::entrylo::G;
-    mirror(index % kTlbEntries);
+    index_entry(index % kTlbEntries);
 }
 
 }  // namespace mipshv

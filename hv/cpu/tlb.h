@@ -40,8 +40,8 @@ struct TlbHit {
 
 class Tlb {
 public:
-    // Read freely; change only through write(), which keeps the
-    // match arrays below in step.
+    // Read freely; change only through write(), which keeps the page
+    // index below in step.
     std::array<TlbEntry, kTlbEntries> entries{};
 
     Tlb();
@@ -53,8 +53,6 @@ public:
     void write(unsigned index, uint64_t entryhi, uint64_t pagemask, uint64_t lo0, uint64_t lo1);
 
 private:
-    // Each entry's VPN2 mask and VPN2, side by side (see vpn2_matches).
-    std::array<uint64_t, kTlbEntries> match_mask_{}, match_vpn2_{};
     // An index by page: a lookup or probe compares only the entries whose
     // 4 KiB-page VPN2 hashes to the address's bucket, and those with larger
     // pages (large_), instead of all 64. A large working set takes a refill
@@ -69,7 +67,7 @@ private:
     static unsigned bucket(uint64_t va) { return unsigned((va >> 13) ^ (va >> 21) ^ (va >> 62)) & (kBuckets - 1); }
     // Which entries' VPN2 and region match va, one bit per entry.
     uint64_t vpn2_matches(uint64_t va) const;
-    void mirror(unsigned index);
+    void index_entry(unsigned index);
 };
 
 }  // namespace mipshv

@@ -148,8 +148,8 @@ Block* BlockEngine::build(Cpu& c, uint64_t pa) {
     }
     b->end_pc = pc;
     b->insns.assign(insns.begin(), insns.end());
-    b->classes = count_classes(b->insns.data(), b->insns.data() + b->insns.size());
     b->class_members = class_members(b->insns.data(), b->insns.data() + b->insns.size());
+    b->classes = count_first(b->class_members, b->insns.size());
     b->pa_lo = page_pa | (lo & 0xfff);
     b->pa_end = page_pa + std::min<uint64_t>(hi - (page_end - 4096), 4096);
     ++blocks_built_;
