@@ -25,7 +25,7 @@ bool Translator::emit_linked(size_t k) {
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 value = store ? G(i.rt) : rax;
     const RoutinePath p = open_routine_path(k);
-    soft_tlb_access(base, int32_t(int16_t(i.word)), store, size - 1, *p.slow, false);
+    soft_tlb_access(base, int32_t(int16_t(i.word)), store, size - 1, *p.slow, TlbResult::HOST);
     // rdx := LLAddr's form of the physical address (pa >> 4); the host
     // address has the guest address's offset in the page.
     mov(edx, eax);

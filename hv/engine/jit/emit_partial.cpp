@@ -34,7 +34,7 @@ bool Translator::emit_partial_load(size_t k) {
     const RoutinePath p = open_routine_path(k);
     // Any byte of the page matches (the access is aligned); edx keeps the
     // effective address's low bits.
-    soft_tlb_access(base, int32_t(int16_t(i.word)), false, 0, *p.slow, true);
+    soft_tlb_access(base, int32_t(int16_t(i.word)), false, 0, *p.slow, TlbResult::HOST_AND_LOW);
     and_(rax, -int32_t(width));  // (pages are host-page aligned: the host address aligns alike)
     and_(edx, int32_t(width - 1));
     if (width == 8) mov(rax, qword[rax]);
@@ -100,7 +100,7 @@ bool Translator::emit_partial_store(size_t k) {
     const Xbyak::Reg64 base = G(i.rs);
     const Xbyak::Reg64 rt = width == 8 ? G(i.rt) : raw(i.rt);  // (the 32-bit forms read its low word)
     const RoutinePath p = open_routine_path(k);
-    soft_tlb_access(base, int32_t(int16_t(i.word)), true, 0, *p.slow, true);
+    soft_tlb_access(base, int32_t(int16_t(i.word)), true, 0, *p.slow, TlbResult::HOST_AND_LOW);
     and_(rax, -int32_t(width));
     and_(edx, int32_t(width - 1));
     if (left) xor_(edx, int32_t(width - 1));

@@ -468,7 +468,9 @@ private:
     bool emit_fpu_arith(size_t k);
     bool emit_partial_load(size_t k);
     bool emit_partial_store(size_t k);
-    void soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow, bool save_low);
+    enum class TlbResult { HOST, HOST_AND_LOW, PAGE_ADDEND };
+    Xbyak::RegExp soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow,
+                                  TlbResult want);
     int memo_to_reuse(const Insn& i, bool store) const;
     static bool may_use_memo(const Insn& i, bool memo_store);
     // Where access k should keep its host address for later accesses of the
