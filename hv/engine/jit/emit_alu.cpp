@@ -86,24 +86,26 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::lui:
             if (i.dst != 32) mov(def(i.dst), int64_t(int32_t(uint32_t(uimm) << 16)));
             return true;
+        // (Compares and conditional moves act on the registers held, not on
+        // copies: taking the destination's host register, and any value
+        // the operands need, emits only moves, which leave the flags alone.)
         case Opcode::slt: case Opcode::sltu: case Opcode::slti: case Opcode::sltiu: {
-            mov(rax, G(i.rs));
-            const bool imm = i.op == Opcode::slti || i.op == Opcode::sltiu;
-            if (imm) cmp(rax, simm);
-            else cmp(rax, G(i.rt));
+            if (i.dst == 32) return true;
+            const Xbyak::Reg64 a = G(i.rs);
+            if (i.op == Opcode::slti || i.op == Opcode::sltiu) cmp(a, simm);
+            else cmp(a, G(i.rt));
             if (i.op == Opcode::slt || i.op == Opcode::slti) setl(al);
             else setb(al);
-            movzx(eax, al);
-            set_dst_from_rax(i);
+            movzx(def(i.dst).cvt32(), al);
             return true;
         }
         case Opcode::movz: case Opcode::movn: {
             if (i.dst == 32) return true;
-            mov(rax, G(i.dst));
-            test(G(i.rt), G(i.rt));
-            if (i.op == Opcode::movz) cmove(rax, G(i.rs));
-            else cmovne(rax, G(i.rs));
-            set_dst_from_rax(i);
+            const Xbyak::Reg64 d = G(i.dst), s = G(i.rs), t = G(i.rt);
+            def(i.dst);
+            test(t, t);
+            if (i.op == Opcode::movz) cmove(d, s);
+            else cmovne(d, s);
             return true;
         }
         case Opcode::sll: return shift32(i, [this](const Xbyak::Reg32& d, unsigned n) { shl(d, n); });
@@ -121,23 +123,56 @@ bool Translator::emit_alu(const Insn& i) {
                 }
             }
             return true;
-        case Opcode::sllv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shl(eax, cl); set_dst_sext32_eax(i); return true;
-        case Opcode::srlv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); shr(eax, cl); set_dst_sext32_eax(i); return true;
-        case Opcode::srav: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); sar(eax, cl); set_dst_sext32_eax(i); return true;
+        // Shifts by a register: BMI2's three-operand forms mask the count as
+        // MIPS does (5 bits in a word, 6 in a doubleword); else through cl.
+        case Opcode::sllv: case Opcode::srlv: case Opcode::srav:
+            if (has_bmi2()) {
+                if (i.dst == 32) return true;
+                const Xbyak::Reg32 v = G32(i.rt), n = G32(i.rs), d = def(i.dst, true).cvt32();
+                if (i.op == Opcode::sllv) shlx(d, v, n);
+                else if (i.op == Opcode::srlv) shrx(d, v, n);
+                else sarx(d, v, n);
+                return true;
+            }
+            mov(ecx, G32(i.rs));
+            mov(eax, G32(i.rt));
+            if (i.op == Opcode::sllv) shl(eax, cl);
+            else if (i.op == Opcode::srlv) shr(eax, cl);
+            else sar(eax, cl);
+            set_dst_sext32_eax(i);
+            return true;
         case Opcode::rotrv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); ror(eax, cl); set_dst_sext32_eax(i); return true;
         case Opcode::dsll: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { shl(d, n); }, i.sa);
         case Opcode::dsrl: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { shr(d, n); }, i.sa);
         case Opcode::dsra: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { sar(d, n); }, i.sa);
-        case Opcode::drotr: rotate64(G(i.rt), i.sa); set_dst_from_rax(i); return true;
+        case Opcode::drotr: rotate64(i, i.sa); return true;
         case Opcode::dsll32: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { shl(d, n); }, i.sa + 32);
         case Opcode::dsrl32: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { shr(d, n); }, i.sa + 32);
         case Opcode::dsra32: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { sar(d, n); }, i.sa + 32);
-        case Opcode::drotr32: rotate64(G(i.rt), i.sa + 32); set_dst_from_rax(i); return true;
-        case Opcode::dsllv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shl(rax, cl); set_dst_from_rax(i); return true;
-        case Opcode::dsrlv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); shr(rax, cl); set_dst_from_rax(i); return true;
-        case Opcode::dsrav: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); sar(rax, cl); set_dst_from_rax(i); return true;
+        case Opcode::drotr32: rotate64(i, i.sa + 32); return true;
+        case Opcode::dsllv: case Opcode::dsrlv: case Opcode::dsrav:
+            if (has_bmi2()) {
+                if (i.dst == 32) return true;
+                const Xbyak::Reg64 v = G(i.rt), n = G(i.rs), d = def(i.dst);
+                if (i.op == Opcode::dsllv) shlx(d, v, n);
+                else if (i.op == Opcode::dsrlv) shrx(d, v, n);
+                else sarx(d, v, n);
+                return true;
+            }
+            mov(rcx, G(i.rs));
+            mov(rax, G(i.rt));
+            if (i.op == Opcode::dsllv) shl(rax, cl);
+            else if (i.op == Opcode::dsrlv) shr(rax, cl);
+            else sar(rax, cl);
+            set_dst_from_rax(i);
+            return true;
         case Opcode::drotrv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); ror(rax, cl); set_dst_from_rax(i); return true;
-        case Opcode::seb: movsx(rax, G(i.rt).cvt8()); set_dst_from_rax(i); return true;
+        case Opcode::seb:
+            if (i.dst != 32) {
+                const Xbyak::Reg64 v = G(i.rt);
+                movsx(def(i.dst), v.cvt8());
+            }
+            return true;
         // Byte shuffles: bytes k -> k^1 within a word (wsbh) is a byte
         // reversal and a half turn; k -> k^1 (dsbh) and k -> k^6 (dshd) in a
         // doubleword, a swap of alternate bytes, after a reversal for dshd.
@@ -154,11 +189,16 @@ bool Translator::emit_alu(const Insn& i) {
             or_(rax, rdx);
             set_dst_from_rax(i);
             return true;
-        case Opcode::seh: movsx(rax, G(i.rt).cvt16()); set_dst_from_rax(i); return true;
-        case Opcode::mfhi: mov(rax, cpu64(L_.hi)); set_dst_from_rax(i); return true;
-        case Opcode::mflo: mov(rax, cpu64(L_.lo)); set_dst_from_rax(i); return true;
-        case Opcode::mthi: mov(rax, G(i.rs)); mov(cpu64(L_.hi), rax); return true;
-        case Opcode::mtlo: mov(rax, G(i.rs)); mov(cpu64(L_.lo), rax); return true;
+        case Opcode::seh:
+            if (i.dst != 32) {
+                const Xbyak::Reg64 v = G(i.rt);
+                movsx(def(i.dst), v.cvt16());
+            }
+            return true;
+        case Opcode::mfhi: if (i.dst != 32) mov(def(i.dst), cpu64(L_.hi)); return true;
+        case Opcode::mflo: if (i.dst != 32) mov(def(i.dst), cpu64(L_.lo)); return true;
+        case Opcode::mthi: mov(cpu64(L_.hi), G(i.rs)); return true;
+        case Opcode::mtlo: mov(cpu64(L_.lo), G(i.rs)); return true;
         case Opcode::mult: case Opcode::multu:
             if (i.op == Opcode::mult) {
                 movsxd(rax, G32(i.rs));
@@ -300,16 +340,23 @@ bool Translator::emit_alu(const Insn& i) {
             unsigned pos = i.sa, size = i.rd + 1u;
             if (i.op == Opcode::dextm) size = i.rd + 33u;
             if (i.op == Opcode::dextu) pos = i.sa + 32u;
-            mov(rax, G(i.rs));
-            if (pos) shr(rax, pos);
+            if (i.dst == 32) return true;
+            // In the destination's host register: a word's field as the low
+            // 32 bits of a sign extension (low32), a doubleword's whole.
+            const Xbyak::Reg64 v = G(i.rs), d = def(i.dst, i.op == Opcode::ext);
             const uint64_t m = field_mask(size);
-            if (m == 0xffffffffull) mov(eax, eax);
+            if (m == 0xffffffffull && pos == 0) {
+                mov(d.cvt32(), v.cvt32());
+                return true;
+            }
+            if (d != v) mov(d, v);
+            if (pos) shr(d, pos);
+            if (m == 0xffffffffull) mov(d.cvt32(), d.cvt32());
+            else if (m <= 0x7fffffffull) and_(d, int32_t(m));
             else if (m != ~0ull) {
                 mov(rcx, m);
-                and_(rax, rcx);
+                and_(d, rcx);
             }
-            if (i.op == Opcode::ext) set_dst_sext32_eax(i);
-            else set_dst_from_rax(i);
             return true;
         }
         case Opcode::ins: case Opcode::dins: case Opcode::dinsm: case Opcode::dinsu: {

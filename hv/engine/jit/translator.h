@@ -365,12 +365,15 @@ private:
         return true;
     }
     // rax = src rotated right: rorx where the host has BMI2 (no copy).
-    void rotate64(const Xbyak::Reg64& src, unsigned n) {
+    // rd = rt rotated right by n.
+    void rotate64(const Insn& i, unsigned n) {
+        if (i.dst == 32) return;
+        const Xbyak::Reg64 v = G(i.rt), d = def(i.dst);
         if (has_bmi2()) {
-            rorx(rax, src, uint8_t(n));
+            rorx(d, v, uint8_t(n));
         } else {
-            mov(rax, src);
-            ror(rax, n);
+            if (d != v) mov(d, v);
+            ror(d, n);
         }
     }
     static bool has_bmi2() {
