@@ -4,6 +4,35 @@
 
 namespace mipshv::jit {
 
+// rd = rt shifted by rs, a word's (sllv, srlv, srav: the result as the
+// low 32 bits of a sign extension) or a doubleword's (`wide`). BMI2's
+// three-operand forms mask the count as MIPS does (5 bits in a word, 6 in
+// a doubleword); without BMI2 the count goes through cl.
+bool Translator::shift_by_register(const Insn& i, Shift how, bool wide) {
+    if (i.dst == 32) return true;
+    if (has_bmi2()) {
+        const Xbyak::Reg64 v = wide ? G(i.rt) : raw(i.rt), n = raw(i.rs), d = def(i.dst, !wide);
+        const auto shift = [this, how](const Xbyak::Reg32e& to, const Xbyak::Reg32e& from, const Xbyak::Reg32e& count) {
+            if (how == Shift::LEFT) shlx(to, from, count);
+            else if (how == Shift::LOGICAL_RIGHT) shrx(to, from, count);
+            else sarx(to, from, count);
+        };
+        if (wide) shift(d, v, n);
+        else shift(d.cvt32(), v.cvt32(), n.cvt32());
+        return true;
+    }
+    const Xbyak::Reg r = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
+    mov(ecx, raw(i.rs).cvt32());
+    if (wide) mov(rax, G(i.rt));
+    else mov(eax, raw(i.rt).cvt32());
+    if (how == Shift::LEFT) shl(r, cl);
+    else if (how == Shift::LOGICAL_RIGHT) shr(r, cl);
+    else sar(r, cl);
+    if (wide) set_dst_from_rax(i);
+    else set_dst_sext32_eax(i);
+    return true;
+}
+
 bool Translator::emit_alu(const Insn& i) {
     const int32_t simm = int16_t(i.word);
     const int32_t uimm = uint16_t(i.word);
@@ -123,24 +152,9 @@ bool Translator::emit_alu(const Insn& i) {
                 }
             }
             return true;
-        // Shifts by a register: BMI2's three-operand forms mask the count as
-        // MIPS does (5 bits in a word, 6 in a doubleword); else through cl.
-        case Opcode::sllv: case Opcode::srlv: case Opcode::srav:
-            if (has_bmi2()) {
-                if (i.dst == 32) return true;
-                const Xbyak::Reg32 v = G32(i.rt), n = G32(i.rs), d = def(i.dst, true).cvt32();
-                if (i.op == Opcode::sllv) shlx(d, v, n);
-                else if (i.op == Opcode::srlv) shrx(d, v, n);
-                else sarx(d, v, n);
-                return true;
-            }
-            mov(ecx, G32(i.rs));
-            mov(eax, G32(i.rt));
-            if (i.op == Opcode::sllv) shl(eax, cl);
-            else if (i.op == Opcode::srlv) shr(eax, cl);
-            else sar(eax, cl);
-            set_dst_sext32_eax(i);
-            return true;
+        case Opcode::sllv: return shift_by_register(i, Shift::LEFT, false);
+        case Opcode::srlv: return shift_by_register(i, Shift::LOGICAL_RIGHT, false);
+        case Opcode::srav: return shift_by_register(i, Shift::ARITHMETIC_RIGHT, false);
         case Opcode::rotrv: mov(ecx, G32(i.rs)); mov(eax, G32(i.rt)); ror(eax, cl); set_dst_sext32_eax(i); return true;
         case Opcode::dsll: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { shl(d, n); }, i.sa);
         case Opcode::dsrl: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { shr(d, n); }, i.sa);
@@ -150,22 +164,9 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::dsrl32: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { shr(d, n); }, i.sa + 32);
         case Opcode::dsra32: return shift64(i, [this](const Xbyak::Reg64& d, unsigned n) { sar(d, n); }, i.sa + 32);
         case Opcode::drotr32: rotate64(i, i.sa + 32); return true;
-        case Opcode::dsllv: case Opcode::dsrlv: case Opcode::dsrav:
-            if (has_bmi2()) {
-                if (i.dst == 32) return true;
-                const Xbyak::Reg64 v = G(i.rt), n = G(i.rs), d = def(i.dst);
-                if (i.op == Opcode::dsllv) shlx(d, v, n);
-                else if (i.op == Opcode::dsrlv) shrx(d, v, n);
-                else sarx(d, v, n);
-                return true;
-            }
-            mov(rcx, G(i.rs));
-            mov(rax, G(i.rt));
-            if (i.op == Opcode::dsllv) shl(rax, cl);
-            else if (i.op == Opcode::dsrlv) shr(rax, cl);
-            else sar(rax, cl);
-            set_dst_from_rax(i);
-            return true;
+        case Opcode::dsllv: return shift_by_register(i, Shift::LEFT, true);
+        case Opcode::dsrlv: return shift_by_register(i, Shift::LOGICAL_RIGHT, true);
+        case Opcode::dsrav: return shift_by_register(i, Shift::ARITHMETIC_RIGHT, true);
         case Opcode::drotrv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); ror(rax, cl); set_dst_from_rax(i); return true;
         case Opcode::seb:
             if (i.dst != 32) {

@@ -466,6 +466,8 @@ private:
     bool emit_native(size_t k);
     bool emit_window_access(size_t k, bool stores_only = false);
     bool emit_alu(const Insn& i);
+    enum class Shift { LEFT, LOGICAL_RIGHT, ARITHMETIC_RIGHT };
+    bool shift_by_register(const Insn& i, Shift how, bool wide);
     void emit_mem(size_t k, unsigned size, bool is_signed, bool is_store, bool fpu = false);
     bool emit_guarded(size_t k);
     bool emit_fpu_arith(size_t k);
