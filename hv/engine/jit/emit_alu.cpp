@@ -168,10 +168,11 @@ bool Translator::emit_alu(const Insn& i) {
         case Opcode::dsrlv: return shift_by_register(i, Shift::LOGICAL_RIGHT, true);
         case Opcode::dsrav: return shift_by_register(i, Shift::ARITHMETIC_RIGHT, true);
         case Opcode::drotrv: mov(rcx, G(i.rs)); mov(rax, G(i.rt)); ror(rax, cl); set_dst_from_rax(i); return true;
-        case Opcode::seb:
+        case Opcode::seb: case Opcode::seh:
             if (i.dst != 32) {
                 const Xbyak::Reg64 v = G(i.rt);
-                movsx(def(i.dst), v.cvt8());
+                if (i.op == Opcode::seb) movsx(def(i.dst), v.cvt8());
+                else movsx(def(i.dst), v.cvt16());
             }
             return true;
         // Byte shuffles: bytes k -> k^1 within a word (wsbh) is a byte
@@ -189,12 +190,6 @@ bool Translator::emit_alu(const Insn& i) {
             shl(rax, 8);
             or_(rax, rdx);
             set_dst_from_rax(i);
-            return true;
-        case Opcode::seh:
-            if (i.dst != 32) {
-                const Xbyak::Reg64 v = G(i.rt);
-                movsx(def(i.dst), v.cvt16());
-            }
             return true;
         case Opcode::mfhi: if (i.dst != 32) mov(def(i.dst), cpu64(L_.hi)); return true;
         case Opcode::mflo: if (i.dst != 32) mov(def(i.dst), cpu64(L_.lo)); return true;

@@ -364,8 +364,7 @@ private:
         op(d, n);
         return true;
     }
-    // rax = src rotated right: rorx where the host has BMI2 (no copy).
-    // rd = rt rotated right by n.
+    // rd = rt rotated right by n: rorx where the host has BMI2 (no copy).
     void rotate64(const Insn& i, unsigned n) {
         if (i.dst == 32) return;
         const Xbyak::Reg64 v = G(i.rt), d = def(i.dst);
