@@ -347,11 +347,31 @@ bool Hypervisor::hypercall_exit(Cpu& c, const Insn& i) {
     }
     note_hypercall(vcpus_[c.id], index, d);
     if (!emulate_at(c, d, i.seq)) return false;
-    if (!from_stub) return true;
+    if (!from_stub) return !patcher_.eret_follows(index) || eret_after(c, i);
     // A stub's slow path: the emulation may have changed the privilege mode,
     // so return straight to the guest instead of running more stub code, in
     // the segment the stub was entered from (as the stub's own jump would).
     c.pc = (i.pc & ~kJumpOffsetMask) | ((d.pc + 4) & kJumpOffsetMask);
+    return false;
+}
+
+// The ERET after a TLB write (Patcher::tlb_write_before_eret), in the same
+// exit, where the run loop would have run the ERET's block next: the guest
+// then sees no difference. Not where the ERET would run in another turn
+// (past exit_instret: the budget, the timer, a stop or a check), where an
+// interrupt would be taken between the two, after a write in a delay slot (the
+// branch's target comes next, not the ERET), nor under --trace, which shows
+// every instruction. The ERET then runs as its own site. It cannot fault
+// here: it needs what the TLB write just had, CP0 usable. Returns whether
+// the block goes on.
+bool Hypervisor::eret_after(Cpu& c, const Insn& i) {
+    const uint64_t retired_with_eret = c.instret + i.seq + 2;
+    if ((i.state & insn_state::IN_DELAY_SLOT) || c.trace || c.stop != StopReason::NONE ||
+        retired_with_eret > c.exit_instret || interrupt_pending(c))
+        return true;
+    exception_return(c);
+    ++c.instret;  // (the block retires the TLB write, and stops there)
+    ++c.counters.erets_with_tlb_write;
     return false;
 }
 

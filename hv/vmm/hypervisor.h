@@ -63,6 +63,7 @@ public:
 
 private:
     bool emulate_at(Cpu& c, const Insn& d, uint16_t seq);
+    bool eret_after(Cpu& c, const Insn& i);
     bool emulate_tlb(Cpu& c, const Insn& d);
     void note_exit(const Cpu& c, const Insn& d, uint64_t pc);
     struct PerVcpu;

@@ -76,8 +76,8 @@ const Insn* Patcher::hypercall_at(uint64_t pa) const {
     return it == hypercall_sites_.end() ? nullptr : &records_[it->second].insn;
 }
 
-uint32_t Patcher::hypercall_for(const Insn& d, uint64_t pa) {
-    records_.push_back({d});
+uint32_t Patcher::hypercall_for(const Insn& d, uint64_t pa, bool eret_follows) {
+    records_.push_back({d, true, eret_follows});
     uint32_t index = uint32_t(records_.size() - 1);
     hypercall_sites_[pa] = index;
     return syscall_code(index);
@@ -304,6 +304,21 @@ void Patcher::remove_one(uint64_t pa) {
     ++dropped_;
 }
 
+// Linux's TLB exception handlers end with a TLB write and ERET: a refill
+// takes two exits in the patched modes where bare metal takes none. With a
+// sequence allowed (1:n, on demand), the write's hypercall also returns
+// from the exception, one exit for both (the ERET's word stays a site of
+// its own, for code that jumps to it). The patch spans the ERET, so a
+// write over it drops the patch.
+bool Patcher::tlb_write_before_eret(const Insn& d, uint64_t pa) const {
+    if ((d.op != Opcode::tlbwr && d.op != Opcode::tlbwi) || (pa & 0xfff) == 0xffc) return false;
+    const uint8_t* next = bus_.ram_ptr(pa + 4, 4);
+    if (!next) return false;
+    uint32_t word;
+    std::memcpy(&word, next, 4);
+    return original_at(pa + 4).value_or(word) == eret();
+}
+
 bool Patcher::patch(uint64_t va, uint64_t pa, bool allow_stub) {
     if (sites_.count(pa) || (pa & 3)) return false;
     const uint8_t* host = bus_.ram_ptr(pa, 4);
@@ -319,6 +334,11 @@ bool Patcher::patch(uint64_t va, uint64_t pa, bool allow_stub) {
             ++applied_["1:n stub"];
             return true;
         }
+    }
+    if (allow_stub && tlb_write_before_eret(d, pa) && records_.size() < kMaxHypercalls) {
+        add_site(pa, {word, PatchKind::HYPERCALL, 8, 0}, hypercall_for(d, pa, true));
+        ++applied_["1:n tlb write and eret"];
+        return true;
     }
     PatchKind kind;
     auto replacement = one_to_one(d, pa, kind);

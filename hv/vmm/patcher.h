@@ -53,6 +53,9 @@ public:
         index = (word >> 6) & 0xfffff;
         return (word & 0xfc00003f) == 0x0000000c && index < records_.size() && records_[index].live ? &records_[index].insn : nullptr;
     }
+    // The record's original is a TLB write followed by ERET, which its
+    // hypercall may do too (Hypervisor::eret_after).
+    bool eret_follows(uint32_t index) const { return records_[index].eret_follows; }
     size_t records() const { return records_.size(); }
     const Insn& record(uint32_t index) const { return records_.at(index).insn; }
     // False when pa is neither a site, nor the slot of a stub jump, nor in
@@ -108,7 +111,8 @@ private:
     std::optional<uint32_t> stub_jump(const Insn& d, uint64_t va, uint64_t pa);
     bool patch_irq_restore(const Insn& d, uint64_t va, uint64_t pa);
     std::optional<uint64_t> emit_stub(const std::vector<uint32_t>& code, uint64_t site_va);
-    uint32_t hypercall_for(const Insn& d, uint64_t pa);
+    uint32_t hypercall_for(const Insn& d, uint64_t pa, bool eret_follows = false);
+    bool tlb_write_before_eret(const Insn& d, uint64_t pa) const;
     void add_site(uint64_t pa, Site site, uint32_t replacement);
     void remove_site(uint64_t pa);
     void remove_one(uint64_t pa);
@@ -131,6 +135,7 @@ private:
     struct Record {
         alignas(64) Insn insn;
         bool live = true;
+        bool eret_follows = false;
     };
     std::vector<Record> records_;
     std::unordered_map<std::string, uint64_t> applied_;
