@@ -131,7 +131,8 @@ def mode_records(m, folder):
         h = r.hypervisor
         patches = dict(h.patches)
         m.add(name("Patches", MODES[mode]), count(sum(patches.values())), path)
-        for kind in ("1:1 load", "1:1 store", "1:1 nop", "1:1 hypercall", "1:n stub", "1:n irq-restore"):
+        for kind in ("1:1 load", "1:1 store", "1:1 nop", "1:1 hypercall", "1:n stub", "1:n irq-restore",
+                     "1:n tlb write and eret"):
             m.add(name("Patches", MODES[mode], kind.replace(":", " to ")), count(patches.get(kind, 0)),
                   path)
         m.add(name("PatchesDropped", MODES[mode]), count(h.patches_dropped), path)
