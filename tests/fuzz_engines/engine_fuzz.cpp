@@ -1395,12 +1395,19 @@ void Generator::gen_cp0() {
 }
 
 // Rewrites TLB entry 0 or 1 (the data pages) with new PFN/V/D/G bits, or
-// writes a random entry (TLBWR) with them.
+// writes a random entry (TLBWR) with them. Sometimes the write is followed
+// by ERET, as Linux's TLB handlers end (the patched modes then do both in
+// one hypercall), returning to the next instruction: EPC is set first.
 void Generator::gen_tlb_remap() {
     using namespace enc;
     const unsigned rt = dst_gpr();
     const unsigned e = unsigned(r_.below(2));
     const size_t first = here();
+    const bool then_eret = r_.percent(30);
+    if (then_eret) {
+        emit(nop);  // (the EPC's address, once the ERET's place is known)
+        emit(dmtc0(rt, cp0::EPC));
+    }
     auto lo = [&] {
         const uint64_t pa = kMapPa + 0x1000 * r_.below(3);
         return uint32_t(entrylo(pa, r_.percent(70), r_.percent(80), r_.percent(50)));
@@ -1425,7 +1432,10 @@ void Generator::gen_tlb_remap() {
     load_lo();
     emit(dmtc0(rt, cp0::ENTRYLO1));
     emit(r_.percent(75) ? tlbwi : tlbwr);
-    if (!p_.cfg.qemu && r_.percent(30)) {
+    if (then_eret) {
+        emit(eret);
+        body()[first] = daddiu(rt, kRegCode, int64_t(p_.cfg.start_off + 4 * here()));
+    } else if (!p_.cfg.qemu && r_.percent(30)) {
         const unsigned reg = r_.percent(50) ? cp0::ENTRYLO0 : cp0::ENTRYLO1;
         emit(r_.percent(50) ? dmfc0(rt, reg) : mfc0(rt, reg));
     }
