@@ -45,6 +45,10 @@ constexpr uint32_t j(uint64_t target) { return (0x02u << 26) | uint32_t((target 
 constexpr uint32_t syscall_code(uint32_t code) { return 0x0000000c | ((code & 0xfffff) << 6); }
 constexpr uint32_t rdhwr(unsigned rt, unsigned hwr) { return (0x1fu << 26) | ((rt & 31) << 16) | ((hwr & 31) << 11) | 0x3b; }
 constexpr uint32_t eret() { return 0x42000018; }
+// rt's bits [pos, pos + size) := rs's low bits, the rest kept (64-bit):
+// dins for a field below bit 32, dinsu for one from bit 32 up.
+constexpr uint32_t dins(unsigned rt, unsigned rs, unsigned pos, unsigned size) { return r_type(0x1f, rs, rt, pos + size - 1, pos, 0x07); }
+constexpr uint32_t dinsu(unsigned rt, unsigned rs, unsigned pos, unsigned size) { return r_type(0x1f, rs, rt, pos + size - 33, pos - 32, 0x06); }
 constexpr uint32_t syscall() { return 0x0000000c; }
 constexpr uint32_t sdbbp(unsigned code) { return 0x7000003f | ((code & 0xfffff) << 6); }
 

@@ -173,6 +173,20 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
                 const uint64_t m = d.rd == cp0::PAGEMASK ? cp0::kPageMaskWriteMask : cp0::kEntryLoWriteMask;
                 code = {sd(s1, save0, kZero), load_constant_hi(s1, m), ori(s1, s1, m & 0xffff), and_(s1, s1, d.rt),
                         sd(s1, zero_relative(*off), kZero), ld(s1, save0, kZero)};
+            } else if (d.rd == cp0::ENTRYHI && sel == 0) {
+                // The masked value (kEntryHiMask: bits 61..40 and 12..8
+                // read as zero) is stored unless the ASID changes, which
+                // the hypervisor must see (the mapped translations go):
+                // Linux's TLB update writes EntryHi with the ASID it has.
+                static_assert(kSegBits == 40);
+                const int32_t entryhi = zero_relative(*off);
+                code = {sd(s1, save0, kZero), sd(s2, save1, kZero),
+                        d.op == Opcode::dmtc0 ? daddu(s1, d.rt, kZero) : sll(s1, d.rt, 0),
+                        dins(s1, kZero, 8, 5), dinsu(s1, kZero, 40, 22), ld(s2, entryhi, kZero), xor_(s2, s2, s1),
+                        andi(s2, s2, 0xff), beq(s2, kZero, 4) /* same ASID: store */, nop(),
+                        ld(s1, save0, kZero), ld(s2, save1, kZero), nop() /* the hypercall, once placed */,
+                        sd(s1, entryhi, kZero), ld(s1, save0, kZero), ld(s2, save1, kZero)};
+                hypercall_slot = 12;
             } else if (d.rd == cp0::CONTEXT && sel == 0 && d.op == Opcode::dmtc0) {
                 const int32_t ctx = zero_relative(*off);
                 code = {sd(s1, save0, kZero), sd(s2, save1, kZero), ld(s1, ctx, kZero),
