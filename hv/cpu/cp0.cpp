@@ -25,7 +25,8 @@ constexpr uint64_t kConfig4 = (1u << 31) | (0x0cu << 16);  // KScratch at select
 constexpr uint64_t kConfig5 = 0;
 constexpr uint64_t kIntCtl = 7u << 29;  // IPTI: the timer drives IP7
 
-constexpr uint64_t kEntryHiMask = (3ull << 62) | (((1ull << kSegBits) - 1) & ~0x1fffull) | 0xff;
+constexpr uint64_t kEntryHiMask = cp0::kEntryHiWriteMask;
+static_assert(kEntryHiMask == ((3ull << 62) | (((1ull << kSegBits) - 1) & ~0x1fffull) | 0xff), "EntryHi mask follows kSegBits");
 constexpr uint64_t kXContextPteBase = ~0ull << (kSegBits - 7);
 constexpr uint64_t kEntryLoMask = cp0::kEntryLoWriteMask;
 static_assert(kEntryLoMask == ((((1ull << (kPaBits - 12)) - 1) << 6) | 0x3f), "EntryLo mask follows kPaBits");

@@ -39,6 +39,7 @@ constexpr unsigned IP_TIMER = 7;  // Count/Compare drives IP7 (IntCtl.IPTI)
 // Write masks shared by cp0_write and the hypervisor's patch stubs.
 constexpr uint64_t kEntryLoWriteMask = (((1ull << (36 - 12)) - 1) << 6) | 0x3f;  // PFN for 36 PA bits, C, D, V, G
 constexpr uint64_t kPageMaskWriteMask = 0x1fffe000;
+constexpr uint64_t kEntryHiWriteMask = (3ull << 62) | (((1ull << 40) - 1) & ~0x1fffull) | 0xff;  // R, VPN2 for 40 VA bits, ASID
 constexpr uint64_t kContextWritable = ~0x7fffffull;  // PTEBase; BadVPN2 is read-only
 
 namespace entrylo {

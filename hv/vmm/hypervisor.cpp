@@ -358,7 +358,7 @@ bool Hypervisor::hypercall_exit(Cpu& c, const Insn& i) {
 // The ERET after a TLB write (Patcher::tlb_write_before_eret), in the same
 // exit, where the run loop would have run the ERET's block next: the guest
 // then sees no difference. Not where the ERET would run in another turn
-// (past exit_instret: the budget, the timer, a stop or a check), where an
+// (past exit_instret: the budget, the timer, or 0 for a stop or a check), where an
 // interrupt would be taken between the two, after a write in a delay slot (the
 // branch's target comes next, not the ERET), nor under --trace, which shows
 // every instruction. The ERET then runs as its own site. It cannot fault
@@ -366,8 +366,8 @@ bool Hypervisor::hypercall_exit(Cpu& c, const Insn& i) {
 // the block goes on.
 bool Hypervisor::eret_after(Cpu& c, const Insn& i) {
     const uint64_t retired_with_eret = c.instret + i.seq + 2;
-    if ((i.state & insn_state::IN_DELAY_SLOT) || c.trace || c.stop != StopReason::NONE ||
-        retired_with_eret > c.exit_instret || interrupt_pending(c))
+    if ((i.state & insn_state::IN_DELAY_SLOT) || c.trace || retired_with_eret > c.exit_instret ||
+        interrupt_pending(c))
         return true;
     exception_return(c);
     ++c.instret;  // (the block retires the TLB write, and stops there)

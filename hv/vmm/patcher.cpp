@@ -136,6 +136,14 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
     const int32_t save0 = zero_relative(comm_page::kSaveSlot0), save1 = zero_relative(comm_page::kSaveSlot1);
     const int32_t status = zero_relative(*comm_offset(cp0::STATUS, 0));
     const unsigned sel = sel_of(d);
+    // The end of a stub that stores s1 unless a branch before sent it to
+    // the hypercall (whose slow path returns straight to the guest): the
+    // scratch registers back, the hypercall; the store, the registers back.
+    const auto hypercall_else_store = [&](uint32_t store) {
+        hypercall_slot = code.size() + 2;
+        code.insert(code.end(), {ld(s1, save0, kZero), ld(s2, save1, kZero), nop() /* the hypercall, once placed */,
+                                 store, ld(s1, save0, kZero), ld(s2, save1, kZero)});
+    };
     switch (d.op) {
         case Opcode::di: case Opcode::ei:  // rt = Status; Status.IE = 0 or 1
             code = {sd(s1, save0, kZero), lw(s1, status, kZero)};
@@ -165,28 +173,24 @@ std::optional<uint32_t> Patcher::stub_jump(const Insn& d, uint64_t va, uint64_t 
                         and_(s1, s1, d.rt), lw(s2, status, kZero), xor_(s2, s2, s1), andi(s2, s2, ERL | UX | SX | KX),
                         bne(s2, kZero, 5) /* to the hypercall */, andi(s2, s1, EXL | ERL),
                         bne(s2, kZero, 6) /* kernel by EXL (or ERL, as before): store */, andi(s2, s1, KSU),
-                        beq(s2, kZero, 4) /* kernel by KSU: store */, nop(),
-                        ld(s1, save0, kZero), ld(s2, save1, kZero), nop() /* the hypercall, once placed */,
-                        sw(s1, status, kZero), ld(s1, save0, kZero), ld(s2, save1, kZero)};
-                hypercall_slot = 16;
+                        beq(s2, kZero, 4) /* kernel by KSU: store */, nop()};
+                hypercall_else_store(sw(s1, status, kZero));
             } else if ((d.rd == cp0::ENTRYLO0 || d.rd == cp0::ENTRYLO1 || d.rd == cp0::PAGEMASK) && sel == 0) {
                 const uint64_t m = d.rd == cp0::PAGEMASK ? cp0::kPageMaskWriteMask : cp0::kEntryLoWriteMask;
                 code = {sd(s1, save0, kZero), load_constant_hi(s1, m), ori(s1, s1, m & 0xffff), and_(s1, s1, d.rt),
                         sd(s1, zero_relative(*off), kZero), ld(s1, save0, kZero)};
             } else if (d.rd == cp0::ENTRYHI && sel == 0) {
-                // The masked value (kEntryHiMask: bits 61..40 and 12..8
-                // read as zero) is stored unless the ASID changes, which
-                // the hypervisor must see (the mapped translations go):
-                // Linux's TLB update writes EntryHi with the ASID it has.
-                static_assert(kSegBits == 40);
-                const int32_t entryhi = zero_relative(*off);
+                // The masked value (the two fields the dins/dinsu clear are
+                // what the write mask leaves out) is stored unless the ASID
+                // changes, which the hypervisor must see (the mapped
+                // translations go): Linux's TLB update writes EntryHi with
+                // the ASID it has.
+                static_assert(cp0::kEntryHiWriteMask == ~((0x1full << 8) | (((1ull << 22) - 1) << 40)));
                 code = {sd(s1, save0, kZero), sd(s2, save1, kZero),
                         d.op == Opcode::dmtc0 ? daddu(s1, d.rt, kZero) : sll(s1, d.rt, 0),
-                        dins(s1, kZero, 8, 5), dinsu(s1, kZero, 40, 22), ld(s2, entryhi, kZero), xor_(s2, s2, s1),
-                        andi(s2, s2, 0xff), beq(s2, kZero, 4) /* same ASID: store */, nop(),
-                        ld(s1, save0, kZero), ld(s2, save1, kZero), nop() /* the hypercall, once placed */,
-                        sd(s1, entryhi, kZero), ld(s1, save0, kZero), ld(s2, save1, kZero)};
-                hypercall_slot = 12;
+                        dins(s1, kZero, 8, 5), dinsu(s1, kZero, 40, 22), ld(s2, zero_relative(*off), kZero), xor_(s2, s2, s1),
+                        andi(s2, s2, 0xff), beq(s2, kZero, 4) /* same ASID: store */, nop()};
+                hypercall_else_store(sd(s1, zero_relative(*off), kZero));
             } else if (d.rd == cp0::CONTEXT && sel == 0 && d.op == Opcode::dmtc0) {
                 const int32_t ctx = zero_relative(*off);
                 code = {sd(s1, save0, kZero), sd(s2, save1, kZero), ld(s1, ctx, kZero),
