@@ -111,7 +111,10 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         cmp(dword[rbx + L_.mode], int32_t(r_.mode));
         jne(other_mode, T_NEAR);
     }
-    if (link_survives_map_changes(b_.vpc, target_pc, r_.mode)) {
+    // (A sensitive routine in the block, which may have changed the
+    // mappings, leaves a link through one to the page's epoch: a user
+    // program with CU0 may write the TLB or EntryHi.)
+    if (link_survives_map_changes(b_.vpc, target_pc, r_.mode) && (!may_change_mode_ || in_compat_kernel_segment(target_pc))) {
         // A direct jump, to `miss` until the run loop links it.
         L(direct_label_[which]);
         jmp(miss, T_NEAR);
