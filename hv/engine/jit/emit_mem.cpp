@@ -15,18 +15,22 @@ namespace mipshv::jit {
 // with rax := the page's addend, which spares the hit path a copy of the
 // guest address and the add (an x86 address adds them). On a hit,
 // rbx + rcx + soft_tlb_field(...) is the field of the entry hit (in either way).
+// For HOST, `host` may name another register to leave the host address in
+// (a memo's, see below); the miss still goes to `slow` with rax = the guest
+// address.
 Xbyak::RegExp Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits,
-                                          Label& slow, TlbResult want) {
+                                          Label& slow, TlbResult want, const Xbyak::Reg64& host) {
     const int32_t tag = soft_tlb_field(store ? offsetof(SoftTlbEntry, write_tag) : offsetof(SoftTlbEntry, read_tag));
     const int32_t addend = soft_tlb_field(offsetof(SoftTlbEntry, addend));
     constexpr int32_t kWay = int32_t(sizeof(SoftTlbEntry));  // way 0 to way 1
     constexpr int kSetShift = 6;
     static_assert(sizeof(SoftTlbEntry[kSoftTlbWays]) == 1u << kSetShift);
     const bool addend_only = want == TlbResult::PAGE_ADDEND, save_low = want == TlbResult::HOST_AND_LOW;
+    const bool elsewhere = host != rax;  // (HOST only)
     Label& access = new_label();
-    // The guest address: in rax (HOST), or in rdx, which then becomes the
-    // tag to compare, or, with no displacement, base itself.
-    const Xbyak::Reg64 va = !addend_only ? rax : disp != 0 ? rdx : base;
+    // The guest address: in rax or `host` (HOST), or in rdx, which then
+    // becomes the tag to compare, or, with no displacement, base itself.
+    const Xbyak::Reg64 va = !addend_only ? host : disp != 0 ? rdx : base;
     if (va != base) lea(va, ptr[base + disp]);
     // rcx := the set's offset in the table: (page number % sets) * set size
     if (has_bmi2()) {
@@ -39,18 +43,18 @@ Xbyak::RegExp Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp
     if (va != rdx) mov(rdx, va);
     and_(rdx, int32_t(kHostPageMask | low_bits));
     cmp(rdx, qword[rbx + rcx + tag]);
-    const auto take_addend = [this, addend, addend_only, save_low] {
+    const auto take_addend = [this, addend, addend_only, save_low, va] {
         if (addend_only) {
             mov(rax, qword[rbx + rcx + addend]);
             return;
         }
         if (save_low) mov(edx, eax);
-        add(rax, qword[rbx + rcx + addend]);
+        add(va, qword[rbx + rcx + addend]);
     };
-    Label& second_way = cold([this, tag, &slow, &access, take_addend, addend_only, base, disp] {
+    Label& second_way = cold([this, tag, &slow, &access, take_addend, addend_only, elsewhere, base, disp] {
         add(rcx, kWay);
         cmp(rdx, qword[rbx + rcx + tag]);
-        if (addend_only) {
+        if (addend_only || elsewhere) {
             Label& hit = new_label();
             je(hit, T_NEAR);
             lea(rax, ptr[base + disp]);
@@ -66,7 +70,7 @@ Xbyak::RegExp Translator::soft_tlb_access(const Xbyak::Reg64& base, int32_t disp
     take_addend();
     L(access);
     if (addend_only) return base + rax + disp;
-    return Xbyak::RegExp(rax);
+    return Xbyak::RegExp(va);
 }
 
 // ---- Accesses off one base register ----------------------------------------
@@ -343,8 +347,10 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
         // not plain RAM takes the routine.
         Label& miss = new_label();
         const bool by_addend = !is_store && memo == RegCache::kNone && load_by_page_addend(i, r_.mode);
+        // (A new memo's register takes the host address straight from the probe.)
         const Xbyak::RegExp at =
-            soft_tlb_access(base, disp, is_store, size - 1, miss, by_addend ? TlbResult::PAGE_ADDEND : TlbResult::HOST);
+            soft_tlb_access(base, disp, is_store, size - 1, miss, by_addend ? TlbResult::PAGE_ADDEND : TlbResult::HOST,
+                            memo != RegCache::kNone ? RegCache::kHost[size_t(memo)] : rax);
         s_.cold.emplace_back(&miss, [this, k, size, is_store, access, plan, others = memos_other_than(slot, memo),
                                      slow = p.slow, done = p.done] {
             ram_access_miss(k, size, is_store, *slow);
@@ -357,14 +363,13 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
             access(rax);
             jmp(*done, T_NEAR);
         });
+        access(at);  // (before the range check, which may spoil the memo `at` is in)
         if (memo != RegCache::kNone) {
-            mov(RegCache::kHost[size_t(memo)], rax);
             regs_.forget_memo_in(memo);
             regs_.memos[slot] = {int8_t(memo), uint8_t(i.rs), uint8_t(size), is_store, disp, plan.lo, plan.hi};
             regs_.newest_memo = uint8_t(slot);
             check_memo_range(RegCache::kHost[size_t(memo)], plan.lo, plan.hi, size);
         }
-        access(at);
     }
     // (On the routine's path, for what is not plain RAM, the new memo comes back spoiled.)
     close_routine_path(p);

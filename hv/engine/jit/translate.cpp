@@ -67,9 +67,16 @@ void Translator::prologue(Label& recheck) {
 }
 
 void Translator::entry_checks(Label& recheck) {
+    entry_check();
+    ja(recheck, T_NEAR);
+}
+
+// The compare of the entry checks: "above" when the block may not run
+// (its instructions would pass exit_instret, which a stop, an interrupt
+// or the end of a turn lowers).
+void Translator::entry_check() {
     lea(rax, ptr[kInstret + int32_t(std::max<uint64_t>(b_.guest_insns, 1))]);
     cmp(rax, cpu64(L_.exit_instret));
-    ja(recheck, T_NEAR);
 }
 
 // The run loop's `credit`, inline, for a run of the block's first
@@ -636,19 +643,21 @@ void Translator::hold_registers_for_loop() {
         if (written[g] && regs_.host_of[g] != RegCache::kNone) regs_.dirty[size_t(regs_.host_of[g])] = true;
 }
 
-// The taken side of a block that loops in place: account the pass, make
-// the entry checks, bring the registers to what the head holds, go round.
+// The taken side of a block that loops in place: account the pass, bring
+// the registers to what the head holds, and go round if the entry checks
+// pass (the one jump back, taken, is the round's only added branch).
 void Translator::loop_in_place(Label& head, const RegCache& at_head, Label& recheck) {
-    Label& leave = cold([this, &recheck, state = regs_] {
+    Label& leave = cold([this, &recheck, at_head] {
         account_passes();
-        write_back(state);
+        write_back(at_head);
         jmp(recheck, T_NEAR);
     });
     if (counts_passes_at_exit()) add(kInstret, int32_t(b_.guest_insns));
     else account(b_.insns.size(), b_.guest_insns);
-    entry_checks(leave);
     reconcile_with_head(at_head);
-    jmp(head, T_NEAR);
+    entry_check();
+    jbe(head, T_NEAR);
+    jmp(leave, T_NEAR);
 }
 
 // A pass of a loop in place counts its instructions by cost class (and its

@@ -428,6 +428,7 @@ private:
     // ---- Pieces -------------------------------------------------------------
     void prologue(Label& recheck);
     void entry_checks(Label& recheck);
+    void entry_check();
     void end_block(const Insn* branch, bool native_decision, bool deferred);
     bool may_loop_in_place(const Insn* branch, bool deferred) const;
     void hold_registers_for_loop();
@@ -474,7 +475,7 @@ private:
     bool emit_partial_store(size_t k);
     enum class TlbResult { HOST, HOST_AND_LOW, PAGE_ADDEND };
     Xbyak::RegExp soft_tlb_access(const Xbyak::Reg64& base, int32_t disp, bool store, uint32_t low_bits, Label& slow,
-                                  TlbResult want);
+                                  TlbResult want, const Xbyak::Reg64& host = Xbyak::util::rax);
     int memo_to_reuse(const Insn& i, bool store) const;
     static bool may_use_memo(const Insn& i, bool memo_store);
     // Where access k should keep its host address for later accesses of the
