@@ -740,6 +740,35 @@ TEST_CASE("a store off a base register a load used still needs write permission"
     CHECK(m->cpu().gpr[T1] != 0);
 }
 
+TEST_CASE("a load whose memo a later store uses: a page readable only so far, then writable", "[jit]") {
+    // useg 0x400000 maps physical 0x20000 valid and dirty. The first load
+    // fills the software TLB for reading only; the loop's load then finds no
+    // write entry (its probe asks for one, for the store after it), and the
+    // store fills one; from the second pass on, the store goes through the
+    // load's memo. Both engines must count the same misses and leave the
+    // same words.
+    Setup s;
+    s.gpr = {5, 0, 0, 0x400000};
+    s.status_clear = cp0::status::ERL | cp0::status::EXL;  // (kuseg through the TLB)
+    s.prepare = [](Cpu& c) {
+        const uint64_t lo = (0x20ull << cp0::entrylo::PFN_SHIFT) | cp0::entrylo::V | cp0::entrylo::D | cp0::entrylo::G;
+        c.tlb.write(0, 0x400000, 0, lo, cp0::entrylo::G);
+    };
+    const std::vector<uint32_t> code = {
+        ld(T2, 16, T3),                                                   // 0: read fill
+        lw(T1, 8, T3), addiu(T1, T1, 3), sw(T1, 8, T3), sd(T1, 24, T3),  // 1..4: read, change, write back
+        addiu(T0, T0, -1), bne(T0, 0, -6), nop(), loop_forever(), nop()};
+    for (uint64_t budget : {2ull, 4ull, 5ull, 9ull, 40ull}) {
+        INFO("budget " << budget);
+        same_under_both(code, s, budget);
+    }
+    auto m = same_under_both(code, s, 40);
+    uint32_t w;
+    std::memcpy(&w, m->bus().ram_ptr(0x20008, 4), 4);
+    CHECK(w == uint32_t(0x0123456789abcdefull * 2) + 15);
+    CHECK(m->cpu().counters.soft_tlb_misses == 2);  // the read fill, then the first store's
+}
+
 TEST_CASE("an access off the base register after a slow path probes again", "[jit]") {
     // Pages 0x20000, 0x420000 and 0x820000 share a software-TLB set (two
     // ways): the second and third push the first out, so its neighbour at

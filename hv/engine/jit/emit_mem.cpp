@@ -149,18 +149,21 @@ constexpr int32_t kMemoWindow = 256;
 // spoiled memo); and the offsets from that address which those later
 // accesses touch, as far as the memo would last (until the base register is
 // written other than stepped, or a routine runs) and within kMemoWindow,
-// which check_memo_range then checks once for all of them.
+// which check_memo_range then checks once for all of them. A load whose
+// later neighbours include a store (a field read, changed and written back;
+// a sliding window read and extended) makes a memo they may all use: its
+// probe then asks for a write hit (see emit_mem).
 Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot) const {
     const Insn& i = b_.insns[k];
     if (size < 2 || b_.hypervisor_code || i.action != Action::RUN || i.rs == 0 || i.dst == i.rs) return {};
-    const bool memo_store = plain_access(i.op)->store;  // (emit_mem makes memos for plain accesses only)
+    bool memo_store = plain_access(i.op)->store;  // (emit_mem makes memos for plain accesses only)
     int32_t lo = 0, hi = int32_t(size), step = 0;  // step: what the base has moved by since access k
     bool used_later = false;
     for (size_t j = k + 1; j < b_.insns.size(); ++j) {
         const Insn& n = b_.insns[j];
         if (!runs_plain(n) || opcode_info(n.op).sensitive != SensitiveClass::NONE) break;
         if (const auto a = plain_access(n.op); a && n.rs == i.rs) {
-            if (a->store && !memo_store) break;  // (it makes a memo of its own)
+            memo_store |= a->store;
             const int32_t d = int32_t(int16_t(n.word)) - int32_t(int16_t(i.word)) + step;
             const int32_t end = d + int32_t(a->size);
             // (An offset that would widen the range past kMemoWindow checks
@@ -178,7 +181,7 @@ Translator::MemoPlan Translator::plan_memo(size_t k, unsigned size, size_t slot)
     }
     if (!used_later) return {};
     const int replaced = regs_.memos[slot].host;
-    return {replaced != RegCache::kNone ? replaced : free_callee_saved_host(), lo, hi};
+    return {replaced != RegCache::kNone ? replaced : free_callee_saved_host(), lo, hi, memo_store};
 }
 
 // The memo's page must hold [memo + lo, memo + hi): else the memo is spoiled.
@@ -202,14 +205,17 @@ void Translator::check_memo_range(const Xbyak::Reg64& memo, int32_t lo, int32_t 
     L(checked);
 }
 
-// The access at base + disp, made through memo m at [memo + d]: once the
-// memo is known not spoiled, and, unless it is implied, the address checked
-// for alignment and for the memo's page (offsets in the range the memo was
-// checked for, check_memo_range, need no page check). A spoiled memo or a
-// failed check goes to the usual probe (out of line), which makes the
-// access itself.
-void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow,
-                                  const std::function<void(const Xbyak::RegExp&)>& access) {
+// The access at base + disp (access k), made through memo m at
+// [memo + d]: once the memo is known not spoiled, and, unless it is
+// implied, the address checked for alignment and for the memo's page
+// (offsets in the range the memo was checked for, check_memo_range, need
+// no page check). A spoiled memo or a failed check goes to the usual probe
+// (out of line), which makes the access itself; its miss asks for the page
+// as emit_mem's does (ram_access_miss, which may fill over any memo's page:
+// they are all spoiled then), and only what is not plain RAM takes the
+// routine.
+void Translator::access_from_memo(size_t k, size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store,
+                                  Label& slow, const std::function<void(const Xbyak::RegExp&)>& access) {
     const RegCache::Memo& mine = regs_.memos[m];
     const Xbyak::Reg64 memo = RegCache::kHost[size_t(mine.host)];
     const int32_t d = disp - mine.disp;
@@ -218,8 +224,15 @@ void Translator::access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t di
     const bool aligned = size <= mine.size && d % int32_t(size) == 0;
     const bool in_page = d >= mine.lo && d + int32_t(size) <= mine.hi;
     Label& done = new_label();
-    Label& probe = cold([this, base, disp, store, size, &slow, &done, access] {
-        access(soft_tlb_access(base, disp, store, size - 1, slow, TlbResult::HOST));
+    Label& probe = cold([this, k, base, disp, store, size, &slow, &done, access, memos = regs_.memos] {
+        Label& miss = new_label();
+        access(soft_tlb_access(base, disp, store, size - 1, miss, TlbResult::HOST));
+        jmp(done, T_NEAR);
+        L(miss);
+        ram_access_miss(k, size, store, slow);
+        for (const RegCache::Memo& held : memos)
+            if (held.host != RegCache::kNone) mov(RegCache::kHost[size_t(held.host)], kSpoiledMemo);
+        access(rax);
         jmp(done, T_NEAR);
     });
     test(memo.cvt8(), kSpoiledMemo);
@@ -341,22 +354,29 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
     };
     if (fpu) require_fpu(*p.slow, size == 8);
     if (reuse >= 0) {
-        access_from_memo(size_t(reuse), base, disp, size, is_store, *p.slow, access);
+        access_from_memo(k, size_t(reuse), base, disp, size, is_store, *p.slow, access);
     } else {
         // A miss first asks for the page (ram_access_miss), and only what is
         // not plain RAM takes the routine.
         Label& miss = new_label();
         const bool by_addend = !is_store && memo == RegCache::kNone && load_by_page_addend(i, r_.mode);
-        // (A new memo's register takes the host address straight from the probe.)
+        // (A new memo's register takes the host address straight from the
+        // probe. A load making a memo that stores will use too probes for a
+        // write hit, which implies a read hit; when it misses, the page may
+        // still be readable only, and ram_access_miss, asked for a load,
+        // finds it as the load's own probe would: the memo is then spoiled.)
         const Xbyak::RegExp at =
-            soft_tlb_access(base, disp, is_store, size - 1, miss, by_addend ? TlbResult::PAGE_ADDEND : TlbResult::HOST,
+            soft_tlb_access(base, disp, is_store || plan.store, size - 1, miss,
+                            by_addend ? TlbResult::PAGE_ADDEND : TlbResult::HOST,
                             memo != RegCache::kNone ? RegCache::kHost[size_t(memo)] : rax);
         s_.cold.emplace_back(&miss, [this, k, size, is_store, access, plan, others = memos_other_than(slot, memo),
                                      slow = p.slow, done = p.done] {
             ram_access_miss(k, size, is_store, *slow);
             for (int h : others)
                 if (h != RegCache::kNone) mov(RegCache::kHost[size_t(h)], kSpoiledMemo);
-            if (plan.host != RegCache::kNone) {
+            if (plan.host != RegCache::kNone && plan.store && !is_store) {
+                mov(RegCache::kHost[size_t(plan.host)], kSpoiledMemo);
+            } else if (plan.host != RegCache::kNone) {
                 mov(RegCache::kHost[size_t(plan.host)], rax);
                 check_memo_range(RegCache::kHost[size_t(plan.host)], plan.lo, plan.hi, size);
             }
@@ -366,7 +386,7 @@ void Translator::emit_mem(size_t k, unsigned size, bool is_signed, bool is_store
         access(at);  // (before the range check, which may spoil the memo `at` is in)
         if (memo != RegCache::kNone) {
             regs_.forget_memo_in(memo);
-            regs_.memos[slot] = {int8_t(memo), uint8_t(i.rs), uint8_t(size), is_store, disp, plan.lo, plan.hi};
+            regs_.memos[slot] = {int8_t(memo), uint8_t(i.rs), uint8_t(size), plan.store, disp, plan.lo, plan.hi};
             regs_.newest_memo = uint8_t(slot);
             check_memo_range(RegCache::kHost[size_t(memo)], plan.lo, plan.hi, size);
         }

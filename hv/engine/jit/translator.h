@@ -484,13 +484,14 @@ private:
     struct MemoPlan {
         int host = RegCache::kNone;
         int32_t lo = 0, hi = 0;
+        bool store = false;  // later stores go through it too (a load's probe then asks for a write hit)
     };
     MemoPlan plan_memo(size_t k, unsigned size, size_t slot) const;
     void ram_access_miss(size_t k, unsigned size, bool store, Label& slow);
     std::array<int, 2> memos_other_than(size_t slot, int keep) const;
     size_t memo_slot_for(unsigned base) const;
     void check_memo_range(const Xbyak::Reg64& memo, int32_t lo, int32_t hi, unsigned size);
-    void access_from_memo(size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow,
+    void access_from_memo(size_t k, size_t m, const Xbyak::Reg64& base, int32_t disp, unsigned size, bool store, Label& slow,
                           const std::function<void(const Xbyak::RegExp&)>& access);
     // A callee-saved host register (calls keep it) that holds no guest
     // register and no memo, or kNone.
