@@ -43,11 +43,13 @@ enum Exit : uint32_t {
 // fixed target holds until its target block is dropped when the target is
 // in an unmapped segment, or when it stays in the source's virtual page in
 // user mode: user code is entered only through a lookup or link that checked its
-// page's current mapping, and cannot change the TLB or the ASID itself (an
-// exception leaves translated code). Such links are direct jumps (DirectSite
-// in translate.h); anything else needs its target page's epoch.
-inline bool link_survives_map_changes(uint64_t from_pc, uint64_t to_pc, unsigned mode) {
-    return in_compat_kernel_segment(to_pc) || (mode == kModeUser && (from_pc >> 12) == (to_pc >> 12));
+// page's current mapping, and changes the TLB or the ASID only through a
+// sensitive instruction (with Status.CU0: TLBR, TLBW*, EntryHi), which
+// `block_may_remap` says the block has run. Such links are direct jumps
+// (DirectSite in translate.h); anything else needs its target page's epoch.
+inline bool link_survives_map_changes(uint64_t from_pc, uint64_t to_pc, unsigned mode, bool block_may_remap) {
+    return in_compat_kernel_segment(to_pc) ||
+           (mode == kModeUser && !block_may_remap && (from_pc >> 12) == (to_pc >> 12));
 }
 
 constexpr size_t kIndirectEntries = 1u << 16;

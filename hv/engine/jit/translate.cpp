@@ -118,10 +118,7 @@ void Translator::chain(uint64_t target_pc, uint32_t slot) {
         cmp(dword[rbx + L_.mode], int32_t(r_.mode));
         jne(other_mode, T_NEAR);
     }
-    // (A sensitive routine in the block, which may have changed the
-    // mappings, leaves a link through one to the page's epoch: a user
-    // program with CU0 may write the TLB or EntryHi.)
-    if (link_survives_map_changes(b_.vpc, target_pc, r_.mode) && (!may_change_mode_ || in_compat_kernel_segment(target_pc))) {
+    if (link_survives_map_changes(b_.vpc, target_pc, r_.mode, may_change_mode_)) {
         // A direct jump, to `miss` until the run loop links it.
         L(direct_label_[which]);
         jmp(miss, T_NEAR);
@@ -157,7 +154,7 @@ void Translator::direct_site(int which, Label& miss) {
 // then takes one jump instead of two (a jcc over the taken exit's jmp, to
 // its own). Emits the condition; false if the link may not be direct.
 bool Translator::chain_taken_directly(const Insn& branch, bool deferred) {
-    if (may_change_mode_ || direct_emitted_[0] || !link_survives_map_changes(b_.vpc, branch.target, r_.mode))
+    if (may_change_mode_ || direct_emitted_[0] || !link_survives_map_changes(b_.vpc, branch.target, r_.mode, may_change_mode_))
         return false;
     Label& miss = chain_miss(branch.target, r_.slot_taken);
     uint8_t cc = kConditionNe;
@@ -622,7 +619,7 @@ void Translator::end_block(const Insn* branch, bool native_decision, bool deferr
 // were chained to itself.
 bool Translator::may_loop_in_place(const Insn* branch, bool deferred) const {
     if (!branch || !deferred || b_.hypervisor_code || branch->target != b_.vpc) return false;
-    return link_survives_map_changes(b_.vpc, b_.vpc, r_.mode);
+    return link_survives_map_changes(b_.vpc, b_.vpc, r_.mode, may_change_mode_);
 }
 
 // Loads the guest registers the block names first, as many as the cache
