@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <csignal>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +23,52 @@ using namespace mipshv;
 
 namespace {
 
+// Ctrl-C during a run, which holds no GIL: the run stops at its next block
+// and Python's own SIGINT handler is called too, so KeyboardInterrupt (or
+// whatever the script's handler does) follows as soon as the run returns.
+std::atomic<Machine*> g_sigint_stops{nullptr};
+std::atomic<bool> g_sigint_seen{false};
+struct sigaction g_python_sigint {};
+
+extern "C" void stop_run_on_sigint(int sig) {
+    g_sigint_seen.store(true);
+    if (Machine* m = g_sigint_stops.load()) m->request_stop(StopReason::INTERRUPTED);
+    g_python_sigint.sa_handler(sig);
+}
+
+// For the scope of a run on Python's main thread (the one its signal
+// handlers run on), where Python handles SIGINT (not SIG_IGN, not SIG_DFL).
+class SigintStopsRun {
+public:
+    explicit SigintStopsRun(Machine& m) {
+        py::module_ threading = py::module_::import("threading");
+        if (!threading.attr("current_thread")().is(threading.attr("main_thread")())) return;
+        struct sigaction python {};
+        sigaction(SIGINT, nullptr, &python);
+        if ((python.sa_flags & SA_SIGINFO) || python.sa_handler == SIG_IGN || python.sa_handler == SIG_DFL) return;
+        g_python_sigint = python;
+        g_sigint_stops.store(&m);
+        struct sigaction ours = python;
+        ours.sa_handler = stop_run_on_sigint;
+        sigaction(SIGINT, &ours, nullptr);
+        installed_ = true;
+    }
+    // Whether a Ctrl-C came while it was installed.
+    bool ended() {
+        if (!installed_) return false;
+        sigaction(SIGINT, &g_python_sigint, nullptr);
+        g_sigint_stops.store(nullptr);
+        installed_ = false;
+        return g_sigint_seen.exchange(false);
+    }
+    ~SigintStopsRun() { ended(); }
+    SigintStopsRun(const SigintStopsRun&) = delete;
+    SigintStopsRun& operator=(const SigintStopsRun&) = delete;
+
+private:
+    bool installed_ = false;
+};
+
 class PyMachine {
 public:
     explicit PyMachine(std::vector<std::string> args) {
@@ -36,10 +84,23 @@ public:
     // Runs up to `instructions` guest instructions without holding the GIL.
     // The machine's lock keeps other Python threads out meanwhile.
     std::string run(uint64_t instructions) {
-        py::gil_scoped_release release;
-        std::lock_guard lock(mutex_);
-        return stop_reason_name(machine_->run(instructions));
+        StopReason why;
+        SigintStopsRun sigint(*machine_);
+        {
+            py::gil_scoped_release release;
+            std::lock_guard lock(mutex_);
+            why = machine_->run(instructions);
+        }
+        // A Ctrl-C that came as the run ended, too late to stop it, must not
+        // stop the next one: Python's handler has it (KeyboardInterrupt).
+        if (sigint.ended() && why != StopReason::INTERRUPTED) machine_->withdraw_stop();
+        // Stopped by Ctrl-C: Python's handler runs now (KeyboardInterrupt).
+        if (why == StopReason::INTERRUPTED && PyErr_CheckSignals() != 0) throw py::error_already_set();
+        return stop_reason_name(why);
     }
+    // From any thread, without the machine's lock: the run in progress (or
+    // the next one) stops at its next block and returns "interrupted".
+    void interrupt() { machine_->request_stop(StopReason::INTERRUPTED); }
     py::bytes output(size_t from) {
         std::string copy;
         {
@@ -70,7 +131,9 @@ public:
     }
     uint64_t instructions() {
         std::lock_guard lock(mutex_);
-        return machine_->cpu().instret;
+        uint64_t n = 0;
+        for (unsigned k = 0; k < machine_->vcpu_count(); ++k) n += machine_->cpu(k).instret;
+        return n;
     }
 
 private:
@@ -91,6 +154,7 @@ PYBIND11_MODULE(_core, m) {
     py::class_<PyMachine>(m, "Machine")
         .def(py::init<std::vector<std::string>>(), py::arg("argv"))
         .def("run", &PyMachine::run, py::arg("instructions"))
+        .def("interrupt", &PyMachine::interrupt)
         .def("output", &PyMachine::output, py::arg("start") = 0)
         .def("send", &PyMachine::send)
         .def("record", &PyMachine::record, py::arg("wall_seconds"))

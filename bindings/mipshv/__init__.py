@@ -13,6 +13,8 @@
 The guest runs only inside expect(), run() and run_until(), in slices of
 guest instructions, with the GIL released; its virtual time is independent
 of how fast Python reacts, so scripted sessions are deterministic.
+vm.interrupt() (any thread) or Ctrl-C stops a run in progress at the guest's
+next block (Interrupted, KeyboardInterrupt); the VM stays usable.
 """
 import re
 import time
@@ -42,6 +44,11 @@ def model_cost(record, profile):
 
 class GuestStopped(Exception):
     """The guest stopped (powered off, halted, exited) while a pattern was awaited."""
+
+
+class Interrupted(Exception):
+    """VM.interrupt() stopped the guest (from another thread) during expect(), run() or
+    run_until(). The VM stays usable: the next call goes on where the guest stopped."""
 
 
 class VM:
@@ -128,6 +135,12 @@ class VM:
             self._step()
         return self.stop_reason
 
+    def interrupt(self):
+        """Stop the guest at its next block, from any thread: the expect(), run() or
+        run_until() in progress raises Interrupted. When none is, the next one does at
+        once. Ctrl-C does the same on the main thread, raising KeyboardInterrupt."""
+        self._live().interrupt()
+
     # -- results -------------------------------------------------------------
     @property
     def exit_code(self):
@@ -135,6 +148,7 @@ class VM:
 
     @property
     def instructions(self):
+        """Guest instructions retired so far, by all vCPUs together."""
         return self._live().instructions()
 
     def counters(self):
@@ -164,6 +178,8 @@ class VM:
         return self._machine
 
     def _step(self):
-        reason = self._live().run(_SLICE)
+        reason = self._live().run(_SLICE)  # (Ctrl-C: KeyboardInterrupt from here)
+        if reason == "interrupted":
+            raise Interrupted("mipshv: the guest was interrupted (VM.interrupt)")
         if reason not in ("budget", "none", "idle"):  # (idle: it waited on the host; it goes on)
             self.stop_reason = reason

@@ -92,7 +92,10 @@ DiskImage::DiskImage(const DriveOptions& opts) : opts_(opts) {
     }
 }
 
+// What the guest wrote but did not flush reaches the disk before the image
+// is let go (writeback only: unsafe never syncs), however the run ended.
 DiskImage::~DiskImage() {
+    if (fd_ >= 0) flush();
     if (overlay_fd_ >= 0) ::close(overlay_fd_);
     if (fd_ >= 0) ::close(fd_);  // also releases the lock
 }

@@ -40,16 +40,26 @@ void restore_and_reraise(int sig) {
     raise(sig);
 }
 
+// A signal that ends the process puts the terminal back first; one whose
+// handler is someone else's (the command line's SIGINT and SIGTERM, which
+// stop the guest cleanly) is left to that handler.
+void restore_terminal_on(int sig) {
+    struct sigaction current {};
+    if (sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) signal(sig, restore_and_reraise);
+}
+
 void enter_raw_mode() {
     if (tcgetattr(STDIN_FILENO, &g_saved_termios) != 0) return;
     struct termios raw = g_saved_termios;
     cfmakeraw(&raw);
     raw.c_oflag |= OPOST | ONLCR;  // keep host-side newline handling for our own messages
-    for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGABRT, SIGBUS}) signal(sig, restore_and_reraise);
+    for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGABRT, SIGBUS}) restore_terminal_on(sig);
     std::atexit(restore_terminal);
     if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) g_raw_active = 1;
 }
 }  // namespace
+
+void restore_host_terminal() noexcept { restore_terminal(); }
 
 HostConsole::HostConsole(const std::string& spec) {
     if (spec.empty() || spec == "stdio") {

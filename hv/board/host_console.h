@@ -19,6 +19,10 @@
 
 namespace mipshv {
 
+// Puts the terminal back as it was before raw mode (if it is raw), for a
+// signal handler that is about to end the process. Async-signal-safe.
+void restore_host_terminal() noexcept;
+
 class HostConsole final : public ConsoleBackend {
 public:
     // spec: "stdio" (default), "file:PATH" (output only), or "null".

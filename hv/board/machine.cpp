@@ -107,6 +107,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         Cpu& c = *v.cpu;
         c.bus = &bus_;
         c.engine = engine_.get();
+        c.stop_request = &stop_request_;
         bus_.add_soft_tlb(&c.soft_tlb);
         c.stop_on_sensitive = opts.stop_on_sensitive;
         c.exit_on_idle = true;
@@ -293,8 +294,9 @@ void Machine::plug_virtio(std::unique_ptr<virtio::VirtioDevice> device) {
 }
 
 // Waits (up to timeout_ms) on the last card's sockets after a look at the others'.
-void Machine::poll_network(int timeout_ms) {
-    for (size_t k = 0; k < networks_.size(); ++k) networks_[k]->poll(k + 1 == networks_.size() ? timeout_ms : 0);
+void Machine::poll_network(int timeout_ms, int wake_fd) {
+    for (size_t k = 0; k < networks_.size(); ++k)
+        networks_[k]->poll(k + 1 == networks_.size() ? timeout_ms : 0, wake_fd);
 }
 
 void Machine::load_kernel(const std::string& path) {
@@ -426,17 +428,19 @@ bool Machine::idle() {
         auto guest_now = [&] {
             return host_clock ? host_ticks() : idle_start_ticks + ns_to_ticks(host_monotonic_ns() - idle_start_ns);
         };
-        for (uint64_t now = guest_now(); now < wake && !console_->quit_requested(); now = guest_now()) {
+        auto go_on = [&] { return !console_->quit_requested() && stop_request_.pending() == StopReason::NONE; };
+        for (uint64_t now = guest_now(); now < wake && go_on(); now = guest_now()) {
             waited = true;
             int ms = int(std::min<uint64_t>((wake - now) * 1000 / kCpuClockHz + 1, 50));
             if (!networks_.empty()) {
                 set_now(now);  // slirp's clock is the machine's
-                poll_network(ms);
+                poll_network(ms, stop_request_.wake_fd());
                 if (woken_any()) return true;
                 ms = 0;
             }
             if (!console_->input_open() || !uart_.ready_for_input()) {
-                ::poll(nullptr, 0, ms);
+                pollfd stop{stop_request_.wake_fd(), POLLIN, 0};
+                ::poll(&stop, 1, ms);
                 continue;
             }
             uint8_t buf[Uart16550::kFifoSize];
@@ -459,7 +463,15 @@ bool Machine::idle() {
 StopReason Machine::run(uint64_t budget) {
     stop_reason_ = run_rounds(budget);
     stopped_ = running_ < vcpus_.size() ? running_ : 0;
+    if (stop_reason_ == stop_request_.pending()) stop_request_.take();  // honoured: the next run goes on
     return stop_reason_;
+}
+
+// Any thread, or a signal handler: the request first, then every exit word
+// (the engine that runs tests the request after it sets the word).
+void Machine::request_stop(StopReason why) noexcept {
+    stop_request_.request(why);
+    for (Vcpu& v : vcpus_) v.cpu->request_check();
 }
 
 StopReason Machine::budget_spent(uint64_t limit) {
@@ -486,6 +498,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
         running_ = cursor_;
         Vcpu& v = vcpus_[cursor_];
         Cpu& c = *v.cpu;
+        if (const StopReason asked = stop_request_.pending(); asked != StopReason::NONE) return asked;
         if (v.powered && !(v.waiting && !woken(c))) {
             v.waiting = false;
             const uint64_t done = instructions();
@@ -541,6 +554,7 @@ StopReason Machine::run_rounds(uint64_t budget) {
         if (std::all_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& x) { return !x.powered || x.waiting; })) {
             const bool waited = idle();
             for (Vcpu& x : vcpus_) x.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
+            if (const StopReason asked = stop_request_.pending(); asked != StopReason::NONE) return asked;
             if (waited && return_after_host_waits_) return StopReason::IDLE;
             continue;
         }

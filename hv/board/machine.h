@@ -1,5 +1,5 @@
 // The virtual board (`-M virt`): RAM and devices on a bus, 1 to 8 vCPUs
-// each with its own execution engine, and the loaded guest, described to
+// sharing one execution engine, and the loaded guest, described to
 // the guest by a device tree. It boots Linux (UHI boot protocol: a0 = -2,
 // a1 = DTB) and runs bare-metal programs that use UHI semihosting.
 // vCPUs run interleaved on one host thread, in fixed quanta of guest
@@ -17,6 +17,7 @@
 #include "hv/board/memory_map.h"
 #include "hv/cli/options.h"
 #include "hv/cpu/cpu.h"
+#include "hv/cpu/stop_request.h"
 #include "hv/dev/cps/cm.h"
 #include "hv/dev/cps/cpc.h"
 #include "hv/dev/cps/gic.h"
@@ -68,6 +69,12 @@ public:
     // many in a row. run() then returns StopReason::IDLE; the next call
     // goes on. Idle periods that skip guest time are not waits.
     void return_after_host_waits(bool on) { return_after_host_waits_ = on; }
+    // Stops the run in progress, or the next one, at the next block
+    // boundary: run() returns `why` (INTERRUPTED or TIMEOUT) and the
+    // machine stays usable. Any thread may call it, and a signal handler.
+    void request_stop(StopReason why = StopReason::INTERRUPTED) noexcept;
+    // Takes back a request that no run has honoured yet.
+    void withdraw_stop() noexcept { stop_request_.take(); }
     // Why the last run stopped, and the guest's exit status then (the vCPU
     // that stopped it: semihosting exit, power-off, halt).
     StopReason stop_reason() const { return stop_reason_; }
@@ -110,12 +117,13 @@ private:
     void attach_drives();
     void attach_nics();
     void plug_virtio(std::unique_ptr<virtio::VirtioDevice> device);
-    void poll_network(int timeout_ms);
+    void poll_network(int timeout_ms, int wake_fd = -1);
 
     Options opts_;
     std::optional<stats::CostModelProfile> cost_model_;  // --cost-model
     std::optional<EventPrices> modelled_time_;           // --timing: its prices, in ticks
     bool return_after_host_waits_ = false;
+    StopRequest stop_request_;
     ExecMode mode_;
     uint64_t hypervisor_region_;  // physical base of the hypervisor's region
     Bus bus_;

@@ -8,6 +8,10 @@ namespace mipshv::memory_map {
 
 constexpr uint64_t kMiB = 1ull << 20;
 
+// vCPUs the board can have (-smp): its Coherent Processing System (GIC, CM,
+// CPC) is laid out for this many.
+constexpr unsigned kMaxVcpus = 8;
+
 // RAM: the first 256 MiB at physical 0 (reachable through kseg0/kseg1);
 // the rest from 512 MiB up, reachable through xkphys.
 constexpr uint64_t kRamLowBase = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <ctime>
 #include <string_view>
 
@@ -38,6 +39,17 @@ uint64_t parse_count(const std::string& option, const std::string& text) {
     uint64_t value;
     if (!parse_decimal(text, value))
         fail(option + ": expected a non-negative integer, got '" + text + "' (see --help)");
+    return value;
+}
+
+// --timeout: host seconds, with a fraction if wanted (0.5), up to a year.
+double parse_seconds(const std::string& option, const std::string& text) {
+    constexpr double kMaxSeconds = 366.0 * 24 * 3600;
+    char* end = nullptr;
+    const double value = text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))
+                             ? 0.0 : std::strtod(text.c_str(), &end);
+    if (!end || *end != '\0' || !(value > 0.0) || value > kMaxSeconds)
+        fail(option + ": expected seconds, more than 0 and at most a year (such as 30 or 0.5), got '" + text + "'");
     return value;
 }
 
@@ -98,8 +110,8 @@ uint64_t parse_code_cache(const std::string& option, const std::string& text) {
 unsigned parse_smp(const std::string& option, const std::string& text) {
     const std::string number = text.rfind("cpus=", 0) == 0 ? text.substr(5) : text;
     uint64_t n;
-    if (!parse_decimal(number, n) || n < 1 || n > kMaxVcpus)
-        fail(option + ": expected a number of vCPUs from 1 to " + std::to_string(kMaxVcpus) + " (N or cpus=N), got '" + text + "'");
+    if (!parse_decimal(number, n) || n < 1 || n > memory_map::kMaxVcpus)
+        fail(option + ": expected a number of vCPUs from 1 to " + std::to_string(memory_map::kMaxVcpus) + " (N or cpus=N), got '" + text + "'");
     return unsigned(n);
 }
 
@@ -151,6 +163,7 @@ Options parse_options(int argc, char** argv) {
         else if (name == "pcap") options.pcap_file = value();
         else if (name == "mode") options.mode = parse_mode(arg, value());
         else if (name == "max-insns") options.max_instructions = parse_count(arg, value());
+        else if (name == "timeout") options.timeout_seconds = parse_seconds(arg, value());
         else if (name == "trace") options.trace_file = value();
         else if (name == "rtc") options.rtc_base_s = parse_rtc(arg, value());
         else if (name == "clock") options.clock = parse_clock(arg, value());
@@ -228,6 +241,9 @@ std::string usage() {
            "  --timing            the guest's clock (Count, timers, devices) follows the\n"
            "                      cost model's time instead of one tick per instruction\n"
            "  --max-insns N       stop after N guest instructions (default 0 = no limit)\n"
+           "  --timeout SECONDS   stop after SECONDS of host time (exit status 124); the\n"
+           "                      --stats record is written and the disks flushed, as\n"
+           "                      on SIGINT or SIGTERM (exit status 128 + the signal)\n"
            "  --trace FILE        write an instruction trace to FILE\n"
            "  -h, --help          show this help\n"
            "  --version           show the version\n"

@@ -11,19 +11,19 @@
 
 namespace mipshv {
 
-// vCPUs a board can have, and how long each runs before the next takes
-// its turn: 10000 instructions are 100 us of virtual time, short next to
-// the kernel's timer tick and long next to a block.
-constexpr unsigned kMaxVcpus = 8;
+// How long each vCPU runs before the next takes its turn: 10000
+// instructions are 100 us of virtual time, short next to the kernel's
+// timer tick and long next to a block.
 constexpr uint64_t kDefaultQuantum = 10'000;
 
 struct Options {
     std::string kernel, initrd, append, machine = "virt", mode = "bare-metal", serial;
     uint64_t memory_bytes = 128ull << 20;
-    unsigned smp = 1;                  // vCPUs (-smp N, 1 to kMaxVcpus)
+    unsigned smp = 1;                  // vCPUs (-smp N, 1 to memory_map::kMaxVcpus)
     uint64_t quantum = kDefaultQuantum;  // guest instructions each vCPU runs in turn (--quantum)
     bool semihosting = false;
     uint64_t max_instructions = 0;  // 0 = unlimited
+    double timeout_seconds = 0;     // --timeout: host seconds before the run stops (0: none)
     std::string trace_file;
     std::string engine = "jit";     // "jit": binary translator; "interp": the reference interpreter
     uint64_t code_cache_bytes = 256ull << 20;  // the translator's code cache (--code-cache)

@@ -1,6 +1,7 @@
 // The architectural state of one MIPS64 Release 2 processor (a vCPU), plus
 // the host-side caches that make executing it fast (the software TLB).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 
@@ -9,6 +10,7 @@
 #include "hv/cpu/insn.h"
 #include "hv/cpu/segments.h"
 #include "hv/cpu/soft_tlb.h"
+#include "hv/cpu/stop_reason.h"
 #include "hv/cpu/tlb.h"
 #include "hv/stats/counters.h"
 #include "hv/stats/event_prices.h"
@@ -19,6 +21,7 @@ class Bus;
 class ExecutionEngine;
 class Semihosting;
 class Hypervisor;
+class StopRequest;
 
 // Coprocessor 0 registers that hold state (the rest are computed on read).
 struct Cp0State {
@@ -32,28 +35,6 @@ struct Cp0State {
     uint32_t count_at_base = 0;  // Count value when virtual time was `count_base`
     uint64_t count_base = 0;
 };
-
-// Why the run loop returned.
-// STUCK: the guest made no progress for millions of dispatches (e.g. its
-// exception vector cannot be fetched).
-enum class StopReason : uint8_t { NONE, BUDGET, HALT, REBOOT, SENSITIVE, IDLE, QUIT, STUCK };
-
-// Each stop reason's name, as run records (stop_reason) and the Python
-// module (Machine.run) spell it. A switch, so a new reason without a name
-// is a compiler warning.
-constexpr const char* stop_reason_name(StopReason r) {
-    switch (r) {
-        case StopReason::NONE: return "none";
-        case StopReason::BUDGET: return "budget";
-        case StopReason::HALT: return "halt";
-        case StopReason::REBOOT: return "reboot";
-        case StopReason::SENSITIVE: return "sensitive";
-        case StopReason::IDLE: return "idle";
-        case StopReason::QUIT: return "quit";
-        case StopReason::STUCK: return "stuck";
-    }
-    return "?";
-}
 
 // The reset vector region, where boot-exception vectors are by default.
 constexpr uint64_t kResetBootBase = 0xffffffffbfc00000ull;
@@ -156,6 +137,9 @@ public:
 
     Bus* bus = nullptr;
     ExecutionEngine* engine = nullptr;
+    // A stop asked for from outside (another thread, a signal): the engines
+    // stop at the next block that is not stub code (null: nobody can ask).
+    const StopRequest* stop_request = nullptr;
     Semihosting* semihosting = nullptr;
 
     // --timing: an event a profile may price dearly (an exception, an exit,
@@ -173,7 +157,10 @@ public:
     }
     // Something the run loop looks at between blocks changed (an interrupt
     // may be pending, the timer deadline moved, time jumped).
-    void request_check() { exit_instret = 0; }
+    // (Atomic, as a stop request may zero it from another thread.)
+    void request_check() { set_exit_instret(0); }
+    void set_exit_instret(uint64_t at) { std::atomic_ref(exit_instret).store(at, std::memory_order_relaxed); }
+    uint64_t load_exit_instret() { return std::atomic_ref(exit_instret).load(std::memory_order_relaxed); }
 };
 
 // Deterministic Count rate: one Count tick every two instructions, as on

@@ -7,6 +7,7 @@
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/mmu.h"
+#include "hv/cpu/stop_request.h"
 #include "hv/engine/class_counts.h"
 #include "hv/engine/decision.h"
 #include "hv/isa/decoder.h"
@@ -296,7 +297,16 @@ void BlockEngine::run(Cpu& c, uint64_t budget) {
             // cost as much as the rest of a dispatch.)
             room = std::min(room, c.ticks_per_insn == 1 ? ticks_left : ticks_left / c.ticks_per_insn);
         }
-        c.exit_instret = c.instret + room;
+        c.set_exit_instret(c.instret + room);
+        // A stop asked for from outside, tested after the exit word is set:
+        // the asker zeroes the word after setting the request, so either
+        // this sees the request or translated code sees the zero (but for
+        // the store buffer's few cycles, when the block runs to `room`).
+        if (c.stop_request)
+            if (const StopReason why = c.stop_request->pending(); why != StopReason::NONE && !c.in_hypervisor_code(c.pc)) {
+                c.request_stop(why);
+                break;
+            }
         // An interrupt waits while the vCPU is in stub code (above): the
         // guest code the stub returns to comes back here before it runs
         // (translated code does not test for pending interrupts itself).

@@ -115,10 +115,11 @@ SlirpBackend::~SlirpBackend() {
 
 void SlirpBackend::from_guest(const uint8_t* frame, size_t len) { slirp_input(slirp_, frame, int(len)); }
 
-void SlirpBackend::poll(int timeout_ms) {
+void SlirpBackend::poll(int timeout_ms, int wake_fd) {
     pollfds_.clear();
     uint32_t slirp_timeout = uint32_t(std::max(timeout_ms, 0));
     slirp_pollfds_fill(slirp_, &slirp_timeout, &SlirpCallbacks::add_poll, this);
+    if (wake_fd >= 0) pollfds_.push_back({wake_fd, POLLIN, 0});  // (after slirp's: its indices stay)
     const int wait = std::min<int64_t>(timeout_ms, slirp_timeout);
     const int n = ::poll(pollfds_.data(), pollfds_.size(), std::max(wait, 0));
     slirp_pollfds_poll(slirp_, n < 0, &SlirpCallbacks::get_revents, this);

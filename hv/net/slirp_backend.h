@@ -31,8 +31,8 @@ public:
     // One frame from the guest (without the virtio-net header).
     void from_guest(const uint8_t* frame, size_t len);
     // Services host sockets and slirp's timers, waiting up to `timeout_ms`
-    // for host activity (0: just look).
-    void poll(int timeout_ms);
+    // for host activity (0: just look), or until `wake_fd` is readable.
+    void poll(int timeout_ms, int wake_fd = -1);
     // Errors slirp reported about the guest's traffic.
     uint64_t guest_errors() const { return guest_errors_; }
 

@@ -366,7 +366,7 @@ bool Hypervisor::hypercall_exit(Cpu& c, const Insn& i) {
 // the block goes on.
 bool Hypervisor::eret_after(Cpu& c, const Insn& i) {
     const uint64_t retired_with_eret = c.instret + i.seq + 2;
-    if ((i.state & insn_state::IN_DELAY_SLOT) || c.trace || retired_with_eret > c.exit_instret ||
+    if ((i.state & insn_state::IN_DELAY_SLOT) || c.trace || retired_with_eret > c.load_exit_instret() ||
         interrupt_pending(c))
         return true;
     exception_return(c);

@@ -39,5 +39,7 @@ expect_error "command line longer than the kernel's" "-append: 5000 bytes" -kern
 expect_error "unknown mode" "mode" -kernel "$good" --mode warp
 expect_error "unknown machine" "machine" -kernel "$good" -M nosuchboard
 expect_error "unknown engine" "engine" -kernel "$good" --engine bogus
+expect_error "zero --timeout" "--timeout: expected seconds" -kernel "$good" --timeout 0
+expect_error "--timeout not a number" "--timeout: expected seconds" -kernel "$good" --timeout soon
 
 summary

@@ -9,8 +9,8 @@ these settings and not some default.
      ICANON, ECHO, ISIG, IEXTEN, ICRNL, IXON; 8-bit; VMIN 1, VTIME 0;
      output post-processing kept, ONLCR); typed input reaches the guest
      untranslated (Enter as CR) and Ctrl-A Ctrl-A sends one Ctrl-A (busybox's
-     start-of-line key). SIGTERM ends mipshv by that signal and leaves the
-     terminal exactly as it was.
+     start-of-line key). SIGTERM stops the guest, and mipshv exits with
+     status 143 and leaves the terminal exactly as it was.
   2. Ctrl-A x typed at the shell ends mipshv with status 0 and the line
      "mipshv: terminated (Ctrl-A x)" on stderr; the terminal is restored.
   3. Ctrl-A x typed while the guest never reads its console (a bare-metal
@@ -42,6 +42,7 @@ from linux_guest import PROMPT, options
 
 IFLAG, OFLAG, CFLAG, LFLAG, ISPEED, OSPEED, CC = range(7)
 TERMINATED = ["mipshv: terminated (Ctrl-A x)"]  # mipshv's stderr, line by line, after Ctrl-A x
+STOPPED_BY_SIGTERM = "mipshv: stopped by SIGTERM"
 
 
 class Terminal:
@@ -229,7 +230,9 @@ def main():
         term.expect(PROMPT, 10)
         proc.send_signal(signal.SIGTERM)
         status = term.wait(proc, 10)
-        check("run 1: SIGTERM ends mipshv by that signal", status == -signal.SIGTERM, status)
+        err = proc.stderr.read().decode(errors="replace")
+        check("run 1: SIGTERM stops the guest and mipshv exits with 128 + SIGTERM, saying so",
+              status == 128 + signal.SIGTERM and err.strip().splitlines() == [STOPPED_BY_SIGTERM], (status, err))
         restored(1, term, "after SIGTERM ")
 
     session(1, linux, raw_then_sigterm)

@@ -21,7 +21,7 @@ void check_limits(const mipshv::Options& o) {
     using namespace mipshv;
     if (o.kernel.empty() && !o.show_help && !o.show_version) wrong("accepted without -kernel");
     if (o.memory_bytes < (1ull << 20) || o.memory_bytes > (16ull << 30) || o.memory_bytes % 4096) wrong("-m out of limits");
-    if (o.smp < 1 || o.smp > kMaxVcpus) wrong("-smp out of limits");
+    if (o.smp < 1 || o.smp > memory_map::kMaxVcpus) wrong("-smp out of limits");
     if (o.quantum < 100 || o.quantum > 10'000'000) wrong("--quantum out of limits");
     if (o.code_cache_bytes < (1ull << 20) || o.code_cache_bytes > (1ull << 30)) wrong("--code-cache out of limits");
     if (o.append.size() > 4095) wrong("-append longer than the guest kernel's command line accepted");

@@ -2212,11 +2212,6 @@ void load_program(Machine& m, const Program& p) {
     c.pc = kKseg0 + kProloguePa;
 }
 
-const char* stop_name(StopReason s) {
-    static const char* const kNames[] = {"none", "budget", "halt", "reboot", "sensitive", "idle", "quit", "stuck"};
-    return size_t(s) < std::size(kNames) ? kNames[size_t(s)] : "?";
-}
-
 // Every piece of architectural state, as (name, index, value): index -1
 // for a scalar, -2 for a counter (named by the counters.def row).
 template <typename F>
@@ -2300,7 +2295,7 @@ bool compare(Machine& a, Machine& b, StopReason ra, StopReason rb, bool full_mem
         va.push_back(v);
     });
     visit_state(b, [&](const char*, int, uint64_t v) { vb.push_back(v); });
-    if (ra != rb) diffs.push_back(std::string("run() returned: interp ") + stop_name(ra) + ", jit " + stop_name(rb));
+    if (ra != rb) diffs.push_back(std::string("run() returned: interp ") + stop_reason_name(ra) + ", jit " + stop_reason_name(rb));
     for (size_t k = 0; k < va.size() && k < vb.size(); ++k)
         if (va[k] != vb[k])
             diffs.push_back(field_name(names[k].first, names[k].second) + ": interp " + hex(va[k]) + ", jit " + hex(vb[k]));
@@ -2643,7 +2638,7 @@ void print_outcome(const Outcome& o) {
     }
     std::printf("  state differs after schedule step %zu (budget %" PRIu64 "), interp at %" PRIu64
                 " instructions, interp stop %s:\n",
-                o.step, o.budget, o.insns, stop_name(o.stop));
+                o.step, o.budget, o.insns, stop_reason_name(o.stop));
     size_t k = 0;
     for (const std::string& d : o.diffs) {
         if (++k > 40) {
@@ -2858,7 +2853,7 @@ void handle(const Args& args, Runner& runner, unsigned slot, uint64_t k, const P
         std::printf("case %" PRIu64 ": %zu words, %s%s, %" PRIu64 " insns, %" PRIu64 " exceptions (%" PRIu64
                     " interrupts), stop %s: %s\n",
                     k, p.body.size(), seg_name(p.cfg.seg), p.cfg.user ? (p.cfg.supervisor ? " supervisor" : " user") : "", o.insns, o.counters.exceptions,
-                    o.counters.interrupts, stop_name(o.stop), o.mismatch ? "MISMATCH" : "ok");
+                    o.counters.interrupts, stop_reason_name(o.stop), o.mismatch ? "MISMATCH" : "ok");
     if (!args.save.empty() && !(o.mismatch && args.do_minimize)) save_program(p, args.save);
     if (!o.mismatch) {
         ++t.passed;

@@ -2,6 +2,7 @@
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -162,6 +163,57 @@ def test_run_until_and_expect_time_out_on_a_guest_that_never_stops(spinning_gues
         assert vm.stop_reason is None
         start = vm.instructions
         assert vm.run_until(lambda v: v.instructions > start, timeout=10) is None
+
+
+@pytest.mark.parametrize("engine", mipshv.ENGINES)
+def test_interrupt_from_another_thread_stops_the_guest_and_it_runs_on(spinning_guest, engine):
+    with mipshv.VM(kernel=spinning_guest, memory="64M", engine=engine) as vm:
+        asker = threading.Timer(0.3, vm.interrupt)
+        asker.start()
+        with pytest.raises(mipshv.Interrupted):
+            vm.run_until(timeout=60)  # (not interrupted: TimeoutError after a minute)
+        asker.join()
+        assert vm.stop_reason is None
+        start = vm.instructions
+        assert vm.run_until(lambda v: v.instructions > start + 10_000_000, timeout=30) is None
+        # Asked for between runs, the stop ends the next run before it runs anything.
+        vm.interrupt()
+        at = vm.instructions
+        with pytest.raises(mipshv.Interrupted):
+            vm.expect("never printed", timeout=60)
+        assert vm.instructions == at
+        assert vm.run_until(lambda v: v.instructions > at, timeout=30) is None
+
+
+def test_ctrl_c_during_a_run_raises_keyboard_interrupt_and_the_vm_runs_on(spinning_guest):
+    with mipshv.VM(kernel=spinning_guest, memory="64M") as vm:
+        ctrl_c = threading.Timer(0.3, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+        ctrl_c.start()
+        with pytest.raises(KeyboardInterrupt):
+            vm.run_until(timeout=60)  # (the run not stopped: TimeoutError after a minute)
+        ctrl_c.join()
+        assert vm.stop_reason is None
+        # Python's own handler is back once the run is over.
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        start = vm.instructions
+        assert vm.run_until(lambda v: v.instructions > start + 10_000_000, timeout=30) is None
+
+
+def test_interrupt_wakes_a_linux_guest_that_waits_on_the_host(linux):
+    """With a network card an idle guest waits on host time (here `sleep 2`): the
+    interrupt ends that wait, and the guest then goes on to the end of its command."""
+    with mipshv.VM(mode="on-demand", nics=["user"], **linux) as vm:
+        vm.expect(mipshv.PROMPT, timeout=120)
+        vm.send("sleep 2; echo slept\n")
+        vm.expect(r"echo slept\r?\n", timeout=30)
+        asker = threading.Timer(0.3, vm.interrupt)
+        asker.start()
+        with pytest.raises(mipshv.Interrupted):
+            vm.expect("slept", timeout=60)
+        asker.join()
+        assert "slept" not in vm.output[vm._cursor:]
+        vm.expect("slept", timeout=60)
+        assert vm.run("echo $((6 * 7))") == "42"
 
 
 def _run_alone(kernel, mode):
