@@ -26,6 +26,10 @@ struct Block {
     // Invalidated (its code was written) while it may still be running: the
     // code after a followed jump then must not run (see block_engine.cpp).
     bool dropped = false;
+    // Runs an engine that translates gives to the interpreter before it
+    // translates the block (BlockEngine::build: a block that starts where a
+    // run stopped, which seldom runs again).
+    uint8_t interpret_first = 0;
     std::vector<Insn> insns;
     ClassCounts classes{};  // what all of insns retire, by cost class
     ClassMembers class_members{};  // which of insns retire as each class

@@ -203,6 +203,12 @@ void Jit::run_whole(Cpu& c, Block& b) {
         interpret(c, b, b.insns.data() + b.insns.size());
         return;
     }
+    if (b.interpret_first) {  // (not yet worth translating: see note_resume_point)
+        --b.interpret_first;
+        pending_ = Pending::NONE;  // the last exit is not linked to it
+        interpret(c, b, b.insns.data() + b.insns.size());
+        return;
+    }
     const unsigned mode = c.mmu_mode;
     const Block::HostCode& code = code_for(c, b, mode);
     link_to(b, code, mode);
