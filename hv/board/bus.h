@@ -110,6 +110,8 @@ public:
     // [pa, pa+len) is the hypervisor's: not guest RAM for devices either,
     // just as guest loads and stores there are bus errors.
     void keep_from_guest(uint64_t pa, uint64_t len) { kept_pa_ = pa, kept_len_ = len; }
+    // Whether `pa` is in that range (the one record of it: the MMU asks too).
+    bool kept_from_guest(uint64_t pa) const { return pa - kept_pa_ < kept_len_; }
 
     // Adds a device window; throws Error when it overlaps RAM or another window.
     void map_device(uint64_t base, uint64_t size, MmioDevice* dev);

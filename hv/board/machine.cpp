@@ -24,6 +24,7 @@
 #include "hv/dev/virtio/block.h"
 #include "hv/isa/disasm.h"
 #include "hv/stats/cost_model.h"
+#include "hv/stats/run_record.h"
 
 namespace mipshv {
 
@@ -118,7 +119,7 @@ Machine::Machine(const Options& opts, std::unique_ptr<ConsoleBackend> console)
         for (Vcpu& v : vcpus_) hypervisor_->attach(*v.cpu);
         if (!opts.system_map.empty()) hypervisor_->symbols().load_system_map(opts.system_map);
     }
-    if (!opts.cost_model.empty()) cost_model_ = load_cost_model(opts.cost_model);
+    if (!opts.cost_model.empty()) cost_model_ = std::make_unique<stats::CostModelProfile>(load_cost_model(opts.cost_model));
     if (opts.timing) {
         modelled_time_ = event_prices(*cost_model_, opts.cost_model, double(kCpuClockHz));
         for (Vcpu& v : vcpus_) v.cpu->modelled_time = &*modelled_time_;  // (reset scheduled a look at the timer)
@@ -620,7 +621,7 @@ stats::RunRecord Machine::run_record(double wall_seconds) const {
         auto& total = *r.mutable_hypervisor()->mutable_exits_by_kind();
         for (unsigned n = 0; n < vcpus_.size(); ++n) {
             auto& mine = *r.mutable_vcpus(int(n))->mutable_exits_by_kind();
-            hypervisor_->fill_exits_by_kind(n, mine);
+            hypervisor_->each_exit_by_kind(n, [&](const std::string& kind, uint64_t count) { mine[kind] += count; });
             if (const uint64_t mmio = cpu(n).counters.exits_mmio) {
                 mine["mmio"] = mmio;
                 total["mmio"] += mmio;

@@ -31,10 +31,17 @@
 #include "hv/net/slirp_backend.h"
 #include "hv/engine/engine.h"
 #include "hv/loader/elf_image.h"
-#include "hv/stats/run_record.h"
 #include "hv/vmm/hypervisor.h"
 
 namespace mipshv {
+
+// (The records' Protobuf classes: only machine.cpp and its callers that
+// read a record include them.)
+namespace stats {
+class RunRecord;
+class DeviceRecord;
+class CostModelProfile;
+}  // namespace stats
 
 // One vCPU of the board: its architectural state (with its own TLB and
 // software TLB) and its place in the turn loop. The vCPUs share guest
@@ -120,7 +127,7 @@ private:
     void poll_network(int timeout_ms, int wake_fd = -1);
 
     Options opts_;
-    std::optional<stats::CostModelProfile> cost_model_;  // --cost-model
+    std::unique_ptr<stats::CostModelProfile> cost_model_;  // --cost-model
     std::optional<EventPrices> modelled_time_;           // --timing: its prices, in ticks
     bool return_after_host_waits_ = false;
     StopRequest stop_request_;

@@ -19,6 +19,7 @@
 #include "hv/board/machine.h"
 #include "hv/common/error.h"
 #include "hv/stats/cost_model.h"
+#include "hv/stats/run_record.h"
 
 namespace {
 using namespace mipshv;

@@ -130,10 +130,6 @@ public:
     // appears to the guest kernel (0: not mapped).
     Hypervisor* vmm = nullptr;
     uint64_t comm_window_va = 0, comm_window_pa = 0;
-    // The hypervisor's region is not guest memory: guest loads and stores
-    // there fault as bus errors, except through the communication window.
-    uint64_t hyp_region_pa = 0, hyp_region_end = 0;
-    bool is_hypervisor_memory(uint64_t pa) const { return pa >= hyp_region_pa && pa < hyp_region_end; }
 
     Bus* bus = nullptr;
     ExecutionEngine* engine = nullptr;

@@ -120,10 +120,11 @@ bool raise_misaligned(Cpu& c, const Insn& i, uint64_t va, Access access) {
     return raise_address_error(c, i, access == Access::STORE ? Exc::ADES : Exc::ADEL, va);
 }
 
-// A guest data access to the hypervisor's region, other than through the
-// communication window: as if nothing were there.
+// A guest data access to the hypervisor's region (which the bus keeps from
+// the guest), other than through the communication window: as if nothing
+// were there, a bus error.
 static bool hidden_from_guest(const Cpu& c, uint64_t va, uint64_t pa) {
-    return c.is_hypervisor_memory(pa) && !in_comm_window(c, va);
+    return c.bus->kept_from_guest(pa) && !in_comm_window(c, va);
 }
 
 bool load_slow(Cpu& c, const Insn& i, uint64_t va, unsigned size, uint64_t& value) {

@@ -16,6 +16,7 @@
 #include "hv/cpu/mmu.h"
 #include "hv/engine/engine.h"
 #include "hv/isa/decoder.h"
+#include "hv/stats/run_record.pb.h"
 #include "hv/vmm/comm_page.h"
 #include "hv/vmm/exits.h"
 
@@ -99,7 +100,7 @@ Hypervisor::Hypervisor(ExecMode mode, Bus& bus, uint64_t region_pa, uint64_t reg
       start_ns_(now_ns()) {
     if (comm_page::stubs_offset(vcpus) >= region_size) throw Error("mipshv: the hypervisor's region has no room for the stubs");
     static_assert(sizeof(Cp0State) <= comm_page::kSaveSlot0, "the virtual CP0 must fit below the save slots");
-    // Device DMA cannot reach the region either (the CPU's side: Cpu::is_hypervisor_memory).
+    // Neither guest loads and stores (mmu.cpp's hidden_from_guest) nor device DMA reach it.
     bus.keep_from_guest(region_pa, region_size);
 }
 
@@ -108,8 +109,6 @@ void Hypervisor::attach(Cpu& c) {
     c.vmm = this;
     c.comm_window_va = comm_page::kWindowVa;
     c.comm_window_pa = region_pa_ + comm_page::window_offset(c.id);
-    c.hyp_region_pa = region_pa_;
-    c.hyp_region_end = region_pa_ + region_size_;
     // Stub code so far; grows as the patcher writes stubs (see decide).
     c.hyp_code_pa_begin = region_pa_ + comm_page::stubs_offset(unsigned(vcpus_.size()));
     c.hyp_code_pa_end = c.hyp_code_pa_begin;
@@ -425,18 +424,20 @@ bool Hypervisor::emulate_tlb(Cpu& c, const Insn& d) {
     }
 }
 
-void Hypervisor::fill_exits_by_kind(unsigned vcpu, google::protobuf::Map<std::string, uint64_t>& out) const {
+void Hypervisor::each_exit_by_kind(unsigned vcpu, const std::function<void(const std::string&, uint64_t)>& fn) const {
     const PerVcpu& v = vcpus_.at(vcpu);
     ExitsByKind kinds = v.exits_by_kind;
     for (uint32_t index = 0; index < v.hypercalls.size(); ++index)
         if (v.hypercalls[index].count) kinds.count(patcher_.record(index), v.hypercalls[index].count);
-    kinds.each([&](const std::string& name, uint64_t count) { out[name] += count; });
+    kinds.each(fn);
 }
 
 void Hypervisor::fill_record(stats::RunRecord& record, double wall_seconds) const {
     stats::HypervisorRecord& h = *record.mutable_hypervisor();
     h.set_mode(std::string(exec_mode_name(mode_)));
-    for (unsigned n = 0; n < vcpus_.size(); ++n) fill_exits_by_kind(n, *h.mutable_exits_by_kind());
+    auto& total = *h.mutable_exits_by_kind();
+    for (unsigned n = 0; n < vcpus_.size(); ++n)
+        each_exit_by_kind(n, [&](const std::string& kind, uint64_t count) { total[kind] += count; });
     for (const auto& [name, count] : patcher_.applied()) (*h.mutable_patches())[name] = count;
     h.set_patches_dropped(patcher_.dropped());
     h.set_words_scanned(patcher_.words_scanned());

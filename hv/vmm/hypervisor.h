@@ -9,18 +9,20 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "hv/cpu/cpu.h"
-#include "hv/stats/run_record.pb.h"
 #include "hv/vmm/exec_mode.h"
 #include "hv/vmm/kernel_symbols.h"
 #include "hv/vmm/patcher.h"
 #include "hv/vmm/site_counts.h"
 
 namespace mipshv {
+
+namespace stats { class RunRecord; }  // (its Protobuf headers stay in hypervisor.cpp)
 
 class Bus;
 
@@ -58,8 +60,8 @@ public:
     // or the kernel ELF's.
     KernelSymbols& symbols() { return symbols_; }
     void fill_record(stats::RunRecord& record, double wall_seconds) const;
-    // vCPU n's exits by kind ("mtc0 Status", "tlbwr", ...).
-    void fill_exits_by_kind(unsigned vcpu, google::protobuf::Map<std::string, uint64_t>& out) const;
+    // vCPU n's exits by kind ("mtc0 Status", "tlbwr", ...): fn(kind, count).
+    void each_exit_by_kind(unsigned vcpu, const std::function<void(const std::string&, uint64_t)>& fn) const;
 
 private:
     bool emulate_at(Cpu& c, const Insn& d, uint16_t seq);

@@ -15,6 +15,7 @@
 
 #include "hv/board/bus.h"
 #include "hv/board/machine.h"
+#include "hv/stats/run_record.h"
 #include "hv/common/error.h"
 #include "hv/cpu/exception.h"
 #include "hv/engine/engine.h"

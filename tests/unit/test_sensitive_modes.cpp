@@ -24,6 +24,7 @@
 
 #include "hv/board/bus.h"
 #include "hv/board/machine.h"
+#include "hv/stats/run_record.h"
 #include "hv/cpu/cp0.h"
 #include "hv/cpu/exception.h"
 #include "hv/cpu/mmu.h"

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hv/board/machine.h"
+#include "hv/stats/run_record.h"
 #include "hv/board/memory_map.h"
 #include "hv/cli/options.h"
 #include "hv/cpu/cp0_bits.h"
