@@ -52,8 +52,9 @@ public:
 
     // Pages of RAM that hold translated guest code (of any engine): stores
     // to them must invalidate blocks, so they never take the store fast path.
-    // Each engine (one per vCPU) says when it has code on a page and when
-    // no longer; the page is a code page while any engine has.
+    // Each engine (a board has one, which its vCPUs share; a test may make
+    // several) says when it has code on a page and when no longer; the page
+    // is a code page while any engine has.
     bool is_code_page(uint64_t pa) const {
         uint64_t page = ram_offset(pa) >> 12;
         return page < code_pages_.size() && code_pages_[page];
@@ -143,7 +144,7 @@ private:
     uint8_t* ram_;  // mmap'ed so untouched guest RAM costs no host memory
     uint64_t ram_size_, low_window_, high_base_;
     std::vector<Window> windows_;
-    std::vector<uint8_t> code_pages_;  // engines with code on the page (at most kMaxVcpus)
+    std::vector<uint8_t> code_pages_;  // per page, how many engines have code on it
     std::vector<uint8_t> patched_pages_;
     std::vector<ExecutionEngine*> engines_;
     std::vector<SoftTlb*> soft_tlbs_;
