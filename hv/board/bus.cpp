@@ -136,7 +136,7 @@ void Bus::report_bus_error(uint64_t pa, unsigned size, bool write, const Window*
 bool Bus::mmio_read(uint64_t pa, unsigned size, uint64_t& value, unsigned vcpu) {
     const Window* w = find(pa, size);
     if (w && w->dev->accepts(pa - w->base, size)) {
-        value = w->dev->read_from(vcpu, pa - w->base, size);
+        value = w->dev->read(pa - w->base, size, vcpu);
         return true;
     }
     report_bus_error(pa, size, false, w);
@@ -146,7 +146,7 @@ bool Bus::mmio_read(uint64_t pa, unsigned size, uint64_t& value, unsigned vcpu) 
 bool Bus::mmio_write(uint64_t pa, unsigned size, uint64_t value, unsigned vcpu) {
     const Window* w = find(pa, size);
     if (w && w->dev->accepts(pa - w->base, size)) {
-        w->dev->write_from(vcpu, pa - w->base, size, value);
+        w->dev->write(pa - w->base, size, value, vcpu);
         return true;
     }
     report_bus_error(pa, size, true, w);

@@ -12,7 +12,7 @@ enum Reg : uint64_t {
 GoldfishRtc::GoldfishRtc(uint64_t base_ns, std::function<uint64_t()> now_ns, std::function<void(bool)> irq)
     : base_ns_(base_ns), now_ns_(std::move(now_ns)), irq_(std::move(irq)) {}
 
-uint64_t GoldfishRtc::read(uint64_t offset, unsigned) {
+uint64_t GoldfishRtc::on_read(unsigned, uint64_t offset, unsigned) {
     switch (offset) {
         case TIME_LOW: {
             // Reading the low half latches the high half, so the pair is consistent.
@@ -29,7 +29,7 @@ uint64_t GoldfishRtc::read(uint64_t offset, unsigned) {
     }
 }
 
-void GoldfishRtc::write(uint64_t offset, unsigned, uint64_t value) {
+void GoldfishRtc::on_write(unsigned, uint64_t offset, unsigned, uint64_t value) {
     uint32_t v = uint32_t(value);
     switch (offset) {
         case TIME_HIGH: pending_time_high_ = v; break;

@@ -17,8 +17,8 @@ public:
 
     std::string name() const override { return "goldfish-rtc"; }
     bool accepts(uint64_t offset, unsigned size) const override { return aligned_access_of(4, offset, size); }
-    uint64_t read(uint64_t offset, unsigned size) override;
-    void write(uint64_t offset, unsigned size, uint64_t value) override;
+    uint64_t on_read(unsigned, uint64_t offset, unsigned size) override;
+    void on_write(unsigned, uint64_t offset, unsigned size, uint64_t value) override;
 
     // Machine time (ns) at which the alarm fires, or UINT64_MAX.
     uint64_t alarm_deadline_ns() const;

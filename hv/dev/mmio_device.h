@@ -15,19 +15,17 @@ public:
     virtual std::string name() const = 0;
     // Whether an access of `size` bytes at `offset` exists on this device.
     virtual bool accepts(uint64_t offset, unsigned size) const = 0;
-    virtual uint64_t read(uint64_t offset, unsigned size) = 0;
-    virtual void write(uint64_t offset, unsigned size, uint64_t value) = 0;
-    // The same access, made by vCPU `vcpu`: what the bus calls. Devices
-    // with a per-CPU view of their registers (the GIC's and the CM's local
-    // sections) override these; the rest answer every vCPU alike.
-    virtual uint64_t read_from(unsigned vcpu, uint64_t offset, unsigned size) {
-        (void)vcpu;
-        return read(offset, size);
-    }
-    virtual void write_from(unsigned vcpu, uint64_t offset, unsigned size, uint64_t value) {
-        (void)vcpu;
-        write(offset, size, value);
-    }
+    // An access made by vCPU `vcpu` (the bus says which). Devices with a
+    // per-CPU view of their registers (the GIC's and the CM's local
+    // sections) read it; the rest answer every vCPU alike.
+    uint64_t read(uint64_t offset, unsigned size, unsigned vcpu = 0) { return on_read(vcpu, offset, size); }
+    void write(uint64_t offset, unsigned size, uint64_t value, unsigned vcpu = 0) { on_write(vcpu, offset, size, value); }
+
+protected:
+    // What a device implements: one pair (a device declares no read or
+    // write of its own, which would hide these).
+    virtual uint64_t on_read(unsigned vcpu, uint64_t offset, unsigned size) = 0;
+    virtual void on_write(unsigned vcpu, uint64_t offset, unsigned size, uint64_t value) = 0;
 };
 
 // The common rule: only `size`-byte accesses, naturally aligned.

@@ -4,7 +4,7 @@
 
 namespace mipshv {
 
-void Syscon::write(uint64_t offset, unsigned, uint64_t value) {
+void Syscon::on_write(unsigned, uint64_t offset, unsigned, uint64_t value) {
     if (offset != 0) return;
     if (uint32_t(value) == memory_map::kSysconPoweroff) on_request_(SysconRequest::POWEROFF);
     else if (uint32_t(value) == memory_map::kSysconReboot) on_request_(SysconRequest::REBOOT);

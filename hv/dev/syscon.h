@@ -16,8 +16,8 @@ public:
     std::string name() const override { return "syscon"; }
     // A 32-bit register map (regmap's default width).
     bool accepts(uint64_t offset, unsigned size) const override { return aligned_access_of(4, offset, size); }
-    uint64_t read(uint64_t, unsigned) override { return 0; }
-    void write(uint64_t offset, unsigned size, uint64_t value) override;
+    uint64_t on_read(unsigned, uint64_t, unsigned) override { return 0; }
+    void on_write(unsigned, uint64_t offset, unsigned size, uint64_t value) override;
 
 private:
     std::function<void(SysconRequest)> on_request_;

@@ -22,7 +22,7 @@ void Uart16550::receive(uint8_t byte) {
     update_irq();
 }
 
-uint64_t Uart16550::read(uint64_t offset, unsigned) {
+uint64_t Uart16550::on_read(unsigned, uint64_t offset, unsigned) {
     uint8_t v = 0;
     switch (offset) {
         case RBR_THR:
@@ -52,7 +52,7 @@ uint64_t Uart16550::read(uint64_t offset, unsigned) {
     return v;
 }
 
-void Uart16550::write(uint64_t offset, unsigned, uint64_t value) {
+void Uart16550::on_write(unsigned, uint64_t offset, unsigned, uint64_t value) {
     uint8_t v = uint8_t(value);
     switch (offset) {
         case RBR_THR:

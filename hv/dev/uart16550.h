@@ -20,8 +20,8 @@ public:
     std::string name() const override { return "uart16550"; }
     // Byte registers (reg-io-width 1), as Linux's 8250 driver accesses them.
     bool accepts(uint64_t offset, unsigned size) const override { return aligned_access_of(1, offset, size); }
-    uint64_t read(uint64_t offset, unsigned size) override;
-    void write(uint64_t offset, unsigned size, uint64_t value) override;
+    uint64_t on_read(unsigned, uint64_t offset, unsigned size) override;
+    void on_write(unsigned, uint64_t offset, unsigned size, uint64_t value) override;
 
     void receive(uint8_t byte);  // host -> guest
     // The guest listens (receive interrupts on) and has drained what it got.

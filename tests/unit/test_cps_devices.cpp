@@ -40,8 +40,8 @@ struct GicRig {
     explicit GicRig(unsigned vps)
         : gic(vps, [this](unsigned vp, unsigned pin, bool level) { events.push_back({vp, pin, level}); },
               [this] { return count; }) {}
-    uint32_t rd(uint64_t off, unsigned vcpu = 0) { return uint32_t(gic.read_from(vcpu, off, 4)); }
-    void wr(uint64_t off, uint32_t v, unsigned vcpu = 0) { gic.write_from(vcpu, off, 4, v); }
+    uint32_t rd(uint64_t off, unsigned vcpu = 0) { return uint32_t(gic.read(off, 4, vcpu)); }
+    void wr(uint64_t off, uint32_t v, unsigned vcpu = 0) { gic.write(off, 4, v, vcpu); }
     // What irq-mips-gic.c does for a shared interrupt routed to `vp` on pin 0 (IP2).
     void route(unsigned intr, unsigned vp, unsigned pin = 0) {
         wr(kGicMapPin + 4 * intr, 0x80000000u | pin);
@@ -364,8 +364,8 @@ struct CmRig {
     Cm cm;
     explicit CmRig(unsigned cores, uint64_t cpc = kCpcBase)
         : cm(cores, kGcrBase, kGicBase, cpc, [this](unsigned core) { released.push_back(core); }) {}
-    uint32_t rd(uint64_t off, unsigned vcpu = 0) { return uint32_t(cm.read_from(vcpu, off, 4)); }
-    void wr(uint64_t off, uint32_t v, unsigned vcpu = 0) { cm.write_from(vcpu, off, 4, v); }
+    uint32_t rd(uint64_t off, unsigned vcpu = 0) { return uint32_t(cm.read(off, 4, vcpu)); }
+    void wr(uint64_t off, uint32_t v, unsigned vcpu = 0) { cm.write(off, 4, v, vcpu); }
 };
 
 }  // namespace
@@ -531,8 +531,8 @@ struct CpcRig {
     explicit CpcRig(unsigned cores)
         : cpc(cores, [this](unsigned c) { calls.push_back({'u', c}); },
               [this](unsigned c) { calls.push_back({'d', c}); }) {}
-    uint32_t rd(uint64_t off, unsigned vcpu = 0) { return uint32_t(cpc.read_from(vcpu, off, 4)); }
-    void wr(uint64_t off, uint32_t v, unsigned vcpu = 0) { cpc.write_from(vcpu, off, 4, v); }
+    uint32_t rd(uint64_t off, unsigned vcpu = 0) { return uint32_t(cpc.read(off, 4, vcpu)); }
+    void wr(uint64_t off, uint32_t v, unsigned vcpu = 0) { cpc.write(off, 4, v, vcpu); }
     using Calls = std::vector<std::pair<char, unsigned>>;
 };
 
@@ -721,10 +721,10 @@ TEST_CASE("GIC: random register sequences keep its invariants", "[cps]") {
             const unsigned intr = unsigned(ra.below(Gic::kSharedInterrupts));
             const unsigned vcpu = unsigned(ra.below(vps));
             switch (ra.below(4)) {
-            case 0: gic.write_from(vcpu, 0x500 + 4 * intr, 4, 0x80000000u | ra.below(Gic::kPins)); break;
-            case 1: gic.write_from(vcpu, 0x2000 + 0x20 * intr, 4, 1u << ra.below(vps)); break;
-            case 2: gic.write_from(vcpu, 0x380 + 4 * (intr / 32), 4, 1u << (intr % 32)); break;
-            default: gic.write_from(vcpu, 0x280, 4, (ra.below(2) ? 0x80000000u : 0) | intr); break;
+            case 0: gic.write(0x500 + 4 * intr, 4, 0x80000000u | ra.below(Gic::kPins), vcpu); break;
+            case 1: gic.write(0x2000 + 0x20 * intr, 4, 1u << ra.below(vps), vcpu); break;
+            case 2: gic.write(0x380 + 4 * (intr / 32), 4, 1u << (intr % 32), vcpu); break;
+            default: gic.write(0x280, 4, (ra.below(2) ? 0x80000000u : 0) | intr, vcpu); break;
             }
         }
         const uint64_t off = ra.offset(Gic::kWindowSize, interesting);
@@ -736,12 +736,12 @@ TEST_CASE("GIC: random register sequences keep its invariants", "[cps]") {
         }
         ++accepted;
         if (ra.below(2)) {
-            const uint64_t v = gic.read_from(vcpu, off, size);
+            const uint64_t v = gic.read(off, size, vcpu);
             REQUIRE(v <= 0xffffffffu);
         } else {
             // Keep the mask mostly open so interrupts actually get delivered.
             uint64_t v = ra.value();
-            gic.write_from(vcpu, off, size, v);
+            gic.write(off, size, v, vcpu);
         }
         if (step % 64 == 0) {
             // The pins are exactly what the registers say.
@@ -797,18 +797,18 @@ TEST_CASE("CM: random register sequences keep its invariants", "[cps]") {
             continue;
         }
         if (ra.below(2)) {
-            REQUIRE(cm.read_from(vcpu, off, size) <= 0xffffffffu);
+            REQUIRE(cm.read(off, size, vcpu) <= 0xffffffffu);
         } else {
-            cm.write_from(vcpu, off, size, ra.value());
+            cm.write(off, size, ra.value(), vcpu);
         }
         REQUIRE(cm.read(0x000, 4) == cores - 1);
         REQUIRE((cm.read(0x008, 4) & ~3ull) == kGcrBase);
         REQUIRE(cm.read(0x030, 4) == 0x0600);
         REQUIRE((cm.read(0x080, 4) & ~1ull) == kGicBase);
         for (unsigned c = 0; c < cores; ++c) {
-            REQUIRE(cm.read_from(c, 0x2028, 4) == c);
-            REQUIRE((cm.read_from(c, 0x2020, 4) & 0xfff) == 0);
-            REQUIRE(cm.read_from(c, 0x2000, 4) <= 1);
+            REQUIRE(cm.read(0x2028, 4, c) == c);
+            REQUIRE((cm.read(0x2020, 4, c) & 0xfff) == 0);
+            REQUIRE(cm.read(0x2000, 4, c) <= 1);
             REQUIRE(cm.reset_pc(c) >> 32 == (cm.reset_pc(c) & 0x80000000u ? 0xffffffffu : 0u));
         }
     }
@@ -851,14 +851,14 @@ TEST_CASE("CPC: random register sequences keep its invariants", "[cps]") {
             continue;
         }
         if (ra.below(2)) {
-            REQUIRE(cpc.read_from(vcpu, off, size) <= 0xffffffffu);
+            REQUIRE(cpc.read(off, size, vcpu) <= 0xffffffffu);
         } else {
             // Commands and OTHER values that name real cores, often.
             uint64_t v = ra.below(2) ? ra.below(6) | (ra.below(cores + 1) << 16) : ra.value();
-            cpc.write_from(vcpu, off, size, v);
+            cpc.write(off, size, v, vcpu);
         }
         for (unsigned c = 0; c < cores; ++c) {
-            const unsigned s = seq_state(uint32_t(cpc.read_from(c, 0x2008, 4)));
+            const unsigned s = seq_state(uint32_t(cpc.read(0x2008, 4, c)));
             REQUIRE((s == 0 || s == 3 || s == 7));
             REQUIRE(cpc.running(c) == running[c]);
             REQUIRE((s == 7) == running[c]);

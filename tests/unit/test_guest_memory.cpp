@@ -54,8 +54,8 @@ struct FakeDevice final : MmioDevice {
     explicit FakeDevice(std::string l) : label(std::move(l)) {}
     std::string name() const override { return label; }
     bool accepts(uint64_t offset, unsigned size) const override { return aligned_access_of(4, offset, size); }
-    uint64_t read(uint64_t offset, unsigned) override { return ++reads, 0xabc00000 | offset; }
-    void write(uint64_t offset, unsigned, uint64_t value) override {
+    uint64_t on_read(unsigned, uint64_t offset, unsigned) override { return ++reads, 0xabc00000 | offset; }
+    void on_write(unsigned, uint64_t offset, unsigned, uint64_t value) override {
         last_write_offset = offset;
         last_write_value = value;
     }

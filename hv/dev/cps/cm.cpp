@@ -152,14 +152,14 @@ void Cm::write_core(unsigned core, uint64_t off, uint32_t value) {
     }
 }
 
-uint64_t Cm::read_from(unsigned vcpu, uint64_t offset, unsigned) {
+uint64_t Cm::on_read(unsigned vcpu, uint64_t offset, unsigned) {
     if (offset < kCoreLocal) return read_global(offset);
     if (offset < kCoreLocal + kCoreBlockSize) return read_core(vcpu, offset - kCoreLocal);
     if (offset < kCoreOther + kCoreBlockSize) return read_core(other_of(vcpu), offset - kCoreOther);
     return 0;  // the global debug block
 }
 
-void Cm::write_from(unsigned vcpu, uint64_t offset, unsigned, uint64_t value) {
+void Cm::on_write(unsigned vcpu, uint64_t offset, unsigned, uint64_t value) {
     const uint32_t v = uint32_t(value);
     if (offset < kCoreLocal) write_global(offset, v);
     else if (offset < kCoreLocal + kCoreBlockSize) write_core(vcpu, offset - kCoreLocal, v);

@@ -54,11 +54,8 @@ public:
 
     std::string name() const override { return "mips-cm"; }
     bool accepts(uint64_t offset, unsigned size) const override;
-    // Without a vCPU the access is core 0's.
-    uint64_t read(uint64_t offset, unsigned size) override { return read_from(0, offset, size); }
-    void write(uint64_t offset, unsigned size, uint64_t value) override { write_from(0, offset, size, value); }
-    uint64_t read_from(unsigned vcpu, uint64_t offset, unsigned size) override;
-    void write_from(unsigned vcpu, uint64_t offset, unsigned size, uint64_t value) override;
+    uint64_t on_read(unsigned vcpu, uint64_t offset, unsigned size) override;
+    void on_write(unsigned vcpu, uint64_t offset, unsigned size, uint64_t value) override;
 
     // Where `core` starts after reset. reset_pc: the virtual PC it fetches
     // its first instruction from, GCR_Cx_RESET_BASE bits 31:12 sign-extended

@@ -90,14 +90,14 @@ void Cpc::write_core(unsigned core, uint64_t off, uint32_t value) {
     }
 }
 
-uint64_t Cpc::read_from(unsigned vcpu, uint64_t offset, unsigned) {
+uint64_t Cpc::on_read(unsigned vcpu, uint64_t offset, unsigned) {
     if (offset < kCoreLocal) return offset == kAccess ? access_ : 0;
     if (offset < kCoreLocal + kCoreBlockSize) return read_core(vcpu, offset - kCoreLocal);
     if (offset < kCoreOther + kCoreBlockSize) return read_core(other_of(vcpu), offset - kCoreOther);
     return 0;
 }
 
-void Cpc::write_from(unsigned vcpu, uint64_t offset, unsigned, uint64_t value) {
+void Cpc::on_write(unsigned vcpu, uint64_t offset, unsigned, uint64_t value) {
     const uint32_t v = uint32_t(value);
     if (offset < kCoreLocal) {
         if (offset == kAccess) access_ = v & kAccessEnable;

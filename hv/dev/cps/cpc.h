@@ -49,11 +49,8 @@ public:
 
     std::string name() const override { return "mips-cpc"; }
     bool accepts(uint64_t offset, unsigned size) const override;
-    // Without a vCPU the access is core 0's.
-    uint64_t read(uint64_t offset, unsigned size) override { return read_from(0, offset, size); }
-    void write(uint64_t offset, unsigned size, uint64_t value) override { write_from(0, offset, size, value); }
-    uint64_t read_from(unsigned vcpu, uint64_t offset, unsigned size) override;
-    void write_from(unsigned vcpu, uint64_t offset, unsigned size, uint64_t value) override;
+    uint64_t on_read(unsigned vcpu, uint64_t offset, unsigned size) override;
+    void on_write(unsigned vcpu, uint64_t offset, unsigned size, uint64_t value) override;
 
     // For the machine: a core stopped by itself (without a CPC command):
     // it now reads as powered down (D0) and no callback fires.

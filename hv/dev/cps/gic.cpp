@@ -245,7 +245,7 @@ void Gic::write_local(unsigned vp, uint64_t off, uint32_t value) {
     }
 }
 
-uint64_t Gic::read_from(unsigned vcpu, uint64_t offset, unsigned) {
+uint64_t Gic::on_read(unsigned vcpu, uint64_t offset, unsigned) {
     if (offset < kSharedEnd) return read_shared(vcpu, offset);
     if (offset < kLocalBase + kLocalSize) return read_local(vcpu, offset - kLocalBase);
     if (offset < kOtherBase + kLocalSize) {
@@ -258,7 +258,7 @@ uint64_t Gic::read_from(unsigned vcpu, uint64_t offset, unsigned) {
     return 0;
 }
 
-void Gic::write_from(unsigned vcpu, uint64_t offset, unsigned, uint64_t value) {
+void Gic::on_write(unsigned vcpu, uint64_t offset, unsigned, uint64_t value) {
     const uint32_t v = uint32_t(value);
     if (offset < kSharedEnd) {
         write_shared(vcpu, offset, v);

@@ -39,7 +39,7 @@ Virtqueue* MmioTransport::selected() {
     return queue_sel_ < device_->queue_count() && queue_sel_ < kMaxQueues ? &queues_[queue_sel_] : nullptr;
 }
 
-uint64_t MmioTransport::read(uint64_t offset, unsigned size) {
+uint64_t MmioTransport::on_read(unsigned, uint64_t offset, unsigned size) {
     if (offset >= CONFIG) return device_->config_read(offset - CONFIG, size);
     const Virtqueue* q = selected();
     const uint64_t offered = device_->features() | kFeatureVersion1;
@@ -66,7 +66,7 @@ uint64_t MmioTransport::read(uint64_t offset, unsigned size) {
     }
 }
 
-void MmioTransport::write(uint64_t offset, unsigned, uint64_t value) {
+void MmioTransport::on_write(unsigned, uint64_t offset, unsigned, uint64_t value) {
     if (offset >= CONFIG) return;  // no writable configuration fields are offered
     const uint32_t v = uint32_t(value);
     Virtqueue* q = selected();

@@ -30,8 +30,8 @@ public:
 
     std::string name() const override { return device_->name(); }
     bool accepts(uint64_t offset, unsigned size) const override;
-    uint64_t read(uint64_t offset, unsigned size) override;
-    void write(uint64_t offset, unsigned size, uint64_t value) override;
+    uint64_t on_read(unsigned, uint64_t offset, unsigned size) override;
+    void on_write(unsigned, uint64_t offset, unsigned size, uint64_t value) override;
 
     VirtioDevice& device() { return *device_; }
     const VirtioDevice& device() const { return *device_; }
