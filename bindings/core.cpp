@@ -26,6 +26,7 @@ namespace {
 // Ctrl-C during a run, which holds no GIL: the run stops at its next block
 // and Python's own SIGINT handler is called too, so KeyboardInterrupt (or
 // whatever the script's handler does) follows as soon as the run returns.
+unsigned long g_main_thread = 0;  // Python's main thread (PyThread_get_thread_ident), set at import
 std::atomic<Machine*> g_sigint_stops{nullptr};
 std::atomic<bool> g_sigint_seen{false};
 struct sigaction g_python_sigint {};
@@ -41,8 +42,7 @@ extern "C" void stop_run_on_sigint(int sig) {
 class SigintStopsRun {
 public:
     explicit SigintStopsRun(Machine& m) {
-        py::module_ threading = py::module_::import("threading");
-        if (!threading.attr("current_thread")().is(threading.attr("main_thread")())) return;
+        if (PyThread_get_thread_ident() != g_main_thread) return;
         struct sigaction python {};
         sigaction(SIGINT, nullptr, &python);
         if ((python.sa_flags & SA_SIGINFO) || python.sa_handler == SIG_IGN || python.sa_handler == SIG_DFL) return;
@@ -147,6 +147,7 @@ private:
 PYBIND11_MODULE(_core, m) {
     m.doc() = "mipshv machine core (use the mipshv package)";
     m.attr("__version__") = MIPSHV_VERSION;
+    g_main_thread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
     py::tuple modes(kExecModeNames.size());
     for (size_t k = 0; k < kExecModeNames.size(); ++k) modes[k] = std::string(kExecModeNames[k]);
     m.attr("MODES") = modes;  // hv/vmm/exec_mode.h's list, the only one

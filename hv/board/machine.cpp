@@ -555,8 +555,8 @@ StopReason Machine::run_rounds(uint64_t budget) {
         if (std::all_of(vcpus_.begin(), vcpus_.end(), [](const Vcpu& x) { return !x.powered || x.waiting; })) {
             const bool waited = idle();
             for (Vcpu& x : vcpus_) x.waiting = false;  // WAIT may end without an interrupt; Linux's idle loop allows for it
-            if (const StopReason asked = stop_request_.pending(); asked != StopReason::NONE) return asked;
-            if (waited && return_after_host_waits_) return StopReason::IDLE;
+            // (A stop asked for meanwhile: the turn's start returns it.)
+            if (waited && return_after_host_waits_ && stop_request_.pending() == StopReason::NONE) return StopReason::IDLE;
             continue;
         }
         if (instructions() >= limit) return budget_spent(limit);

@@ -72,12 +72,6 @@ protected:
     uint64_t tlb_entries_unmapped_ = 0;
     const Block* interpreting_ = nullptr;
     Cpu* last_cpu_ = nullptr;  // the vCPU the last run() ran
-    // Where runs stopped mid-block, until a block is built there (see
-    // note_resume_point); bounded, as most are never built.
-    std::unordered_set<uint64_t> resume_points_;
-    static constexpr size_t kMaxResumePoints = 4096;
-    static constexpr uint8_t kInterpretedResumeRuns = 4;
-    uint64_t resume_blocks_ = 0;
 
 private:
     Block* next_block(Cpu& c, Block* prev);
@@ -85,6 +79,12 @@ private:
     Block* build(Cpu& c, uint64_t pa);
     void note_resume_point(const Cpu& c);
     std::vector<Insn> decoding_;  // the block build() is decoding (see there)
+    // Where runs stopped mid-block, until a block is built there (see
+    // note_resume_point); bounded, as most are never built.
+    std::unordered_set<uint64_t> resume_points_;
+    static constexpr size_t kMaxResumePoints = 4096;
+    static constexpr uint8_t kInterpretedResumeRuns = 4;
+    uint64_t resume_blocks_ = 0;
 };
 
 }  // namespace mipshv
